@@ -1,0 +1,286 @@
+/*
+ * wo_proto.h - the wire format shared by wo-server and wo.
+ *
+ * Every WebSocket message is one msgpack map: key "t" names the frame type,
+ * the other keys are that frame's fields (docs/protocol.md lists them all).
+ * Each frame type is a C struct below; wo_frame_encode() and
+ * wo_frame_decode() convert between the two.
+ *
+ * Decoding never trusts input: it checks the type of every field, the
+ * length of every string and array against the limits below, and the
+ * presence of every required field; unknown keys are ignored so that a
+ * newer peer can add optional fields. This module knows nothing of
+ * sockets or SQLite and can be fuzzed alone.
+ *
+ * Ownership: a decoded frame owns all its strings and arrays; release it
+ * with wo_frame_free(). Frames built by callers for encoding are only read.
+ */
+#ifndef WO_PROTO_H
+#define WO_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wo_err.h"
+
+/* The protocol version travels in the WebSocket subprotocol name. */
+#define WO_SUBPROTOCOL "wo.v1"
+
+#define WO_MAX_FRAME    (1024 * 1024) /* bytes in one reassembled message */
+#define WO_MAX_ID       64            /* op / record ids, names, codes */
+#define WO_MAX_SHORT    256           /* titles, sites, part numbers */
+#define WO_MAX_TEXT     8192          /* notes, descriptions, comments */
+#define WO_MAX_STMT     65536         /* canonical signed statements */
+#define WO_MAX_ITEMS    1000          /* entries in any one array */
+
+enum wo_ftype {
+    WO_F_NONE = 0,
+    WO_F_CHALLENGE, /* server -> any: nonce to sign */
+    WO_F_ENROLL,    /* client -> server: one-time code + new device key */
+    WO_F_ENROLLED,  /* server -> client */
+    WO_F_AUTH,      /* client -> server: signature over the challenge */
+    WO_F_WELCOME,   /* server -> client: who you are, server time */
+    WO_F_OPS,       /* technician -> server: outbox ops, in order */
+    WO_F_ACKS,      /* server -> technician: one ack per op */
+    WO_F_SYNC,      /* client -> server: cursor + ids held */
+    WO_F_CHANGES,   /* server -> client: catch-up batch or live push */
+    WO_F_CMD,       /* dispatcher/admin -> server */
+    WO_F_RESULT,    /* server -> dispatcher/admin */
+    WO_F_ERROR,     /* either way */
+    WO_F__COUNT
+};
+
+/* Name used on the wire ("challenge", ...) or NULL for an unknown type. */
+const char *wo_ftype_name(int type);
+
+struct wo_challenge {
+    uint8_t *nonce;
+    size_t nonce_len;       /* always 32 */
+    int64_t server_time;    /* ms since the epoch */
+};
+
+struct wo_enroll {
+    char *code;             /* one-time enrolment code */
+    uint8_t *pubkey;
+    size_t pubkey_len;      /* 32: raw Ed25519 public key */
+    char *device_name;      /* optional, free text */
+};
+
+struct wo_enrolled {
+    int64_t device_id;
+    char *user;
+    char *role;
+};
+
+struct wo_auth {
+    int64_t device_id;
+    uint8_t *sig;
+    size_t sig_len;         /* 64: Ed25519 over SHA-256 of the auth text */
+    int64_t client_time;    /* device clock, ms; gives the clock offset */
+};
+
+struct wo_welcome {
+    char *user;
+    char *role;
+    int64_t device_id;
+    int64_t server_time;
+    int64_t clock_offset;   /* server_time - client_time at auth, ms */
+};
+
+/* One outbox op. Which optional fields an op carries depends on kind. */
+struct wo_op {
+    char *id;               /* client-made idempotency key, also record id */
+    int64_t wo;             /* work order id */
+    char *kind;             /* "accept", "visit.start", ... */
+    int64_t at;             /* device clock when recorded, ms */
+    char *ref;              /* visit.end: visit id; part.void: part id */
+    char *text;             /* note.add: body */
+    char *part_no;
+    int64_t qty;
+    char *desc;
+    char **serials;
+    size_t n_serials;
+    char *outcome;          /* visit.end: done|needs-parts|customer-absent */
+    char *status;           /* status.set: target status */
+    char *name;             /* sign.recipient: recipient's name */
+    char *code;             /* sign.recipient: confirmation code */
+    bool satisfied;         /* sign.recipient */
+    char *comment;          /* sign.recipient when not satisfied */
+    char *statement;        /* sign.*: canonical statement that was signed */
+    uint8_t *sig;
+    size_t sig_len;
+};
+
+struct wo_ops {
+    struct wo_op *ops;
+    size_t n_ops;
+};
+
+struct wo_ack {
+    char *id;
+    char *result;           /* "applied" | "duplicate" | "rejected" */
+    char *reason;           /* set when rejected */
+};
+
+struct wo_acks {
+    struct wo_ack *acks;
+    size_t n_acks;
+};
+
+struct wo_sync {
+    int64_t cursor;         /* highest change number applied, 0 = none */
+    int64_t *have;          /* ids of the work orders the replica holds */
+    size_t n_have;
+};
+
+struct wo_visit {
+    char *id;
+    char *tech;
+    int64_t started_at;
+    int64_t ended_at;       /* 0 while open */
+    char *outcome;          /* NULL while open */
+};
+
+struct wo_part {
+    char *id;
+    char *author;
+    int64_t at;
+    char *part_no;
+    int64_t qty;
+    char *desc;
+    char **serials;
+    size_t n_serials;
+};
+
+struct wo_note {
+    char *id;
+    char *author;
+    int64_t at;
+    char *text;
+};
+
+struct wo_sig {
+    char *id;
+    char *role;             /* "technician" | "recipient" */
+    char *signer;
+    int64_t device_id;
+    int64_t signed_at;
+    bool satisfied;
+    char *comment;
+    char *statement;
+    uint8_t *sig;
+    size_t sig_len;
+    bool verified;          /* set by whoever last verified it */
+};
+
+struct wo_rejection {       /* an op the server refused, for dispatchers */
+    char *op;
+    char *kind;
+    char *by;
+    int64_t at;
+    char *reason;
+};
+
+struct wo_order {
+    int64_t id;
+    int64_t seq;            /* change number of the last change */
+    char *title;
+    char *description;
+    char *site;
+    char *asset;
+    char *requester;
+    char *contact;
+    char *priority;         /* P1 | P2 | P3 */
+    char *status;
+    char *assignee;         /* user name or NULL */
+    char *recipient_code;   /* only ever sent to dispatchers */
+    int64_t created_at;
+    int64_t updated_at;
+    struct wo_visit *visits;
+    size_t n_visits;
+    struct wo_part *parts;
+    size_t n_parts;
+    struct wo_note *notes;
+    size_t n_notes;
+    struct wo_sig *sigs;
+    size_t n_sigs;
+    struct wo_rejection *rejections;
+    size_t n_rejections;
+};
+
+struct wo_changes {
+    struct wo_order *orders;
+    size_t n_orders;
+    int64_t *revoked;       /* ids that left the client's scope */
+    size_t n_revoked;
+    int64_t cursor;         /* apply, then store this as the new cursor */
+    bool final;             /* last frame of a catch-up; live pushes: true */
+};
+
+struct wo_cmd {
+    int64_t req;            /* echoed in the result or error */
+    char *name;             /* "create" | "assign" | "show" | "board" | ... */
+    int64_t wo;
+    int64_t device;         /* revoke: device id */
+    char *title;
+    char *priority;
+    char *description;
+    char *site;
+    char *asset;
+    char *requester;
+    char *contact;
+    char *assignee;
+};
+
+struct wo_result {
+    int64_t req;
+    struct wo_order *orders;
+    size_t n_orders;
+};
+
+struct wo_error {
+    int64_t status;         /* wire status, see wo_err.h */
+    char *reason;           /* what went wrong and what to do */
+    int64_t req;            /* the cmd's req, or 0 */
+};
+
+/* A growable output buffer for encoded frames. */
+struct wo_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+};
+void wo_buf_cleanup(struct wo_buf *b);
+
+/*
+ * Encode `body` (a struct of the given frame type) as one msgpack message
+ * into `out` (appended). Returns 0 or a negative WO_E* code.
+ */
+int wo_frame_encode(int type, const void *body, struct wo_buf *out);
+
+/*
+ * Decode one message. On success *type and *body are set and the caller
+ * owns *body (release with wo_frame_free). On failure returns WO_EPROTO,
+ * WO_EUNKNOWN or WO_ENOMEM, writes a reason naming the field into err
+ * (errlen bytes) and leaves *body NULL.
+ */
+int wo_frame_decode(const uint8_t *data, size_t len, int *type, void **body,
+                    char *err, size_t errlen);
+
+/* Free a decoded (or codec-allocated) frame body; NULL is accepted. */
+void wo_frame_free(int type, void *body);
+
+/* Free the contents of one order (not the struct itself). */
+void wo_order_cleanup(struct wo_order *o);
+
+/* Encode / decode a single op, used by the client's outbox storage. */
+int wo_op_encode(const struct wo_op *op, struct wo_buf *out);
+int wo_op_decode(const uint8_t *data, size_t len, struct wo_op *op,
+                 char *err, size_t errlen);
+void wo_op_cleanup(struct wo_op *op);
+
+/* Deep copies, used where a decoded order outlives its frame. */
+int wo_order_copy(struct wo_order *dst, const struct wo_order *src);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * wo_statement.c - canonical record hashes and signed statements.
+ *
+ * Record encoding: each field as "<byte length>:<bytes>," (a netstring
+ * without the trailing newline), integers in decimal, absent text as the
+ * empty string. A list (serials) is its count as a field, then each item.
+ * The statement itself is line-based text; see docs/protocol.md.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "wo_crypto.h"
+#include "wo_statement.h"
+
+/* ---- record hashes ----------------------------------------------------- */
+
+static void h_str(EVP_MD_CTX *c, const char *s)
+{
+    char len[24];
+    s = s ? s : "";
+    int n = snprintf(len, sizeof len, "%zu:", strlen(s));
+    EVP_DigestUpdate(c, len, (size_t)n);
+    EVP_DigestUpdate(c, s, strlen(s));
+    EVP_DigestUpdate(c, ",", 1);
+}
+
+static void h_int(EVP_MD_CTX *c, int64_t v)
+{
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRId64, v);
+    h_str(c, buf);
+}
+
+static EVP_MD_CTX *h_begin(const char *kind, int64_t wo, const char *id)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+        abort(); /* OpenSSL out of memory: nothing sane to hash with */
+    h_str(c, kind);
+    h_str(c, id);
+    h_int(c, wo);
+    return c;
+}
+
+static void h_end(EVP_MD_CTX *c, char out[65])
+{
+    uint8_t d[32];
+    unsigned int n = 32;
+    EVP_DigestFinal_ex(c, d, &n);
+    EVP_MD_CTX_free(c);
+    wo_hex(d, 32, out);
+}
+
+void wo_hash_visit(int64_t wo, const struct wo_visit *v, char out[65])
+{
+    EVP_MD_CTX *c = h_begin("visit", wo, v->id);
+    h_str(c, v->tech);
+    h_int(c, v->started_at);
+    h_int(c, v->ended_at);
+    h_str(c, v->outcome);
+    h_end(c, out);
+}
+
+void wo_hash_part(int64_t wo, const struct wo_part *p, char out[65])
+{
+    EVP_MD_CTX *c = h_begin("part", wo, p->id);
+    h_str(c, p->author);
+    h_int(c, p->at);
+    h_str(c, p->part_no);
+    h_int(c, p->qty);
+    h_str(c, p->desc);
+    h_int(c, (int64_t)p->n_serials);
+    for (size_t i = 0; i < p->n_serials; i++)
+        h_str(c, p->serials[i]);
+    h_end(c, out);
+}
+
+void wo_hash_note(int64_t wo, const struct wo_note *n, char out[65])
+{
+    EVP_MD_CTX *c = h_begin("note", wo, n->id);
+    h_str(c, n->author);
+    h_int(c, n->at);
+    h_str(c, n->text);
+    h_end(c, out);
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+struct sb {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_add(struct sb *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->oom)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL,
+                          b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np) {
+            b->oom = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+static int has_ctl(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
+struct rec {
+    const char *kind;
+    const char *id;
+    char hash[65];
+};
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct rec *x = a, *y = b;
+    int k = strcmp(x->kind, y->kind);
+    return k ? k : strcmp(x->id, y->id);
+}
+
+/* All records of o with their hashes, sorted by kind then id. */
+static struct rec *collect(const struct wo_order *o, size_t *n)
+{
+    size_t cnt = o->n_visits + o->n_parts + o->n_notes, k = 0;
+    struct rec *r = calloc(cnt ? cnt : 1, sizeof *r);
+    if (!r)
+        return NULL;
+    for (size_t i = 0; i < o->n_visits; i++, k++) {
+        r[k].kind = "visit";
+        r[k].id = o->visits[i].id;
+        wo_hash_visit(o->id, &o->visits[i], r[k].hash);
+    }
+    for (size_t i = 0; i < o->n_parts; i++, k++) {
+        r[k].kind = "part";
+        r[k].id = o->parts[i].id;
+        wo_hash_part(o->id, &o->parts[i], r[k].hash);
+    }
+    for (size_t i = 0; i < o->n_notes; i++, k++) {
+        r[k].kind = "note";
+        r[k].id = o->notes[i].id;
+        wo_hash_note(o->id, &o->notes[i], r[k].hash);
+    }
+    qsort(r, cnt, sizeof *r, rec_cmp);
+    *n = cnt;
+    return r;
+}
+
+int wo_statement_build(const struct wo_order *o, const struct wo_stmt_meta *m,
+                       char **out)
+{
+    struct sb b = {0};
+    size_t n = 0;
+    int recipient;
+
+    *out = NULL;
+    if (!m->role || !m->signer || !*m->signer || has_ctl(m->signer))
+        return WO_EINVAL;
+    if (!strcmp(m->role, "recipient"))
+        recipient = 1;
+    else if (!strcmp(m->role, "technician"))
+        recipient = 0;
+    else
+        return WO_EINVAL;
+    struct rec *r = collect(o, &n);
+    if (!r)
+        return WO_ENOMEM;
+    sb_add(&b, "wo-statement/1\norder %" PRId64 "\n", o->id);
+    for (size_t i = 0; i < n; i++)
+        sb_add(&b, "%s %s %s\n", r[i].kind, r[i].id, r[i].hash);
+    sb_add(&b, "role %s\nsigner %s\ndevice %" PRId64 "\nsigned-at %" PRId64
+               "\n",
+           m->role, m->signer, m->device_id, m->signed_at);
+    if (recipient) {
+        sb_add(&b, "satisfied %s\n", m->satisfied ? "yes" : "no");
+        if (m->comment && *m->comment) {
+            size_t cl = strlen(m->comment);
+            char *hex = malloc(2 * cl + 1);
+            if (!hex) {
+                b.oom = 1;
+            } else {
+                wo_hex((const uint8_t *)m->comment, cl, hex);
+                sb_add(&b, "comment %s\n", hex);
+                free(hex);
+            }
+        }
+    }
+    free(r);
+    if (b.oom) {
+        free(b.p);
+        return WO_ENOMEM;
+    }
+    *out = b.p;
+    return 0;
+}
+
+int wo_statement_check(const char *text, const struct wo_order *o,
+                       const struct wo_stmt_meta *m, char *err, size_t errlen)
+{
+    char *expect = NULL;
+    size_t n = 0;
+    int rc = WO_ECRYPTO;
+    struct rec *r = NULL;
+
+    if (!text) {
+        snprintf(err, errlen, "no statement was sent");
+        return WO_ECRYPTO;
+    }
+    /*
+     * The statement names the records the signer saw. The server may hold
+     * more records (added by others after the signer last synced), so it
+     * rebuilds the statement from exactly the listed records that it
+     * knows, then compares the whole text byte for byte.
+     */
+    r = collect(o, &n);
+    if (!r)
+        return WO_ENOMEM;
+    struct sb b = {0};
+    sb_add(&b, "wo-statement/1\norder %" PRId64 "\n", o->id);
+    const char *line = text;
+    /* skip the two header lines; compare them through the rebuild */
+    for (int i = 0; i < 2 && line; i++) {
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) : strlen(line);
+        char kind[8], id[WO_MAX_ID + 1], hash[65];
+        if (!strncmp(line, "role ", 5))
+            break;
+        if (ll > 8 + WO_MAX_ID + 66 ||
+            sscanf(line, "%7s %64s %64s", kind, id, hash) != 3) {
+            snprintf(err, errlen, "statement line is not a record: %.*s",
+                     (int)(ll > 60 ? 60 : ll), line);
+            goto out;
+        }
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (!strcmp(r[j].kind, kind) && !strcmp(r[j].id, id))
+                break;
+        if (j == n) {
+            snprintf(err, errlen, "%s %s in the statement is unknown to the "
+                     "server", kind, id);
+            goto out;
+        }
+        if (strcmp(r[j].hash, hash)) {
+            snprintf(err, errlen, "%s %s in the statement differs from the "
+                     "server's record of it", kind, id);
+            goto out;
+        }
+        sb_add(&b, "%s %s %s\n", kind, id, hash);
+        line = nl ? nl + 1 : NULL;
+    }
+    /* Rebuild the metadata part with the op's own claims. */
+    char *tail = NULL;
+    struct wo_order empty = *o;
+    empty.n_visits = empty.n_parts = empty.n_notes = 0;
+    rc = wo_statement_build(&empty, m, &tail);
+    if (rc) {
+        snprintf(err, errlen, "signer or role cannot be put in a statement");
+        rc = rc == WO_ENOMEM ? rc : WO_ECRYPTO;
+        goto out;
+    }
+    /* tail = header + meta; append its meta part after our records */
+    const char *meta = strstr(tail, "\nrole ");
+    sb_add(&b, "%s", meta ? meta + 1 : "");
+    free(tail);
+    rc = WO_ECRYPTO;
+    if (b.oom) {
+        rc = WO_ENOMEM;
+        goto out;
+    }
+    expect = b.p;
+    b.p = NULL;
+    if (strcmp(expect, text)) {
+        snprintf(err, errlen, "statement does not match the order, signer, "
+                 "time or verdict it was sent with");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(b.p);
+    free(expect);
+    free(r);
+    return rc;
+}

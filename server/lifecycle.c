@@ -1,0 +1,76 @@
+/*
+ * lifecycle.c - transition table of the work order state machine.
+ * Each row: event, argument (or NULL for any), allowed source statuses,
+ * target status (NULL = unchanged).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lifecycle.h"
+
+#define ACTIVE "assigned accepted en_route on_site on_hold_parts " \
+               "on_hold_customer reopened"
+
+static const struct rule {
+    const char *ev;
+    const char *arg;
+    const char *from; /* space-separated; "*" = any */
+    const char *to;
+} rules[] = {
+    {"assign", NULL, "new disputed " ACTIVE, "assigned"},
+    {"cancel", NULL, "new disputed " ACTIVE, "cancelled"},
+    {"accept", NULL, "assigned reopened", "accepted"},
+    {"visit.start", NULL, "accepted en_route on_hold_parts on_hold_customer",
+     "on_site"},
+    {"visit.end", "done", "on_site", "accepted"},
+    {"visit.end", "needs-parts", "on_site", "on_hold_parts"},
+    {"visit.end", "customer-absent", "on_site", "on_hold_customer"},
+    {"sign.technician", NULL, "accepted", "completed"},
+    {"sign.recipient", "satisfied", "completed", "closed"},
+    {"sign.recipient", "unsatisfied", "completed", "disputed"},
+    {"note.add", NULL, "*", NULL},
+    {"part.add", NULL, "*", NULL},
+};
+
+static int in_list(const char *list, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strcmp(list, "*"))
+        return 1;
+    for (const char *p = list; (p = strstr(p, s)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+            return 1;
+    return 0;
+}
+
+const char *lifecycle_next(const char *status, const char *ev, const char *arg,
+                           char *reason, size_t len)
+{
+    int known = 0;
+    char allowed[256] = "";
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        const struct rule *r = &rules[i];
+        if (strcmp(r->ev, ev))
+            continue;
+        known = 1;
+        if (r->arg && (!arg || strcmp(r->arg, arg)))
+            continue;
+        if (in_list(r->from, status))
+            return r->to ? r->to : status;
+        snprintf(allowed, sizeof allowed, "%s", r->from);
+    }
+    if (!known)
+        snprintf(reason, len, "unknown operation '%s'", ev);
+    else if (!allowed[0])
+        snprintf(reason, len, "'%s' does not accept '%s'", ev,
+                 arg ? arg : "(nothing)");
+    else
+        snprintf(reason, len, "order is %s; %s is allowed only when it is: %s",
+                 status, ev, allowed);
+    return NULL;
+}
+
+int lifecycle_is_terminal(const char *status)
+{
+    return !strcmp(status, "closed") || !strcmp(status, "cancelled");
+}

@@ -1,0 +1,27 @@
+/*
+ * lifecycle.h - the work order state machine (docs/lifecycle.md).
+ *
+ * Pure rules, no I/O: given the current status and an event, say the next
+ * status or why the event does not fit. The server checks every op and
+ * every dispatcher command here and nowhere else.
+ */
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include <stddef.h>
+
+/*
+ * Next status for event `ev` ("accept", "visit.start", "assign", ...) with
+ * argument `arg` (visit outcome, recipient verdict "satisfied" or
+ * "unsatisfied", else NULL) from `status`. Returns a static string, or
+ * NULL with a reason naming the state and the events it allows.
+ * Events that do not change the status (note.add, part.add) return the
+ * current status unchanged when allowed.
+ */
+const char *lifecycle_next(const char *status, const char *ev, const char *arg,
+                           char *reason, size_t len);
+
+/* 1 if the order is out of every technician's scope in this status. */
+int lifecycle_is_terminal(const char *status);
+
+#endif

@@ -1,0 +1,793 @@
+/*
+ * store.c - the server store on SQLite. The only server file that includes
+ * <sqlite3.h> (through wo_sqlkit.h). Every statement is named in
+ * schema/server/queries.sql and prepared once in store_open().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "wo_crypto.h"
+#include "wo_sqlkit.h"
+
+extern const struct wo_sqlfile wo_server_sql[];
+
+#define QUERIES(X)                                                          \
+    X(user_insert) X(user_by_name) X(code_insert) X(code_take)              \
+    X(device_insert) X(device_get) X(device_revoke) X(device_list)          \
+    X(change_insert) X(max_seq) X(order_insert) X(order_touch)              \
+    X(order_set_status) X(order_set_assignee) X(order_get) X(order_board)   \
+    X(scope_changed) X(scope_has) X(tech_add) X(tech_held) X(visits_of)     \
+    X(visit_insert) X(visit_get) X(visit_open_count) X(visit_count)         \
+    X(visit_end) X(parts_of) X(part_insert) X(notes_of) X(note_insert)      \
+    X(sigs_of) X(sig_insert) X(sig_count_role) X(op_get) X(op_insert)       \
+    X(rejections_of) X(history_of) X(order_head)
+
+enum {
+#define Q_ENUM(n) Q_##n,
+    QUERIES(Q_ENUM)
+#undef Q_ENUM
+    Q__COUNT
+};
+
+static const char *const qnames[] = {
+#define Q_NAME(n) #n,
+    QUERIES(Q_NAME)
+#undef Q_NAME
+};
+
+struct store {
+    struct wo_db *db;
+};
+
+#define ST(q) wo_db_stmt(s->db, Q_##q)
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+    struct store *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s)
+        return WO_ENOMEM;
+    int rc = wo_db_open(path, wo_server_sql, qnames, Q__COUNT, &s->db, err,
+                        errlen);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    wo_db_close(s->db);
+    free(s);
+}
+
+const char *store_errmsg(struct store *s) { return wo_db_errmsg(s->db); }
+int store_begin(struct store *s) { return wo_db_begin(s->db); }
+int store_commit(struct store *s) { return wo_db_commit(s->db); }
+void store_rollback(struct store *s) { wo_db_rollback(s->db); }
+int store_savepoint(struct store *s) { return wo_db_savepoint(s->db); }
+void store_release(struct store *s) { wo_db_release(s->db); }
+void store_rollback_to(struct store *s) { wo_db_rollback_to(s->db); }
+
+/* Step a statement expected to return at most one row. 1 row, 0 none,
+ * or WO_EIO. The statement is left on the row for reading. */
+static int row(sqlite3_stmt *q)
+{
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        return 1;
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+static void copy_col(sqlite3_stmt *q, int col, char *dst, size_t cap)
+{
+    const char *t = (const char *)sqlite3_column_text(q, col);
+    snprintf(dst, cap, "%s", t ? t : "");
+}
+
+/* ---- users and devices ------------------------------------------------ */
+
+/* Codes are typed by people: 12 characters from an alphabet without
+ * look-alikes (no 0/O, 1/I/L), shown as XXXX-XXXX-XXXX: 59 bits. */
+static int make_code(char code[STORE_CODE_LEN])
+{
+    static const char al[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    uint8_t r[12];
+    if (wo_random(r, sizeof r))
+        return WO_ECRYPTO;
+    int k = 0;
+    for (int i = 0; i < 12; i++) {
+        if (i && i % 4 == 0)
+            code[k++] = '-';
+        code[k++] = al[r[i] % (sizeof al - 1)];
+    }
+    code[k] = 0;
+    return 0;
+}
+
+static int code_store(struct store *s, int64_t user, int64_t now,
+                      char code[STORE_CODE_LEN])
+{
+    uint8_t h[32];
+    int rc = make_code(code);
+    if (rc)
+        return rc;
+    wo_sha256(code, strlen(code), h);
+    sqlite3_stmt *q = ST(code_insert);
+    wo_db_bind_blob(q, ":hash", h, 32);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_user_add(struct store *s, const char *name, const char *role,
+                   int64_t now, char code[STORE_CODE_LEN])
+{
+    int rc = store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = ST(user_insert);
+    wo_db_bind_text(q, ":name", name);
+    wo_db_bind_text(q, ":role", role);
+    wo_db_bind_int(q, ":now", now);
+    if ((rc = wo_db_exec(q)))
+        goto fail;
+    int64_t uid = sqlite3_last_insert_rowid(wo_db_handle(s->db));
+    if ((rc = code_store(s, uid, now, code)))
+        goto fail;
+    return store_commit(s);
+fail:
+    store_rollback(s);
+    return rc;
+}
+
+int store_user_get(struct store *s, const char *name, struct store_user *u)
+{
+    sqlite3_stmt *q = ST(user_by_name);
+    wo_db_bind_text(q, ":name", name);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    u->id = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, u->name, sizeof u->name);
+    copy_col(q, 2, u->role, sizeof u->role);
+    copy_col(q, 3, u->tier, sizeof u->tier);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_user_code(struct store *s, const char *name, int64_t now,
+                    char code[STORE_CODE_LEN])
+{
+    struct store_user u;
+    int rc = store_user_get(s, name, &u);
+    if (rc)
+        return rc;
+    if ((rc = store_begin(s)))
+        return rc;
+    if ((rc = code_store(s, u.id, now, code))) {
+        store_rollback(s);
+        return rc;
+    }
+    return store_commit(s);
+}
+
+int store_enroll(struct store *s, const char *code, const uint8_t pub[32],
+                 const char *devname, int64_t now, int64_t *device_id,
+                 struct store_user *u)
+{
+    uint8_t h[32];
+    int rc = store_begin(s);
+    if (rc)
+        return rc;
+    wo_sha256(code, strlen(code), h);
+    sqlite3_stmt *q = ST(code_take);
+    wo_db_bind_blob(q, ":hash", h, 32);
+    wo_db_bind_int(q, ":now", now);
+    int r = row(q);
+    if (r <= 0) {
+        rc = r == 0 ? WO_EAUTH : r;
+        goto fail;
+    }
+    int64_t uid = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    q = ST(device_insert);
+    wo_db_bind_int(q, ":user", uid);
+    wo_db_bind_blob(q, ":pubkey", pub, 32);
+    wo_db_bind_text(q, ":name", devname);
+    wo_db_bind_int(q, ":now", now);
+    if ((rc = wo_db_exec(q)))
+        goto fail;
+    *device_id = sqlite3_last_insert_rowid(wo_db_handle(s->db));
+    if ((rc = store_commit(s)))
+        return rc;
+    struct store_device d;
+    if ((rc = store_device_get(s, *device_id, &d)))
+        return rc;
+    *u = d.user;
+    return 0;
+fail:
+    store_rollback(s);
+    return rc;
+}
+
+int store_device_get(struct store *s, int64_t id, struct store_device *d)
+{
+    sqlite3_stmt *q = ST(device_get);
+    wo_db_bind_int(q, ":id", id);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    memset(d, 0, sizeof *d);
+    d->id = sqlite3_column_int64(q, 0);
+    if (sqlite3_column_bytes(q, 1) == 32)
+        memcpy(d->pubkey, sqlite3_column_blob(q, 1), 32);
+    d->revoked = sqlite3_column_type(q, 2) != SQLITE_NULL;
+    d->user.id = sqlite3_column_int64(q, 3);
+    copy_col(q, 4, d->user.name, sizeof d->user.name);
+    copy_col(q, 5, d->user.role, sizeof d->user.role);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_device_pubkey(struct store *s, int64_t id, uint8_t pub[32])
+{
+    struct store_device d;
+    int rc = store_device_get(s, id, &d);
+    if (!rc)
+        memcpy(pub, d.pubkey, 32);
+    return rc;
+}
+
+int store_device_revoke(struct store *s, int64_t id, int64_t now)
+{
+    struct store_device d;
+    int rc = store_device_get(s, id, &d);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = ST(device_revoke);
+    wo_db_bind_int(q, ":id", id);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_device_list(struct store *s, store_device_fn fn, void *arg)
+{
+    sqlite3_stmt *q = ST(device_list);
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW)
+        fn(arg, sqlite3_column_int64(q, 0),
+           (const char *)sqlite3_column_text(q, 1),
+           (const char *)sqlite3_column_text(q, 2),
+           (const char *)sqlite3_column_text(q, 3),
+           sqlite3_column_int64(q, 4),
+           sqlite3_column_type(q, 5) == SQLITE_NULL
+               ? 0
+               : sqlite3_column_int64(q, 5));
+    sqlite3_reset(q);
+    return r == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+/* ---- orders ------------------------------------------------------------ */
+
+/* Run q (bound), grow *arr by one element per row through fill(). */
+typedef int (*fill_fn)(sqlite3_stmt *q, void *elem);
+
+static int load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
+                     fill_fn fill)
+{
+    int r, rc = 0;
+    size_t cap = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            void *na = realloc(*arr, cap * size);
+            if (!na) {
+                rc = WO_ENOMEM;
+                break;
+            }
+            *arr = na;
+        }
+        char *e = (char *)*arr + *n * size;
+        memset(e, 0, size);
+        (*n)++;
+        if ((rc = fill(q, e)))
+            break;
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    return rc;
+}
+
+#define DUP(col) wo_db_col_text(q, col)
+
+static int split_serials(const char *txt, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!txt || !*txt)
+        return 0;
+    size_t cnt = 1;
+    for (const char *p = txt; *p; p++)
+        cnt += *p == '\n';
+    char **a = calloc(cnt, sizeof *a);
+    if (!a)
+        return WO_ENOMEM;
+    *out = a;
+    const char *p = txt;
+    for (size_t i = 0; i < cnt; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (!(a[i] = strndup(p, l)))
+            return WO_ENOMEM;
+        *n = i + 1;
+        p = nl ? nl + 1 : p + l;
+    }
+    return 0;
+}
+
+static int fill_visit(sqlite3_stmt *q, void *e)
+{
+    struct wo_visit *v = e;
+    v->id = DUP(0);
+    v->tech = DUP(1);
+    v->started_at = sqlite3_column_int64(q, 2);
+    v->ended_at = sqlite3_column_int64(q, 3);
+    v->outcome = DUP(4);
+    return v->id && v->tech ? 0 : WO_ENOMEM;
+}
+
+static int fill_part(sqlite3_stmt *q, void *e)
+{
+    struct wo_part *p = e;
+    p->id = DUP(0);
+    p->author = DUP(1);
+    p->at = sqlite3_column_int64(q, 2);
+    p->part_no = DUP(3);
+    p->qty = sqlite3_column_int64(q, 4);
+    p->desc = DUP(5);
+    if (split_serials((const char *)sqlite3_column_text(q, 6), &p->serials,
+                      &p->n_serials))
+        return WO_ENOMEM;
+    return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
+}
+
+static int fill_note(sqlite3_stmt *q, void *e)
+{
+    struct wo_note *n = e;
+    n->id = DUP(0);
+    n->author = DUP(1);
+    n->at = sqlite3_column_int64(q, 2);
+    n->text = DUP(3);
+    return n->id && n->author && n->text ? 0 : WO_ENOMEM;
+}
+
+static int fill_sig(sqlite3_stmt *q, void *e)
+{
+    struct wo_sig *g = e;
+    g->id = DUP(0);
+    g->role = DUP(1);
+    g->signer = DUP(2);
+    g->device_id = sqlite3_column_int64(q, 3);
+    g->signed_at = sqlite3_column_int64(q, 4);
+    g->satisfied = sqlite3_column_int(q, 5) != 0;
+    g->comment = DUP(6);
+    g->statement = DUP(7);
+    g->sig_len = (size_t)sqlite3_column_bytes(q, 8);
+    g->sig = malloc(g->sig_len ? g->sig_len : 1);
+    if (g->sig)
+        memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
+    return g->id && g->role && g->signer && g->statement && g->sig
+               ? 0
+               : WO_ENOMEM;
+}
+
+static int fill_rej(sqlite3_stmt *q, void *e)
+{
+    struct wo_rejection *r = e;
+    r->op = DUP(0);
+    r->kind = DUP(1);
+    r->by = DUP(2);
+    r->at = sqlite3_column_int64(q, 3);
+    r->reason = DUP(4);
+    return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
+}
+
+int store_order_load(struct store *s, int64_t id, int include_secret,
+                     struct wo_order *o, int64_t *assignee_id)
+{
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *q = ST(order_get);
+    wo_db_bind_int(q, ":id", id);
+    int rc = row(q);
+    if (rc <= 0)
+        return rc == 0 ? WO_ENOTFOUND : rc;
+    o->id = sqlite3_column_int64(q, 0);
+    o->seq = sqlite3_column_int64(q, 1);
+    o->title = DUP(2);
+    o->description = DUP(3);
+    o->site = DUP(4);
+    o->asset = DUP(5);
+    o->requester = DUP(6);
+    o->contact = DUP(7);
+    o->priority = DUP(8);
+    o->status = DUP(9);
+    o->assignee = DUP(10);
+    if (include_secret)
+        o->recipient_code = DUP(11);
+    o->created_at = sqlite3_column_int64(q, 12);
+    o->updated_at = sqlite3_column_int64(q, 13);
+    if (assignee_id)
+        *assignee_id = sqlite3_column_int64(q, 14);
+    sqlite3_reset(q);
+    if (!o->title || !o->priority || !o->status) {
+        rc = WO_ENOMEM;
+        goto fail;
+    }
+#define LOAD(qn, arr, n, fill)                                              \
+    do {                                                                    \
+        sqlite3_stmt *lq = ST(qn);                                          \
+        wo_db_bind_int(lq, ":order", id);                                   \
+        if ((rc = load_rows(lq, (void **)&o->arr, &o->n, sizeof *o->arr,    \
+                            fill)))                                         \
+            goto fail;                                                      \
+    } while (0)
+    LOAD(visits_of, visits, n_visits, fill_visit);
+    LOAD(parts_of, parts, n_parts, fill_part);
+    LOAD(notes_of, notes, n_notes, fill_note);
+    LOAD(sigs_of, sigs, n_sigs, fill_sig);
+    if (include_secret)
+        LOAD(rejections_of, rejections, n_rejections, fill_rej);
+#undef LOAD
+    return 0;
+fail:
+    wo_order_cleanup(o);
+    return rc;
+}
+
+int store_change(struct store *s, int64_t order, const char *kind,
+                 const char *actor, int64_t device, int64_t client_at,
+                 const char *detail, int64_t now, int64_t *seq)
+{
+    sqlite3_stmt *q = ST(change_insert);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":kind", kind);
+    wo_db_bind_text(q, ":actor", actor);
+    if (device)
+        wo_db_bind_int(q, ":device", device);
+    else
+        wo_db_bind_null(q, ":device");
+    if (client_at)
+        wo_db_bind_int(q, ":client_at", client_at);
+    else
+        wo_db_bind_null(q, ":client_at");
+    wo_db_bind_text(q, ":detail", detail);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    if (rc)
+        return rc;
+    *seq = sqlite3_last_insert_rowid(wo_db_handle(s->db));
+    q = ST(order_touch);
+    wo_db_bind_int(q, ":seq", *seq);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":id", order);
+    return wo_db_exec(q);
+}
+
+int store_max_seq(struct store *s, int64_t *seq)
+{
+    sqlite3_stmt *q = ST(max_seq);
+    int rc = row(q);
+    if (rc <= 0)
+        return rc == 0 ? WO_EIO : rc;
+    *seq = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
+                     int64_t *assignee_id)
+{
+    sqlite3_stmt *q = ST(order_head);
+    wo_db_bind_int(q, ":id", id);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    copy_col(q, 0, status, WO_MAX_ID + 1);
+    *assignee_id = sqlite3_column_int64(q, 1);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_order_create(struct store *s, const struct wo_cmd *c,
+                       int64_t by_user, int64_t now, int64_t *id)
+{
+    char code[12];
+    uint8_t r[4];
+    if (wo_random(r, sizeof r))
+        return WO_ECRYPTO;
+    /* 8 digits, read over the phone or printed on the job sheet */
+    snprintf(code, sizeof code, "%08u",
+             (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
+                         (uint32_t)r[2] << 8 | r[3]) % 100000000u));
+    sqlite3_stmt *q = ST(order_insert);
+    wo_db_bind_text(q, ":title", c->title);
+    wo_db_bind_text(q, ":description", c->description);
+    wo_db_bind_text(q, ":site", c->site);
+    wo_db_bind_text(q, ":asset", c->asset);
+    wo_db_bind_text(q, ":requester", c->requester);
+    wo_db_bind_text(q, ":contact", c->contact);
+    wo_db_bind_text(q, ":priority", c->priority);
+    wo_db_bind_text(q, ":code", code);
+    wo_db_bind_int(q, ":by", by_user);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    if (!rc)
+        *id = sqlite3_last_insert_rowid(wo_db_handle(s->db));
+    return rc;
+}
+
+int store_order_set_status(struct store *s, int64_t id, const char *status)
+{
+    sqlite3_stmt *q = ST(order_set_status);
+    wo_db_bind_text(q, ":status", status);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
+                             const char *status)
+{
+    sqlite3_stmt *q = ST(order_set_assignee);
+    if (user)
+        wo_db_bind_int(q, ":user", user);
+    else
+        wo_db_bind_null(q, ":user");
+    wo_db_bind_text(q, ":status", status);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+static int each_id(sqlite3_stmt *q, store_id_fn fn, void *arg)
+{
+    int r, rc = 0;
+    /* Collect first: fn may run other statements of this store. */
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *ni = realloc(ids, cap * sizeof *ids);
+            if (!ni) {
+                rc = WO_ENOMEM;
+                break;
+            }
+            ids = ni;
+        }
+        ids[n++] = sqlite3_column_int64(q, 0);
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = fn(arg, ids[i]);
+    free(ids);
+    return rc;
+}
+
+int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
+                        store_id_fn fn, void *arg)
+{
+    sqlite3_stmt *q = ST(scope_changed);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":cursor", cursor);
+    return each_id(q, fn, arg);
+}
+
+int store_scope_has(struct store *s, int64_t id, int64_t user)
+{
+    sqlite3_stmt *q = ST(scope_has);
+    wo_db_bind_int(q, ":id", id);
+    wo_db_bind_int(q, ":user", user);
+    int r = row(q);
+    if (r == 1)
+        sqlite3_reset(q);
+    return r;
+}
+
+int store_board(struct store *s, store_id_fn fn, void *arg)
+{
+    return each_id(ST(order_board), fn, arg);
+}
+
+int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq)
+{
+    sqlite3_stmt *q = ST(tech_add);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":seq", seq);
+    return wo_db_exec(q);
+}
+
+int store_tech_held(struct store *s, int64_t order, int64_t user)
+{
+    sqlite3_stmt *q = ST(tech_held);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    int r = row(q);
+    if (r == 1)
+        sqlite3_reset(q);
+    return r;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+int store_visit_add(struct store *s, const char *id, int64_t order,
+                    const char *tech, int64_t device, int64_t at)
+{
+    sqlite3_stmt *q = ST(visit_insert);
+    wo_db_bind_text(q, ":id", id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":tech", tech);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", at);
+    return wo_db_exec(q);
+}
+
+int store_visit_get(struct store *s, const char *id, int64_t *order,
+                    char tech[WO_MAX_ID + 1], int64_t *ended_at)
+{
+    sqlite3_stmt *q = ST(visit_get);
+    wo_db_bind_text(q, ":id", id);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    *order = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, tech, WO_MAX_ID + 1);
+    *ended_at = sqlite3_column_int64(q, 2);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_visit_end(struct store *s, const char *id, int64_t at,
+                    const char *outcome)
+{
+    sqlite3_stmt *q = ST(visit_end);
+    wo_db_bind_text(q, ":id", id);
+    wo_db_bind_int(q, ":at", at);
+    wo_db_bind_text(q, ":outcome", outcome);
+    return wo_db_exec(q);
+}
+
+static int count(sqlite3_stmt *q, int64_t *n)
+{
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_EIO : r;
+    *n = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_visit_counts(struct store *s, int64_t order, int64_t *total,
+                       int64_t *open)
+{
+    sqlite3_stmt *q = ST(visit_count);
+    wo_db_bind_int(q, ":order", order);
+    int rc = count(q, total);
+    if (rc)
+        return rc;
+    q = ST(visit_open_count);
+    wo_db_bind_int(q, ":order", order);
+    return count(q, open);
+}
+
+int store_part_add(struct store *s, const struct wo_op *op,
+                   const char *author, int64_t device)
+{
+    /* serials are stored newline-joined; the op handler has checked that
+     * none holds a control character */
+    size_t len = 1;
+    for (size_t i = 0; i < op->n_serials; i++)
+        len += strlen(op->serials[i]) + 1;
+    char *ser = calloc(1, len);
+    if (!ser)
+        return WO_ENOMEM;
+    for (size_t i = 0; i < op->n_serials; i++) {
+        if (i)
+            strcat(ser, "\n");
+        strcat(ser, op->serials[i]);
+    }
+    sqlite3_stmt *q = ST(part_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":author", author);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_text(q, ":part_no", op->part_no);
+    wo_db_bind_int(q, ":qty", op->qty);
+    wo_db_bind_text(q, ":descr", op->desc);
+    wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
+    int rc = wo_db_exec(q);
+    free(ser);
+    return rc;
+}
+
+int store_note_add(struct store *s, const struct wo_op *op,
+                   const char *author, int64_t device)
+{
+    sqlite3_stmt *q = ST(note_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":author", author);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_text(q, ":body", op->text);
+    return wo_db_exec(q);
+}
+
+int store_sig_add(struct store *s, const struct wo_op *op, const char *role,
+                  const char *signer, int64_t device)
+{
+    sqlite3_stmt *q = ST(sig_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":role", role);
+    wo_db_bind_text(q, ":signer", signer);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":signed_at", op->at);
+    wo_db_bind_int(q, ":satisfied", op->satisfied || !strcmp(role,
+                                                             "technician"));
+    wo_db_bind_text(q, ":comment", op->comment);
+    wo_db_bind_text(q, ":statement", op->statement);
+    wo_db_bind_blob(q, ":sig", op->sig, op->sig_len);
+    return wo_db_exec(q);
+}
+
+int store_sig_count(struct store *s, int64_t order, const char *role,
+                    int64_t *n)
+{
+    sqlite3_stmt *q = ST(sig_count_role);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":role", role);
+    return count(q, n);
+}
+
+/* ---- ops --------------------------------------------------------------- */
+
+int store_op_seen(struct store *s, const char *id, char result[16],
+                  char **reason)
+{
+    sqlite3_stmt *q = ST(op_get);
+    wo_db_bind_text(q, ":id", id);
+    int r = row(q);
+    if (r <= 0)
+        return r;
+    copy_col(q, 0, result, 16);
+    *reason = DUP(1);
+    sqlite3_reset(q);
+    return 1;
+}
+
+int store_op_record(struct store *s, const struct wo_op *op, int64_t device,
+                    const char *result, const char *reason, int64_t now)
+{
+    sqlite3_stmt *q = ST(op_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":kind", op->kind);
+    wo_db_bind_int(q, ":client_at", op->at);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_text(q, ":result", result);
+    wo_db_bind_text(q, ":reason", reason);
+    return wo_db_exec(q);
+}

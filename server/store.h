@@ -1,0 +1,141 @@
+/*
+ * store.h - the server's durable state: users, devices, work orders and
+ * their records, received ops, and the change sequence.
+ *
+ * The store knows SQL and nothing of sessions or frames beyond the struct
+ * types of proto/. Every function returns 0 or a negative WO_E* code.
+ * Writes happen inside store_begin()/store_commit(); the caller decides
+ * the transaction boundaries (the group commit, a dispatcher command).
+ * Commit is durable (WAL, synchronous=FULL) before it returns.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wo_proto.h"
+
+struct store;
+
+#define STORE_CODE_LEN 20   /* enrolment and recipient codes, with NUL */
+
+struct store_user {
+    int64_t id;
+    char name[WO_MAX_ID + 1];
+    char role[16];
+    char tier[4];
+};
+
+struct store_device {
+    int64_t id;
+    uint8_t pubkey[32];
+    int revoked;
+    struct store_user user;
+};
+
+/* Open or create DIR/server.db (migrating it). err gets the reason. */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_close(struct store *st);
+const char *store_errmsg(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+int store_savepoint(struct store *st);
+void store_release(struct store *st);
+void store_rollback_to(struct store *st);
+
+/* Users and devices ---------------------------------------------------- */
+
+/* Add a user and make a one-time enrolment code (written to code). */
+int store_user_add(struct store *st, const char *name, const char *role,
+                   int64_t now, char code[STORE_CODE_LEN]);
+/* A fresh enrolment code for an existing user (lost laptop, new device). */
+int store_user_code(struct store *st, const char *name, int64_t now,
+                    char code[STORE_CODE_LEN]);
+int store_user_get(struct store *st, const char *name, struct store_user *u);
+
+/* Trade a one-time code for a registered device key. WO_EAUTH when the
+ * code is unknown or used, WO_EEXIST when the key is already enrolled. */
+int store_enroll(struct store *st, const char *code, const uint8_t pub[32],
+                 const char *devname, int64_t now, int64_t *device_id,
+                 struct store_user *u);
+int store_device_get(struct store *st, int64_t id, struct store_device *d);
+int store_device_revoke(struct store *st, int64_t id, int64_t now);
+
+typedef void (*store_device_fn)(void *arg, int64_t id, const char *user,
+                                const char *role, const char *name,
+                                int64_t enrolled_at, int64_t revoked_at);
+int store_device_list(struct store *st, store_device_fn fn, void *arg);
+
+/* Work orders ------------------------------------------------------------ */
+
+/*
+ * Load order id with all its records. include_secret adds the recipient
+ * code (dispatchers only). *assignee_id gets the assignee's user id or 0.
+ * The caller cleans up with wo_order_cleanup().
+ */
+int store_order_load(struct store *st, int64_t id, int include_secret,
+                     struct wo_order *o, int64_t *assignee_id);
+
+/* Just the status and assignee (0 if none): the cheap check per op. */
+int store_order_head(struct store *st, int64_t id, char status[WO_MAX_ID + 1],
+                     int64_t *assignee_id);
+
+/* Record a change: takes the next seq, stamps the order with it. */
+int store_change(struct store *st, int64_t order, const char *kind,
+                 const char *actor, int64_t device, int64_t client_at,
+                 const char *detail, int64_t now, int64_t *seq);
+int store_max_seq(struct store *st, int64_t *seq);
+
+int store_order_create(struct store *st, const struct wo_cmd *c,
+                       int64_t by_user, int64_t now, int64_t *id);
+int store_order_set_status(struct store *st, int64_t id, const char *status);
+int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
+                             const char *status);
+
+typedef int (*store_id_fn)(void *arg, int64_t id);
+/* Orders in user's scope changed after cursor, oldest change first. */
+int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
+                        store_id_fn fn, void *arg);
+/* 1 if order id is in user's scope, 0 if not, or a WO_E* code. */
+int store_scope_has(struct store *st, int64_t id, int64_t user);
+int store_board(struct store *st, store_id_fn fn, void *arg);
+
+int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq);
+/* 1 if user has ever held order, else 0. */
+int store_tech_held(struct store *st, int64_t order, int64_t user);
+
+/* Records ---------------------------------------------------------------- */
+
+int store_visit_add(struct store *st, const char *id, int64_t order,
+                    const char *tech, int64_t device, int64_t at);
+/* WO_ENOTFOUND if no such visit; fills order/tech/ended_at. */
+int store_visit_get(struct store *st, const char *id, int64_t *order,
+                    char tech[WO_MAX_ID + 1], int64_t *ended_at);
+int store_visit_end(struct store *st, const char *id, int64_t at,
+                    const char *outcome);
+int store_visit_counts(struct store *st, int64_t order, int64_t *total,
+                       int64_t *open);
+int store_part_add(struct store *st, const struct wo_op *op,
+                   const char *author, int64_t device);
+int store_note_add(struct store *st, const struct wo_op *op,
+                   const char *author, int64_t device);
+int store_sig_add(struct store *st, const struct wo_op *op, const char *role,
+                  const char *signer, int64_t device);
+int store_sig_count(struct store *st, int64_t order, const char *role,
+                    int64_t *n);
+
+/* Ops --------------------------------------------------------------------- */
+
+/* 1 and result/reason filled (caller frees reason) if op id was seen. */
+int store_op_seen(struct store *st, const char *id, char result[16],
+                  char **reason);
+int store_op_record(struct store *st, const struct wo_op *op, int64_t device,
+                    const char *result, const char *reason, int64_t now);
+
+/* Public keys for signature re-verification, by device id. */
+int store_device_pubkey(struct store *st, int64_t id, uint8_t pub[32]);
+
+#endif

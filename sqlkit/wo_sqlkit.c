@@ -1,0 +1,270 @@
+/*
+ * wo_sqlkit.c - migrations and named prepared statements over SQLite.
+ *
+ * Invariants: a migration and its user_version bump commit together or
+ * not at all; every statement used at run time was prepared at open, so a
+ * typo in schema/ fails at start-up (and in the schema test), not mid-sync.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wo_err.h"
+#include "wo_sqlkit.h"
+
+struct wo_db {
+    sqlite3 *h;
+    sqlite3_stmt **st;
+    size_t n;
+};
+
+static int seterr(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int exec_sql(sqlite3 *h, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        seterr(err, errlen, "%s", msg ? msg : sqlite3_errmsg(h));
+        sqlite3_free(msg);
+        return WO_EIO;
+    }
+    return 0;
+}
+
+static int migrate(sqlite3 *h, const struct wo_sqlfile *files, char *err,
+                   size_t errlen)
+{
+    sqlite3_stmt *st;
+    int have = 0, want = 0, rc;
+
+    if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL))
+        return WO_EIO;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    for (const struct wo_sqlfile *f = files; f->name; f++)
+        if (f->name[0] >= '0' && f->name[0] <= '9')
+            want++;
+    if (have > want) {
+        seterr(err, errlen, "database schema version %d is newer than this "
+               "program's %d: use a newer build", have, want);
+        return WO_ESCHEMA;
+    }
+    int v = 0;
+    for (const struct wo_sqlfile *f = files; f->name; f++) {
+        char bump[64];
+        if (!(f->name[0] >= '0' && f->name[0] <= '9'))
+            continue;
+        if (++v <= have)
+            continue;
+        if ((rc = exec_sql(h, "BEGIN IMMEDIATE", err, errlen)))
+            return rc;
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v);
+        if ((rc = exec_sql(h, f->text, err, errlen)) ||
+            (rc = exec_sql(h, bump, err, errlen)) ||
+            (rc = exec_sql(h, "COMMIT", err, errlen))) {
+            char tmp[256];
+            snprintf(tmp, sizeof tmp, "migration %s: %s", f->name, err);
+            snprintf(err, errlen, "%s", tmp);
+            sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Find "-- name: X\n" in text and return the SQL after it up to the next
+ * "-- name:" (or end) in *sql / *len. */
+static int find_query(const char *text, const char *name, const char **sql,
+                      size_t *len)
+{
+    const char *p = text;
+    size_t nl = strlen(name);
+    while ((p = strstr(p, "-- name: "))) {
+        p += 9;
+        if (!strncmp(p, name, nl) && (p[nl] == '\n' || p[nl] == '\r' ||
+                                      p[nl] == ' ')) {
+            const char *start = strchr(p, '\n');
+            if (!start)
+                return -1;
+            start++;
+            const char *end = strstr(start, "-- name: ");
+            *sql = start;
+            *len = end ? (size_t)(end - start) : strlen(start);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int wo_db_open(const char *path, const struct wo_sqlfile *files,
+               const char *const *names, size_t n, struct wo_db **out,
+               char *err, size_t errlen)
+{
+    int rc = WO_EIO;
+    const char *queries = NULL;
+    struct wo_db *db = calloc(1, sizeof *db);
+
+    *out = NULL;
+    if (!db)
+        return WO_ENOMEM;
+    db->st = calloc(n ? n : 1, sizeof *db->st);
+    db->n = n;
+    if (!db->st) {
+        rc = WO_ENOMEM;
+        goto fail;
+    }
+    if (sqlite3_open_v2(path, &db->h,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        seterr(err, errlen, "cannot open %s: %s", path,
+               db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    if ((rc = exec_sql(db->h, "PRAGMA journal_mode=WAL; "
+                              "PRAGMA synchronous=FULL; "
+                              "PRAGMA foreign_keys=ON;",
+                       err, errlen)))
+        goto fail;
+    if ((rc = migrate(db->h, files, err, errlen)))
+        goto fail;
+    for (const struct wo_sqlfile *f = files; f->name; f++)
+        if (!strcmp(f->name, "queries.sql"))
+            queries = f->text;
+    rc = WO_EIO;
+    for (size_t i = 0; i < n; i++) {
+        const char *sql;
+        size_t len;
+        if (!queries || find_query(queries, names[i], &sql, &len)) {
+            seterr(err, errlen, "query '%s' is missing from queries.sql",
+                   names[i]);
+            goto fail;
+        }
+        if (sqlite3_prepare_v3(db->h, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
+                               &db->st[i], NULL) != SQLITE_OK) {
+            seterr(err, errlen, "query '%s': %s", names[i],
+                   sqlite3_errmsg(db->h));
+            goto fail;
+        }
+    }
+    *out = db;
+    return 0;
+fail:
+    wo_db_close(db);
+    return rc;
+}
+
+void wo_db_close(struct wo_db *db)
+{
+    if (!db)
+        return;
+    for (size_t i = 0; db->st && i < db->n; i++)
+        sqlite3_finalize(db->st[i]);
+    free(db->st);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+sqlite3 *wo_db_handle(struct wo_db *db) { return db->h; }
+
+sqlite3_stmt *wo_db_stmt(struct wo_db *db, int idx)
+{
+    sqlite3_stmt *st = db->st[idx];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static int pidx(sqlite3_stmt *st, const char *name)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i == 0) {
+        fprintf(stderr, "BUG: SQL parameter %s not in: %s\n", name,
+                sqlite3_sql(st));
+        abort();
+    }
+    return i;
+}
+
+void wo_db_bind_text(sqlite3_stmt *st, const char *name, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, pidx(st, name), v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, pidx(st, name));
+}
+
+void wo_db_bind_int(sqlite3_stmt *st, const char *name, int64_t v)
+{
+    sqlite3_bind_int64(st, pidx(st, name), v);
+}
+
+void wo_db_bind_blob(sqlite3_stmt *st, const char *name, const void *p,
+                     size_t n)
+{
+    if (p)
+        sqlite3_bind_blob(st, pidx(st, name), p, (int)n, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, pidx(st, name));
+}
+
+void wo_db_bind_null(sqlite3_stmt *st, const char *name)
+{
+    sqlite3_bind_null(st, pidx(st, name));
+}
+
+int wo_db_exec(sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (r == SQLITE_DONE || r == SQLITE_ROW)
+        return 0;
+    return (r & 0xff) == SQLITE_CONSTRAINT ? WO_EEXIST : WO_EIO;
+}
+
+char *wo_db_col_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static int simple(struct wo_db *db, const char *sql)
+{
+    return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+                                                                   : WO_EIO;
+}
+
+int wo_db_begin(struct wo_db *db) { return simple(db, "BEGIN IMMEDIATE"); }
+int wo_db_commit(struct wo_db *db) { return simple(db, "COMMIT"); }
+void wo_db_rollback(struct wo_db *db) { simple(db, "ROLLBACK"); }
+int wo_db_savepoint(struct wo_db *db) { return simple(db, "SAVEPOINT op"); }
+void wo_db_release(struct wo_db *db) { simple(db, "RELEASE op"); }
+void wo_db_rollback_to(struct wo_db *db)
+{
+    simple(db, "ROLLBACK TO op");
+    simple(db, "RELEASE op");
+}
+
+const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }
+
+int wo_db_version(struct wo_db *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL))
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}

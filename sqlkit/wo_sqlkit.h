@@ -1,0 +1,78 @@
+/*
+ * wo_sqlkit.h - the SQLite plumbing shared by the server store and the
+ * client replica: numbered migrations tracked by PRAGMA user_version,
+ * named queries compiled in from schema/, statements prepared once at open,
+ * and binds by parameter name that fail loudly when a name is wrong.
+ *
+ * SQL text never comes from string concatenation: it is the files in
+ * schema/, embedded at build time by cmake/embed.cmake.
+ */
+#ifndef WO_SQLKIT_H
+#define WO_SQLKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One embedded SQL file. Arrays of these end with {NULL, NULL}. */
+struct wo_sqlfile {
+    const char *name;   /* "001_init.sql", "queries.sql" */
+    const char *text;
+};
+
+#ifndef WO_SQLKIT_NO_SQLITE
+#include <sqlite3.h>
+
+struct wo_db;
+
+/*
+ * Open (creating if needed) the database at path: WAL, synchronous=FULL,
+ * foreign keys on. Applies each file of `files` whose name starts with a
+ * digit, in order, for versions above the stored user_version, one
+ * transaction each; refuses (WO_ESCHEMA) a database newer than the list.
+ * Then prepares every query named in `names` (n of them) from the
+ * "-- name: X" blocks of the file called "queries.sql"; a missing name is
+ * an error. On failure *out is NULL and err says why.
+ */
+int wo_db_open(const char *path, const struct wo_sqlfile *files,
+               const char *const *names, size_t n, struct wo_db **out,
+               char *err, size_t errlen);
+
+/* Finalize everything and close; NULL is accepted. */
+void wo_db_close(struct wo_db *db);
+
+sqlite3 *wo_db_handle(struct wo_db *db);
+
+/* The prepared statement for names[idx], reset and with bindings cleared. */
+sqlite3_stmt *wo_db_stmt(struct wo_db *db, int idx);
+
+/* Binds by name (":title"). A name the statement lacks aborts: it is a bug
+ * in our SQL or our code, and must not pass silently. */
+void wo_db_bind_text(sqlite3_stmt *st, const char *name, const char *v);
+void wo_db_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
+void wo_db_bind_blob(sqlite3_stmt *st, const char *name, const void *p,
+                     size_t n);
+void wo_db_bind_null(sqlite3_stmt *st, const char *name);
+
+/* Step a statement that returns no rows; 0 or WO_EIO / WO_EEXIST (a
+ * constraint failed). Resets the statement. */
+int wo_db_exec(sqlite3_stmt *st);
+
+/* A malloc'd copy of a text column, or NULL for SQL NULL. */
+char *wo_db_col_text(sqlite3_stmt *st, int col);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK and savepoints. 0 or WO_EIO. */
+int wo_db_begin(struct wo_db *db);
+int wo_db_commit(struct wo_db *db);
+void wo_db_rollback(struct wo_db *db);
+int wo_db_savepoint(struct wo_db *db);
+void wo_db_release(struct wo_db *db);
+void wo_db_rollback_to(struct wo_db *db);
+
+/* Last SQLite error message for logs. */
+const char *wo_db_errmsg(struct wo_db *db);
+
+/* PRAGMA user_version of an open database. */
+int wo_db_version(struct wo_db *db);
+#endif
+
+#endif
