@@ -1,1 +1,330 @@
-/* placeholder */
+/*
+ * net.c - libwebsockets client glue. One context per connection (a CLI
+ * command makes one or a few), poll() event loop, TLS with the server
+ * certificate checked against the given CA and host name or IP.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libwebsockets.h>
+
+#include "net.h"
+#include "wo_proto.h"
+
+struct outframe {
+    struct outframe *next;
+    size_t len;
+    uint8_t buf[];
+};
+
+struct net {
+    struct lws_context *ctx;
+    struct lws *wsi;
+    const struct net_handlers *h;
+    void *ud;
+    int state;              /* 0 connecting, 1 open, 2 closed, 3 stopped */
+    char why[256];
+    uint8_t *rx;
+    size_t rx_len, rx_cap;
+    struct outframe *head, *tail;
+    lws_sorted_usec_list_t tick;
+    char host[256], path[256];
+    int port;
+};
+
+static volatile sig_atomic_t g_interrupted;
+
+void net_interrupt(void) { g_interrupted = 1; }
+int net_interrupted(void) { return g_interrupted; }
+
+static int on_receive(struct net *n, struct lws *wsi, const void *in,
+                      size_t len)
+{
+    char err[256];
+    if (n->rx_len + len > WO_MAX_FRAME) {
+        snprintf(n->why, sizeof n->why, "server sent a message over the "
+                 "size limit");
+        return -1;
+    }
+    if (n->rx_len + len > n->rx_cap) {
+        size_t cap = n->rx_cap ? n->rx_cap : 65536;
+        while (cap < n->rx_len + len)
+            cap *= 2;
+        uint8_t *nb = realloc(n->rx, cap);
+        if (!nb)
+            return -1;
+        n->rx = nb;
+        n->rx_cap = cap;
+    }
+    memcpy(n->rx + n->rx_len, in, len);
+    n->rx_len += len;
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+        return 0;
+    int type;
+    void *body;
+    size_t total = n->rx_len;
+    n->rx_len = 0;
+    if (wo_frame_decode(n->rx, total, &type, &body, err, sizeof err)) {
+        snprintf(n->why, sizeof n->why, "server sent a bad frame: %s", err);
+        return -1;
+    }
+    n->h->on_frame(n->ud, type, body);
+    wo_frame_free(type, body);
+    return 0;
+}
+
+static int on_writeable(struct net *n, struct lws *wsi)
+{
+    struct outframe *f = n->head;
+    if (n->state == 3) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye",
+                         3);
+        return -1;
+    }
+    if (!f)
+        return 0;
+    n->head = f->next;
+    if (!n->head)
+        n->tail = NULL;
+    int w = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
+    free(f);
+    if (w < 0)
+        return -1;
+    if (n->head)
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void on_peer_close(struct net *n, const uint8_t *in, size_t len)
+{
+    if (len >= 2) {
+        int code = in[0] << 8 | in[1];
+        snprintf(n->why, sizeof n->why, "server closed the connection (%d: "
+                 "%.*s)", code, (int)(len - 2 > 200 ? 200 : len - 2),
+                 (const char *)in + 2);
+    }
+}
+
+static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+              void *in, size_t len)
+{
+    struct net *n = lws_get_opaque_user_data(wsi);
+    if (!n)
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+        snprintf(n->why, sizeof n->why, "cannot connect to %s:%d: %s",
+                 n->host, n->port, in ? (const char *)in : "unknown error");
+        n->state = 2;
+        n->wsi = NULL;
+        return 0;
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        n->state = 1;
+        if (n->head)
+            lws_callback_on_writable(wsi);
+        return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        return on_receive(n, wsi, in, len);
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return on_writeable(n, wsi);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        on_peer_close(n, in, len);
+        return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (!n->why[0])
+            snprintf(n->why, sizeof n->why, "connection closed");
+        if (n->state != 3)
+            n->state = 2;
+        n->wsi = NULL;
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {WO_SUBPROTOCOL, cb, 0, 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void tick_cb(lws_sorted_usec_list_t *sul)
+{
+    struct net *n = lws_container_of(sul, struct net, tick);
+    if (n->state == 1 && n->h->on_tick)
+        n->h->on_tick(n->ud);
+    lws_sul_schedule(n->ctx, 0, &n->tick, tick_cb, 200 * LWS_US_PER_MS);
+}
+
+static int parse_url(struct net *n, const char *url, char *err, size_t len)
+{
+    const char *p;
+    if (strncmp(url, "wss://", 6)) {
+        snprintf(err, len, "server URL '%s' must start with wss:// (TLS is "
+                 "required)", url);
+        return -1;
+    }
+    p = url + 6;
+    const char *slash = strchr(p, '/');
+    const char *colon = strrchr(p, ':');
+    if (slash && colon > slash)
+        colon = NULL;
+    size_t hl = colon ? (size_t)(colon - p)
+                      : slash ? (size_t)(slash - p) : strlen(p);
+    if (hl == 0 || hl >= sizeof n->host) {
+        snprintf(err, len, "server URL '%s' has no host", url);
+        return -1;
+    }
+    memcpy(n->host, p, hl);
+    n->host[hl] = 0;
+    n->port = 443;
+    if (colon) {
+        char *end;
+        long v = strtol(colon + 1, &end, 10);
+        if (end == colon + 1 || (*end && *end != '/') || v < 1 || v > 65535) {
+            snprintf(err, len, "server URL '%s' has a bad port", url);
+            return -1;
+        }
+        n->port = (int)v;
+    }
+    snprintf(n->path, sizeof n->path, "%s", slash ? slash : "/");
+    return 0;
+}
+
+struct net *net_create(const char *url, const char *ca_file,
+                       const struct net_handlers *h, void *ud, char *err,
+                       size_t errlen)
+{
+    struct lws_context_creation_info info;
+    struct lws_client_connect_info ci;
+    struct net *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    n->h = h;
+    n->ud = ud;
+    if (parse_url(n, url, err, errlen))
+        goto fail;
+    lws_set_log_level(0, NULL);
+    memset(&info, 0, sizeof info);
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.client_ssl_ca_filepath = ca_file;
+    info.connect_timeout_secs = 10;
+    info.timeout_secs = 20;
+    n->ctx = lws_create_context(&info);
+    if (!n->ctx) {
+        snprintf(err, errlen, "cannot set up TLS (is the CA file %s "
+                 "readable?)", ca_file);
+        goto fail;
+    }
+    memset(&ci, 0, sizeof ci);
+    ci.context = n->ctx;
+    ci.address = n->host;
+    ci.port = n->port;
+    ci.path = n->path;
+    ci.host = n->host;
+    ci.origin = n->host;
+    ci.ssl_connection = LCCSCF_USE_SSL;
+    ci.protocol = WO_SUBPROTOCOL;
+    ci.pwsi = &n->wsi;
+    ci.opaque_user_data = n;
+    if (!lws_client_connect_via_info(&ci)) {
+        snprintf(err, errlen, "cannot connect to %s:%d", n->host, n->port);
+        n->state = 2;
+    }
+    lws_sul_schedule(n->ctx, 0, &n->tick, tick_cb, 200 * LWS_US_PER_MS);
+    return n;
+fail:
+    net_destroy(n);
+    return NULL;
+}
+
+int net_send(struct net *n, int type, const void *body)
+{
+    struct wo_buf b = {0};
+    int rc = wo_frame_encode(type, body, &b);
+    if (rc)
+        return rc;
+    struct outframe *f = malloc(sizeof *f + LWS_PRE + b.len);
+    if (!f) {
+        wo_buf_cleanup(&b);
+        return WO_ENOMEM;
+    }
+    f->next = NULL;
+    f->len = b.len;
+    memcpy(f->buf + LWS_PRE, b.data, b.len);
+    wo_buf_cleanup(&b);
+    if (n->tail)
+        n->tail->next = f;
+    else
+        n->head = f;
+    n->tail = f;
+    if (n->wsi && n->state == 1)
+        lws_callback_on_writable(n->wsi);
+    return 0;
+}
+
+void net_stop(struct net *n)
+{
+    n->state = 3;
+    if (n->wsi)
+        lws_callback_on_writable(n->wsi);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int net_run(struct net *n, int64_t timeout_ms, char *err, size_t errlen)
+{
+    int64_t end = timeout_ms ? mono_ms() + timeout_ms : 0;
+    while (n->state < 2 && !g_interrupted) {
+        if (end && mono_ms() > end) {
+            snprintf(err, errlen, "timed out talking to %s:%d", n->host,
+                     n->port);
+            return WO_ETIMEDOUT;
+        }
+        if (lws_service(n->ctx, 0) < 0)
+            break;
+    }
+    if (n->state == 3) {
+        /* let the close frame and queued writes go out, briefly */
+        int64_t stop = mono_ms() + 500;
+        while (n->wsi && mono_ms() < stop)
+            if (lws_service(n->ctx, 0) < 0)
+                break;
+        return 0;
+    }
+    if (g_interrupted) {
+        snprintf(err, errlen, "interrupted");
+        return WO_ENET;
+    }
+    snprintf(err, errlen, "%s", n->why[0] ? n->why : "connection closed");
+    return WO_ENET;
+}
+
+void net_destroy(struct net *n)
+{
+    if (!n)
+        return;
+    if (n->ctx) {
+        lws_sul_schedule(n->ctx, 0, &n->tick, NULL,
+                         LWS_SET_TIMER_USEC_CANCEL);
+        lws_context_destroy(n->ctx);
+    }
+    while (n->head) {
+        struct outframe *f = n->head->next;
+        free(n->head);
+        n->head = f;
+    }
+    free(n->rx);
+    free(n);
+}

@@ -1,1 +1,675 @@
-/* placeholder */
+/*
+ * replica.c - the client replica and outbox on SQLite (see replica.h).
+ * Statements are named in schema/replica/queries.sql, prepared at open.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replica.h"
+#include "wo_sqlkit.h"
+
+extern const struct wo_sqlfile wo_replica_sql[];
+
+#define QUERIES(X)                                                          \
+    X(config_get) X(config_set) X(order_upsert) X(order_get)                \
+    X(order_list) X(order_delete) X(order_set_status)                       \
+    X(synced_visits_delete) X(synced_parts_delete) X(synced_notes_delete)   \
+    X(synced_sigs_delete) X(visit_put) X(visit_end) X(visits_of)            \
+    X(part_put) X(parts_of) X(note_put) X(notes_of) X(sig_put) X(sigs_of)   \
+    X(records_of_op_delete) X(parts_of_op_delete) X(notes_of_op_delete)     \
+    X(sigs_of_op_delete) X(records_settle) X(parts_settle)                  \
+    X(notes_settle) X(sigs_settle) X(outbox_insert) X(outbox_pending)       \
+    X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
+    X(outbox_all) X(outbox_count)
+
+enum {
+#define Q_ENUM(n) Q_##n,
+    QUERIES(Q_ENUM)
+#undef Q_ENUM
+    Q__COUNT
+};
+
+static const char *const qnames[] = {
+#define Q_NAME(n) #n,
+    QUERIES(Q_NAME)
+#undef Q_NAME
+};
+
+struct replica {
+    struct wo_db *db;
+};
+
+#define ST(q) wo_db_stmt(r->db, Q_##q)
+#define DUP(col) wo_db_col_text(q, col)
+
+int replica_open(const char *home, struct replica **out, char *err,
+                 size_t errlen)
+{
+    char path[4096];
+    struct replica *r = calloc(1, sizeof *r);
+    *out = NULL;
+    if (!r)
+        return WO_ENOMEM;
+    snprintf(path, sizeof path, "%s/replica.db", home);
+    int rc = wo_db_open(path, wo_replica_sql, qnames, Q__COUNT, &r->db, err,
+                        errlen);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void replica_close(struct replica *r)
+{
+    if (!r)
+        return;
+    wo_db_close(r->db);
+    free(r);
+}
+
+int replica_config_get(struct replica *r, const char *key, char **val)
+{
+    sqlite3_stmt *q = ST(config_get);
+    wo_db_bind_text(q, ":key", key);
+    *val = NULL;
+    int s = sqlite3_step(q);
+    if (s == SQLITE_ROW)
+        *val = DUP(0);
+    sqlite3_reset(q);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+int replica_config_set(struct replica *r, const char *key, const char *val)
+{
+    sqlite3_stmt *q = ST(config_set);
+    wo_db_bind_text(q, ":key", key);
+    wo_db_bind_text(q, ":value", val);
+    return wo_db_exec(q);
+}
+
+int64_t replica_config_int(struct replica *r, const char *key)
+{
+    char *v = NULL;
+    int64_t n = 0;
+    if (!replica_config_get(r, key, &v) && v)
+        n = strtoll(v, NULL, 10);
+    free(v);
+    return n;
+}
+
+static int config_set_int(struct replica *r, const char *key, int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    return replica_config_set(r, key, buf);
+}
+
+int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(order_list);
+    size_t cap = 0;
+    int s;
+    *ids = NULL;
+    *n = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 32;
+            int64_t *ni = realloc(*ids, cap * sizeof *ni);
+            if (!ni) {
+                sqlite3_reset(q);
+                return WO_ENOMEM;
+            }
+            *ids = ni;
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    return s == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+typedef int (*fill_fn)(sqlite3_stmt *q, void *elem);
+
+static int load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
+                     fill_fn fill)
+{
+    int s, rc = 0;
+    size_t cap = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            void *na = realloc(*arr, cap * size);
+            if (!na) {
+                rc = WO_ENOMEM;
+                break;
+            }
+            *arr = na;
+        }
+        char *e = (char *)*arr + *n * size;
+        memset(e, 0, size);
+        (*n)++;
+        if ((rc = fill(q, e)))
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int fill_visit(sqlite3_stmt *q, void *e)
+{
+    struct wo_visit *v = e;
+    v->id = DUP(0);
+    v->tech = DUP(1);
+    v->started_at = sqlite3_column_int64(q, 2);
+    v->ended_at = sqlite3_column_int64(q, 3);
+    v->outcome = DUP(4);
+    return v->id && v->tech ? 0 : WO_ENOMEM;
+}
+
+static int fill_part(sqlite3_stmt *q, void *e)
+{
+    struct wo_part *p = e;
+    p->id = DUP(0);
+    p->author = DUP(1);
+    p->at = sqlite3_column_int64(q, 2);
+    p->part_no = DUP(3);
+    p->qty = sqlite3_column_int64(q, 4);
+    p->desc = DUP(5);
+    const char *ser = (const char *)sqlite3_column_text(q, 6);
+    if (ser && *ser) {
+        size_t cnt = 1;
+        for (const char *c = ser; *c; c++)
+            cnt += *c == '\n';
+        p->serials = calloc(cnt, sizeof(char *));
+        if (!p->serials)
+            return WO_ENOMEM;
+        const char *s = ser;
+        for (size_t i = 0; i < cnt; i++) {
+            const char *nl = strchr(s, '\n');
+            size_t l = nl ? (size_t)(nl - s) : strlen(s);
+            if (!(p->serials[i] = strndup(s, l)))
+                return WO_ENOMEM;
+            p->n_serials = i + 1;
+            s = nl ? nl + 1 : s + l;
+        }
+    }
+    return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
+}
+
+static int fill_note(sqlite3_stmt *q, void *e)
+{
+    struct wo_note *n = e;
+    n->id = DUP(0);
+    n->author = DUP(1);
+    n->at = sqlite3_column_int64(q, 2);
+    n->text = DUP(3);
+    return n->id && n->author && n->text ? 0 : WO_ENOMEM;
+}
+
+static int fill_sig(sqlite3_stmt *q, void *e)
+{
+    struct wo_sig *g = e;
+    g->id = DUP(0);
+    g->role = DUP(1);
+    g->signer = DUP(2);
+    g->device_id = sqlite3_column_int64(q, 3);
+    g->signed_at = sqlite3_column_int64(q, 4);
+    g->satisfied = sqlite3_column_int(q, 5) != 0;
+    g->comment = DUP(6);
+    g->statement = DUP(7);
+    g->sig_len = (size_t)sqlite3_column_bytes(q, 8);
+    g->sig = malloc(g->sig_len ? g->sig_len : 1);
+    if (g->sig)
+        memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
+    g->verified = sqlite3_column_int(q, 9) != 0;
+    return g->id && g->role && g->signer && g->statement && g->sig
+               ? 0
+               : WO_ENOMEM;
+}
+
+int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
+{
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *q = ST(order_get);
+    wo_db_bind_int(q, ":id", id);
+    int s = sqlite3_step(q);
+    if (s != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return s == SQLITE_DONE ? WO_ENOTFOUND : WO_EIO;
+    }
+    o->id = sqlite3_column_int64(q, 0);
+    o->seq = sqlite3_column_int64(q, 1);
+    o->title = DUP(2);
+    o->description = DUP(3);
+    o->site = DUP(4);
+    o->asset = DUP(5);
+    o->requester = DUP(6);
+    o->contact = DUP(7);
+    o->priority = DUP(8);
+    o->status = DUP(9);
+    o->assignee = DUP(10);
+    o->created_at = sqlite3_column_int64(q, 11);
+    o->updated_at = sqlite3_column_int64(q, 12);
+    sqlite3_reset(q);
+    int rc = 0;
+#define LOAD(qn, arr, n, fill)                                              \
+    if (!rc) {                                                              \
+        sqlite3_stmt *lq = ST(qn);                                          \
+        wo_db_bind_int(lq, ":order", id);                                   \
+        rc = load_rows(lq, (void **)&o->arr, &o->n, sizeof *o->arr, fill);  \
+    }
+    LOAD(visits_of, visits, n_visits, fill_visit)
+    LOAD(parts_of, parts, n_parts, fill_part)
+    LOAD(notes_of, notes, n_notes, fill_note)
+    LOAD(sigs_of, sigs, n_sigs, fill_sig)
+#undef LOAD
+    if (!rc && (!o->title || !o->status || !o->priority))
+        rc = WO_ENOMEM;
+    if (rc)
+        wo_order_cleanup(o);
+    return rc;
+}
+
+/* ---- local effects ------------------------------------------------------ */
+
+static char *join_serials(char *const *s, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(s[i]) + 1;
+    char *out = calloc(1, len);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(out, "\n");
+        strcat(out, s[i]);
+    }
+    return out;
+}
+
+static int set_status(struct replica *r, int64_t id, const char *status)
+{
+    sqlite3_stmt *q = ST(order_set_status);
+    wo_db_bind_text(q, ":status", status);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+/*
+ * The local effect of an op: the same function records a new op and
+ * re-applies pending ops on top of a server batch, so it must be
+ * idempotent (records are upserts keyed by the op id).
+ */
+static int apply_effect(struct replica *r, const struct wo_op *op,
+                        const char *user, int64_t device)
+{
+    const char *k = op->kind;
+    sqlite3_stmt *q;
+    int rc = 0;
+    if (!strcmp(k, "accept")) {
+        rc = set_status(r, op->wo, "accepted");
+    } else if (!strcmp(k, "visit.start")) {
+        q = ST(visit_put);
+        wo_db_bind_text(q, ":id", op->id);
+        wo_db_bind_int(q, ":order", op->wo);
+        wo_db_bind_text(q, ":tech", user);
+        wo_db_bind_int(q, ":started_at", op->at);
+        wo_db_bind_null(q, ":ended_at");
+        wo_db_bind_null(q, ":outcome");
+        wo_db_bind_int(q, ":pending", 1);
+        if (!(rc = wo_db_exec(q)))
+            rc = set_status(r, op->wo, "on_site");
+    } else if (!strcmp(k, "visit.end")) {
+        q = ST(visit_end);
+        wo_db_bind_int(q, ":ended_at", op->at);
+        wo_db_bind_text(q, ":outcome", op->outcome);
+        wo_db_bind_text(q, ":id", op->ref);
+        if (!(rc = wo_db_exec(q)))
+            rc = set_status(r, op->wo,
+                            !strcmp(op->outcome, "done") ? "accepted"
+                            : !strcmp(op->outcome, "needs-parts")
+                                ? "on_hold_parts"
+                                : "on_hold_customer");
+    } else if (!strcmp(k, "note.add")) {
+        q = ST(note_put);
+        wo_db_bind_text(q, ":id", op->id);
+        wo_db_bind_int(q, ":order", op->wo);
+        wo_db_bind_text(q, ":author", user);
+        wo_db_bind_int(q, ":at", op->at);
+        wo_db_bind_text(q, ":body", op->text);
+        wo_db_bind_int(q, ":pending", 1);
+        rc = wo_db_exec(q);
+    } else if (!strcmp(k, "part.add")) {
+        char *ser = join_serials(op->serials, op->n_serials);
+        if (!ser)
+            return WO_ENOMEM;
+        q = ST(part_put);
+        wo_db_bind_text(q, ":id", op->id);
+        wo_db_bind_int(q, ":order", op->wo);
+        wo_db_bind_text(q, ":author", user);
+        wo_db_bind_int(q, ":at", op->at);
+        wo_db_bind_text(q, ":part_no", op->part_no);
+        wo_db_bind_int(q, ":qty", op->qty);
+        wo_db_bind_text(q, ":descr", op->desc);
+        wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
+        wo_db_bind_int(q, ":pending", 1);
+        rc = wo_db_exec(q);
+        free(ser);
+    } else if (!strcmp(k, "sign.technician") ||
+               !strcmp(k, "sign.recipient")) {
+        int tech = !strcmp(k, "sign.technician");
+        q = ST(sig_put);
+        wo_db_bind_text(q, ":id", op->id);
+        wo_db_bind_int(q, ":order", op->wo);
+        wo_db_bind_text(q, ":role", tech ? "technician" : "recipient");
+        wo_db_bind_text(q, ":signer", tech ? user : op->name);
+        wo_db_bind_int(q, ":device", device);
+        wo_db_bind_int(q, ":signed_at", op->at);
+        wo_db_bind_int(q, ":satisfied", tech || op->satisfied);
+        wo_db_bind_text(q, ":comment", op->comment);
+        wo_db_bind_text(q, ":statement", op->statement);
+        wo_db_bind_blob(q, ":sig", op->sig, op->sig_len);
+        wo_db_bind_int(q, ":verified", 0);
+        wo_db_bind_int(q, ":pending", 1);
+        if (!(rc = wo_db_exec(q)))
+            rc = set_status(r, op->wo,
+                            tech ? "completed"
+                                 : op->satisfied ? "closed" : "disputed");
+    }
+    return rc;
+}
+
+int replica_record(struct replica *r, const struct wo_op *op,
+                   const char *user, int64_t device)
+{
+    struct wo_buf b = {0};
+    int rc = wo_op_encode(op, &b);
+    if (rc)
+        return rc;
+    if ((rc = wo_db_begin(r->db)))
+        goto out;
+    sqlite3_stmt *q = ST(outbox_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":kind", op->kind);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_blob(q, ":body", b.data, b.len);
+    if (!(rc = wo_db_exec(q)) && !(rc = apply_effect(r, op, user, device)))
+        rc = wo_db_commit(r->db);
+    if (rc)
+        wo_db_rollback(r->db);
+out:
+    wo_buf_cleanup(&b);
+    return rc;
+}
+
+/* ---- outbox ------------------------------------------------------------- */
+
+static int decode_rows(sqlite3_stmt *q, struct wo_op **ops, size_t *n)
+{
+    size_t cap = 0;
+    int s, rc = 0;
+    char err[128];
+    *ops = NULL;
+    *n = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            struct wo_op *no = realloc(*ops, cap * sizeof *no);
+            if (!no) {
+                rc = WO_ENOMEM;
+                break;
+            }
+            *ops = no;
+        }
+        rc = wo_op_decode(sqlite3_column_blob(q, 0),
+                          (size_t)sqlite3_column_bytes(q, 0), &(*ops)[*n],
+                          err, sizeof err);
+        if (rc)
+            break;
+        (*n)++;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    if (rc) {
+        for (size_t i = 0; i < *n; i++)
+            wo_op_cleanup(&(*ops)[i]);
+        free(*ops);
+        *ops = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
+                           size_t *n)
+{
+    sqlite3_stmt *q = ST(outbox_pending);
+    wo_db_bind_int(q, ":limit", (int64_t)max);
+    return decode_rows(q, ops, n);
+}
+
+int64_t replica_outbox_count(struct replica *r)
+{
+    sqlite3_stmt *q = ST(outbox_count);
+    int64_t n = -1;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return n;
+}
+
+static int by_id(struct replica *r, int idx, const char *id)
+{
+    sqlite3_stmt *q = wo_db_stmt(r->db, idx);
+    wo_db_bind_text(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
+{
+    int rc = wo_db_begin(r->db);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < acks->n_acks; i++) {
+        const struct wo_ack *a = &acks->acks[i];
+        if (!strcmp(a->result, "rejected")) {
+            sqlite3_stmt *q = ST(outbox_reject);
+            wo_db_bind_text(q, ":reason", a->reason ? a->reason
+                                                    : "(no reason given)");
+            wo_db_bind_text(q, ":id", a->id);
+            rc = wo_db_exec(q);
+            /* the local record of a rejected op is not the server's: drop
+             * it; the next server batch restores the true state */
+            if (!rc)
+                rc = by_id(r, Q_records_of_op_delete, a->id);
+            if (!rc)
+                rc = by_id(r, Q_parts_of_op_delete, a->id);
+            if (!rc)
+                rc = by_id(r, Q_notes_of_op_delete, a->id);
+            if (!rc)
+                rc = by_id(r, Q_sigs_of_op_delete, a->id);
+        } else {
+            rc = by_id(r, Q_outbox_delete, a->id);
+            if (!rc)
+                rc = by_id(r, Q_records_settle, a->id);
+            if (!rc)
+                rc = by_id(r, Q_parts_settle, a->id);
+            if (!rc)
+                rc = by_id(r, Q_notes_settle, a->id);
+            if (!rc)
+                rc = by_id(r, Q_sigs_settle, a->id);
+        }
+    }
+    if (!rc)
+        rc = wo_db_commit(r->db);
+    if (rc)
+        wo_db_rollback(r->db);
+    return rc;
+}
+
+/* ---- server batches ----------------------------------------------------- */
+
+static int put_order(struct replica *r, const struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_upsert);
+    wo_db_bind_int(q, ":id", o->id);
+    wo_db_bind_int(q, ":seq", o->seq);
+    wo_db_bind_text(q, ":title", o->title);
+    wo_db_bind_text(q, ":description", o->description);
+    wo_db_bind_text(q, ":site", o->site);
+    wo_db_bind_text(q, ":asset", o->asset);
+    wo_db_bind_text(q, ":requester", o->requester);
+    wo_db_bind_text(q, ":contact", o->contact);
+    wo_db_bind_text(q, ":priority", o->priority);
+    wo_db_bind_text(q, ":status", o->status);
+    wo_db_bind_text(q, ":assignee", o->assignee);
+    wo_db_bind_int(q, ":created_at", o->created_at);
+    wo_db_bind_int(q, ":updated_at", o->updated_at);
+    int rc = wo_db_exec(q);
+    static const int dels[] = {Q_synced_visits_delete, Q_synced_parts_delete,
+                               Q_synced_notes_delete, Q_synced_sigs_delete};
+    for (size_t i = 0; !rc && i < 4; i++) {
+        q = wo_db_stmt(r->db, dels[i]);
+        wo_db_bind_int(q, ":order", o->id);
+        rc = wo_db_exec(q);
+    }
+    for (size_t i = 0; !rc && i < o->n_visits; i++) {
+        const struct wo_visit *v = &o->visits[i];
+        q = ST(visit_put);
+        wo_db_bind_text(q, ":id", v->id);
+        wo_db_bind_int(q, ":order", o->id);
+        wo_db_bind_text(q, ":tech", v->tech);
+        wo_db_bind_int(q, ":started_at", v->started_at);
+        if (v->ended_at)
+            wo_db_bind_int(q, ":ended_at", v->ended_at);
+        else
+            wo_db_bind_null(q, ":ended_at");
+        wo_db_bind_text(q, ":outcome", v->outcome);
+        wo_db_bind_int(q, ":pending", 0);
+        rc = wo_db_exec(q);
+    }
+    for (size_t i = 0; !rc && i < o->n_parts; i++) {
+        const struct wo_part *p = &o->parts[i];
+        char *ser = join_serials(p->serials, p->n_serials);
+        if (!ser)
+            return WO_ENOMEM;
+        q = ST(part_put);
+        wo_db_bind_text(q, ":id", p->id);
+        wo_db_bind_int(q, ":order", o->id);
+        wo_db_bind_text(q, ":author", p->author);
+        wo_db_bind_int(q, ":at", p->at);
+        wo_db_bind_text(q, ":part_no", p->part_no);
+        wo_db_bind_int(q, ":qty", p->qty);
+        wo_db_bind_text(q, ":descr", p->desc);
+        wo_db_bind_text(q, ":serials", p->n_serials ? ser : NULL);
+        wo_db_bind_int(q, ":pending", 0);
+        rc = wo_db_exec(q);
+        free(ser);
+    }
+    for (size_t i = 0; !rc && i < o->n_notes; i++) {
+        const struct wo_note *n = &o->notes[i];
+        q = ST(note_put);
+        wo_db_bind_text(q, ":id", n->id);
+        wo_db_bind_int(q, ":order", o->id);
+        wo_db_bind_text(q, ":author", n->author);
+        wo_db_bind_int(q, ":at", n->at);
+        wo_db_bind_text(q, ":body", n->text);
+        wo_db_bind_int(q, ":pending", 0);
+        rc = wo_db_exec(q);
+    }
+    for (size_t i = 0; !rc && i < o->n_sigs; i++) {
+        const struct wo_sig *g = &o->sigs[i];
+        q = ST(sig_put);
+        wo_db_bind_text(q, ":id", g->id);
+        wo_db_bind_int(q, ":order", o->id);
+        wo_db_bind_text(q, ":role", g->role);
+        wo_db_bind_text(q, ":signer", g->signer);
+        wo_db_bind_int(q, ":device", g->device_id);
+        wo_db_bind_int(q, ":signed_at", g->signed_at);
+        wo_db_bind_int(q, ":satisfied", g->satisfied);
+        wo_db_bind_text(q, ":comment", g->comment);
+        wo_db_bind_text(q, ":statement", g->statement);
+        wo_db_bind_blob(q, ":sig", g->sig, g->sig_len);
+        wo_db_bind_int(q, ":verified", g->verified);
+        wo_db_bind_int(q, ":pending", 0);
+        rc = wo_db_exec(q);
+    }
+    return rc;
+}
+
+/* Re-apply this order's pending ops on top of the server's state. */
+static int replay_pending(struct replica *r, int64_t order, const char *user,
+                          int64_t device)
+{
+    struct wo_op *ops;
+    size_t n;
+    sqlite3_stmt *q = ST(outbox_pending_order);
+    wo_db_bind_int(q, ":order", order);
+    int rc = decode_rows(q, &ops, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = apply_effect(r, &ops[i], user, device);
+        wo_op_cleanup(&ops[i]);
+    }
+    free(ops);
+    return rc;
+}
+
+int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
+                          const char *user, int64_t device)
+{
+    int rc = wo_db_begin(r->db);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < ch->n_orders; i++) {
+        rc = put_order(r, &ch->orders[i]);
+        if (!rc)
+            rc = replay_pending(r, ch->orders[i].id, user, device);
+    }
+    for (size_t i = 0; !rc && i < ch->n_revoked; i++) {
+        sqlite3_stmt *q = ST(order_delete);
+        wo_db_bind_int(q, ":id", ch->revoked[i]);
+        rc = wo_db_exec(q);
+        static const int dels[] = {Q_synced_visits_delete,
+                                   Q_synced_parts_delete,
+                                   Q_synced_notes_delete,
+                                   Q_synced_sigs_delete};
+        for (size_t j = 0; !rc && j < 4; j++) {
+            q = wo_db_stmt(r->db, dels[j]);
+            wo_db_bind_int(q, ":order", ch->revoked[i]);
+            rc = wo_db_exec(q);
+        }
+    }
+    if (!rc && ch->cursor > replica_config_int(r, "cursor"))
+        rc = config_set_int(r, "cursor", ch->cursor);
+    if (!rc)
+        rc = wo_db_commit(r->db);
+    if (rc)
+        wo_db_rollback(r->db);
+    return rc;
+}
+
+int replica_outbox_list(struct replica *r, replica_outbox_fn fn, void *arg)
+{
+    sqlite3_stmt *q = ST(outbox_all);
+    int s;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW)
+        fn(arg, sqlite3_column_int64(q, 0),
+           (const char *)sqlite3_column_text(q, 1),
+           sqlite3_column_int64(q, 2),
+           (const char *)sqlite3_column_text(q, 3),
+           sqlite3_column_int64(q, 4),
+           (const char *)sqlite3_column_text(q, 5),
+           (const char *)sqlite3_column_text(q, 6));
+    sqlite3_reset(q);
+    return s == SQLITE_DONE ? 0 : WO_EIO;
+}

@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "handlers.h"
-#include "lifecycle.h"
+#include "wo_lifecycle.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
@@ -134,7 +134,7 @@ static int cmd_assign(struct srv *srv, struct session *s,
                  "exist", (long long)c->wo);
     if (rc)
         return rc;
-    if (!lifecycle_next(status, "assign", NULL, r->reason, sizeof r->reason))
+    if (!wo_lifecycle_next(status, "assign", NULL, r->reason, sizeof r->reason))
         return WO_ESTATE;
     if ((rc = find_tech(srv, c->assignee, &tech, r)))
         return rc;

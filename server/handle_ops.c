@@ -16,7 +16,7 @@
 #include "clock.h"
 #include "commit.h"
 #include "handlers.h"
-#include "lifecycle.h"
+#include "wo_lifecycle.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -193,7 +193,7 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
         arg = op->outcome;
     else if (!strcmp(k, "sign.recipient"))
         arg = op->satisfied ? "satisfied" : "unsatisfied";
-    const char *next = lifecycle_next(status, k, arg, reason, sizeof reason);
+    const char *next = wo_lifecycle_next(status, k, arg, reason, sizeof reason);
     if (!next)
         return reject(out, "%s", reason);
 

@@ -18,7 +18,7 @@
 
 #include "commit.h"
 #include "handlers.h"
-#include "lifecycle.h"
+#include "wo_lifecycle.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
@@ -129,7 +129,7 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
     int64_t rid = id;
     struct pushctx p = {.ch = {.cursor = o.seq, .final = 1}};
     if (assignee) {
-        if (lifecycle_is_terminal(o.status)) {
+        if (wo_lifecycle_is_terminal(o.status)) {
             p.ch.revoked = &rid;
             p.ch.n_revoked = 1;
         } else {

@@ -1,12 +1,12 @@
 /*
- * lifecycle.c - transition table of the work order state machine.
+ * wo_lifecycle.c - transition table of the work order state machine.
  * Each row: event, argument (or NULL for any), allowed source statuses,
  * target status (NULL = unchanged).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "lifecycle.h"
+#include "wo_lifecycle.h"
 
 #define ACTIVE "assigned accepted en_route on_site on_hold_parts " \
                "on_hold_customer reopened"
@@ -43,7 +43,7 @@ static int in_list(const char *list, const char *s)
     return 0;
 }
 
-const char *lifecycle_next(const char *status, const char *ev, const char *arg,
+const char *wo_lifecycle_next(const char *status, const char *ev, const char *arg,
                            char *reason, size_t len)
 {
     int known = 0;
@@ -70,7 +70,7 @@ const char *lifecycle_next(const char *status, const char *ev, const char *arg,
     return NULL;
 }
 
-int lifecycle_is_terminal(const char *status)
+int wo_lifecycle_is_terminal(const char *status)
 {
     return !strcmp(status, "closed") || !strcmp(status, "cancelled");
 }

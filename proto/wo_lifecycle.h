@@ -1,12 +1,13 @@
 /*
- * lifecycle.h - the work order state machine (docs/lifecycle.md).
+ * wo_lifecycle.h - the work order state machine (docs/lifecycle.md).
  *
  * Pure rules, no I/O: given the current status and an event, say the next
- * status or why the event does not fit. The server checks every op and
- * every dispatcher command here and nowhere else.
+ * status or why the event does not fit. The server is authoritative and
+ * checks every op and dispatcher command here; the client runs the same
+ * table offline so a technician hears "no" at once, not at the next sync.
  */
-#ifndef LIFECYCLE_H
-#define LIFECYCLE_H
+#ifndef WO_LIFECYCLE_H
+#define WO_LIFECYCLE_H
 
 #include <stddef.h>
 
@@ -18,10 +19,10 @@
  * Events that do not change the status (note.add, part.add) return the
  * current status unchanged when allowed.
  */
-const char *lifecycle_next(const char *status, const char *ev, const char *arg,
+const char *wo_lifecycle_next(const char *status, const char *ev, const char *arg,
                            char *reason, size_t len);
 
 /* 1 if the order is out of every technician's scope in this status. */
-int lifecycle_is_terminal(const char *status);
+int wo_lifecycle_is_terminal(const char *status);
 
 #endif

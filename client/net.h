@@ -1,0 +1,50 @@
+/*
+ * net.h - one client WebSocket connection over TLS to wo-server.
+ * net.c is the only client file that includes <libwebsockets.h>.
+ *
+ * The caller drives it: net_create() connects, net_run() services the
+ * loop until net_stop() is called from a handler, the connection closes,
+ * or the deadline passes. Received messages are decoded (proto/) and given
+ * to on_frame; the body is freed after the callback returns.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stdint.h>
+
+struct net;
+
+struct net_handlers {
+    /* A decoded frame arrived. */
+    void (*on_frame)(void *ud, int type, void *body);
+    /* Called every ~200 ms while connected (outbox polling, deadlines). */
+    void (*on_tick)(void *ud);
+};
+
+/*
+ * Connect to url ("wss://host:port[/path]") trusting only the CA in
+ * ca_file. Returns NULL with err set when the URL is bad or the context
+ * cannot be made; connection failures are reported by net_run().
+ */
+struct net *net_create(const char *url, const char *ca_file,
+                       const struct net_handlers *h, void *ud, char *err,
+                       size_t errlen);
+
+/* Encode and queue a frame. 0 or a WO_E* code. */
+int net_send(struct net *n, int type, const void *body);
+
+/*
+ * Service the connection until net_stop(), close, or timeout_ms (0: no
+ * limit) elapses. Returns 0 after net_stop(), WO_ENET when the connection
+ * failed or closed (err says why), WO_ETIMEDOUT on the deadline.
+ */
+int net_run(struct net *n, int64_t timeout_ms, char *err, size_t errlen);
+
+void net_stop(struct net *n);
+void net_destroy(struct net *n);
+
+/* Set by SIGINT/SIGTERM handlers: makes net_run() return. */
+void net_interrupt(void);
+int net_interrupted(void);
+
+#endif

@@ -1,0 +1,144 @@
+-- Named queries of the client replica (client/replica.c).
+
+-- name: config_get
+SELECT value FROM config WHERE key = :key;
+
+-- name: config_set
+INSERT INTO config(key, value) VALUES (:key, :value)
+ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+
+-- name: order_upsert
+INSERT INTO orders(id, seq, title, description, site, asset, requester,
+                   contact, priority, status, assignee, created_at,
+                   updated_at)
+VALUES (:id, :seq, :title, :description, :site, :asset, :requester,
+        :contact, :priority, :status, :assignee, :created_at, :updated_at)
+ON CONFLICT(id) DO UPDATE SET
+  seq = excluded.seq, title = excluded.title,
+  description = excluded.description, site = excluded.site,
+  asset = excluded.asset, requester = excluded.requester,
+  contact = excluded.contact, priority = excluded.priority,
+  status = excluded.status, assignee = excluded.assignee,
+  created_at = excluded.created_at, updated_at = excluded.updated_at;
+
+-- name: order_get
+SELECT id, seq, title, description, site, asset, requester, contact,
+       priority, status, assignee, created_at, updated_at
+FROM orders WHERE id = :id;
+
+-- name: order_list
+SELECT id FROM orders ORDER BY priority, id;
+
+-- name: order_delete
+DELETE FROM orders WHERE id = :id;
+
+-- name: order_set_status
+UPDATE orders SET status = :status WHERE id = :id;
+
+-- name: synced_visits_delete
+DELETE FROM visits WHERE order_id = :order AND pending = 0;
+
+-- name: synced_parts_delete
+DELETE FROM parts WHERE order_id = :order AND pending = 0;
+
+-- name: synced_notes_delete
+DELETE FROM notes WHERE order_id = :order AND pending = 0;
+
+-- name: synced_sigs_delete
+DELETE FROM signatures WHERE order_id = :order AND pending = 0;
+
+-- name: visit_put
+INSERT INTO visits(id, order_id, tech, started_at, ended_at, outcome, pending)
+VALUES (:id, :order, :tech, :started_at, :ended_at, :outcome, :pending)
+ON CONFLICT(id) DO UPDATE SET
+  ended_at = coalesce(excluded.ended_at, visits.ended_at),
+  outcome = coalesce(excluded.outcome, visits.outcome),
+  pending = min(visits.pending, excluded.pending);
+
+-- name: visit_end
+UPDATE visits SET ended_at = :ended_at, outcome = :outcome WHERE id = :id;
+
+-- name: visits_of
+SELECT id, tech, started_at, ended_at, outcome FROM visits
+WHERE order_id = :order ORDER BY started_at, id;
+
+-- name: part_put
+INSERT INTO parts(id, order_id, author, at, part_no, qty, descr, serials,
+                  pending)
+VALUES (:id, :order, :author, :at, :part_no, :qty, :descr, :serials,
+        :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(parts.pending, excluded.pending);
+
+-- name: parts_of
+SELECT id, author, at, part_no, qty, descr, serials FROM parts
+WHERE order_id = :order ORDER BY at, id;
+
+-- name: note_put
+INSERT INTO notes(id, order_id, author, at, body, pending)
+VALUES (:id, :order, :author, :at, :body, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(notes.pending, excluded.pending);
+
+-- name: notes_of
+SELECT id, author, at, body FROM notes WHERE order_id = :order
+ORDER BY at, id;
+
+-- name: sig_put
+INSERT INTO signatures(id, order_id, role, signer, device_id, signed_at,
+                       satisfied, comment, statement, sig, verified, pending)
+VALUES (:id, :order, :role, :signer, :device, :signed_at, :satisfied,
+        :comment, :statement, :sig, :verified, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(signatures.pending,
+                                            excluded.pending),
+                              verified = excluded.verified;
+
+-- name: sigs_of
+SELECT id, role, signer, device_id, signed_at, satisfied, comment,
+       statement, sig, verified FROM signatures WHERE order_id = :order
+ORDER BY signed_at, id;
+
+-- name: records_of_op_delete
+DELETE FROM visits WHERE id = :id AND pending = 1;
+
+-- name: parts_of_op_delete
+DELETE FROM parts WHERE id = :id AND pending = 1;
+
+-- name: notes_of_op_delete
+DELETE FROM notes WHERE id = :id AND pending = 1;
+
+-- name: sigs_of_op_delete
+DELETE FROM signatures WHERE id = :id AND pending = 1;
+
+-- name: records_settle
+UPDATE visits SET pending = 0 WHERE id = :id;
+
+-- name: parts_settle
+UPDATE parts SET pending = 0 WHERE id = :id;
+
+-- name: notes_settle
+UPDATE notes SET pending = 0 WHERE id = :id;
+
+-- name: sigs_settle
+UPDATE signatures SET pending = 0 WHERE id = :id;
+
+-- name: outbox_insert
+INSERT INTO outbox(id, order_id, kind, at, body)
+VALUES (:id, :order, :kind, :at, :body);
+
+-- name: outbox_pending
+SELECT body FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT :limit;
+
+-- name: outbox_pending_order
+SELECT body FROM outbox WHERE state = 'pending' AND order_id = :order
+ORDER BY seq;
+
+-- name: outbox_delete
+DELETE FROM outbox WHERE id = :id;
+
+-- name: outbox_reject
+UPDATE outbox SET state = 'rejected', reason = :reason WHERE id = :id;
+
+-- name: outbox_all
+SELECT seq, id, order_id, kind, at, state, reason FROM outbox ORDER BY seq;
+
+-- name: outbox_count
+SELECT count(*) FROM outbox WHERE state = 'pending';
