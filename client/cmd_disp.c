@@ -1,1 +1,244 @@
-/* placeholder */
+/*
+ * cmd_disp.c - dispatcher and admin commands (online: each is one request
+ * to the server), and `wo show`, which reads the replica for a technician
+ * and asks the server for a dispatcher.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "replica.h"
+
+static int usage(const char *u)
+{
+    fprintf(stderr, "wo: usage: %s\n", u);
+    return 2;
+}
+
+static int is_office(struct client *c)
+{
+    if (c->role && (!strcmp(c->role, "dispatcher") ||
+                    !strcmp(c->role, "admin")))
+        return 1;
+    fprintf(stderr, "wo: this command is for dispatchers; this home is "
+                    "enrolled as %s\n", c->role ? c->role : "nobody");
+    return 0;
+}
+
+static const char *fmt_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    return buf;
+}
+
+void print_order(const struct wo_order *o)
+{
+    char tb[32];
+    printf("order %lld  [%s]  %s\n  %s\n", (long long)o->id, o->priority,
+           o->status, o->title);
+    if (o->description)
+        printf("  description: %s\n", o->description);
+    if (o->site)
+        printf("  site:        %s\n", o->site);
+    if (o->asset)
+        printf("  asset:       %s\n", o->asset);
+    if (o->requester)
+        printf("  requester:   %s\n", o->requester);
+    if (o->contact)
+        printf("  contact:     %s\n", o->contact);
+    printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
+    printf("  opened:      %s\n", fmt_time(o->created_at, tb, sizeof tb));
+    if (o->recipient_code)
+        printf("  recipient confirmation code: %s\n", o->recipient_code);
+    for (size_t i = 0; i < o->n_visits; i++)
+        printf("  visit %s by %s from %s%s%s\n", o->visits[i].id,
+               o->visits[i].tech,
+               fmt_time(o->visits[i].started_at, tb, sizeof tb),
+               o->visits[i].outcome ? ": " : " (open)",
+               o->visits[i].outcome ? o->visits[i].outcome : "");
+    for (size_t i = 0; i < o->n_parts; i++) {
+        printf("  part  %s x%lld%s%s by %s", o->parts[i].part_no,
+               (long long)o->parts[i].qty, o->parts[i].desc ? " " : "",
+               o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
+        for (size_t k = 0; k < o->parts[i].n_serials; k++)
+            printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
+        printf("\n");
+    }
+    for (size_t i = 0; i < o->n_notes; i++)
+        printf("  note  %s: %s\n", o->notes[i].author, o->notes[i].text);
+    for (size_t i = 0; i < o->n_sigs; i++)
+        printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,
+               o->sigs[i].role,
+               !strcmp(o->sigs[i].role, "recipient")
+                   ? (o->sigs[i].satisfied ? " satisfied" : " NOT satisfied")
+                   : "",
+               o->sigs[i].comment ? ": " : "",
+               o->sigs[i].comment ? o->sigs[i].comment : "",
+               o->sigs[i].verified ? "verified" : "NOT verified");
+    for (size_t i = 0; i < o->n_rejections; i++)
+        printf("  REJECTED %s by %s: %s\n", o->rejections[i].kind,
+               o->rejections[i].by, o->rejections[i].reason);
+}
+
+static int run(struct client *c, struct wo_cmd *cmd, int full)
+{
+    struct wo_result *res;
+    if (sync_cmd(c, cmd, &res))
+        return 1;
+    if (c->json && !strcmp(cmd->name, "board"))
+        jsonout_orders(res->orders, res->n_orders);
+    else if (c->json && res->n_orders)
+        jsonout_order(&res->orders[0], full);
+    else if (!strcmp(cmd->name, "board")) {
+        if (!res->n_orders)
+            printf("no work orders\n");
+        for (size_t i = 0; i < res->n_orders; i++) {
+            const struct wo_order *o = &res->orders[i];
+            printf("%-6lld %-3s %-16s %-12s %s%s\n", (long long)o->id,
+                   o->priority, o->status, o->assignee ? o->assignee : "-",
+                   o->title, o->n_rejections ? "  [rejected ops]" : "");
+        }
+    } else if (!strcmp(cmd->name, "create") && res->n_orders) {
+        printf("%lld\n", (long long)res->orders[0].id);
+    } else if (res->n_orders) {
+        print_order(&res->orders[0]);
+    } else {
+        printf("done\n");
+    }
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}
+
+int cmd_create(struct client *c, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"title", required_argument, 0, 't'},
+        {"priority", required_argument, 0, 'p'},
+        {"description", required_argument, 0, 'd'},
+        {"site", required_argument, 0, 's'},
+        {"asset", required_argument, 0, 'a'},
+        {"requester", required_argument, 0, 'r'},
+        {"contact", required_argument, 0, 'c'},
+        {"assign", required_argument, 0, 'A'},
+        {"json", no_argument, 0, 'j'},
+        {0, 0, 0, 0}};
+    const char *u = "wo create --title T --priority P1|P2|P3 [--description "
+                    "D] [--site S] [--asset A] [--requester R] [--contact C] "
+                    "[--assign TECH] [--json]";
+    struct wo_cmd cmd = {.name = "create"};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+        case 't': cmd.title = optarg; break;
+        case 'p': cmd.priority = optarg; break;
+        case 'd': cmd.description = optarg; break;
+        case 's': cmd.site = optarg; break;
+        case 'a': cmd.asset = optarg; break;
+        case 'r': cmd.requester = optarg; break;
+        case 'c': cmd.contact = optarg; break;
+        case 'A': cmd.assignee = optarg; break;
+        case 'j': c->json = 1; break;
+        default: return usage(u);
+        }
+    }
+    if (optind != argc || !cmd.title || !*cmd.title || !cmd.priority)
+        return usage(u);
+    if (strcmp(cmd.priority, "P1") && strcmp(cmd.priority, "P2") &&
+        strcmp(cmd.priority, "P3")) {
+        fprintf(stderr, "wo: --priority must be P1, P2 or P3\n");
+        return 2;
+    }
+    if (!is_office(c))
+        return 1;
+    return run(c, &cmd, 1);
+}
+
+static int parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || *end || v <= 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
+static int strip_json(struct client *c, int *argc, char **argv)
+{
+    int k = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            c->json = 1;
+        else
+            argv[k++] = argv[i];
+    }
+    *argc = k;
+    return 0;
+}
+
+int cmd_assign(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "assign"};
+    strip_json(c, &argc, argv);
+    if (argc != 3 || parse_id(argv[1], &cmd.wo))
+        return usage("wo assign WO TECH");
+    cmd.assignee = argv[2];
+    if (!is_office(c))
+        return 1;
+    return run(c, &cmd, 1);
+}
+
+int cmd_board(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "board"};
+    strip_json(c, &argc, argv);
+    if (argc != 1)
+        return usage("wo board [--json]");
+    if (!is_office(c))
+        return 1;
+    return run(c, &cmd, 0);
+}
+
+int cmd_show(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "show"};
+    strip_json(c, &argc, argv);
+    if (argc != 2 || parse_id(argv[1], &cmd.wo))
+        return usage("wo show WO [--json]");
+    if (c->role && !strcmp(c->role, "technician")) {
+        struct wo_order o;
+        int rc = replica_order_load(c->r, cmd.wo, &o);
+        if (rc) {
+            fprintf(stderr, "wo: order %lld is not in your list (run 'wo "
+                            "sync')\n", (long long)cmd.wo);
+            return 1;
+        }
+        if (c->json)
+            jsonout_order(&o, 1);
+        else
+            print_order(&o);
+        wo_order_cleanup(&o);
+        return 0;
+    }
+    if (!is_office(c))
+        return 1;
+    return run(c, &cmd, 1);
+}
+
+int cmd_device(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "revoke"};
+    if (argc != 3 || strcmp(argv[1], "revoke") ||
+        parse_id(argv[2], &cmd.device))
+        return usage("wo device revoke ID   (admin)");
+    if (!is_office(c))
+        return 1;
+    return run(c, &cmd, 0);
+}

@@ -1,1 +1,107 @@
-/* placeholder */
+/* jsonout.c - --json output of orders through jansson (docs/protocol.md
+ * names the same fields). */
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "client.h"
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *order_json(const struct wo_order *o, int full)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(o->id));
+    json_object_set_new(j, "title", str_or_null(o->title));
+    json_object_set_new(j, "priority", str_or_null(o->priority));
+    json_object_set_new(j, "status", str_or_null(o->status));
+    json_object_set_new(j, "assignee", str_or_null(o->assignee));
+    json_object_set_new(j, "description", str_or_null(o->description));
+    json_object_set_new(j, "site", str_or_null(o->site));
+    json_object_set_new(j, "asset", str_or_null(o->asset));
+    json_object_set_new(j, "requester", str_or_null(o->requester));
+    json_object_set_new(j, "contact", str_or_null(o->contact));
+    json_object_set_new(j, "created_at", json_integer(o->created_at));
+    json_object_set_new(j, "updated_at", json_integer(o->updated_at));
+    if (o->recipient_code)
+        json_object_set_new(j, "recipient_code",
+                            json_string(o->recipient_code));
+    if (!full)
+        return j;
+    json_t *a = json_array();
+    for (size_t i = 0; i < o->n_visits; i++) {
+        const struct wo_visit *v = &o->visits[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", v->id, "tech",
+                         v->tech, "started_at", (json_int_t)v->started_at,
+                         "ended_at",
+                         v->ended_at ? json_integer(v->ended_at) : json_null(),
+                         "outcome", str_or_null(v->outcome)));
+    }
+    json_object_set_new(j, "visits", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_parts; i++) {
+        const struct wo_part *p = &o->parts[i];
+        json_t *ser = json_array();
+        for (size_t k = 0; k < p->n_serials; k++)
+            json_array_append_new(ser, json_string(p->serials[k]));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}", "id", p->id,
+                         "author", p->author, "at", (json_int_t)p->at,
+                         "part_no", p->part_no, "qty", (json_int_t)p->qty,
+                         "desc", str_or_null(p->desc), "serials", ser));
+    }
+    json_object_set_new(j, "parts", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_notes; i++) {
+        const struct wo_note *n = &o->notes[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:I, s:s}", "id", n->id, "author",
+                         n->author, "at", (json_int_t)n->at, "text",
+                         n->text));
+    }
+    json_object_set_new(j, "notes", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_sigs; i++) {
+        const struct wo_sig *g = &o->sigs[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:b}", "id",
+                         g->id, "role", g->role, "signer", g->signer,
+                         "device_id", (json_int_t)g->device_id, "signed_at",
+                         (json_int_t)g->signed_at, "satisfied", g->satisfied,
+                         "comment", str_or_null(g->comment), "verified",
+                         g->verified));
+    }
+    json_object_set_new(j, "signatures", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_rejections; i++) {
+        const struct wo_rejection *r = &o->rejections[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s}", "op", r->op, "kind",
+                         r->kind, "by", r->by, "at", (json_int_t)r->at,
+                         "reason", r->reason));
+    }
+    json_object_set_new(j, "rejected_ops", a);
+    return j;
+}
+
+void jsonout_order(const struct wo_order *o, int full)
+{
+    json_t *j = order_json(o, full);
+    json_dumpf(j, stdout, JSON_COMPACT);
+    printf("\n");
+    json_decref(j);
+}
+
+void jsonout_orders(const struct wo_order *o, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, order_json(&o[i], 0));
+    json_dumpf(a, stdout, JSON_COMPACT);
+    printf("\n");
+    json_decref(a);
+}

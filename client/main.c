@@ -1,1 +1,178 @@
-/* placeholder */
+/*
+ * main.c - wo, the technician's and dispatcher's command line.
+ * Commands dispatch from a table; global options (--home) come first or
+ * from WO_HOME. Exit codes: 0 ok, 1 failure, 2 bad usage, 3 sync finished
+ * with rejected ops.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "client.h"
+#include "net.h"
+#include "replica.h"
+
+static const char usage[] =
+    "usage: wo [--home DIR] COMMAND ...   (or set WO_HOME)\n"
+    "\n"
+    "  enroll --server wss://HOST:PORT --ca FILE --code CODE\n"
+    "  sync [--watch]                push the outbox, catch up (and stay)\n"
+    "technician (work offline):\n"
+    "  list [--json] | show WO [--json] | accept WO\n"
+    "  visit start WO | visit end WO --outcome done|needs-parts|customer-absent\n"
+    "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
+    "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
+    "  outbox [--json]\n"
+    "dispatcher (online):\n"
+    "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
+    "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
+    "  assign WO TECH | board [--json] | show WO [--json]\n"
+    "admin: device revoke ID\n";
+
+typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
+
+static int cmd_enroll(struct client *c, int argc, char **argv)
+{
+    static const struct option lo[] = {{"server", required_argument, 0, 's'},
+                                       {"ca", required_argument, 0, 'c'},
+                                       {"code", required_argument, 0, 'k'},
+                                       {0, 0, 0, 0}};
+    const char *server = NULL, *ca = NULL, *code = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (ch == 's')
+            server = optarg;
+        else if (ch == 'c')
+            ca = optarg;
+        else if (ch == 'k')
+            code = optarg;
+        else
+            goto use;
+    }
+    if (optind != argc || !server || !ca || !code)
+        goto use;
+    char *abs = realpath(ca, NULL);
+    if (!abs) {
+        fprintf(stderr, "wo: cannot read the CA file %s: %s\n", ca,
+                strerror(errno));
+        return 2;
+    }
+    int rc = sync_enroll(c, server, abs, code);
+    free(abs);
+    return rc;
+use:
+    fprintf(stderr, "wo: usage: wo enroll --server wss://HOST:PORT --ca FILE "
+                    "--code CODE\n");
+    return 2;
+}
+
+static int cmd_sync(struct client *c, int argc, char **argv)
+{
+    int watch = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--watch"))
+            watch = 1;
+        else {
+            fprintf(stderr, "wo: usage: wo sync [--watch]\n");
+            return 2;
+        }
+    }
+    return sync_run(c, watch);
+}
+
+static const struct {
+    const char *name;
+    cmd_fn fn;
+    int needs_enrolment;
+} cmds[] = {
+    {"enroll", cmd_enroll, 0}, {"sync", cmd_sync, 1},
+    {"list", cmd_list, 1},     {"show", cmd_show, 1},
+    {"accept", cmd_accept, 1}, {"visit", cmd_visit, 1},
+    {"note", cmd_note, 1},     {"part", cmd_part, 1},
+    {"sign", cmd_sign, 1},     {"cosign", cmd_cosign, 1},
+    {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
+    {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
+    {"device", cmd_device, 1},
+};
+
+static void on_signal(int sig) { net_interrupt(); }
+
+int main(int argc, char **argv)
+{
+    struct client c = {0};
+    char err[512];
+    int i = 1;
+    c.home = getenv("WO_HOME");
+    while (i < argc && argv[i][0] == '-') {
+        if (!strcmp(argv[i], "--home") && i + 1 < argc) {
+            c.home = argv[i + 1];
+            i += 2;
+        } else if (!strncmp(argv[i], "--home=", 7)) {
+            c.home = argv[i] + 7;
+            i++;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "wo: unknown option %s\n\n%s", argv[i], usage);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (!strcmp(argv[i], "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!c.home) {
+        fprintf(stderr, "wo: no state directory: pass --home DIR or set "
+                        "WO_HOME\n");
+        return 2;
+    }
+    size_t k;
+    for (k = 0; k < sizeof cmds / sizeof cmds[0]; k++)
+        if (!strcmp(cmds[k].name, argv[i]))
+            break;
+    if (k == sizeof cmds / sizeof cmds[0]) {
+        fprintf(stderr, "wo: unknown command '%s'\n\n%s", argv[i], usage);
+        return 2;
+    }
+    if (mkdir(c.home, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "wo: cannot create %s: %s\n", c.home,
+                strerror(errno));
+        return 1;
+    }
+    if (replica_open(c.home, &c.r, err, sizeof err)) {
+        fprintf(stderr, "wo: %s\n", err);
+        return 1;
+    }
+    replica_config_get(c.r, "server", &c.server);
+    replica_config_get(c.r, "ca", &c.ca);
+    replica_config_get(c.r, "user", &c.user);
+    replica_config_get(c.r, "role", &c.role);
+    c.device = replica_config_int(c.r, "device_id");
+    if (cmds[k].needs_enrolment && !c.device) {
+        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
+                        "wss://HOST:PORT --ca FILE --code CODE' first\n",
+                c.home);
+        replica_close(c.r);
+        return 1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = cmds[k].fn(&c, argc - i, argv + i);
+    free(c.server);
+    free(c.ca);
+    free(c.user);
+    free(c.role);
+    replica_close(c.r);
+    return rc;
+}

@@ -1,1 +1,374 @@
-/* placeholder */
+/*
+ * sync.c - the client side of a connection: challenge -> auth (or enrol)
+ * -> push the outbox in order, applying acks -> catch up from the cursor
+ * -> (watch) live pushes, with the outbox polled so ops recorded by other
+ * wo processes, or while offline, go up by themselves.
+ *
+ * Every state change lands in the replica in one transaction per frame,
+ * so a kill at any point loses nothing: unacked ops are re-pushed (the
+ * server answers "duplicate"), and an unapplied batch is re-sent because
+ * the cursor did not move.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "net.h"
+#include "replica.h"
+#include "wo_crypto.h"
+
+#define PUSH_BATCH 200
+
+enum mode { M_ENROLL, M_SYNC, M_CMD };
+
+struct conn {
+    struct client *c;
+    struct net *n;
+    enum mode mode;
+    int watch;
+    /* enrol */
+    const char *code;
+    uint8_t priv[32], pub[32];
+    int64_t enrolled_device;
+    char *enrolled_user, *enrolled_role;
+    /* sync */
+    int authed;
+    size_t inflight;        /* ops sent, not yet acked */
+    int caught_up;
+    int64_t applied, duplicate, rejected, orders_in, revoked_in;
+    /* cmd */
+    struct wo_cmd *cmd;
+    struct wo_result *res;
+    /* outcome */
+    int failed;
+    char err[512];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32])
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/device.key", c->home);
+    return wo_key_load(path, priv, pub);
+}
+
+static void fail(struct conn *k, const char *msg)
+{
+    k->failed = 1;
+    snprintf(k->err, sizeof k->err, "%s", msg);
+    net_stop(k->n);
+}
+
+static void push_outbox(struct conn *k)
+{
+    struct wo_op *ops;
+    size_t n;
+    if (k->inflight || !k->authed)
+        return;
+    if (replica_outbox_pending(k->c->r, PUSH_BATCH, &ops, &n)) {
+        fail(k, "cannot read the outbox");
+        return;
+    }
+    if (n) {
+        struct wo_ops f = {.ops = ops, .n_ops = n};
+        if (net_send(k->n, WO_F_OPS, &f) == 0)
+            k->inflight = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        wo_op_cleanup(&ops[i]);
+    free(ops);
+}
+
+static void send_sync(struct conn *k)
+{
+    struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor")};
+    size_t n = 0;
+    if (replica_order_ids(k->c->r, &s.have, &n)) {
+        fail(k, "cannot read the replica");
+        return;
+    }
+    s.n_have = n > WO_MAX_ITEMS ? WO_MAX_ITEMS : n;
+    net_send(k->n, WO_F_SYNC, &s);
+    free(s.have);
+}
+
+static void on_challenge(struct conn *k, struct wo_challenge *ch)
+{
+    if (k->mode == M_ENROLL) {
+        char host[256] = "laptop";
+        gethostname(host, sizeof host - 1);
+        struct wo_enroll e = {.code = (char *)k->code, .pubkey = k->pub,
+                              .pubkey_len = 32, .device_name = host};
+        net_send(k->n, WO_F_ENROLL, &e);
+        return;
+    }
+    char text[160];
+    uint8_t sig[64];
+    size_t len = wo_auth_text(ch->nonce, k->c->device, text, sizeof text);
+    if (client_key(k->c, k->priv, k->pub) ||
+        wo_sign(k->priv, text, len, sig)) {
+        fail(k, "cannot read this device's key (HOME/device.key): enrol "
+                "again with 'wo enroll'");
+        return;
+    }
+    struct wo_auth a = {.device_id = k->c->device, .sig = sig, .sig_len = 64,
+                        .client_time = now_ms()};
+    net_send(k->n, WO_F_AUTH, &a);
+}
+
+static void on_welcome(struct conn *k, struct wo_welcome *w)
+{
+    k->authed = 1;
+    if (k->mode == M_CMD) {
+        net_send(k->n, WO_F_CMD, k->cmd);
+        return;
+    }
+    push_outbox(k);
+    if (!k->inflight)
+        send_sync(k);
+}
+
+static void on_acks(struct conn *k, struct wo_acks *a)
+{
+    for (size_t i = 0; i < a->n_acks; i++) {
+        const char *r = a->acks[i].result;
+        if (!strcmp(r, "applied"))
+            k->applied++;
+        else if (!strcmp(r, "duplicate"))
+            k->duplicate++;
+        else {
+            k->rejected++;
+            fprintf(stderr, "wo: op %s rejected: %s\n", a->acks[i].id,
+                    a->acks[i].reason ? a->acks[i].reason : "");
+        }
+    }
+    if (replica_apply_acks(k->c->r, a)) {
+        fail(k, "cannot write acks to the replica");
+        return;
+    }
+    k->inflight = 0;
+    push_outbox(k);
+    if (!k->inflight && !k->caught_up)
+        send_sync(k);
+}
+
+static void on_changes(struct conn *k, struct wo_changes *ch)
+{
+    if (replica_apply_changes(k->c->r, ch, k->c->user, k->c->device)) {
+        fail(k, "cannot apply the server's changes to the replica");
+        return;
+    }
+    k->orders_in += (int64_t)ch->n_orders;
+    k->revoked_in += (int64_t)ch->n_revoked;
+    if (k->watch)
+        for (size_t i = 0; i < ch->n_orders; i++)
+            fprintf(stderr, "wo: order %lld updated (%s)\n",
+                    (long long)ch->orders[i].id, ch->orders[i].status);
+    if (k->watch)
+        for (size_t i = 0; i < ch->n_revoked; i++)
+            fprintf(stderr, "wo: order %lld left your list\n",
+                    (long long)ch->revoked[i]);
+    if (ch->final && !k->caught_up) {
+        k->caught_up = 1;
+        if (!k->watch)
+            net_stop(k->n);
+    }
+}
+
+static void on_frame(void *ud, int type, void *body)
+{
+    struct conn *k = ud;
+    switch (type) {
+    case WO_F_CHALLENGE: on_challenge(k, body); break;
+    case WO_F_WELCOME: on_welcome(k, body); break;
+    case WO_F_ACKS: on_acks(k, body); break;
+    case WO_F_CHANGES: on_changes(k, body); break;
+    case WO_F_ENROLLED: {
+        struct wo_enrolled *e = body;
+        k->enrolled_device = e->device_id;
+        k->enrolled_user = strdup(e->user);
+        k->enrolled_role = strdup(e->role);
+        net_stop(k->n);
+        break;
+    }
+    case WO_F_RESULT:
+        if (k->mode == M_CMD && ((struct wo_result *)body)->req ==
+                                    k->cmd->req) {
+            /* keep it: copy by re-decoding is costly; steal the pointer */
+            k->res = malloc(sizeof *k->res);
+            if (k->res) {
+                *k->res = *(struct wo_result *)body;
+                memset(body, 0, sizeof(struct wo_result));
+            }
+            net_stop(k->n);
+        }
+        break;
+    case WO_F_ERROR: {
+        struct wo_error *e = body;
+        char msg[600];
+        snprintf(msg, sizeof msg, "server: %s", e->reason);
+        if (k->mode == M_SYNC && k->authed && e->req == 0 &&
+            e->status >= 500) {
+            /* storage trouble: ops stay queued, try again later */
+            fprintf(stderr, "wo: %s\n", msg);
+            k->inflight = 0;
+            break;
+        }
+        fail(k, msg);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void on_tick(void *ud)
+{
+    struct conn *k = ud;
+    if (k->watch && k->caught_up)
+        push_outbox(k);
+}
+
+static const struct net_handlers handlers = {on_frame, on_tick};
+
+static int run_once(struct conn *k, const char *url, const char *ca,
+                    int64_t timeout_ms)
+{
+    char err[512];
+    k->n = net_create(url, ca, &handlers, k, err, sizeof err);
+    if (!k->n) {
+        snprintf(k->err, sizeof k->err, "%s", err);
+        return WO_ENET;
+    }
+    int rc = net_run(k->n, timeout_ms, err, sizeof err);
+    net_destroy(k->n);
+    k->n = NULL;
+    if (k->failed)
+        return WO_EAUTH;
+    if (rc)
+        snprintf(k->err, sizeof k->err, "%s", err);
+    return rc;
+}
+
+int sync_enroll(struct client *c, const char *url, const char *ca,
+                const char *code)
+{
+    struct conn k = {.c = c, .mode = M_ENROLL, .code = code};
+    char path[4096];
+    if (wo_key_generate(k.priv, k.pub)) {
+        fprintf(stderr, "wo: cannot make a device key\n");
+        return 1;
+    }
+    int rc = run_once(&k, url, ca, 30000);
+    if (rc || !k.enrolled_user) {
+        fprintf(stderr, "wo: enrolment failed: %s\n",
+                k.err[0] ? k.err : "no answer from the server");
+        goto out;
+    }
+    snprintf(path, sizeof path, "%s/device.key", c->home);
+    unlink(path); /* a previous, now useless key */
+    char dev[32];
+    snprintf(dev, sizeof dev, "%lld", (long long)k.enrolled_device);
+    if (wo_key_save(path, k.priv) ||
+        replica_config_set(c->r, "server", url) ||
+        replica_config_set(c->r, "ca", ca) ||
+        replica_config_set(c->r, "device_id", dev) ||
+        replica_config_set(c->r, "user", k.enrolled_user) ||
+        replica_config_set(c->r, "role", k.enrolled_role)) {
+        fprintf(stderr, "wo: cannot save the enrolment in %s\n", c->home);
+        rc = 1;
+        goto out;
+    }
+    printf("enrolled device %s as %s (%s)\n", dev, k.enrolled_user,
+           k.enrolled_role);
+out:
+    free(k.enrolled_user);
+    free(k.enrolled_role);
+    return rc ? 1 : 0;
+}
+
+static int need_enrolled(struct client *c)
+{
+    if (!c->server || !c->ca || !c->device) {
+        fprintf(stderr, "wo: this home (%s) is not enrolled: run 'wo enroll "
+                        "--server wss://HOST:PORT --ca FILE --code CODE'\n",
+                c->home);
+        return 1;
+    }
+    return 0;
+}
+
+int sync_run(struct client *c, int watch)
+{
+    if (need_enrolled(c))
+        return 1;
+    int attempt = 0;
+    srand((unsigned)(now_ms() ^ getpid()));
+    for (;;) {
+        struct conn k = {.c = c, .mode = M_SYNC, .watch = watch};
+        int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
+        if (!watch) {
+            if (rc || k.failed) {
+                fprintf(stderr, "wo: sync failed: %s\n%s", k.err,
+                        k.failed ? "" : "(your recorded work is kept in the "
+                                        "outbox; run 'wo sync' again when "
+                                        "the network is back)\n");
+                return 1;
+            }
+            printf("synced: %lld applied, %lld duplicate, %lld rejected; "
+                   "%lld orders updated, %lld removed; %lld ops pending\n",
+                   (long long)k.applied, (long long)k.duplicate,
+                   (long long)k.rejected, (long long)k.orders_in,
+                   (long long)k.revoked_in,
+                   (long long)replica_outbox_count(c->r));
+            return k.rejected ? 3 : 0;
+        }
+        if (net_interrupted())
+            return 0;
+        if (k.failed && !k.authed) {
+            fprintf(stderr, "wo: %s\n", k.err);
+            return 1; /* refused: retrying would not help */
+        }
+        if (k.authed)
+            attempt = 0;
+        /* capped exponential backoff with full jitter */
+        int64_t cap = 500LL << (attempt < 6 ? attempt : 6);
+        if (cap > 30000)
+            cap = 30000;
+        int64_t wait = 250 + rand() % cap;
+        attempt++;
+        fprintf(stderr, "wo: disconnected (%s); retrying in %lld ms\n",
+                k.err, (long long)wait);
+        for (int64_t t = 0; t < wait && !net_interrupted(); t += 50)
+            usleep(50000);
+        if (net_interrupted())
+            return 0;
+    }
+}
+
+int sync_cmd(struct client *c, struct wo_cmd *cmd, struct wo_result **res)
+{
+    if (need_enrolled(c))
+        return 1;
+    struct conn k = {.c = c, .mode = M_CMD, .cmd = cmd};
+    cmd->req = 1;
+    *res = NULL;
+    int rc = run_once(&k, c->server, c->ca, 30000);
+    if (rc || k.failed || !k.res) {
+        fprintf(stderr, "wo: %s\n", k.err[0] ? k.err : "no answer");
+        if (k.res)
+            wo_frame_free(WO_F_RESULT, k.res);
+        return 1;
+    }
+    *res = k.res;
+    return 0;
+}

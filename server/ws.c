@@ -291,6 +291,27 @@ static void on_signal(int sig)
         lws_cancel_service(g_ctx);
 }
 
+/*
+ * With an event library, lws_service() runs the library's loop and does
+ * not return on its own; the loop is ended from inside by starting the
+ * context's destruction. This timer checks the stop flag set by the
+ * signal handler (which may not call lws itself).
+ */
+static lws_sorted_usec_list_t g_stop_sul;
+static int g_destroying;
+
+static void stop_check(lws_sorted_usec_list_t *sul)
+{
+    if (!g_stop) {
+        lws_sul_schedule(g_ctx, 0, &g_stop_sul, stop_check,
+                         100 * LWS_US_PER_MS);
+        return;
+    }
+    commit_flush(g_srv);
+    g_destroying = 1;
+    lws_context_destroy(g_ctx);
+}
+
 /* AEAD suites only for TLS 1.2 (a CBC suite draws LUCKY13 findings). */
 static const char *tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -345,7 +366,8 @@ int ws_run(struct srv *srv, const struct ws_config *cfg)
     fprintf(stderr, "wo-server: listening on wss://%s:%d (%s)\n", cfg->host,
             cfg->port, ev ? "epoll via libev" : "poll");
     fflush(stderr);
-    while (!g_stop)
+    lws_sul_schedule(g_ctx, 0, &g_stop_sul, stop_check, 100 * LWS_US_PER_MS);
+    while (!g_destroying)
         if (lws_service(g_ctx, 0) < 0)
             break;
     /* flush what is queued so no received op waits for a restart */

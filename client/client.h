@@ -1,0 +1,61 @@
+/*
+ * client.h - what every wo command gets: the home directory, the opened
+ * replica, the enrolled identity, and output flags.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdint.h>
+
+#include "wo_proto.h"
+
+struct replica;
+
+struct client {
+    const char *home;
+    struct replica *r;
+    char *server, *ca, *user, *role;
+    int64_t device;
+    int json;
+};
+
+/* sync.c ------------------------------------------------------------------ */
+
+/* Make the device key, trade the code for its registration, save config. */
+int sync_enroll(struct client *c, const char *url, const char *ca,
+                const char *code);
+
+/* Push the outbox, catch up; with watch, stay connected, apply pushes,
+ * and reconnect with capped exponential backoff and jitter. */
+int sync_run(struct client *c, int watch);
+
+/* Dispatcher/admin: send one command, wait for its result. On success
+ * *res is owned by the caller (wo_frame_free(WO_F_RESULT, *res)). */
+int sync_cmd(struct client *c, struct wo_cmd *cmd, struct wo_result **res);
+
+/* Load the device key (HOME/device.key). */
+int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32]);
+
+/* jsonout.c --------------------------------------------------------------- */
+void jsonout_order(const struct wo_order *o, int full);
+void jsonout_orders(const struct wo_order *o, size_t n);
+
+/* cmd_tech.c / cmd_disp.c: each returns the process exit code. */
+int cmd_list(struct client *c, int argc, char **argv);
+int cmd_show(struct client *c, int argc, char **argv);
+int cmd_accept(struct client *c, int argc, char **argv);
+int cmd_visit(struct client *c, int argc, char **argv);
+int cmd_note(struct client *c, int argc, char **argv);
+int cmd_part(struct client *c, int argc, char **argv);
+int cmd_sign(struct client *c, int argc, char **argv);
+int cmd_cosign(struct client *c, int argc, char **argv);
+int cmd_outbox(struct client *c, int argc, char **argv);
+int cmd_create(struct client *c, int argc, char **argv);
+int cmd_assign(struct client *c, int argc, char **argv);
+int cmd_board(struct client *c, int argc, char **argv);
+int cmd_device(struct client *c, int argc, char **argv);
+
+/* Print the human view of one order. */
+void print_order(const struct wo_order *o);
+
+#endif
