@@ -192,6 +192,12 @@ int cmd_visit(struct client *c, int argc, char **argv)
         return bad("%s", "usage: wo visit start WO | wo visit end WO "
                          "--outcome done|needs-parts|customer-absent");
     const char *verb = argv[optind];
+    if (!strcmp(verb, "end") &&
+        (!outcome || (strcmp(outcome, "done") &&
+                      strcmp(outcome, "needs-parts") &&
+                      strcmp(outcome, "customer-absent"))))
+        return bad("%s", "visit end needs --outcome done, needs-parts or "
+                         "customer-absent");
     if (!is_tech(c))
         return 1;
     struct wo_order o;

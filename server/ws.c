@@ -83,8 +83,6 @@ int session_is_live(const struct session *s) { return s->live; }
 int session_send(struct session *s, int type, const void *body)
 {
     struct wo_buf b = {0};
-    if (s->close_status)
-        return 0; /* closing: drop quietly, the peer will resync */
     int rc = wo_frame_encode(type, body, &b);
     if (rc)
         return rc;
