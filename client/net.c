@@ -26,7 +26,7 @@ struct net {
     const struct net_handlers *h;
     void *ud;
     int state;              /* 0 connecting, 1 open, 2 closed, 3 stopped */
-    char why[256];
+    char why[512];
     uint8_t *rx;
     size_t rx_len, rx_cap;
     struct outframe *head, *tail;

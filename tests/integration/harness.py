@@ -56,12 +56,26 @@ class Env(unittest.TestCase):
     def _stop_all(self):
         for p in self.procs:
             if p.poll() is None:
-                p.kill()
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
             p.wait()
+        for name in os.listdir(self.dir):
+            if name.endswith(".log"):
+                with open(os.path.join(self.dir, name)) as f:
+                    self.assert_clean(f.read())
+
+    def assert_clean(self, text):
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            if marker in text:
+                raise AssertionError("sanitizer report:\n" + text[-4000:])
 
     def srv_cmd(self, args, check=True):
         r = subprocess.run([SERVER] + args, capture_output=True, text=True,
                            timeout=60)
+        self.assert_clean(r.stderr)
         if check and r.returncode != 0:
             raise AssertionError("wo-server %s failed: %s" % (args, r.stderr))
         return r
@@ -89,9 +103,10 @@ class Env(unittest.TestCase):
     def stop_server(self, sig_kill=False):
         if sig_kill:
             self.server.kill()
+            self.server.wait(timeout=15)
         else:
             self.server.terminate()
-        self.assertIsNotNone(self.server.wait(timeout=15))
+            self.assertEqual(self.server.wait(timeout=15), 0)
 
     def server_log(self):
         with open(os.path.join(self.dir, "server.log")) as f:
@@ -109,6 +124,7 @@ class Env(unittest.TestCase):
     def wo(self, who, *args, check=True, timeout=60):
         r = subprocess.run([WO, "--home", self.home(who)] + list(args),
                            capture_output=True, text=True, timeout=timeout)
+        self.assert_clean(r.stderr)
         if check and r.returncode != 0:
             raise AssertionError("wo %s %s failed (%d): %s%s" % (
                 who, args, r.returncode, r.stdout, r.stderr))

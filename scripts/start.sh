@@ -1,0 +1,25 @@
+#!/bin/sh
+# The README's first command: install what is missing, build, initialise a
+# data directory (embedded SQLite store, development CA and certificate),
+# create a dispatcher and a technician, and start the server.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+DATA=${WO_DATA:-$PWD/wo-data}
+LISTEN=${WO_LISTEN:-127.0.0.1:8443}
+./build/bin/wo-server init --data "$DATA"
+if [ ! -f "$DATA/.demo-users" ]; then
+    D=$(./build/bin/wo-server user add dispatcher1 --role dispatcher --data "$DATA" --quiet)
+    T=$(./build/bin/wo-server user add tech1 --role technician --data "$DATA" --quiet)
+    touch "$DATA/.demo-users"
+    echo
+    echo "Enrol the dispatcher and the technician (one-time codes):"
+    echo "  ./build/bin/wo --home ~/.wo-dispatcher enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem --code $D"
+    echo "  ./build/bin/wo --home ~/.wo-tech enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem --code $T"
+    echo "More users: ./build/bin/wo-server user add NAME --role technician --data $DATA"
+    echo
+fi
+echo "starting wo-server on wss://$LISTEN (Ctrl-C stops it)"
+exec ./build/bin/wo-server run --data "$DATA" --listen "$LISTEN"

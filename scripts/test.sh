@@ -1,0 +1,14 @@
+#!/bin/sh
+# The README's test command: build, run every test, then build again with
+# AddressSanitizer and UBSan and run every test once more.
+set -e
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+(cd build && ctest --output-on-failure)
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWO_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure)

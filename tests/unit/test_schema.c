@@ -1,0 +1,85 @@
+/* Schema tests: every migration applies to an empty database, every named
+ * query of both stores prepares, re-opening is a no-op, and a database
+ * newer than the program is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "wo_err.h"
+#include "wo_sqlkit.h"
+
+extern const struct wo_sqlfile wo_server_sql[];
+extern const struct wo_sqlfile wo_replica_sql[];
+
+/* Every "-- name: X" in queries.sql, so the test needs no second list. */
+static size_t names_of(const struct wo_sqlfile *f, char **names, size_t max)
+{
+    size_t n = 0;
+    for (; f->name; f++) {
+        if (strcmp(f->name, "queries.sql"))
+            continue;
+        for (const char *p = f->text; (p = strstr(p, "-- name: ")) && n < max;
+             p++) {
+            const char *s = p + 9, *e = strchr(s, '\n');
+            names[n++] = strndup(s, (size_t)(e - s));
+        }
+    }
+    return n;
+}
+
+static void check(const struct wo_sqlfile *files)
+{
+    char path[] = "/tmp/wo-schema-XXXXXX", err[256];
+    int fd = mkstemp(path);
+    close(fd);
+    unlink(path);
+    char *names[256];
+    size_t n = names_of(files, names, 256);
+    assert_true(n > 10);
+    struct wo_db *db;
+    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
+                                &db, err, sizeof err), 0);
+    int v = wo_db_version(db);
+    assert_true(v >= 1);
+    wo_db_close(db);
+    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
+                                &db, err, sizeof err), 0);
+    assert_int_equal(wo_db_version(db), v);
+    assert_int_equal(sqlite3_exec(wo_db_handle(db),
+                                  "PRAGMA user_version = 999", 0, 0, 0), 0);
+    wo_db_close(db);
+    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
+                                &db, err, sizeof err), WO_ESCHEMA);
+    assert_non_null(strstr(err, "newer"));
+    const char *missing = "no_such_query";
+    unlink(path);
+    assert_int_not_equal(wo_db_open(path, files, &missing, 1, &db, err,
+                                    sizeof err), 0);
+    assert_non_null(strstr(err, "no_such_query"));
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    unlink(path);
+    char side[300];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+static void test_server(void **st) { check(wo_server_sql); }
+static void test_replica(void **st) { check(wo_replica_sql); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_server),
+        cmocka_unit_test(test_replica),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
