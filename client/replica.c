@@ -17,8 +17,8 @@ extern const struct wo_sqlfile wo_replica_sql[];
     X(synced_visits_delete) X(synced_parts_delete) X(synced_notes_delete)   \
     X(synced_sigs_delete) X(visit_put) X(visit_end) X(visits_of)            \
     X(part_put) X(parts_of) X(note_put) X(notes_of) X(sig_put) X(sigs_of)   \
-    X(records_of_op_delete) X(parts_of_op_delete) X(notes_of_op_delete)     \
-    X(sigs_of_op_delete) X(records_settle) X(parts_settle)                  \
+    X(visits_of_op_delete) X(parts_of_op_delete) X(notes_of_op_delete)     \
+    X(sigs_of_op_delete) X(visits_settle) X(parts_settle)                  \
     X(notes_settle) X(sigs_settle) X(outbox_insert) X(outbox_pending)       \
     X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
     X(outbox_all) X(outbox_count)
@@ -132,107 +132,6 @@ int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
 
 /* ---- loading ----------------------------------------------------------- */
 
-typedef int (*fill_fn)(sqlite3_stmt *q, void *elem);
-
-static int load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
-                     fill_fn fill)
-{
-    int s, rc = 0;
-    size_t cap = 0;
-    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *na = realloc(*arr, cap * size);
-            if (!na) {
-                rc = WO_ENOMEM;
-                break;
-            }
-            *arr = na;
-        }
-        char *e = (char *)*arr + *n * size;
-        memset(e, 0, size);
-        (*n)++;
-        if ((rc = fill(q, e)))
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = WO_EIO;
-    sqlite3_reset(q);
-    return rc;
-}
-
-static int fill_visit(sqlite3_stmt *q, void *e)
-{
-    struct wo_visit *v = e;
-    v->id = DUP(0);
-    v->tech = DUP(1);
-    v->started_at = sqlite3_column_int64(q, 2);
-    v->ended_at = sqlite3_column_int64(q, 3);
-    v->outcome = DUP(4);
-    return v->id && v->tech ? 0 : WO_ENOMEM;
-}
-
-static int fill_part(sqlite3_stmt *q, void *e)
-{
-    struct wo_part *p = e;
-    p->id = DUP(0);
-    p->author = DUP(1);
-    p->at = sqlite3_column_int64(q, 2);
-    p->part_no = DUP(3);
-    p->qty = sqlite3_column_int64(q, 4);
-    p->desc = DUP(5);
-    const char *ser = (const char *)sqlite3_column_text(q, 6);
-    if (ser && *ser) {
-        size_t cnt = 1;
-        for (const char *c = ser; *c; c++)
-            cnt += *c == '\n';
-        p->serials = calloc(cnt, sizeof(char *));
-        if (!p->serials)
-            return WO_ENOMEM;
-        const char *s = ser;
-        for (size_t i = 0; i < cnt; i++) {
-            const char *nl = strchr(s, '\n');
-            size_t l = nl ? (size_t)(nl - s) : strlen(s);
-            if (!(p->serials[i] = strndup(s, l)))
-                return WO_ENOMEM;
-            p->n_serials = i + 1;
-            s = nl ? nl + 1 : s + l;
-        }
-    }
-    return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
-}
-
-static int fill_note(sqlite3_stmt *q, void *e)
-{
-    struct wo_note *n = e;
-    n->id = DUP(0);
-    n->author = DUP(1);
-    n->at = sqlite3_column_int64(q, 2);
-    n->text = DUP(3);
-    return n->id && n->author && n->text ? 0 : WO_ENOMEM;
-}
-
-static int fill_sig(sqlite3_stmt *q, void *e)
-{
-    struct wo_sig *g = e;
-    g->id = DUP(0);
-    g->role = DUP(1);
-    g->signer = DUP(2);
-    g->device_id = sqlite3_column_int64(q, 3);
-    g->signed_at = sqlite3_column_int64(q, 4);
-    g->satisfied = sqlite3_column_int(q, 5) != 0;
-    g->comment = DUP(6);
-    g->statement = DUP(7);
-    g->sig_len = (size_t)sqlite3_column_bytes(q, 8);
-    g->sig = malloc(g->sig_len ? g->sig_len : 1);
-    if (g->sig)
-        memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
-    g->verified = sqlite3_column_int(q, 9) != 0;
-    return g->id && g->role && g->signer && g->statement && g->sig
-               ? 0
-               : WO_ENOMEM;
-}
-
 int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
 {
     memset(o, 0, sizeof *o);
@@ -257,18 +156,8 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
     o->created_at = sqlite3_column_int64(q, 11);
     o->updated_at = sqlite3_column_int64(q, 12);
     sqlite3_reset(q);
-    int rc = 0;
-#define LOAD(qn, arr, n, fill)                                              \
-    if (!rc) {                                                              \
-        sqlite3_stmt *lq = ST(qn);                                          \
-        wo_db_bind_int(lq, ":order", id);                                   \
-        rc = load_rows(lq, (void **)&o->arr, &o->n, sizeof *o->arr, fill);  \
-    }
-    LOAD(visits_of, visits, n_visits, fill_visit)
-    LOAD(parts_of, parts, n_parts, fill_part)
-    LOAD(notes_of, notes, n_notes, fill_note)
-    LOAD(sigs_of, sigs, n_sigs, fill_sig)
-#undef LOAD
+    int rc = wo_db_load_records(r->db, Q_visits_of, Q_parts_of, Q_notes_of,
+                                Q_sigs_of, id, o);
     if (!rc && (!o->title || !o->status || !o->priority))
         rc = WO_ENOMEM;
     if (rc)
@@ -276,22 +165,95 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
     return rc;
 }
 
-/* ---- local effects ------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------ */
 
-static char *join_serials(char *const *s, size_t n)
+/*
+ * One upsert per record kind, used both for a local op's effect (pending
+ * = 1) and for a server batch (pending = 0). The SQL keeps a record
+ * pending only while both sides say so (queries.sql).
+ */
+static int put_visit(struct replica *r, int64_t order, const struct wo_visit *v,
+                     int pending)
 {
-    size_t len = 1;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(s[i]) + 1;
-    char *out = calloc(1, len);
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strcat(out, "\n");
-        strcat(out, s[i]);
+    sqlite3_stmt *q = ST(visit_put);
+    wo_db_bind_text(q, ":id", v->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":tech", v->tech);
+    wo_db_bind_int(q, ":started_at", v->started_at);
+    if (v->ended_at)
+        wo_db_bind_int(q, ":ended_at", v->ended_at);
+    else
+        wo_db_bind_null(q, ":ended_at");
+    wo_db_bind_text(q, ":outcome", v->outcome);
+    wo_db_bind_int(q, ":pending", pending);
+    return wo_db_exec(q);
+}
+
+static int put_part(struct replica *r, int64_t order, const struct wo_part *p,
+                    int pending)
+{
+    char *ser = wo_serials_join(p->serials, p->n_serials);
+    if (!ser)
+        return WO_ENOMEM;
+    sqlite3_stmt *q = ST(part_put);
+    wo_db_bind_text(q, ":id", p->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":author", p->author);
+    wo_db_bind_int(q, ":at", p->at);
+    wo_db_bind_text(q, ":part_no", p->part_no);
+    wo_db_bind_int(q, ":qty", p->qty);
+    wo_db_bind_text(q, ":descr", p->desc);
+    wo_db_bind_text(q, ":serials", p->n_serials ? ser : NULL);
+    wo_db_bind_int(q, ":pending", pending);
+    int rc = wo_db_exec(q);
+    free(ser);
+    return rc;
+}
+
+static int put_note(struct replica *r, int64_t order, const struct wo_note *n,
+                    int pending)
+{
+    sqlite3_stmt *q = ST(note_put);
+    wo_db_bind_text(q, ":id", n->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":author", n->author);
+    wo_db_bind_int(q, ":at", n->at);
+    wo_db_bind_text(q, ":body", n->text);
+    wo_db_bind_int(q, ":pending", pending);
+    return wo_db_exec(q);
+}
+
+static int put_sig(struct replica *r, int64_t order, const struct wo_sig *g,
+                   int pending)
+{
+    sqlite3_stmt *q = ST(sig_put);
+    wo_db_bind_text(q, ":id", g->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":role", g->role);
+    wo_db_bind_text(q, ":signer", g->signer);
+    wo_db_bind_int(q, ":device", g->device_id);
+    wo_db_bind_int(q, ":signed_at", g->signed_at);
+    wo_db_bind_int(q, ":satisfied", g->satisfied);
+    wo_db_bind_text(q, ":comment", g->comment);
+    wo_db_bind_text(q, ":statement", g->statement);
+    wo_db_bind_blob(q, ":sig", g->sig, g->sig_len);
+    wo_db_bind_int(q, ":verified", g->verified);
+    wo_db_bind_int(q, ":pending", pending);
+    return wo_db_exec(q);
+}
+
+/* Drop an order's records that the server already has (not pending). */
+static int delete_synced(struct replica *r, int64_t order)
+{
+    static const int dels[] = {Q_synced_visits_delete, Q_synced_parts_delete,
+                               Q_synced_notes_delete, Q_synced_sigs_delete};
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof dels / sizeof dels[0]; i++) {
+        sqlite3_stmt *q = wo_db_stmt(r->db, dels[i]);
+        wo_db_bind_int(q, ":order", order);
+        rc = wo_db_exec(q);
     }
-    return out;
+    return rc;
 }
 
 static int set_status(struct replica *r, int64_t id, const char *status)
@@ -302,6 +264,8 @@ static int set_status(struct replica *r, int64_t id, const char *status)
     return wo_db_exec(q);
 }
 
+/* ---- local effects ------------------------------------------------------- */
+
 /*
  * The local effect of an op: the same function records a new op and
  * re-applies pending ops on top of a server batch, so it must be
@@ -311,23 +275,16 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
                         const char *user, int64_t device)
 {
     const char *k = op->kind;
-    sqlite3_stmt *q;
     int rc = 0;
     if (!strcmp(k, "accept")) {
         rc = set_status(r, op->wo, "accepted");
     } else if (!strcmp(k, "visit.start")) {
-        q = ST(visit_put);
-        wo_db_bind_text(q, ":id", op->id);
-        wo_db_bind_int(q, ":order", op->wo);
-        wo_db_bind_text(q, ":tech", user);
-        wo_db_bind_int(q, ":started_at", op->at);
-        wo_db_bind_null(q, ":ended_at");
-        wo_db_bind_null(q, ":outcome");
-        wo_db_bind_int(q, ":pending", 1);
-        if (!(rc = wo_db_exec(q)))
+        struct wo_visit v = {.id = op->id, .tech = (char *)user,
+                             .started_at = op->at};
+        if (!(rc = put_visit(r, op->wo, &v, 1)))
             rc = set_status(r, op->wo, "on_site");
     } else if (!strcmp(k, "visit.end")) {
-        q = ST(visit_end);
+        sqlite3_stmt *q = ST(visit_end);
         wo_db_bind_int(q, ":ended_at", op->at);
         wo_db_bind_text(q, ":outcome", op->outcome);
         wo_db_bind_text(q, ":id", op->ref);
@@ -338,47 +295,28 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
                                 ? "on_hold_parts"
                                 : "on_hold_customer");
     } else if (!strcmp(k, "note.add")) {
-        q = ST(note_put);
-        wo_db_bind_text(q, ":id", op->id);
-        wo_db_bind_int(q, ":order", op->wo);
-        wo_db_bind_text(q, ":author", user);
-        wo_db_bind_int(q, ":at", op->at);
-        wo_db_bind_text(q, ":body", op->text);
-        wo_db_bind_int(q, ":pending", 1);
-        rc = wo_db_exec(q);
+        struct wo_note n = {.id = op->id, .author = (char *)user,
+                            .at = op->at, .text = op->text};
+        rc = put_note(r, op->wo, &n, 1);
     } else if (!strcmp(k, "part.add")) {
-        char *ser = join_serials(op->serials, op->n_serials);
-        if (!ser)
-            return WO_ENOMEM;
-        q = ST(part_put);
-        wo_db_bind_text(q, ":id", op->id);
-        wo_db_bind_int(q, ":order", op->wo);
-        wo_db_bind_text(q, ":author", user);
-        wo_db_bind_int(q, ":at", op->at);
-        wo_db_bind_text(q, ":part_no", op->part_no);
-        wo_db_bind_int(q, ":qty", op->qty);
-        wo_db_bind_text(q, ":descr", op->desc);
-        wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
-        wo_db_bind_int(q, ":pending", 1);
-        rc = wo_db_exec(q);
-        free(ser);
+        struct wo_part p = {.id = op->id, .author = (char *)user,
+                            .at = op->at, .part_no = op->part_no,
+                            .qty = op->qty, .desc = op->desc,
+                            .serials = op->serials,
+                            .n_serials = op->n_serials};
+        rc = put_part(r, op->wo, &p, 1);
     } else if (!strcmp(k, "sign.technician") ||
                !strcmp(k, "sign.recipient")) {
         int tech = !strcmp(k, "sign.technician");
-        q = ST(sig_put);
-        wo_db_bind_text(q, ":id", op->id);
-        wo_db_bind_int(q, ":order", op->wo);
-        wo_db_bind_text(q, ":role", tech ? "technician" : "recipient");
-        wo_db_bind_text(q, ":signer", tech ? user : op->name);
-        wo_db_bind_int(q, ":device", device);
-        wo_db_bind_int(q, ":signed_at", op->at);
-        wo_db_bind_int(q, ":satisfied", tech || op->satisfied);
-        wo_db_bind_text(q, ":comment", op->comment);
-        wo_db_bind_text(q, ":statement", op->statement);
-        wo_db_bind_blob(q, ":sig", op->sig, op->sig_len);
-        wo_db_bind_int(q, ":verified", 0);
-        wo_db_bind_int(q, ":pending", 1);
-        if (!(rc = wo_db_exec(q)))
+        struct wo_sig g = {.id = op->id,
+                           .role = tech ? "technician" : "recipient",
+                           .signer = tech ? (char *)user : op->name,
+                           .device_id = device, .signed_at = op->at,
+                           .satisfied = tech || op->satisfied,
+                           .comment = op->comment,
+                           .statement = op->statement, .sig = op->sig,
+                           .sig_len = op->sig_len};
+        if (!(rc = put_sig(r, op->wo, &g, 1)))
             rc = set_status(r, op->wo,
                             tech ? "completed"
                                  : op->satisfied ? "closed" : "disputed");
@@ -490,7 +428,7 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
             /* the local record of a rejected op is not the server's: drop
              * it; the next server batch restores the true state */
             if (!rc)
-                rc = by_id(r, Q_records_of_op_delete, a->id);
+                rc = by_id(r, Q_visits_of_op_delete, a->id);
             if (!rc)
                 rc = by_id(r, Q_parts_of_op_delete, a->id);
             if (!rc)
@@ -500,7 +438,7 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
         } else {
             rc = by_id(r, Q_outbox_delete, a->id);
             if (!rc)
-                rc = by_id(r, Q_records_settle, a->id);
+                rc = by_id(r, Q_visits_settle, a->id);
             if (!rc)
                 rc = by_id(r, Q_parts_settle, a->id);
             if (!rc)
@@ -535,74 +473,16 @@ static int put_order(struct replica *r, const struct wo_order *o)
     wo_db_bind_int(q, ":created_at", o->created_at);
     wo_db_bind_int(q, ":updated_at", o->updated_at);
     int rc = wo_db_exec(q);
-    static const int dels[] = {Q_synced_visits_delete, Q_synced_parts_delete,
-                               Q_synced_notes_delete, Q_synced_sigs_delete};
-    for (size_t i = 0; !rc && i < 4; i++) {
-        q = wo_db_stmt(r->db, dels[i]);
-        wo_db_bind_int(q, ":order", o->id);
-        rc = wo_db_exec(q);
-    }
-    for (size_t i = 0; !rc && i < o->n_visits; i++) {
-        const struct wo_visit *v = &o->visits[i];
-        q = ST(visit_put);
-        wo_db_bind_text(q, ":id", v->id);
-        wo_db_bind_int(q, ":order", o->id);
-        wo_db_bind_text(q, ":tech", v->tech);
-        wo_db_bind_int(q, ":started_at", v->started_at);
-        if (v->ended_at)
-            wo_db_bind_int(q, ":ended_at", v->ended_at);
-        else
-            wo_db_bind_null(q, ":ended_at");
-        wo_db_bind_text(q, ":outcome", v->outcome);
-        wo_db_bind_int(q, ":pending", 0);
-        rc = wo_db_exec(q);
-    }
-    for (size_t i = 0; !rc && i < o->n_parts; i++) {
-        const struct wo_part *p = &o->parts[i];
-        char *ser = join_serials(p->serials, p->n_serials);
-        if (!ser)
-            return WO_ENOMEM;
-        q = ST(part_put);
-        wo_db_bind_text(q, ":id", p->id);
-        wo_db_bind_int(q, ":order", o->id);
-        wo_db_bind_text(q, ":author", p->author);
-        wo_db_bind_int(q, ":at", p->at);
-        wo_db_bind_text(q, ":part_no", p->part_no);
-        wo_db_bind_int(q, ":qty", p->qty);
-        wo_db_bind_text(q, ":descr", p->desc);
-        wo_db_bind_text(q, ":serials", p->n_serials ? ser : NULL);
-        wo_db_bind_int(q, ":pending", 0);
-        rc = wo_db_exec(q);
-        free(ser);
-    }
-    for (size_t i = 0; !rc && i < o->n_notes; i++) {
-        const struct wo_note *n = &o->notes[i];
-        q = ST(note_put);
-        wo_db_bind_text(q, ":id", n->id);
-        wo_db_bind_int(q, ":order", o->id);
-        wo_db_bind_text(q, ":author", n->author);
-        wo_db_bind_int(q, ":at", n->at);
-        wo_db_bind_text(q, ":body", n->text);
-        wo_db_bind_int(q, ":pending", 0);
-        rc = wo_db_exec(q);
-    }
-    for (size_t i = 0; !rc && i < o->n_sigs; i++) {
-        const struct wo_sig *g = &o->sigs[i];
-        q = ST(sig_put);
-        wo_db_bind_text(q, ":id", g->id);
-        wo_db_bind_int(q, ":order", o->id);
-        wo_db_bind_text(q, ":role", g->role);
-        wo_db_bind_text(q, ":signer", g->signer);
-        wo_db_bind_int(q, ":device", g->device_id);
-        wo_db_bind_int(q, ":signed_at", g->signed_at);
-        wo_db_bind_int(q, ":satisfied", g->satisfied);
-        wo_db_bind_text(q, ":comment", g->comment);
-        wo_db_bind_text(q, ":statement", g->statement);
-        wo_db_bind_blob(q, ":sig", g->sig, g->sig_len);
-        wo_db_bind_int(q, ":verified", g->verified);
-        wo_db_bind_int(q, ":pending", 0);
-        rc = wo_db_exec(q);
-    }
+    if (!rc)
+        rc = delete_synced(r, o->id);
+    for (size_t i = 0; !rc && i < o->n_visits; i++)
+        rc = put_visit(r, o->id, &o->visits[i], 0);
+    for (size_t i = 0; !rc && i < o->n_parts; i++)
+        rc = put_part(r, o->id, &o->parts[i], 0);
+    for (size_t i = 0; !rc && i < o->n_notes; i++)
+        rc = put_note(r, o->id, &o->notes[i], 0);
+    for (size_t i = 0; !rc && i < o->n_sigs; i++)
+        rc = put_sig(r, o->id, &o->sigs[i], 0);
     return rc;
 }
 
@@ -639,15 +519,8 @@ int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
         sqlite3_stmt *q = ST(order_delete);
         wo_db_bind_int(q, ":id", ch->revoked[i]);
         rc = wo_db_exec(q);
-        static const int dels[] = {Q_synced_visits_delete,
-                                   Q_synced_parts_delete,
-                                   Q_synced_notes_delete,
-                                   Q_synced_sigs_delete};
-        for (size_t j = 0; !rc && j < 4; j++) {
-            q = wo_db_stmt(r->db, dels[j]);
-            wo_db_bind_int(q, ":order", ch->revoked[i]);
-            rc = wo_db_exec(q);
-        }
+        if (!rc)
+            rc = delete_synced(r, ch->revoked[i]);
     }
     if (!rc && ch->cursor > replica_config_int(r, "cursor"))
         rc = config_set_int(r, "cursor", ch->cursor);

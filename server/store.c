@@ -277,118 +277,7 @@ int store_device_list(struct store *s, store_device_fn fn, void *arg)
 
 /* ---- orders ------------------------------------------------------------ */
 
-/* Run q (bound), grow *arr by one element per row through fill(). */
-typedef int (*fill_fn)(sqlite3_stmt *q, void *elem);
-
-static int load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
-                     fill_fn fill)
-{
-    int r, rc = 0;
-    size_t cap = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *na = realloc(*arr, cap * size);
-            if (!na) {
-                rc = WO_ENOMEM;
-                break;
-            }
-            *arr = na;
-        }
-        char *e = (char *)*arr + *n * size;
-        memset(e, 0, size);
-        (*n)++;
-        if ((rc = fill(q, e)))
-            break;
-    }
-    if (!rc && r != SQLITE_DONE)
-        rc = WO_EIO;
-    sqlite3_reset(q);
-    return rc;
-}
-
 #define DUP(col) wo_db_col_text(q, col)
-
-static int split_serials(const char *txt, char ***out, size_t *n)
-{
-    *out = NULL;
-    *n = 0;
-    if (!txt || !*txt)
-        return 0;
-    size_t cnt = 1;
-    for (const char *p = txt; *p; p++)
-        cnt += *p == '\n';
-    char **a = calloc(cnt, sizeof *a);
-    if (!a)
-        return WO_ENOMEM;
-    *out = a;
-    const char *p = txt;
-    for (size_t i = 0; i < cnt; i++) {
-        const char *nl = strchr(p, '\n');
-        size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        if (!(a[i] = strndup(p, l)))
-            return WO_ENOMEM;
-        *n = i + 1;
-        p = nl ? nl + 1 : p + l;
-    }
-    return 0;
-}
-
-static int fill_visit(sqlite3_stmt *q, void *e)
-{
-    struct wo_visit *v = e;
-    v->id = DUP(0);
-    v->tech = DUP(1);
-    v->started_at = sqlite3_column_int64(q, 2);
-    v->ended_at = sqlite3_column_int64(q, 3);
-    v->outcome = DUP(4);
-    return v->id && v->tech ? 0 : WO_ENOMEM;
-}
-
-static int fill_part(sqlite3_stmt *q, void *e)
-{
-    struct wo_part *p = e;
-    p->id = DUP(0);
-    p->author = DUP(1);
-    p->at = sqlite3_column_int64(q, 2);
-    p->part_no = DUP(3);
-    p->qty = sqlite3_column_int64(q, 4);
-    p->desc = DUP(5);
-    if (split_serials((const char *)sqlite3_column_text(q, 6), &p->serials,
-                      &p->n_serials))
-        return WO_ENOMEM;
-    return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
-}
-
-static int fill_note(sqlite3_stmt *q, void *e)
-{
-    struct wo_note *n = e;
-    n->id = DUP(0);
-    n->author = DUP(1);
-    n->at = sqlite3_column_int64(q, 2);
-    n->text = DUP(3);
-    return n->id && n->author && n->text ? 0 : WO_ENOMEM;
-}
-
-static int fill_sig(sqlite3_stmt *q, void *e)
-{
-    struct wo_sig *g = e;
-    g->id = DUP(0);
-    g->role = DUP(1);
-    g->signer = DUP(2);
-    g->device_id = sqlite3_column_int64(q, 3);
-    g->signed_at = sqlite3_column_int64(q, 4);
-    g->satisfied = sqlite3_column_int(q, 5) != 0;
-    g->comment = DUP(6);
-    g->statement = DUP(7);
-    g->sig_len = (size_t)sqlite3_column_bytes(q, 8);
-    g->sig = malloc(g->sig_len ? g->sig_len : 1);
-    if (g->sig)
-        memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
-    return g->id && g->role && g->signer && g->statement && g->sig
-               ? 0
-               : WO_ENOMEM;
-}
 
 static int fill_rej(sqlite3_stmt *q, void *e)
 {
@@ -432,21 +321,17 @@ int store_order_load(struct store *s, int64_t id, int include_secret,
         rc = WO_ENOMEM;
         goto fail;
     }
-#define LOAD(qn, arr, n, fill)                                              \
-    do {                                                                    \
-        sqlite3_stmt *lq = ST(qn);                                          \
-        wo_db_bind_int(lq, ":order", id);                                   \
-        if ((rc = load_rows(lq, (void **)&o->arr, &o->n, sizeof *o->arr,    \
-                            fill)))                                         \
-            goto fail;                                                      \
-    } while (0)
-    LOAD(visits_of, visits, n_visits, fill_visit);
-    LOAD(parts_of, parts, n_parts, fill_part);
-    LOAD(notes_of, notes, n_notes, fill_note);
-    LOAD(sigs_of, sigs, n_sigs, fill_sig);
-    if (include_secret)
-        LOAD(rejections_of, rejections, n_rejections, fill_rej);
-#undef LOAD
+    if ((rc = wo_db_load_records(s->db, Q_visits_of, Q_parts_of, Q_notes_of,
+                                 Q_sigs_of, id, o)))
+        goto fail;
+    if (include_secret) {
+        q = ST(rejections_of);
+        wo_db_bind_int(q, ":order", id);
+        if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
+                                  &o->n_rejections, sizeof *o->rejections,
+                                  fill_rej)))
+            goto fail;
+    }
     return 0;
 fail:
     wo_order_cleanup(o);
@@ -693,19 +578,10 @@ int store_visit_counts(struct store *s, int64_t order, int64_t *total,
 int store_part_add(struct store *s, const struct wo_op *op,
                    const char *author, int64_t device)
 {
-    /* serials are stored newline-joined; the op handler has checked that
-     * none holds a control character */
-    size_t len = 1;
-    for (size_t i = 0; i < op->n_serials; i++)
-        len += strlen(op->serials[i]) + 1;
-    char *ser = calloc(1, len);
+    /* the op handler has checked that no serial holds a control char */
+    char *ser = wo_serials_join(op->serials, op->n_serials);
     if (!ser)
         return WO_ENOMEM;
-    for (size_t i = 0; i < op->n_serials; i++) {
-        if (i)
-            strcat(ser, "\n");
-        strcat(ser, op->serials[i]);
-    }
     sqlite3_stmt *q = ST(part_insert);
     wo_db_bind_text(q, ":id", op->id);
     wo_db_bind_int(q, ":order", op->wo);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "wo_err.h"
+#include "wo_proto.h"
 #include "wo_sqlkit.h"
 
 struct wo_db {
@@ -267,4 +268,164 @@ int wo_db_version(struct wo_db *db)
         v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+/* ---- work-order records ------------------------------------------------ */
+
+typedef wo_db_fill_fn fill_fn;
+
+int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
+                    wo_db_fill_fn fill)
+{
+    int s, rc = 0;
+    size_t cap = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            void *na = realloc(*arr, cap * size);
+            if (!na) {
+                rc = WO_ENOMEM;
+                break;
+            }
+            *arr = na;
+        }
+        char *e = (char *)*arr + *n * size;
+        memset(e, 0, size);
+        (*n)++;
+        if ((rc = fill(q, e)))
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    return rc;
+}
+
+#define DUP(col) wo_db_col_text(q, col)
+
+static int fill_visit(sqlite3_stmt *q, void *e)
+{
+    struct wo_visit *v = e;
+    v->id = DUP(0);
+    v->tech = DUP(1);
+    v->started_at = sqlite3_column_int64(q, 2);
+    v->ended_at = sqlite3_column_int64(q, 3);
+    v->outcome = DUP(4);
+    return v->id && v->tech ? 0 : WO_ENOMEM;
+}
+
+static int fill_part(sqlite3_stmt *q, void *e)
+{
+    struct wo_part *p = e;
+    p->id = DUP(0);
+    p->author = DUP(1);
+    p->at = sqlite3_column_int64(q, 2);
+    p->part_no = DUP(3);
+    p->qty = sqlite3_column_int64(q, 4);
+    p->desc = DUP(5);
+    if (wo_serials_split((const char *)sqlite3_column_text(q, 6),
+                         &p->serials, &p->n_serials))
+        return WO_ENOMEM;
+    return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
+}
+
+static int fill_note(sqlite3_stmt *q, void *e)
+{
+    struct wo_note *n = e;
+    n->id = DUP(0);
+    n->author = DUP(1);
+    n->at = sqlite3_column_int64(q, 2);
+    n->text = DUP(3);
+    return n->id && n->author && n->text ? 0 : WO_ENOMEM;
+}
+
+static int fill_sig(sqlite3_stmt *q, void *e)
+{
+    struct wo_sig *g = e;
+    g->id = DUP(0);
+    g->role = DUP(1);
+    g->signer = DUP(2);
+    g->device_id = sqlite3_column_int64(q, 3);
+    g->signed_at = sqlite3_column_int64(q, 4);
+    g->satisfied = sqlite3_column_int(q, 5) != 0;
+    g->comment = DUP(6);
+    g->statement = DUP(7);
+    g->sig_len = (size_t)sqlite3_column_bytes(q, 8);
+    g->sig = malloc(g->sig_len ? g->sig_len : 1);
+    if (g->sig)
+        memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
+    g->verified = sqlite3_column_int(q, 9) != 0;
+    return g->id && g->role && g->signer && g->statement && g->sig
+               ? 0
+               : WO_ENOMEM;
+}
+
+int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
+                       int64_t order, struct wo_order *o)
+{
+    const struct {
+        int q;
+        void **arr;
+        size_t *n;
+        size_t size;
+        fill_fn fill;
+    } kinds[] = {
+        {qv, (void **)&o->visits, &o->n_visits, sizeof *o->visits, fill_visit},
+        {qp, (void **)&o->parts, &o->n_parts, sizeof *o->parts, fill_part},
+        {qn, (void **)&o->notes, &o->n_notes, sizeof *o->notes, fill_note},
+        {qs, (void **)&o->sigs, &o->n_sigs, sizeof *o->sigs, fill_sig},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        sqlite3_stmt *q = wo_db_stmt(db, kinds[i].q);
+        wo_db_bind_int(q, ":order", order);
+        int rc = wo_db_load_rows(q, kinds[i].arr, kinds[i].n, kinds[i].size,
+                           kinds[i].fill);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+char *wo_serials_join(char *const *s, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(s[i]) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(s[i]);
+        if (i)
+            *p++ = '\n';
+        memcpy(p, s[i], l);
+        p += l;
+    }
+    *p = 0;
+    return out;
+}
+
+int wo_serials_split(const char *txt, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (!txt || !*txt)
+        return 0;
+    size_t cnt = 1;
+    for (const char *p = txt; *p; p++)
+        cnt += *p == '\n';
+    char **a = calloc(cnt, sizeof *a);
+    if (!a)
+        return WO_ENOMEM;
+    *out = a;
+    const char *p = txt;
+    for (size_t i = 0; i < cnt; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        if (!(a[i] = strndup(p, l)))
+            return WO_ENOMEM;
+        *n = i + 1;
+        p = nl ? nl + 1 : p + l;
+    }
+    return 0;
 }

@@ -73,6 +73,38 @@ const char *wo_db_errmsg(struct wo_db *db);
 
 /* PRAGMA user_version of an open database. */
 int wo_db_version(struct wo_db *db);
+
+/*
+ * Step q (bound), growing *arr (n elements of size bytes) by one zeroed
+ * element per row that fill() fills from the row. Resets q. 0, WO_ENOMEM,
+ * WO_EIO, or fill's error; filled elements stay for the caller to free.
+ */
+typedef int (*wo_db_fill_fn)(sqlite3_stmt *q, void *elem);
+int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
+                    wo_db_fill_fn fill);
+
+/* Work-order records, stored the same way by the server and the replica. */
+
+/*
+ * Load the visits, parts, notes and signatures of order `order` into o,
+ * with the statements at indexes qv, qp, qn, qs (each binds :order). Their
+ * columns, in order:
+ *   visits: id, tech, started_at, ended_at, outcome
+ *   parts:  id, author, at, part_no, qty, descr, serials
+ *   notes:  id, author, at, body
+ *   sigs:   id, role, signer, device_id, signed_at, satisfied, comment,
+ *           statement, sig, verified
+ * 0 or WO_ENOMEM / WO_EIO; on failure o's arrays may be partly filled
+ * (wo_order_cleanup frees them).
+ */
+struct wo_order;
+int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
+                       int64_t order, struct wo_order *o);
+
+/* Serial numbers are stored newline-joined (a serial holds no control
+ * character). join returns a malloc'd string ("" for none) or NULL. */
+char *wo_serials_join(char *const *s, size_t n);
+int wo_serials_split(const char *txt, char ***out, size_t *n);
 #endif
 
 #endif

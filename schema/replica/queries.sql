@@ -96,7 +96,7 @@ SELECT id, role, signer, device_id, signed_at, satisfied, comment,
        statement, sig, verified FROM signatures WHERE order_id = :order
 ORDER BY signed_at, id;
 
--- name: records_of_op_delete
+-- name: visits_of_op_delete
 DELETE FROM visits WHERE id = :id AND pending = 1;
 
 -- name: parts_of_op_delete
@@ -108,7 +108,7 @@ DELETE FROM notes WHERE id = :id AND pending = 1;
 -- name: sigs_of_op_delete
 DELETE FROM signatures WHERE id = :id AND pending = 1;
 
--- name: records_settle
+-- name: visits_settle
 UPDATE visits SET pending = 0 WHERE id = :id;
 
 -- name: parts_settle

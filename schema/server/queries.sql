@@ -122,10 +122,10 @@ INSERT INTO notes(id, order_id, author, device_id, at, body)
 VALUES (:id, :order, :author, :device, :at, :body);
 
 -- name: sigs_of
-SELECT s.id, s.role, s.signer, s.device_id, s.signed_at, s.satisfied,
-       s.comment, s.statement, s.sig, d.pubkey
-FROM signatures s JOIN devices d ON d.id = s.device_id
-WHERE s.order_id = :order ORDER BY s.signed_at, s.id;
+-- verified is computed on load (server/handle_ops.c), never stored
+SELECT id, role, signer, device_id, signed_at, satisfied, comment,
+       statement, sig, 0 AS verified
+FROM signatures WHERE order_id = :order ORDER BY signed_at, id;
 
 -- name: sig_insert
 INSERT INTO signatures(id, order_id, role, signer, device_id, signed_at,
