@@ -12,13 +12,8 @@
 #include <libwebsockets.h>
 
 #include "net.h"
+#include "wo_msgq.h"
 #include "wo_proto.h"
-
-struct outframe {
-    struct outframe *next;
-    size_t len;
-    uint8_t buf[];
-};
 
 struct net {
     struct lws_context *ctx;
@@ -27,9 +22,8 @@ struct net {
     void *ud;
     int state;              /* 0 connecting, 1 open, 2 closed, 3 stopped */
     char why[512];
-    uint8_t *rx;
-    size_t rx_len, rx_cap;
-    struct outframe *head, *tail;
+    struct wo_inbuf rx;
+    struct wo_outq out;
     lws_sorted_usec_list_t tick;
     char host[256], path[256];
     int port;
@@ -44,30 +38,19 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
                       size_t len)
 {
     char err[256];
-    if (n->rx_len + len > WO_MAX_FRAME) {
+    int type;
+    void *body;
+    if (wo_inbuf_append(&n->rx, in, len, WO_MAX_FRAME)) {
         snprintf(n->why, sizeof n->why, "server sent a message over the "
                  "size limit");
         return -1;
     }
-    if (n->rx_len + len > n->rx_cap) {
-        size_t cap = n->rx_cap ? n->rx_cap : 65536;
-        while (cap < n->rx_len + len)
-            cap *= 2;
-        uint8_t *nb = realloc(n->rx, cap);
-        if (!nb)
-            return -1;
-        n->rx = nb;
-        n->rx_cap = cap;
-    }
-    memcpy(n->rx + n->rx_len, in, len);
-    n->rx_len += len;
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return 0;
-    int type;
-    void *body;
-    size_t total = n->rx_len;
-    n->rx_len = 0;
-    if (wo_frame_decode(n->rx, total, &type, &body, err, sizeof err)) {
+    int rc = wo_frame_decode(n->rx.data, n->rx.len, &type, &body, err,
+                             sizeof err);
+    wo_inbuf_reset(&n->rx);
+    if (rc) {
         snprintf(n->why, sizeof n->why, "server sent a bad frame: %s", err);
         return -1;
     }
@@ -78,22 +61,19 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
 
 static int on_writeable(struct net *n, struct lws *wsi)
 {
-    struct outframe *f = n->head;
     if (n->state == 3) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye",
                          3);
         return -1;
     }
+    struct wo_outframe *f = wo_outq_pop(&n->out);
     if (!f)
         return 0;
-    n->head = f->next;
-    if (!n->head)
-        n->tail = NULL;
     int w = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
     free(f);
     if (w < 0)
         return -1;
-    if (n->head)
+    if (n->out.head)
         lws_callback_on_writable(wsi);
     return 0;
 }
@@ -123,7 +103,7 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         return 0;
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
         n->state = 1;
-        if (n->head)
+        if (n->out.head)
             lws_callback_on_writable(wsi);
         return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -206,6 +186,7 @@ struct net *net_create(const char *url, const char *ca_file,
     }
     n->h = h;
     n->ud = ud;
+    wo_outq_init(&n->out, LWS_PRE);
     if (parse_url(n, url, err, errlen))
         goto fail;
     lws_set_log_level(0, NULL);
@@ -246,27 +227,10 @@ fail:
 
 int net_send(struct net *n, int type, const void *body)
 {
-    struct wo_buf b = {0};
-    int rc = wo_frame_encode(type, body, &b);
-    if (rc)
-        return rc;
-    struct outframe *f = malloc(sizeof *f + LWS_PRE + b.len);
-    if (!f) {
-        wo_buf_cleanup(&b);
-        return WO_ENOMEM;
-    }
-    f->next = NULL;
-    f->len = b.len;
-    memcpy(f->buf + LWS_PRE, b.data, b.len);
-    wo_buf_cleanup(&b);
-    if (n->tail)
-        n->tail->next = f;
-    else
-        n->head = f;
-    n->tail = f;
-    if (n->wsi && n->state == 1)
+    int rc = wo_outq_push(&n->out, type, body);
+    if (!rc && n->wsi && n->state == 1)
         lws_callback_on_writable(n->wsi);
-    return 0;
+    return rc;
 }
 
 void net_stop(struct net *n)
@@ -320,11 +284,7 @@ void net_destroy(struct net *n)
                          LWS_SET_TIMER_USEC_CANCEL);
         lws_context_destroy(n->ctx);
     }
-    while (n->head) {
-        struct outframe *f = n->head->next;
-        free(n->head);
-        n->head = f;
-    }
-    free(n->rx);
+    wo_outq_cleanup(&n->out);
+    wo_inbuf_cleanup(&n->rx);
     free(n);
 }

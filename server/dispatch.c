@@ -23,10 +23,6 @@ static const struct route {
     {WO_F_CMD, handle_cmd, DISP | ADMIN, 0},
 };
 
-/* Per-session strike counts live here, keyed by the low bits of the
- * session id: a collision only makes the count stricter. */
-static unsigned char strikes[4096];
-
 static unsigned role_bit(const struct session_auth *a)
 {
     if (!a)
@@ -42,14 +38,12 @@ static unsigned role_bit(const struct session_auth *a)
 
 int dispatch_connected(struct srv *srv, struct session *s)
 {
-    strikes[session_id(s) % sizeof strikes] = 0;
     return handle_connect(srv, s) ? -1 : 0;
 }
 
 static void strike(struct session *s, int ws_status)
 {
-    unsigned char *c = &strikes[session_id(s) % sizeof strikes];
-    if (++*c >= MAX_STRIKES)
+    if (session_strike(s, 1) >= MAX_STRIKES)
         session_close(s, ws_status, "too many bad frames");
 }
 
@@ -97,7 +91,7 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
             strike(s, 1008);
         goto out;
     }
-    strikes[session_id(s) % sizeof strikes] = 0;
+    session_strike(s, 0);
     rc = rt->fn(srv, s, body, &r);
     if (rt->keep_body && !rc)
         body = NULL;

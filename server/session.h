@@ -44,6 +44,10 @@ int session_send(struct session *s, int type, const void *body);
 void session_error(struct session *s, int code, int64_t req,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Count a malformed frame (bad != 0) or reset the count after a good
+ * one; returns the count of malformed frames in a row. */
+int session_strike(struct session *s, int bad);
+
 /* Close after the frames already queued, with a WebSocket close status. */
 void session_close(struct session *s, int ws_status, const char *why);
 

@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "commit.h"
+#include "wo_msgq.h"
 #include "dispatch.h"
 #include "server.h"
 #include "session.h"
@@ -31,12 +32,6 @@
 #define MAX_QUEUED_BYTES (64u * 1024 * 1024) /* a peer this far behind goes */
 #define AUTH_TIMEOUT_S 20
 
-struct outframe {
-    struct outframe *next;
-    size_t len;
-    uint8_t buf[];          /* LWS_PRE headroom, then len bytes */
-};
-
 struct session {
     struct lws *wsi;
     uint64_t id;
@@ -44,10 +39,9 @@ struct session {
     int live;
     struct session_auth auth;
     uint8_t nonce[32];
-    uint8_t *rx;
-    size_t rx_len, rx_cap;
-    struct outframe *out_head, *out_tail;
-    size_t out_bytes;
+    int strikes;            /* malformed frames in a row */
+    struct wo_inbuf rx;
+    struct wo_outq out;
     int close_status;       /* nonzero: close once the queue is written */
     char close_why[64];
 };
@@ -82,33 +76,21 @@ int session_is_live(const struct session *s) { return s->live; }
 
 int session_send(struct session *s, int type, const void *body)
 {
-    struct wo_buf b = {0};
-    int rc = wo_frame_encode(type, body, &b);
+    int rc = wo_outq_push(&s->out, type, body);
     if (rc)
         return rc;
-    if (s->out_bytes + b.len > MAX_QUEUED_BYTES) {
-        wo_buf_cleanup(&b);
+    if (s->out.bytes > MAX_QUEUED_BYTES) {
         session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION,
                       "peer is not reading");
         return WO_EIO;
     }
-    struct outframe *f = malloc(sizeof *f + LWS_PRE + b.len);
-    if (!f) {
-        wo_buf_cleanup(&b);
-        return WO_ENOMEM;
-    }
-    f->next = NULL;
-    f->len = b.len;
-    memcpy(f->buf + LWS_PRE, b.data, b.len);
-    wo_buf_cleanup(&b);
-    if (s->out_tail)
-        s->out_tail->next = f;
-    else
-        s->out_head = f;
-    s->out_tail = f;
-    s->out_bytes += f->len;
     lws_callback_on_writable(s->wsi);
     return 0;
+}
+
+int session_strike(struct session *s, int bad)
+{
+    return s->strikes = bad ? s->strikes + 1 : 0;
 }
 
 void session_error(struct session *s, int code, int64_t req, const char *fmt,
@@ -138,6 +120,7 @@ void session_close(struct session *s, int ws_status, const char *why)
 static int on_established(struct session *s, struct lws *wsi)
 {
     memset(s, 0, sizeof *s);
+    wo_outq_init(&s->out, LWS_PRE);
     s->wsi = wsi;
     s->id = g_next_sid++;
     /* an unauthenticated connection gets a short life */
@@ -150,50 +133,30 @@ static int on_receive(struct session *s, struct lws *wsi, const void *in,
 {
     if (s->close_status)
         return 0; /* ignore input from a peer we are closing */
-    if (s->rx_len + len > WO_MAX_FRAME) {
+    int rc = wo_inbuf_append(&s->rx, in, len, WO_MAX_FRAME);
+    if (rc == WO_ETOOBIG) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                          (unsigned char *)"message too large", 17);
         return -1;
     }
-    if (s->rx_len + len > s->rx_cap) {
-        size_t cap = s->rx_cap ? s->rx_cap : 4096;
-        while (cap < s->rx_len + len)
-            cap *= 2;
-        uint8_t *nb = realloc(s->rx, cap);
-        if (!nb)
-            return -1;
-        s->rx = nb;
-        s->rx_cap = cap;
-    }
-    memcpy(s->rx + s->rx_len, in, len);
-    s->rx_len += len;
+    if (rc)
+        return -1;
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return 0;
-    size_t n = s->rx_len;
-    s->rx_len = 0;
-    dispatch_frame(g_srv, s, s->rx, n, lws_frame_is_binary(wsi));
-    /* keep small buffers, give back large ones */
-    if (s->rx_cap > 65536) {
-        free(s->rx);
-        s->rx = NULL;
-        s->rx_cap = 0;
-    }
+    dispatch_frame(g_srv, s, s->rx.data, s->rx.len, lws_frame_is_binary(wsi));
+    wo_inbuf_reset(&s->rx);
     return 0;
 }
 
 static int on_writeable(struct session *s, struct lws *wsi)
 {
-    struct outframe *f = s->out_head;
+    struct wo_outframe *f = wo_outq_pop(&s->out);
     if (f) {
-        s->out_head = f->next;
-        if (!s->out_head)
-            s->out_tail = NULL;
-        s->out_bytes -= f->len;
         int w = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
         free(f);
         if (w < 0)
             return -1;
-        if (s->out_head) {
+        if (s->out.head) {
             lws_callback_on_writable(wsi);
             return 0;
         }
@@ -212,13 +175,8 @@ static void on_closed(struct session *s)
         return; /* never established */
     if (s->authed)
         sessreg_remove(s->id);
-    while (s->out_head) {
-        struct outframe *n = s->out_head->next;
-        free(s->out_head);
-        s->out_head = n;
-    }
-    free(s->rx);
-    s->rx = NULL;
+    wo_outq_cleanup(&s->out);
+    wo_inbuf_cleanup(&s->rx);
     s->wsi = NULL;
 }
 
@@ -335,7 +293,6 @@ static struct lws_context *make_context(struct srv *srv,
                            SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
     info.alpn = "http/1.1"; /* no h2: WebSocket over HTTP/1.1 only */
     info.timeout_secs = 30;
-    info.fd_limit_per_thread = 0;
     info.user = srv;
     return lws_create_context(&info);
 }

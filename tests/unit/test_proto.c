@@ -12,6 +12,7 @@
 
 #include "wo_crypto.h"
 #include "wo_lifecycle.h"
+#include "wo_msgq.h"
 #include "wo_proto.h"
 #include "wo_statement.h"
 
@@ -304,6 +305,42 @@ static void test_lifecycle(void **st)
     assert_true(wo_lifecycle_is_terminal("cancelled"));
 }
 
+static void test_msgq(void **st)
+{
+    struct wo_outq q;
+    struct wo_sync a = {.cursor = 1}, b = {.cursor = 2};
+    wo_outq_init(&q, 16);
+    assert_int_equal(wo_outq_push(&q, WO_F_SYNC, &a), 0);
+    assert_int_equal(wo_outq_push(&q, WO_F_SYNC, &b), 0);
+    assert_true(q.bytes > 0);
+    int64_t want[] = {1, 2};
+    for (int i = 0; i < 2; i++) {
+        struct wo_outframe *f = wo_outq_pop(&q);
+        int type;
+        void *body;
+        assert_non_null(f);
+        assert_int_equal(wo_frame_decode(f->buf + 16, f->len, &type, &body,
+                                         NULL, 0), 0);
+        assert_int_equal(((struct wo_sync *)body)->cursor, want[i]);
+        wo_frame_free(type, body);
+        free(f);
+    }
+    assert_null(wo_outq_pop(&q));
+    assert_int_equal(q.bytes, 0);
+    assert_int_equal(wo_outq_push(&q, WO_F_SYNC, &a), 0);
+    wo_outq_cleanup(&q); /* frees what is left (ASan checks) */
+
+    struct wo_inbuf in = {0};
+    assert_int_equal(wo_inbuf_append(&in, "abc", 3, 5), 0);
+    assert_int_equal(wo_inbuf_append(&in, "de", 2, 5), 0);
+    assert_int_equal(wo_inbuf_append(&in, "f", 1, 5), WO_ETOOBIG);
+    assert_int_equal(in.len, 5);
+    assert_memory_equal(in.data, "abcde", 5);
+    wo_inbuf_reset(&in);
+    assert_int_equal(in.len, 0);
+    wo_inbuf_cleanup(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_statement),
         cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_msgq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
