@@ -55,6 +55,9 @@ int cmd_assign(struct client *c, int argc, char **argv);
 int cmd_board(struct client *c, int argc, char **argv);
 int cmd_device(struct client *c, int argc, char **argv);
 
+/* A work order or device id: a positive decimal number. 0 or -1. */
+int client_parse_id(const char *s, int64_t *id);
+
 /* Print the human view of one order. */
 void print_order(const struct wo_order *o);
 

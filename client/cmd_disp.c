@@ -126,7 +126,6 @@ int cmd_create(struct client *c, int argc, char **argv)
         {"requester", required_argument, 0, 'r'},
         {"contact", required_argument, 0, 'c'},
         {"assign", required_argument, 0, 'A'},
-        {"json", no_argument, 0, 'j'},
         {0, 0, 0, 0}};
     const char *u = "wo create --title T --priority P1|P2|P3 [--description "
                     "D] [--site S] [--asset A] [--requester R] [--contact C] "
@@ -144,7 +143,6 @@ int cmd_create(struct client *c, int argc, char **argv)
         case 'r': cmd.requester = optarg; break;
         case 'c': cmd.contact = optarg; break;
         case 'A': cmd.assignee = optarg; break;
-        case 'j': c->json = 1; break;
         default: return usage(u);
         }
     }
@@ -160,34 +158,10 @@ int cmd_create(struct client *c, int argc, char **argv)
     return run(c, &cmd, 1);
 }
 
-static int parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || *end || v <= 0)
-        return -1;
-    *id = v;
-    return 0;
-}
-
-static int strip_json(struct client *c, int *argc, char **argv)
-{
-    int k = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            c->json = 1;
-        else
-            argv[k++] = argv[i];
-    }
-    *argc = k;
-    return 0;
-}
-
 int cmd_assign(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "assign"};
-    strip_json(c, &argc, argv);
-    if (argc != 3 || parse_id(argv[1], &cmd.wo))
+    if (argc != 3 || client_parse_id(argv[1], &cmd.wo))
         return usage("wo assign WO TECH");
     cmd.assignee = argv[2];
     if (!is_office(c))
@@ -198,7 +172,6 @@ int cmd_assign(struct client *c, int argc, char **argv)
 int cmd_board(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "board"};
-    strip_json(c, &argc, argv);
     if (argc != 1)
         return usage("wo board [--json]");
     if (!is_office(c))
@@ -209,8 +182,7 @@ int cmd_board(struct client *c, int argc, char **argv)
 int cmd_show(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "show"};
-    strip_json(c, &argc, argv);
-    if (argc != 2 || parse_id(argv[1], &cmd.wo))
+    if (argc != 2 || client_parse_id(argv[1], &cmd.wo))
         return usage("wo show WO [--json]");
     if (c->role && !strcmp(c->role, "technician")) {
         struct wo_order o;
@@ -236,7 +208,7 @@ int cmd_device(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "revoke"};
     if (argc != 3 || strcmp(argv[1], "revoke") ||
-        parse_id(argv[2], &cmd.device))
+        client_parse_id(argv[2], &cmd.device))
         return usage("wo device revoke ID   (admin)");
     if (!is_office(c))
         return 1;

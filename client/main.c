@@ -31,9 +31,34 @@ static const char usage[] =
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
     "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
     "  assign WO TECH | board [--json] | show WO [--json]\n"
-    "admin: device revoke ID\n";
+    "admin: device revoke ID\n"
+    "\nRead commands print JSON with --json, anywhere on the line.\n";
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
+
+int client_parse_id(const char *s, int64_t *id)
+{
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || *end || v <= 0)
+        return -1;
+    *id = v;
+    return 0;
+}
+
+/* --json may stand anywhere after the command: take it out once here so
+ * that no command parses it itself. Returns the new argc. */
+static int take_json(struct client *c, int argc, char **argv)
+{
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            c->json = 1;
+        else
+            argv[k++] = argv[i];
+    }
+    return k;
+}
 
 static int cmd_enroll(struct client *c, int argc, char **argv)
 {
@@ -168,7 +193,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    int rc = cmds[k].fn(&c, argc - i, argv + i);
+    int rc = cmds[k].fn(&c, take_json(&c, argc - i, argv + i), argv + i);
     free(c.server);
     free(c.ca);
     free(c.user);
