@@ -73,7 +73,7 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
     return 0;
 }
 
-static int apply_all(struct srv *srv, struct entry *list)
+static int apply_all(struct srv *srv, struct entry *list, int64_t now)
 {
     for (struct entry *e = list; e; e = e->next)
         for (size_t i = 0; i < e->ops->n_ops; i++) {
@@ -81,7 +81,7 @@ static int apply_all(struct srv *srv, struct entry *list)
             struct apply_out *o = &e->out[i];
             int rc = store_savepoint(srv->store);
             if (!rc)
-                rc = ops_apply(srv, &e->auth, op, o);
+                rc = ops_apply(srv, &e->auth, op, now, o);
             if (rc)
                 return rc;
             if (o->fresh_reject) {
@@ -90,7 +90,7 @@ static int apply_all(struct srv *srv, struct entry *list)
                 store_rollback_to(srv->store);
                 o->changed_order = 0;
                 rc = store_op_record(srv->store, op, e->auth.device_id,
-                                     "rejected", o->reason, clock_now_ms());
+                                     "rejected", o->reason, now);
                 if (rc)
                     return rc;
             } else {
@@ -171,7 +171,7 @@ void commit_flush(struct srv *srv)
     c->n_ops = 0;
 
     int rc = store_begin(srv->store);
-    if (!rc && (rc = apply_all(srv, list)))
+    if (!rc && (rc = apply_all(srv, list, clock_now_ms())))
         store_rollback(srv->store);
     else if (!rc && (rc = store_commit(srv->store)))
         store_rollback(srv->store);

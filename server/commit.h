@@ -37,12 +37,13 @@ struct apply_out {
 };
 
 /*
- * Apply one op in the current transaction (handle_ops.c). Returns 0 with
+ * Apply one op in the current transaction (handle_ops.c); now is the
+ * server time of the whole group commit. Returns 0 with
  * out filled (a rejection is a result, not an error), or WO_EIO / WO_ENOMEM
  * when the transaction itself must be abandoned.
  */
 int ops_apply(struct srv *srv, const struct session_auth *a,
-              const struct wo_op *op, struct apply_out *out);
+              const struct wo_op *op, int64_t now, struct apply_out *out);
 
 /* Re-verify every signature on o against its device key and o's records;
  * sets sigs[i].verified (handle_ops.c). */

@@ -128,7 +128,7 @@ static int cmd_assign(struct srv *srv, struct session *s,
         snprintf(r->reason, sizeof r->reason, "assign needs a technician");
         return WO_EINVAL;
     }
-    int rc = store_order_head(srv->store, c->wo, status, &prev);
+    int rc = store_order_head(srv->store, c->wo, status, &prev, from);
     if (rc == WO_ENOTFOUND)
         snprintf(r->reason, sizeof r->reason, "work order %lld does not "
                  "exist", (long long)c->wo);
@@ -142,13 +142,6 @@ static int cmd_assign(struct srv *srv, struct session *s,
         snprintf(r->reason, sizeof r->reason, "order %lld is already "
                  "assigned to %s", (long long)c->wo, tech.name);
         return WO_EINVAL;
-    }
-    if (prev) {
-        struct wo_order o;
-        if (!store_order_load(srv->store, c->wo, 0, &o, NULL)) {
-            snprintf(from, sizeof from, "%s", o.assignee ? o.assignee : "");
-            wo_order_cleanup(&o);
-        }
     }
     if ((rc = store_begin(srv->store)))
         return rc;
@@ -167,15 +160,11 @@ static int cmd_show(struct srv *srv, struct session *s,
                     const struct session_auth *a, struct wo_cmd *c,
                     struct reply *r)
 {
-    char status[WO_MAX_ID + 1];
-    int64_t as;
-    int rc = store_order_head(srv->store, c->wo, status, &as);
+    int rc = send_orders(srv, s, c->req, &c->wo, 1);
     if (rc == WO_ENOTFOUND)
         snprintf(r->reason, sizeof r->reason, "work order %lld does not "
                  "exist", (long long)c->wo);
-    if (rc)
-        return rc;
-    return send_orders(srv, s, c->req, &c->wo, 1);
+    return rc;
 }
 
 struct idlist {

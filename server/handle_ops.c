@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "commit.h"
 #include "handlers.h"
 #include "wo_lifecycle.h"
@@ -142,7 +141,7 @@ static int check_signature(struct srv *srv, const struct session_auth *a,
 }
 
 int ops_apply(struct srv *srv, const struct session_auth *a,
-              const struct wo_op *op, struct apply_out *out)
+              const struct wo_op *op, int64_t now, struct apply_out *out)
 {
     char status[WO_MAX_ID + 1], seen[16], reason[256];
     char *old_reason = NULL;
@@ -163,9 +162,10 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
         free(old_reason);
         return 0;
     }
-    if (check_shape(op, out), out->fresh_reject)
+    check_shape(op, out);
+    if (out->fresh_reject)
         return 0;
-    rc = store_order_head(srv->store, op->wo, status, &assignee);
+    rc = store_order_head(srv->store, op->wo, status, &assignee, NULL);
     if (rc == WO_ENOTFOUND)
         return reject(out, "work order %lld does not exist",
                       (long long)op->wo);
@@ -257,10 +257,10 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
              strcmp(next, status) ? " -> " : "",
              strcmp(next, status) ? next : "");
     rc = store_change(srv->store, op->wo, k, a->user, a->device_id, op->at,
-                      detail, clock_now_ms(), &seq);
+                      detail, now, &seq);
     if (!rc)
         rc = store_op_record(srv->store, op, a->device_id, "applied", NULL,
-                             clock_now_ms());
+                             now);
     if (!rc)
         out->changed_order = op->wo;
     return rc;

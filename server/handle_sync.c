@@ -87,15 +87,10 @@ int handle_sync(struct srv *srv, struct session *s, void *body,
             goto out;
         }
     }
-    for (size_t i = 0; i < sy->n_have; i++) {
-        int in = store_scope_has(srv->store, sy->have[i], a->user_id);
-        if (in < 0) {
-            rc = in;
-            goto out;
-        }
-        if (!in)
-            revoked[n_revoked++] = sy->have[i];
-    }
+    if (sy->n_have &&
+        (rc = store_scope_revoked(srv->store, a->user_id, sy->have,
+                                  sy->n_have, revoked, &n_revoked)))
+        goto out;
     batch_send(&c, end, revoked, n_revoked, 1);
     session_set_live(s);
 out:

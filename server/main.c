@@ -372,7 +372,6 @@ static int cmd_run(struct opts *o)
     srv.commit = commit_create();
     srv.commit_window_us = o->commit_window_us;
     srv.max_conns_per_user = (int)o->max_conns;
-    srv.data_dir = o->data;
     if (!srv.commit) {
         store_close(srv.store);
         return 1;

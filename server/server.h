@@ -15,7 +15,6 @@ struct srv {
     struct commit *commit;
     int64_t commit_window_us;   /* group-commit window */
     int max_conns_per_user;     /* per-user connection cap */
-    const char *data_dir;
 };
 
 #endif

@@ -18,11 +18,11 @@ extern const struct wo_sqlfile wo_server_sql[];
     X(device_insert) X(device_get) X(device_revoke) X(device_list)          \
     X(change_insert) X(max_seq) X(order_insert) X(order_touch)              \
     X(order_set_status) X(order_set_assignee) X(order_get) X(order_board)   \
-    X(scope_changed) X(scope_has) X(tech_add) X(tech_held) X(visits_of)     \
+    X(scope_changed) X(scope_revoked) X(tech_add) X(tech_held) X(visits_of)     \
     X(visit_insert) X(visit_get) X(visit_open_count) X(visit_count)         \
     X(visit_end) X(parts_of) X(part_insert) X(notes_of) X(note_insert)      \
     X(sigs_of) X(sig_insert) X(sig_count_role) X(op_get) X(op_insert)       \
-    X(rejections_of) X(history_of) X(order_head)
+    X(rejections_of) X(order_head)
 
 enum {
 #define Q_ENUM(n) Q_##n,
@@ -379,7 +379,7 @@ int store_max_seq(struct store *s, int64_t *seq)
 }
 
 int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
-                     int64_t *assignee_id)
+                     int64_t *assignee_id, char *assignee)
 {
     sqlite3_stmt *q = ST(order_head);
     wo_db_bind_int(q, ":id", id);
@@ -388,6 +388,8 @@ int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
         return r == 0 ? WO_ENOTFOUND : r;
     copy_col(q, 0, status, WO_MAX_ID + 1);
     *assignee_id = sqlite3_column_int64(q, 1);
+    if (assignee)
+        copy_col(q, 2, assignee, WO_MAX_ID + 1);
     sqlite3_reset(q);
     return 0;
 }
@@ -477,15 +479,27 @@ int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
     return each_id(q, fn, arg);
 }
 
-int store_scope_has(struct store *s, int64_t id, int64_t user)
+int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
+                        size_t n, int64_t *out, size_t *n_out)
 {
-    sqlite3_stmt *q = ST(scope_has);
-    wo_db_bind_int(q, ":id", id);
+    /* the held ids go in as one JSON array: one query, not one per id */
+    char *json = malloc(n * 21 + 3), *p = json;
+    *n_out = 0;
+    if (!json)
+        return WO_ENOMEM;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)have[i]);
+    strcpy(p, "]");
+    sqlite3_stmt *q = ST(scope_revoked);
+    wo_db_bind_text(q, ":have", json);
     wo_db_bind_int(q, ":user", user);
-    int r = row(q);
-    if (r == 1)
-        sqlite3_reset(q);
-    return r;
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n_out < n)
+        out[(*n_out)++] = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    free(json);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
 }
 
 int store_board(struct store *s, store_id_fn fn, void *arg)

@@ -79,9 +79,10 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 int store_order_load(struct store *st, int64_t id, int include_secret,
                      struct wo_order *o, int64_t *assignee_id);
 
-/* Just the status and assignee (0 if none): the cheap check per op. */
+/* Just the status and assignee (0 if none; its name into `assignee` when
+ * not NULL, WO_MAX_ID + 1 bytes): the cheap check per op. */
 int store_order_head(struct store *st, int64_t id, char status[WO_MAX_ID + 1],
-                     int64_t *assignee_id);
+                     int64_t *assignee_id, char *assignee);
 
 /* Record a change: takes the next seq, stamps the order with it. */
 int store_change(struct store *st, int64_t order, const char *kind,
@@ -99,8 +100,10 @@ typedef int (*store_id_fn)(void *arg, int64_t id);
 /* Orders in user's scope changed after cursor, oldest change first. */
 int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
                         store_id_fn fn, void *arg);
-/* 1 if order id is in user's scope, 0 if not, or a WO_E* code. */
-int store_scope_has(struct store *st, int64_t id, int64_t user);
+/* Of the n ids in have, those not in user's scope, into out (room for n),
+ * count in *n_out. */
+int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
+                        size_t n, int64_t *out, size_t *n_out);
 int store_board(struct store *st, store_id_fn fn, void *arg);
 
 int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq);

@@ -14,10 +14,19 @@
 #include "wo_proto.h"
 #include "wo_sqlkit.h"
 
+/* Transaction control, prepared once: the group commit runs a savepoint
+ * per op, and re-parsing that SQL each time would be wasted work. */
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVE, TX_RELEASE, TX_UNDO,
+       TX__COUNT };
+static const char *const tx_sql[TX__COUNT] = {
+    "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT op", "RELEASE op",
+    "ROLLBACK TO op"};
+
 struct wo_db {
     sqlite3 *h;
     sqlite3_stmt **st;
     size_t n;
+    sqlite3_stmt *tx[TX__COUNT];
 };
 
 static int seterr(char *err, size_t len, const char *fmt, ...)
@@ -158,6 +167,12 @@ int wo_db_open(const char *path, const struct wo_sqlfile *files,
             goto fail;
         }
     }
+    for (int i = 0; i < TX__COUNT; i++)
+        if (sqlite3_prepare_v3(db->h, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                               &db->tx[i], NULL) != SQLITE_OK) {
+            seterr(err, errlen, "%s: %s", tx_sql[i], sqlite3_errmsg(db->h));
+            goto fail;
+        }
     *out = db;
     return 0;
 fail:
@@ -172,6 +187,8 @@ void wo_db_close(struct wo_db *db)
     for (size_t i = 0; db->st && i < db->n; i++)
         sqlite3_finalize(db->st[i]);
     free(db->st);
+    for (int i = 0; i < TX__COUNT; i++)
+        sqlite3_finalize(db->tx[i]);
     sqlite3_close(db->h);
     free(db);
 }
@@ -239,21 +256,22 @@ char *wo_db_col_text(sqlite3_stmt *st, int col)
     return t ? strdup((const char *)t) : NULL;
 }
 
-static int simple(struct wo_db *db, const char *sql)
+static int tx(struct wo_db *db, int which)
 {
-    return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
-                                                                   : WO_EIO;
+    int r = sqlite3_step(db->tx[which]);
+    sqlite3_reset(db->tx[which]);
+    return r == SQLITE_DONE ? 0 : WO_EIO;
 }
 
-int wo_db_begin(struct wo_db *db) { return simple(db, "BEGIN IMMEDIATE"); }
-int wo_db_commit(struct wo_db *db) { return simple(db, "COMMIT"); }
-void wo_db_rollback(struct wo_db *db) { simple(db, "ROLLBACK"); }
-int wo_db_savepoint(struct wo_db *db) { return simple(db, "SAVEPOINT op"); }
-void wo_db_release(struct wo_db *db) { simple(db, "RELEASE op"); }
+int wo_db_begin(struct wo_db *db) { return tx(db, TX_BEGIN); }
+int wo_db_commit(struct wo_db *db) { return tx(db, TX_COMMIT); }
+void wo_db_rollback(struct wo_db *db) { tx(db, TX_ROLLBACK); }
+int wo_db_savepoint(struct wo_db *db) { return tx(db, TX_SAVE); }
+void wo_db_release(struct wo_db *db) { tx(db, TX_RELEASE); }
 void wo_db_rollback_to(struct wo_db *db)
 {
-    simple(db, "ROLLBACK TO op");
-    simple(db, "RELEASE op");
+    tx(db, TX_UNDO);
+    tx(db, TX_RELEASE);
 }
 
 const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }

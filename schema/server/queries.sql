@@ -71,10 +71,12 @@ WHERE assignee_id = :user AND seq > :cursor
   AND status NOT IN ('closed','cancelled')
 ORDER BY seq;
 
--- name: scope_has
-SELECT 1 FROM orders
-WHERE id = :id AND assignee_id = :user
-  AND status NOT IN ('closed','cancelled');
+-- name: scope_revoked
+-- of the ids a client holds (:have, a JSON array), those not in its scope
+SELECT h.value FROM json_each(:have) AS h
+WHERE NOT EXISTS (SELECT 1 FROM orders o
+                  WHERE o.id = h.value AND o.assignee_id = :user
+                    AND o.status NOT IN ('closed','cancelled'));
 
 -- name: tech_add
 INSERT OR IGNORE INTO order_techs(order_id, user_id, since_seq)
@@ -150,9 +152,6 @@ FROM ops o JOIN devices d ON d.id = o.device_id JOIN users u ON u.id = d.user_id
 WHERE o.order_id = :order AND o.result = 'rejected'
 ORDER BY o.received_at, o.id;
 
--- name: history_of
-SELECT seq, kind, actor, device_id, at, client_at, detail FROM changes
-WHERE order_id = :order ORDER BY seq;
-
 -- name: order_head
-SELECT status, assignee_id FROM orders WHERE id = :id;
+SELECT o.status, o.assignee_id, u.name
+FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
