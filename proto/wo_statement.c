@@ -179,14 +179,11 @@ static struct rec *collect(const struct wo_order *o, size_t *n)
     return r;
 }
 
-int wo_statement_build(const struct wo_order *o, const struct wo_stmt_meta *m,
-                       char **out)
+/* The closing lines: who signed, as which role, when, and the verdict.
+ * WO_EINVAL for an unknown role or a signer with a control character. */
+static int add_meta(struct sb *b, const struct wo_stmt_meta *m)
 {
-    struct sb b = {0};
-    size_t n = 0;
     int recipient;
-
-    *out = NULL;
     if (!m->role || !m->signer || !*m->signer || has_ctl(m->signer))
         return WO_EINVAL;
     if (!strcmp(m->role, "recipient"))
@@ -195,33 +192,46 @@ int wo_statement_build(const struct wo_order *o, const struct wo_stmt_meta *m,
         recipient = 0;
     else
         return WO_EINVAL;
+    sb_add(b, "role %s\nsigner %s\ndevice %" PRId64 "\nsigned-at %" PRId64
+              "\n",
+           m->role, m->signer, m->device_id, m->signed_at);
+    if (!recipient)
+        return 0;
+    sb_add(b, "satisfied %s\n", m->satisfied ? "yes" : "no");
+    if (m->comment && *m->comment) {
+        size_t cl = strlen(m->comment);
+        char *hex = malloc(2 * cl + 1);
+        if (!hex) {
+            b->oom = 1;
+            return 0;
+        }
+        wo_hex((const uint8_t *)m->comment, cl, hex);
+        sb_add(b, "comment %s\n", hex);
+        free(hex);
+    }
+    return 0;
+}
+
+int wo_statement_build(const struct wo_order *o, const struct wo_stmt_meta *m,
+                       char **out)
+{
+    struct sb b = {0};
+    size_t n = 0;
+
+    *out = NULL;
     struct rec *r = collect(o, &n);
     if (!r)
         return WO_ENOMEM;
     sb_add(&b, "wo-statement/1\norder %" PRId64 "\n", o->id);
     for (size_t i = 0; i < n; i++)
         sb_add(&b, "%s %s %s\n", r[i].kind, r[i].id, r[i].hash);
-    sb_add(&b, "role %s\nsigner %s\ndevice %" PRId64 "\nsigned-at %" PRId64
-               "\n",
-           m->role, m->signer, m->device_id, m->signed_at);
-    if (recipient) {
-        sb_add(&b, "satisfied %s\n", m->satisfied ? "yes" : "no");
-        if (m->comment && *m->comment) {
-            size_t cl = strlen(m->comment);
-            char *hex = malloc(2 * cl + 1);
-            if (!hex) {
-                b.oom = 1;
-            } else {
-                wo_hex((const uint8_t *)m->comment, cl, hex);
-                sb_add(&b, "comment %s\n", hex);
-                free(hex);
-            }
-        }
-    }
     free(r);
-    if (b.oom) {
+    int rc = add_meta(&b, m);
+    if (!rc && b.oom)
+        rc = WO_ENOMEM;
+    if (rc) {
         free(b.p);
-        return WO_ENOMEM;
+        return rc;
     }
     *out = b.p;
     return 0;
@@ -285,21 +295,11 @@ int wo_statement_check(const char *text, const struct wo_order *o,
         sb_add(&b, "%s %s %s\n", kind, id, hash);
         line = nl ? nl + 1 : NULL;
     }
-    /* Rebuild the metadata part with the op's own claims. */
-    char *tail = NULL;
-    struct wo_order empty = *o;
-    empty.n_visits = empty.n_parts = empty.n_notes = 0;
-    rc = wo_statement_build(&empty, m, &tail);
-    if (rc) {
+    /* the closing lines as the op claims them */
+    if (add_meta(&b, m)) {
         snprintf(err, errlen, "signer or role cannot be put in a statement");
-        rc = rc == WO_ENOMEM ? rc : WO_ECRYPTO;
         goto out;
     }
-    /* tail = header + meta; append its meta part after our records */
-    const char *meta = strstr(tail, "\nrole ");
-    sb_add(&b, "%s", meta ? meta + 1 : "");
-    free(tail);
-    rc = WO_ECRYPTO;
     if (b.oom) {
         rc = WO_ENOMEM;
         goto out;

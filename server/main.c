@@ -75,7 +75,8 @@ static int parse(int argc, char **argv, struct opts *o)
     o->max_conns = 16;
     o->event_lib = "ev";
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", lo, NULL)) != -1) {
+    /* GNU getopt permutes: options may come before or after NAME/ID */
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
         switch (c) {
         case 'd': o->data = optarg; break;
         case 'r': o->role = optarg; break;
@@ -101,44 +102,11 @@ static int parse(int argc, char **argv, struct opts *o)
         }
     }
     for (; optind < argc; optind++) {
-        if (argv[optind][0] == '-' && argv[optind][1])
-            return die_usage("options go before other arguments here: %s",
-                             argv[optind]);
         if (o->npos == 4)
             return die_usage("unexpected argument %s", argv[optind]);
         o->pos[o->npos++] = argv[optind];
     }
     return 0;
-}
-
-/* Parse again from the first positional so that options may follow. */
-static int parse_all(int argc, char **argv, struct opts *o)
-{
-    /* collect options anywhere: move positionals to the end first */
-    char **v = calloc((size_t)argc + 1, sizeof *v);
-    int n = 0, np = 0;
-    char *pos[16];
-    if (!v)
-        return 1;
-    v[n++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] == '-' && a[1]) {
-            v[n++] = argv[i];
-            int takes = strcmp(a, "--quiet") && strcmp(a, "--json") &&
-                        strcmp(a, "--help") && !strchr(a, '=');
-            if (takes && i + 1 < argc)
-                v[n++] = argv[++i];
-        } else if (np < 16) {
-            pos[np++] = argv[i];
-        }
-    }
-    for (int i = 0; i < np; i++)
-        v[n++] = pos[i];
-    optind = 1;
-    int rc = parse(n, v, o);
-    free(v);
-    return rc;
 }
 
 static int need_data(const struct opts *o)
@@ -279,21 +247,27 @@ static int cmd_user(struct opts *o)
     return 0;
 }
 
+struct device_print {
+    int json;
+    int count;
+};
+
+/* User names are [A-Za-z0-9._-] and roles a fixed list (valid_name, the
+ * CHECK in schema/), so they need no JSON escaping. */
 static void print_device(void *arg, int64_t id, const char *user,
                          const char *role, const char *name, int64_t enrolled,
                          int64_t revoked)
 {
-    int *first = arg;
-    if (first[1]) { /* json */
+    struct device_print *p = arg;
+    if (p->json)
         printf("%s{\"id\":%lld,\"user\":\"%s\",\"role\":\"%s\","
                "\"enrolled_at\":%lld,\"revoked\":%s}",
-               first[0] ? "" : ",", (long long)id, user, role,
+               p->count ? "," : "", (long long)id, user, role,
                (long long)enrolled, revoked ? "true" : "false");
-    } else {
+    else
         printf("%-6lld %-20s %-11s %s\n", (long long)id, user, role,
                revoked ? "revoked" : "active");
-    }
-    first[0] = 0;
+    p->count++;
     (void)name;
 }
 
@@ -306,10 +280,10 @@ static int cmd_device(struct opts *o)
     if ((rc = need_data(o)) || (rc = open_store(o, &st)))
         return rc;
     if (!strcmp(o->pos[0], "list")) {
-        int flags[2] = {1, o->json};
+        struct device_print p = {.json = o->json};
         if (o->json)
             printf("[");
-        rc = store_device_list(st, print_device, flags);
+        rc = store_device_list(st, print_device, &p);
         if (o->json)
             printf("]\n");
     } else if (!strcmp(o->pos[0], "revoke") && o->npos == 2) {
@@ -394,7 +368,8 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    int rc = parse_all(argc - 1, argv + 1, &o);
+    optind = 1;
+    int rc = parse(argc - 1, argv + 1, &o);
     if (rc)
         return rc;
     if (!strcmp(cmd, "init"))
