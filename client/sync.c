@@ -181,6 +181,9 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
         k->caught_up = 1;
         if (!k->watch)
             net_stop(k->n);
+        else
+            fprintf(stderr, "wo: up to date with %s; watching for changes\n",
+                    k->c->server);
     }
 }
 

@@ -142,12 +142,23 @@ class Env(unittest.TestCase):
         return "wss://127.0.0.1:%d" % self.port
 
     def watch(self, who):
-        log = open(os.path.join(self.dir, "watch-%s.log" % who), "a")
+        """Start `wo sync --watch` and return once it is caught up."""
+        path = self.watch_log_path(who)
+        log = open(path, "a")
         p = subprocess.Popen([WO, "--home", self.home(who), "sync",
                               "--watch"], stdout=log, stderr=log)
         log.close()
         self.procs.append(p)
+        wait_until(lambda: "up to date" in self.watch_log(who),
+                   what="wo sync --watch of %s to catch up" % who)
         return p
+
+    def watch_log_path(self, who):
+        return os.path.join(self.dir, "watch-%s.log" % who)
+
+    def watch_log(self, who):
+        with open(self.watch_log_path(who)) as f:
+            return f.read()
 
     def replica(self, who):
         c = sqlite3.connect(os.path.join(self.home(who), "replica.db"))
