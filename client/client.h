@@ -39,11 +39,15 @@ int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32]);
 /* jsonout.c --------------------------------------------------------------- */
 void jsonout_order(const struct wo_order *o, int full);
 void jsonout_orders(const struct wo_order *o, size_t n);
+void jsonout_history(const struct wo_change *h, size_t n);
+void jsonout_alerts(const struct wo_alert *a, size_t n);
+void jsonout_sla(const struct wo_sla *p, size_t n);
 
 /* cmd_tech.c / cmd_disp.c: each returns the process exit code. */
 int cmd_list(struct client *c, int argc, char **argv);
 int cmd_show(struct client *c, int argc, char **argv);
 int cmd_accept(struct client *c, int argc, char **argv);
+int cmd_depart(struct client *c, int argc, char **argv);
 int cmd_visit(struct client *c, int argc, char **argv);
 int cmd_note(struct client *c, int argc, char **argv);
 int cmd_part(struct client *c, int argc, char **argv);
@@ -53,6 +57,23 @@ int cmd_outbox(struct client *c, int argc, char **argv);
 int cmd_create(struct client *c, int argc, char **argv);
 int cmd_assign(struct client *c, int argc, char **argv);
 int cmd_board(struct client *c, int argc, char **argv);
+int cmd_cancel(struct client *c, int argc, char **argv);
+int cmd_dispute(struct client *c, int argc, char **argv);
+int cmd_escalate(struct client *c, int argc, char **argv);
+int cmd_history(struct client *c, int argc, char **argv);
+int cmd_alerts(struct client *c, int argc, char **argv);
+int cmd_sla(struct client *c, int argc, char **argv);
+int cmd_tier(struct client *c, int argc, char **argv);
+void print_alert(const struct wo_alert *a);
+
+/* cmd_disp.c, for cmd_desk.c: office-role check, usage error (exit 2),
+ * one request whose orders are printed, and a time in UTC. */
+int disp_is_office(struct client *c);
+int disp_usage(const char *u);
+int disp_run(struct client *c, struct wo_cmd *cmd, int full);
+const char *disp_time(int64_t ms, char *buf, size_t len);
+/* "90s", "15m", "4h", "2d" (or plain ms) to ms; -1 if malformed. */
+int64_t disp_duration(const char *s);
 int cmd_device(struct client *c, int argc, char **argv);
 
 /* A work order or device id: a positive decimal number. 0 or -1. */

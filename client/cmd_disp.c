@@ -12,13 +12,13 @@
 #include "client.h"
 #include "replica.h"
 
-static int usage(const char *u)
+int disp_usage(const char *u)
 {
     fprintf(stderr, "wo: usage: %s\n", u);
     return 2;
 }
 
-static int is_office(struct client *c)
+int disp_is_office(struct client *c)
 {
     if (c->role && (!strcmp(c->role, "dispatcher") ||
                     !strcmp(c->role, "admin")))
@@ -28,7 +28,7 @@ static int is_office(struct client *c)
     return 0;
 }
 
-static const char *fmt_time(int64_t ms, char *buf, size_t len)
+const char *disp_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -53,13 +53,13 @@ void print_order(const struct wo_order *o)
     if (o->contact)
         printf("  contact:     %s\n", o->contact);
     printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
-    printf("  opened:      %s\n", fmt_time(o->created_at, tb, sizeof tb));
+    printf("  opened:      %s\n", disp_time(o->created_at, tb, sizeof tb));
     if (o->recipient_code)
         printf("  recipient confirmation code: %s\n", o->recipient_code);
     for (size_t i = 0; i < o->n_visits; i++)
         printf("  visit %s by %s from %s%s%s\n", o->visits[i].id,
                o->visits[i].tech,
-               fmt_time(o->visits[i].started_at, tb, sizeof tb),
+               disp_time(o->visits[i].started_at, tb, sizeof tb),
                o->visits[i].outcome ? ": " : " (open)",
                o->visits[i].outcome ? o->visits[i].outcome : "");
     for (size_t i = 0; i < o->n_parts; i++) {
@@ -68,10 +68,12 @@ void print_order(const struct wo_order *o)
                o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
         for (size_t k = 0; k < o->parts[i].n_serials; k++)
             printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
-        printf("\n");
+        printf("%s\n", o->parts[i].late ? "  (recorded after reassignment)"
+                                        : "");
     }
     for (size_t i = 0; i < o->n_notes; i++)
-        printf("  note  %s: %s\n", o->notes[i].author, o->notes[i].text);
+        printf("  note  %s: %s%s\n", o->notes[i].author, o->notes[i].text,
+               o->notes[i].late ? "  (recorded after reassignment)" : "");
     for (size_t i = 0; i < o->n_sigs; i++)
         printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,
                o->sigs[i].role,
@@ -86,7 +88,40 @@ void print_order(const struct wo_order *o)
                o->rejections[i].by, o->rejections[i].reason);
 }
 
-static int run(struct client *c, struct wo_cmd *cmd, int full)
+int64_t disp_duration(const char *s)
+{
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : -1;
+    if (!s || end == s || v <= 0)
+        return -1;
+    switch (*end) {
+    case 0: return v;
+    case 's': v *= 1000; break;
+    case 'm': v *= 60000; break;
+    case 'h': v *= 3600000; break;
+    case 'd': v *= 86400000; break;
+    default: return -1;
+    }
+    return end[1] ? -1 : v;
+}
+
+/* "1h05m left" / "breached 12m ago" */
+static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
+{
+    int64_t m = (o->due_in < 0 ? -o->due_in : o->due_in) / 60000;
+    if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
+        snprintf(buf, len, "%s", o->sla ? o->sla : "-");
+    else if (o->due_in < 0)
+        snprintf(buf, len, "%s BREACHED %lldh%02lldm ago", o->sla,
+                 (long long)(m / 60), (long long)(m % 60));
+    else
+        snprintf(buf, len, "%s %lldh%02lldm left%s", o->sla,
+                 (long long)(m / 60), (long long)(m % 60),
+                 !strcmp(o->sla, "paused") ? " (paused)" : "");
+    return buf;
+}
+
+int disp_run(struct client *c, struct wo_cmd *cmd, int full)
 {
     struct wo_result *res;
     if (sync_cmd(c, cmd, &res))
@@ -100,9 +135,12 @@ static int run(struct client *c, struct wo_cmd *cmd, int full)
             printf("no work orders\n");
         for (size_t i = 0; i < res->n_orders; i++) {
             const struct wo_order *o = &res->orders[i];
-            printf("%-6lld %-3s %-16s %-12s %s%s\n", (long long)o->id,
-                   o->priority, o->status, o->assignee ? o->assignee : "-",
-                   o->title, o->n_rejections ? "  [rejected ops]" : "");
+            char left[64];
+            printf("%-6lld %-3s %-2s %-16s %-12s %-28s %s%s\n",
+                   (long long)o->id, o->priority, o->tier ? o->tier : "",
+                   o->status, o->assignee ? o->assignee : "-",
+                   fmt_left(o, left, sizeof left), o->title,
+                   o->n_rejections ? "  [rejected ops]" : "");
         }
     } else if (!strcmp(cmd->name, "create") && res->n_orders) {
         printf("%lld\n", (long long)res->orders[0].id);
@@ -143,47 +181,67 @@ int cmd_create(struct client *c, int argc, char **argv)
         case 'r': cmd.requester = optarg; break;
         case 'c': cmd.contact = optarg; break;
         case 'A': cmd.assignee = optarg; break;
-        default: return usage(u);
+        default: return disp_usage(u);
         }
     }
     if (optind != argc || !cmd.title || !*cmd.title || !cmd.priority)
-        return usage(u);
+        return disp_usage(u);
     if (strcmp(cmd.priority, "P1") && strcmp(cmd.priority, "P2") &&
         strcmp(cmd.priority, "P3")) {
         fprintf(stderr, "wo: --priority must be P1, P2 or P3\n");
         return 2;
     }
-    if (!is_office(c))
+    if (!disp_is_office(c))
         return 1;
-    return run(c, &cmd, 1);
+    return disp_run(c, &cmd, 1);
 }
 
 int cmd_assign(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "assign"};
     if (argc != 3 || client_parse_id(argv[1], &cmd.wo))
-        return usage("wo assign WO TECH");
+        return disp_usage("wo assign WO TECH");
     cmd.assignee = argv[2];
-    if (!is_office(c))
+    if (!disp_is_office(c))
         return 1;
-    return run(c, &cmd, 1);
+    return disp_run(c, &cmd, 1);
+}
+
+int cmd_cancel(struct client *c, int argc, char **argv)
+{
+    static const struct option lo[] = {{"reason", required_argument, 0, 'r'},
+                                       {0, 0, 0, 0}};
+    struct wo_cmd cmd = {.name = "cancel"};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (ch != 'r')
+            return disp_usage("wo cancel WO --reason TEXT");
+        cmd.reason = optarg;
+    }
+    if (optind != argc - 1 || client_parse_id(argv[optind], &cmd.wo) ||
+        !cmd.reason)
+        return disp_usage("wo cancel WO --reason TEXT");
+    if (!disp_is_office(c))
+        return 1;
+    return disp_run(c, &cmd, 1);
 }
 
 int cmd_board(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "board"};
     if (argc != 1)
-        return usage("wo board [--json]");
-    if (!is_office(c))
+        return disp_usage("wo board [--json]");
+    if (!disp_is_office(c))
         return 1;
-    return run(c, &cmd, 0);
+    return disp_run(c, &cmd, 0);
 }
 
 int cmd_show(struct client *c, int argc, char **argv)
 {
     struct wo_cmd cmd = {.name = "show"};
     if (argc != 2 || client_parse_id(argv[1], &cmd.wo))
-        return usage("wo show WO [--json]");
+        return disp_usage("wo show WO [--json]");
     if (c->role && !strcmp(c->role, "technician")) {
         struct wo_order o;
         int rc = replica_order_load(c->r, cmd.wo, &o);
@@ -199,9 +257,9 @@ int cmd_show(struct client *c, int argc, char **argv)
         wo_order_cleanup(&o);
         return 0;
     }
-    if (!is_office(c))
+    if (!disp_is_office(c))
         return 1;
-    return run(c, &cmd, 1);
+    return disp_run(c, &cmd, 1);
 }
 
 int cmd_device(struct client *c, int argc, char **argv)
@@ -209,8 +267,8 @@ int cmd_device(struct client *c, int argc, char **argv)
     struct wo_cmd cmd = {.name = "revoke"};
     if (argc != 3 || strcmp(argv[1], "revoke") ||
         client_parse_id(argv[2], &cmd.device))
-        return usage("wo device revoke ID   (admin)");
-    if (!is_office(c))
+        return disp_usage("wo device revoke ID   (admin)");
+    if (!disp_is_office(c))
         return 1;
-    return run(c, &cmd, 0);
+    return disp_run(c, &cmd, 0);
 }

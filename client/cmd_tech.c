@@ -7,22 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "client.h"
+#include "wo_clock.h"
 #include "replica.h"
 #include "wo_crypto.h"
 #include "wo_lifecycle.h"
 #include "wo_statement.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int bad(const char *fmt, const char *arg)
 {
@@ -65,7 +58,7 @@ static int load(struct client *c, const char *arg, struct wo_order *o)
 /* Check the shared state machine offline; 0 if allowed. */
 static int allowed(const struct wo_order *o, const char *ev, const char *arg)
 {
-    char reason[256];
+    char reason[512];
     if (wo_lifecycle_next(o->status, ev, arg, reason, sizeof reason))
         return 0;
     fprintf(stderr, "wo: order %lld: %s\n", (long long)o->id, reason);
@@ -79,7 +72,7 @@ static int record(struct client *c, struct wo_op *op)
         return 1;
     op->id = id;
     if (!op->at)
-        op->at = now_ms();
+        op->at = wo_clock_now_ms();
     int rc = replica_record(c->r, op, c->user, c->device);
     op->id = NULL;
     if (rc) {
@@ -127,7 +120,9 @@ int cmd_list(struct client *c, int argc, char **argv)
     return 0;
 }
 
-int cmd_accept(struct client *c, int argc, char **argv)
+/* An op that is only a move of the state machine: accept, depart. */
+static int status_op(struct client *c, int argc, char **argv,
+                     const char *kind)
 {
     struct wo_order o;
     int rc;
@@ -135,12 +130,22 @@ int cmd_accept(struct client *c, int argc, char **argv)
         return 1;
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
-    rc = allowed(&o, "accept", NULL);
-    struct wo_op op = {.wo = o.id, .kind = "accept"};
+    rc = allowed(&o, kind, NULL);
+    struct wo_op op = {.wo = o.id, .kind = (char *)kind};
     if (!rc)
         rc = record(c, &op);
     wo_order_cleanup(&o);
     return rc;
+}
+
+int cmd_accept(struct client *c, int argc, char **argv)
+{
+    return status_op(c, argc, argv, "accept");
+}
+
+int cmd_depart(struct client *c, int argc, char **argv)
+{
+    return status_op(c, argc, argv, "depart");
 }
 
 static const struct wo_visit *open_visit(const struct wo_order *o)
@@ -307,7 +312,7 @@ int cmd_sign(struct client *c, int argc, char **argv)
         rc = allowed(&o, "sign.technician", NULL);
     if (!rc) {
         struct wo_op op = {.wo = o.id, .kind = "sign.technician",
-                           .at = now_ms()};
+                           .at = wo_clock_now_ms()};
         struct wo_stmt_meta m = {.role = "technician", .signer = c->user,
                                  .device_id = c->device, .signed_at = op.at};
         rc = sign_common(c, &o, &op, &m);
@@ -351,7 +356,7 @@ int cmd_cosign(struct client *c, int argc, char **argv)
                  unsatisfied ? "unsatisfied" : "satisfied");
     if (!rc) {
         struct wo_op op = {.wo = o.id, .kind = "sign.recipient",
-                           .at = now_ms(), .name = (char *)name,
+                           .at = wo_clock_now_ms(), .name = (char *)name,
                            .code = (char *)code, .satisfied = !unsatisfied,
                            .comment = (char *)comment};
         struct wo_stmt_meta m = {.role = "recipient", .signer = name,

@@ -29,6 +29,19 @@ static json_t *order_json(const struct wo_order *o, int full)
     if (o->recipient_code)
         json_object_set_new(j, "recipient_code",
                             json_string(o->recipient_code));
+    if (o->tier) {
+        /* service desk fields: sent to dispatchers (docs/lifecycle.md) */
+        json_object_set_new(j, "tier", json_string(o->tier));
+        json_object_set_new(j, "sla", str_or_null(o->sla));
+        json_object_set_new(j, "due_in", json_integer(o->due_in));
+        json_object_set_new(j, "sla_version", json_integer(o->sla_version));
+        json_object_set_new(j, "response_due", json_integer(o->response_due));
+        json_object_set_new(j, "resolve_due", json_integer(o->resolve_due));
+        json_object_set_new(j, "responded_at", json_integer(o->responded_at));
+        json_object_set_new(j, "resolved_at", json_integer(o->resolved_at));
+        json_object_set_new(j, "paused_at", json_integer(o->paused_at));
+        json_object_set_new(j, "completed_at", json_integer(o->completed_at));
+    }
     if (!full)
         return j;
     json_t *a = json_array();
@@ -49,19 +62,20 @@ static json_t *order_json(const struct wo_order *o, int full)
         for (size_t k = 0; k < p->n_serials; k++)
             json_array_append_new(ser, json_string(p->serials[k]));
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o}", "id", p->id,
-                         "author", p->author, "at", (json_int_t)p->at,
+            a, json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b}", "id",
+                         p->id, "author", p->author, "at", (json_int_t)p->at,
                          "part_no", p->part_no, "qty", (json_int_t)p->qty,
-                         "desc", str_or_null(p->desc), "serials", ser));
+                         "desc", str_or_null(p->desc), "serials", ser,
+                         "late", p->late));
     }
     json_object_set_new(j, "parts", a);
     a = json_array();
     for (size_t i = 0; i < o->n_notes; i++) {
         const struct wo_note *n = &o->notes[i];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:s}", "id", n->id, "author",
+            a, json_pack("{s:s, s:s, s:I, s:s, s:b}", "id", n->id, "author",
                          n->author, "at", (json_int_t)n->at, "text",
-                         n->text));
+                         n->text, "late", n->late));
     }
     json_object_set_new(j, "notes", a);
     a = json_array();
@@ -104,4 +118,56 @@ void jsonout_orders(const struct wo_order *o, size_t n)
     json_dumpf(a, stdout, JSON_COMPACT);
     printf("\n");
     json_decref(a);
+}
+
+static void dump(json_t *j)
+{
+    json_dumpf(j, stdout, JSON_COMPACT);
+    printf("\n");
+    json_decref(j);
+}
+
+void jsonout_history(const struct wo_change *h, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:o, s:I, s:o, s:o}", "seq",
+                         (json_int_t)h[i].seq, "kind", h[i].kind, "actor",
+                         h[i].actor, "device",
+                         h[i].device_id ? json_integer(h[i].device_id)
+                                        : json_null(),
+                         "at", (json_int_t)h[i].at, "client_at",
+                         h[i].client_at ? json_integer(h[i].client_at)
+                                        : json_null(),
+                         "detail", str_or_null(h[i].detail)));
+    dump(a);
+}
+
+void jsonout_alerts(const struct wo_alert *al, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:I, s:s, s:I, s:o, s:o}", "id",
+                         (json_int_t)al[i].id, "wo", (json_int_t)al[i].wo,
+                         "kind", al[i].kind, "at", (json_int_t)al[i].at,
+                         "title", str_or_null(al[i].title), "priority",
+                         str_or_null(al[i].priority)));
+    dump(a);
+}
+
+void jsonout_sla(const struct wo_sla *p, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:I, s:I, s:I, s:o}", "version",
+                         (json_int_t)p[i].version, "priority", p[i].priority,
+                         "response_ms", (json_int_t)p[i].response_ms,
+                         "resolve_ms", (json_int_t)p[i].resolve_ms,
+                         "created_at",
+                         (json_int_t)p[i].created_at, "created_by",
+                         str_or_null(p[i].created_by)));
+    dump(a);
 }

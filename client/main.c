@@ -15,6 +15,7 @@
 #include "client.h"
 #include "net.h"
 #include "replica.h"
+#include "wo_clock.h"
 
 static const char usage[] =
     "usage: wo [--home DIR] COMMAND ...   (or set WO_HOME)\n"
@@ -22,7 +23,7 @@ static const char usage[] =
     "  enroll --server wss://HOST:PORT --ca FILE --code CODE\n"
     "  sync [--watch]                push the outbox, catch up (and stay)\n"
     "technician (work offline):\n"
-    "  list [--json] | show WO [--json] | accept WO\n"
+    "  list [--json] | show WO [--json] | accept WO | depart WO (en route)\n"
     "  visit start WO | visit end WO --outcome done|needs-parts|customer-absent\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
     "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
@@ -30,8 +31,12 @@ static const char usage[] =
     "dispatcher (online):\n"
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
     "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
-    "  assign WO TECH | board [--json] | show WO [--json]\n"
-    "admin: device revoke ID\n"
+    "  assign WO TECH | cancel WO --reason T | board [--json] | show WO [--json]\n"
+    "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
+    "  history WO [--json] | alerts [--json] | sla show [--json]\n"
+    "  sync --watch                  (dispatcher: live SLA alerts)\n"
+    "admin: device revoke ID | tier TECH L1|L2|L3\n"
+    "       sla set P1|P2|P3 [--response 15m] [--resolve 4h]\n"
     "\nRead commands print JSON with --json, anywhere on the line.\n";
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
@@ -117,12 +122,16 @@ static const struct {
 } cmds[] = {
     {"enroll", cmd_enroll, 0}, {"sync", cmd_sync, 1},
     {"list", cmd_list, 1},     {"show", cmd_show, 1},
-    {"accept", cmd_accept, 1}, {"visit", cmd_visit, 1},
+    {"accept", cmd_accept, 1}, {"depart", cmd_depart, 1},
+    {"visit", cmd_visit, 1},
     {"note", cmd_note, 1},     {"part", cmd_part, 1},
     {"sign", cmd_sign, 1},     {"cosign", cmd_cosign, 1},
     {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
     {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
-    {"device", cmd_device, 1},
+    {"cancel", cmd_cancel, 1}, {"device", cmd_device, 1},
+    {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},
+    {"history", cmd_history, 1}, {"alerts", cmd_alerts, 1},
+    {"sla", cmd_sla, 1},       {"tier", cmd_tier, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }
@@ -133,6 +142,9 @@ int main(int argc, char **argv)
     char err[512];
     int i = 1;
     c.home = getenv("WO_HOME");
+    /* tests move time through a file (wo_clock.h); never set in use */
+    if (getenv("WO_TEST_CLOCK"))
+        wo_clock_use_offset_file(getenv("WO_TEST_CLOCK"));
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "--home") && i + 1 < argc) {
             c.home = argv[i + 1];

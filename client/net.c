@@ -173,6 +173,14 @@ static int parse_url(struct net *n, const char *url, char *err, size_t len)
     return 0;
 }
 
+/* A laptop that sleeps or loses its network mid-connection leaves a TCP
+ * connection that never closes: ping after 20 s of silence, give up after
+ * 35 s without a valid frame, and let sync.c reconnect. */
+static const lws_retry_bo_t keepalive = {
+    .secs_since_valid_ping = 20,
+    .secs_since_valid_hangup = 35,
+};
+
 struct net *net_create(const char *url, const char *ca_file,
                        const struct net_handlers *h, void *ud, char *err,
                        size_t errlen)
@@ -214,6 +222,7 @@ struct net *net_create(const char *url, const char *ca_file,
     ci.protocol = WO_SUBPROTOCOL;
     ci.pwsi = &n->wsi;
     ci.opaque_user_data = n;
+    ci.retry_and_idle_policy = &keepalive;
     if (!lws_client_connect_via_info(&ci)) {
         snprintf(err, errlen, "cannot connect to %s:%d", n->host, n->port);
         n->state = 2;

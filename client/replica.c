@@ -19,7 +19,9 @@ extern const struct wo_sqlfile wo_replica_sql[];
     X(part_put) X(parts_of) X(note_put) X(notes_of) X(sig_put) X(sigs_of)   \
     X(visits_of_op_delete) X(parts_of_op_delete) X(notes_of_op_delete)     \
     X(sigs_of_op_delete) X(visits_settle) X(parts_settle)                  \
-    X(notes_settle) X(sigs_settle) X(outbox_insert) X(outbox_pending)       \
+    X(notes_settle) X(sigs_settle) X(visits_orphan_delete)                  \
+    X(parts_orphan_delete) X(notes_orphan_delete) X(sigs_orphan_delete)     \
+    X(outbox_insert) X(outbox_pending)                                      \
     X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
     X(outbox_all) X(outbox_count)
 
@@ -204,6 +206,7 @@ static int put_part(struct replica *r, int64_t order, const struct wo_part *p,
     wo_db_bind_int(q, ":qty", p->qty);
     wo_db_bind_text(q, ":descr", p->desc);
     wo_db_bind_text(q, ":serials", p->n_serials ? ser : NULL);
+    wo_db_bind_int(q, ":late", p->late);
     wo_db_bind_int(q, ":pending", pending);
     int rc = wo_db_exec(q);
     free(ser);
@@ -219,6 +222,7 @@ static int put_note(struct replica *r, int64_t order, const struct wo_note *n,
     wo_db_bind_text(q, ":author", n->author);
     wo_db_bind_int(q, ":at", n->at);
     wo_db_bind_text(q, ":body", n->text);
+    wo_db_bind_int(q, ":late", n->late);
     wo_db_bind_int(q, ":pending", pending);
     return wo_db_exec(q);
 }
@@ -278,6 +282,8 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
     int rc = 0;
     if (!strcmp(k, "accept")) {
         rc = set_status(r, op->wo, "accepted");
+    } else if (!strcmp(k, "depart")) {
+        rc = set_status(r, op->wo, "en_route");
     } else if (!strcmp(k, "visit.start")) {
         struct wo_visit v = {.id = op->id, .tech = (char *)user,
                              .started_at = op->at};
@@ -350,33 +356,23 @@ out:
 
 /* ---- outbox ------------------------------------------------------------- */
 
+static int fill_op(sqlite3_stmt *q, void *e)
+{
+    char err[128];
+    int rc = wo_op_decode(sqlite3_column_blob(q, 0),
+                          (size_t)sqlite3_column_bytes(q, 0), e, err,
+                          sizeof err);
+    if (rc)
+        memset(e, 0, sizeof(struct wo_op)); /* nothing left to clean */
+    return rc;
+}
+
+/* The ops in column 0 (msgpack) of q's rows; on failure, none. */
 static int decode_rows(sqlite3_stmt *q, struct wo_op **ops, size_t *n)
 {
-    size_t cap = 0;
-    int s, rc = 0;
-    char err[128];
     *ops = NULL;
     *n = 0;
-    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct wo_op *no = realloc(*ops, cap * sizeof *no);
-            if (!no) {
-                rc = WO_ENOMEM;
-                break;
-            }
-            *ops = no;
-        }
-        rc = wo_op_decode(sqlite3_column_blob(q, 0),
-                          (size_t)sqlite3_column_bytes(q, 0), &(*ops)[*n],
-                          err, sizeof err);
-        if (rc)
-            break;
-        (*n)++;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = WO_EIO;
-    sqlite3_reset(q);
+    int rc = wo_db_load_rows(q, (void **)ops, n, sizeof **ops, fill_op);
     if (rc) {
         for (size_t i = 0; i < *n; i++)
             wo_op_cleanup(&(*ops)[i]);
@@ -412,41 +408,80 @@ static int by_id(struct replica *r, int idx, const char *id)
     return wo_db_exec(q);
 }
 
+/*
+ * The record table an op kind creates a row in, as indexes of its
+ * statements; -1 for kinds that make no record (accept, visit.end).
+ */
+enum { T_VISITS, T_PARTS, T_NOTES, T_SIGS };
+
+static const struct {
+    int drop_pending, settle, drop_orphan;
+} record_q[] = {
+    [T_VISITS] = {Q_visits_of_op_delete, Q_visits_settle,
+                  Q_visits_orphan_delete},
+    [T_PARTS] = {Q_parts_of_op_delete, Q_parts_settle, Q_parts_orphan_delete},
+    [T_NOTES] = {Q_notes_of_op_delete, Q_notes_settle, Q_notes_orphan_delete},
+    [T_SIGS] = {Q_sigs_of_op_delete, Q_sigs_settle, Q_sigs_orphan_delete},
+};
+
+static int record_table(const char *kind)
+{
+    if (!strcmp(kind, "visit.start"))
+        return T_VISITS;
+    if (!strcmp(kind, "part.add"))
+        return T_PARTS;
+    if (!strcmp(kind, "note.add"))
+        return T_NOTES;
+    if (!strncmp(kind, "sign.", 5))
+        return T_SIGS;
+    return -1;
+}
+
+/* Run q (bound, RETURNING kind) and give the record table of that kind:
+ * -1 when it makes none, -2 when no outbox row matched (an ack for an op
+ * that is no longer here, e.g. acked twice), or a WO_E* code (< -2). */
+static int returned_table(sqlite3_stmt *q)
+{
+    int s = sqlite3_step(q), t;
+    if (s == SQLITE_ROW)
+        t = record_table((const char *)sqlite3_column_text(q, 0));
+    else
+        t = s == SQLITE_DONE ? -2 : WO_EIO;
+    sqlite3_reset(q);
+    return t;
+}
+
+static int apply_ack(struct replica *r, const struct wo_ack *a)
+{
+    int t, rc = 0;
+    if (!strcmp(a->result, "rejected")) {
+        sqlite3_stmt *q = ST(outbox_reject);
+        wo_db_bind_text(q, ":reason", a->reason ? a->reason
+                                                : "(no reason given)");
+        wo_db_bind_text(q, ":id", a->id);
+        /* the local record of a rejected op is not the server's: drop it;
+         * the server pushes the order again with its true state */
+        if ((t = returned_table(q)) >= 0)
+            rc = by_id(r, record_q[t].drop_pending, a->id);
+    } else {
+        sqlite3_stmt *q = ST(outbox_delete);
+        wo_db_bind_text(q, ":id", a->id);
+        /* the record is the server's now; if its order has left this
+         * replica meanwhile, the record goes with it */
+        if ((t = returned_table(q)) >= 0 &&
+            !(rc = by_id(r, record_q[t].drop_orphan, a->id)))
+            rc = by_id(r, record_q[t].settle, a->id);
+    }
+    return t < -2 ? t : rc;
+}
+
 int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
 {
     int rc = wo_db_begin(r->db);
     if (rc)
         return rc;
-    for (size_t i = 0; !rc && i < acks->n_acks; i++) {
-        const struct wo_ack *a = &acks->acks[i];
-        if (!strcmp(a->result, "rejected")) {
-            sqlite3_stmt *q = ST(outbox_reject);
-            wo_db_bind_text(q, ":reason", a->reason ? a->reason
-                                                    : "(no reason given)");
-            wo_db_bind_text(q, ":id", a->id);
-            rc = wo_db_exec(q);
-            /* the local record of a rejected op is not the server's: drop
-             * it; the next server batch restores the true state */
-            if (!rc)
-                rc = by_id(r, Q_visits_of_op_delete, a->id);
-            if (!rc)
-                rc = by_id(r, Q_parts_of_op_delete, a->id);
-            if (!rc)
-                rc = by_id(r, Q_notes_of_op_delete, a->id);
-            if (!rc)
-                rc = by_id(r, Q_sigs_of_op_delete, a->id);
-        } else {
-            rc = by_id(r, Q_outbox_delete, a->id);
-            if (!rc)
-                rc = by_id(r, Q_visits_settle, a->id);
-            if (!rc)
-                rc = by_id(r, Q_parts_settle, a->id);
-            if (!rc)
-                rc = by_id(r, Q_notes_settle, a->id);
-            if (!rc)
-                rc = by_id(r, Q_sigs_settle, a->id);
-        }
-    }
+    for (size_t i = 0; !rc && i < acks->n_acks; i++)
+        rc = apply_ack(r, &acks->acks[i]);
     if (!rc)
         rc = wo_db_commit(r->db);
     if (rc)

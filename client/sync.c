@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "net.h"
 #include "replica.h"
+#include "wo_clock.h"
 #include "wo_crypto.h"
 
 #define PUSH_BATCH 200
@@ -44,15 +44,8 @@ struct conn {
     struct wo_result *res;
     /* outcome */
     int failed;
-    char err[512];
+    char err[640];
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32])
 {
@@ -121,7 +114,7 @@ static void on_challenge(struct conn *k, struct wo_challenge *ch)
         return;
     }
     struct wo_auth a = {.device_id = k->c->device, .sig = sig, .sig_len = 64,
-                        .client_time = now_ms()};
+                        .client_time = wo_clock_now_ms()};
     net_send(k->n, WO_F_AUTH, &a);
 }
 
@@ -166,6 +159,10 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
     if (replica_apply_changes(k->c->r, ch, k->c->user, k->c->device)) {
         fail(k, "cannot apply the server's changes to the replica");
         return;
+    }
+    for (size_t i = 0; i < ch->n_alerts; i++) {
+        print_alert(&ch->alerts[i]);
+        fflush(stdout);
     }
     k->orders_in += (int64_t)ch->n_orders;
     k->revoked_in += (int64_t)ch->n_revoked;
@@ -315,7 +312,7 @@ int sync_run(struct client *c, int watch)
     if (need_enrolled(c))
         return 1;
     int attempt = 0;
-    srand((unsigned)(now_ms() ^ getpid()));
+    srand((unsigned)(wo_clock_now_ms() ^ getpid()));
     for (;;) {
         struct conn k = {.c = c, .mode = M_SYNC, .watch = watch};
         int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
@@ -343,8 +340,10 @@ int sync_run(struct client *c, int watch)
         }
         if (k.authed)
             attempt = 0;
-        /* capped exponential backoff with full jitter */
-        int64_t cap = 500LL << (attempt < 6 ? attempt : 6);
+        /* capped exponential backoff with full jitter: the first retry
+         * falls anywhere in 0.25-3.25 s, so the clients of a restarted
+         * server come back spread over seconds, not in the same one */
+        int64_t cap = 3000LL << (attempt < 4 ? attempt : 4);
         if (cap > 30000)
             cap = 30000;
         int64_t wait = 250 + rand() % cap;

@@ -155,6 +155,7 @@ static const struct fdesc part_f[] = {
     F_I64(struct wo_part, qty, REQ),
     F_STR(struct wo_part, desc, OPT, WO_MAX_SHORT),
     F_SARR(struct wo_part, serials, OPT, WO_MAX_SHORT, n_serials),
+    F_BOOL(struct wo_part, late, OPT),
 };
 ODESC(part_d, struct wo_part, part_f);
 
@@ -163,6 +164,7 @@ static const struct fdesc note_f[] = {
     F_STR(struct wo_note, author, REQ, WO_MAX_ID),
     F_I64(struct wo_note, at, REQ),
     F_STR(struct wo_note, text, REQ, WO_MAX_TEXT),
+    F_BOOL(struct wo_note, late, OPT),
 };
 ODESC(note_d, struct wo_note, note_f);
 
@@ -209,14 +211,56 @@ static const struct fdesc order_f[] = {
     F_OARR(struct wo_order, notes, OPT, n_notes, note_d),
     F_OARR(struct wo_order, sigs, OPT, n_sigs, sig_d),
     F_OARR(struct wo_order, rejections, OPT, n_rejections, rej_d),
+    F_STR(struct wo_order, tier, OPT, WO_MAX_ID),
+    F_I64(struct wo_order, sla_version, OPT),
+    F_I64(struct wo_order, response_due, OPT),
+    F_I64(struct wo_order, resolve_due, OPT),
+    F_I64(struct wo_order, responded_at, OPT),
+    F_I64(struct wo_order, resolved_at, OPT),
+    F_I64(struct wo_order, paused_at, OPT),
+    F_I64(struct wo_order, completed_at, OPT),
+    F_STR(struct wo_order, sla, OPT, WO_MAX_ID),
+    F_I64(struct wo_order, due_in, OPT),
 };
 ODESC(order_d, struct wo_order, order_f);
+
+static const struct fdesc change_f[] = {
+    F_I64(struct wo_change, seq, REQ),
+    F_STR(struct wo_change, kind, REQ, WO_MAX_ID),
+    F_STR(struct wo_change, actor, REQ, WO_MAX_ID),
+    F_I64(struct wo_change, device_id, OPT),
+    F_I64(struct wo_change, at, REQ),
+    F_I64(struct wo_change, client_at, OPT),
+    F_STR(struct wo_change, detail, OPT, WO_MAX_TEXT),
+};
+ODESC(change_d, struct wo_change, change_f);
+
+static const struct fdesc alert_f[] = {
+    F_I64(struct wo_alert, id, REQ),
+    F_I64(struct wo_alert, wo, REQ),
+    F_STR(struct wo_alert, kind, REQ, WO_MAX_ID),
+    F_I64(struct wo_alert, at, REQ),
+    F_STR(struct wo_alert, title, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_alert, priority, OPT, WO_MAX_ID),
+};
+ODESC(alert_d, struct wo_alert, alert_f);
+
+static const struct fdesc sla_f[] = {
+    F_I64(struct wo_sla, version, REQ),
+    F_STR(struct wo_sla, priority, REQ, WO_MAX_ID),
+    F_I64(struct wo_sla, response_ms, REQ),
+    F_I64(struct wo_sla, resolve_ms, REQ),
+    F_I64(struct wo_sla, created_at, OPT),
+    F_STR(struct wo_sla, created_by, OPT, WO_MAX_ID),
+};
+ODESC(sla_d, struct wo_sla, sla_f);
 
 static const struct fdesc changes_f[] = {
     F_OARR(struct wo_changes, orders, OPT, n_orders, order_d),
     F_IARR(struct wo_changes, revoked, OPT, n_revoked),
     F_I64(struct wo_changes, cursor, REQ),
     F_BOOL(struct wo_changes, final, OPT),
+    F_OARR(struct wo_changes, alerts, OPT, n_alerts, alert_d),
 };
 ODESC(changes_d, struct wo_changes, changes_f);
 
@@ -233,12 +277,19 @@ static const struct fdesc cmd_f[] = {
     F_STR(struct wo_cmd, requester, OPT, WO_MAX_SHORT),
     F_STR(struct wo_cmd, contact, OPT, WO_MAX_SHORT),
     F_STR(struct wo_cmd, assignee, OPT, WO_MAX_ID),
+    F_STR(struct wo_cmd, reason, OPT, WO_MAX_TEXT),
+    F_STR(struct wo_cmd, tier, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, response_ms, OPT),
+    F_I64(struct wo_cmd, resolve_ms, OPT),
 };
 ODESC(cmd_d, struct wo_cmd, cmd_f);
 
 static const struct fdesc result_f[] = {
     F_I64(struct wo_result, req, REQ),
     F_OARR(struct wo_result, orders, OPT, n_orders, order_d),
+    F_OARR(struct wo_result, history, OPT, n_history, change_d),
+    F_OARR(struct wo_result, alerts, OPT, n_alerts, alert_d),
+    F_OARR(struct wo_result, sla, OPT, n_sla, sla_d),
 };
 ODESC(result_d, struct wo_result, result_f);
 

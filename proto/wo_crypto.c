@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,9 +43,17 @@ int wo_uuid(char out[37])
 {
     uint8_t b[16];
     char h[33];
+    struct timespec ts;
     if (wo_random(b, sizeof b))
         return WO_ECRYPTO;
-    b[6] = (b[6] & 0x0F) | 0x40;
+    /* version 7: 48-bit Unix time in ms first, so ids made close in time
+     * sort close together and land in the same B-tree pages (the server
+     * keys ops and records by them) */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (b[6] & 0x0F) | 0x70;
     b[8] = (b[8] & 0x3F) | 0x80;
     wo_hex(b, 16, h);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,

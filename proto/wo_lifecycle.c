@@ -1,7 +1,8 @@
 /*
  * wo_lifecycle.c - transition table of the work order state machine.
  * Each row: event, argument (or NULL for any), allowed source statuses,
- * target status (NULL = unchanged).
+ * target status (NULL = unchanged). The first row that matches wins.
+ * docs/lifecycle.md draws it and names who makes each move.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,9 +18,13 @@ static const struct rule {
     const char *from; /* space-separated; "*" = any */
     const char *to;
 } rules[] = {
-    {"assign", NULL, "new disputed " ACTIVE, "assigned"},
+    {"assign", NULL, "disputed", "reopened"},
+    {"assign", NULL, "new " ACTIVE, "assigned"},
+    {"escalate", NULL, "disputed", "reopened"},
+    {"escalate", NULL, "new " ACTIVE, "assigned"},
     {"cancel", NULL, "new disputed " ACTIVE, "cancelled"},
     {"accept", NULL, "assigned reopened", "accepted"},
+    {"depart", NULL, "accepted on_hold_parts on_hold_customer", "en_route"},
     {"visit.start", NULL, "accepted en_route on_hold_parts on_hold_customer",
      "on_site"},
     {"visit.end", "done", "on_site", "accepted"},
@@ -28,6 +33,8 @@ static const struct rule {
     {"sign.technician", NULL, "accepted", "completed"},
     {"sign.recipient", "satisfied", "completed", "closed"},
     {"sign.recipient", "unsatisfied", "completed", "disputed"},
+    {"dispute", NULL, "completed", "disputed"},
+    {"close.auto", NULL, "completed", "closed"},
     {"note.add", NULL, "*", NULL},
     {"part.add", NULL, "*", NULL},
 };
@@ -47,7 +54,7 @@ const char *wo_lifecycle_next(const char *status, const char *ev, const char *ar
                            char *reason, size_t len)
 {
     int known = 0;
-    char allowed[256] = "";
+    char allowed[256] = "", moves[256] = "";
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         const struct rule *r = &rules[i];
         if (strcmp(r->ev, ev))
@@ -59,14 +66,25 @@ const char *wo_lifecycle_next(const char *status, const char *ev, const char *ar
             return r->to ? r->to : status;
         snprintf(allowed, sizeof allowed, "%s", r->from);
     }
+    /* what can be done from here */
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        const struct rule *r = &rules[i];
+        size_t m = strlen(moves);
+        if (!in_list(r->from, status) || !r->to || !strcmp(r->ev, "close.auto") ||
+            (i && !strcmp(rules[i - 1].ev, r->ev) &&
+             in_list(rules[i - 1].from, status)))
+            continue;
+        snprintf(moves + m, sizeof moves - m, "%s%s", m ? ", " : "", r->ev);
+    }
     if (!known)
         snprintf(reason, len, "unknown operation '%s'", ev);
     else if (!allowed[0])
         snprintf(reason, len, "'%s' does not accept '%s'", ev,
                  arg ? arg : "(nothing)");
     else
-        snprintf(reason, len, "order is %s; %s is allowed only when it is: %s",
-                 status, ev, allowed);
+        snprintf(reason, len, "order is %s, where %s is not allowed (it is "
+                 "allowed from: %s); allowed moves now: %s", status, ev,
+                 allowed, moves[0] ? moves : "none");
     return NULL;
 }
 

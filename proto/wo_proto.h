@@ -151,6 +151,7 @@ struct wo_part {
     char *desc;
     char **serials;
     size_t n_serials;
+    bool late;              /* recorded after the order left its author */
 };
 
 struct wo_note {
@@ -158,6 +159,7 @@ struct wo_note {
     char *author;
     int64_t at;
     char *text;
+    bool late;              /* recorded after the order left its author */
 };
 
 struct wo_sig {
@@ -207,6 +209,51 @@ struct wo_order {
     size_t n_sigs;
     struct wo_rejection *rejections;
     size_t n_rejections;
+    /* service desk (docs/lifecycle.md); times are server ms, 0 = not yet */
+    char *tier;             /* L1 | L2 | L3 */
+    int64_t sla_version;
+    int64_t response_due;
+    int64_t resolve_due;    /* moves on while paused */
+    int64_t responded_at;
+    int64_t resolved_at;
+    int64_t paused_at;      /* awaiting the customer since */
+    int64_t completed_at;   /* closes by itself 24 h later */
+    char *sla;              /* which clock runs: response | resolve |
+                             * paused | met (computed when sent) */
+    int64_t due_in;         /* ms to the running clock's due time when
+                             * sent; negative: breached */
+};
+
+/* One line of an order's history (the changes table). */
+struct wo_change {
+    int64_t seq;
+    char *kind;
+    char *actor;
+    int64_t device_id;      /* 0: not from a device op */
+    int64_t at;             /* server time */
+    int64_t client_at;      /* device time of the op, 0 if none */
+    char *detail;
+};
+
+/* An SLA alert to dispatchers. */
+struct wo_alert {
+    int64_t id;             /* increasing; a client resumes after the last */
+    int64_t wo;
+    char *kind;             /* response.75 | response.breach | resolve.75 |
+                             * resolve.breach */
+    int64_t at;
+    char *title;
+    char *priority;
+};
+
+/* One priority's targets in an SLA policy version. */
+struct wo_sla {
+    int64_t version;
+    char *priority;
+    int64_t response_ms;
+    int64_t resolve_ms;
+    int64_t created_at;
+    char *created_by;
 };
 
 struct wo_changes {
@@ -216,6 +263,8 @@ struct wo_changes {
     size_t n_revoked;
     int64_t cursor;         /* apply, then store this as the new cursor */
     bool final;             /* last frame of a catch-up; live pushes: true */
+    struct wo_alert *alerts;    /* to dispatchers; cursor = last alert id */
+    size_t n_alerts;
 };
 
 struct wo_cmd {
@@ -231,12 +280,22 @@ struct wo_cmd {
     char *requester;
     char *contact;
     char *assignee;
+    char *reason;           /* cancel, dispute, escalate: why */
+    char *tier;             /* escalate --to */
+    int64_t response_ms;    /* sla.set */
+    int64_t resolve_ms;
 };
 
 struct wo_result {
     int64_t req;
     struct wo_order *orders;
     size_t n_orders;
+    struct wo_change *history;
+    size_t n_history;
+    struct wo_alert *alerts;
+    size_t n_alerts;
+    struct wo_sla *sla;
+    size_t n_sla;
 };
 
 struct wo_error {

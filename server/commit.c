@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "wo_clock.h"
 #include "commit.h"
 #include "push.h"
 #include "server.h"
@@ -73,29 +73,63 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
     return 0;
 }
 
+/*
+ * A fresh rejection keeps the verdict, so that a replay gets the same
+ * answer. It is also a change of the order (its history shows it, and the
+ * order is pushed again) so that a replica that showed the op's local
+ * effect gets the server's state back.
+ */
+static int record_rejection(struct srv *srv, const struct entry *e,
+                            const struct wo_op *op, struct apply_out *o,
+                            int64_t now)
+{
+    char status[WO_MAX_ID + 1], detail[WO_MAX_ID + 700];
+    int64_t assignee, seq;
+    o->changed_order = 0;
+    int rc = store_op_record(srv->store, op, e->auth.device_id,
+                             e->auth.clock_offset, "rejected", o->reason, now);
+    if (rc)
+        return rc;
+    rc = store_order_head(srv->store, op->wo, status, &assignee, NULL);
+    if (rc == WO_ENOTFOUND)
+        return 0;
+    snprintf(detail, sizeof detail, "op %s %s rejected: %s", op->id,
+             op->kind, o->reason);
+    if (!rc)
+        rc = store_change(srv->store, op->wo, "op.rejected", e->auth.user,
+                          e->auth.device_id, op->at, detail, now, &seq);
+    if (!rc)
+        o->changed_order = op->wo;
+    return rc;
+}
+
+/*
+ * ops_apply() checks everything before its first write, so a rejected op
+ * has written nothing and needs no savepoint (a savepoint per op copied
+ * every page it touched into the statement journal: a third of the ingest
+ * cost). Should a rejection ever follow a write, that is a bug: the whole
+ * group commit is abandoned, nothing is acked, and the clients resend.
+ */
 static int apply_all(struct srv *srv, struct entry *list, int64_t now)
 {
     for (struct entry *e = list; e; e = e->next)
         for (size_t i = 0; i < e->ops->n_ops; i++) {
             const struct wo_op *op = &e->ops->ops[i];
             struct apply_out *o = &e->out[i];
-            int rc = store_savepoint(srv->store);
-            if (!rc)
-                rc = ops_apply(srv, &e->auth, op, now, o);
+            int64_t before = store_total_changes(srv->store);
+            int rc = ops_apply(srv, &e->auth, op, now, o);
             if (rc)
                 return rc;
-            if (o->fresh_reject) {
-                /* undo whatever the op half-did, keep the verdict so a
-                 * replay gets the same answer */
-                store_rollback_to(srv->store);
-                o->changed_order = 0;
-                rc = store_op_record(srv->store, op, e->auth.device_id,
-                                     "rejected", o->reason, now);
-                if (rc)
-                    return rc;
-            } else {
-                store_release(srv->store);
+            if (!o->fresh_reject)
+                continue;
+            if (store_total_changes(srv->store) != before) {
+                fprintf(stderr, "wo-server: bug: op %s (%s) was rejected "
+                        "after it wrote; abandoning the group commit\n",
+                        op->id, op->kind);
+                return WO_EIO;
             }
+            if ((rc = record_rejection(srv, e, op, o, now)))
+                return rc;
         }
     return 0;
 }
@@ -132,33 +166,32 @@ static void ack_all(struct entry *list)
     }
 }
 
-static void push_changed(struct srv *srv, struct entry *list)
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
 {
     /* each order once, after all acks: the order of frames on one
      * connection is ack first, then the new state */
-    int64_t *seen = NULL;
-    size_t n = 0, cap = 0;
+    int64_t *ids = malloc((n_ops ? n_ops : 1) * sizeof *ids);
+    size_t n = 0;
     for (struct entry *e = list; e; e = e->next)
         for (size_t i = 0; i < e->ops->n_ops; i++) {
             int64_t id = e->out[i].changed_order;
-            size_t j;
-            if (!id)
-                continue;
-            for (j = 0; j < n && seen[j] != id; j++)
-                ;
-            if (j < n)
-                continue;
-            if (n == cap) {
-                cap = cap ? 2 * cap : 16;
-                int64_t *ns = realloc(seen, cap * sizeof *ns);
-                if (!ns)
-                    break;
-                seen = ns;
-            }
-            seen[n++] = id;
-            push_order(srv, id, 0);
+            if (id && ids)
+                ids[n++] = id;
+            else if (id)
+                push_order(srv, id, 0); /* no memory to dedupe: repeat */
         }
-    free(seen);
+    if (n)
+        qsort(ids, n, sizeof *ids, cmp_id);
+    for (size_t i = 0; i < n; i++)
+        if (!i || ids[i] != ids[i - 1])
+            push_order(srv, ids[i], 0);
+    free(ids);
 }
 
 void commit_flush(struct srv *srv)
@@ -167,11 +200,12 @@ void commit_flush(struct srv *srv)
     struct entry *list = c->head;
     if (!list)
         return;
+    size_t n_ops = c->n_ops;
     c->head = c->tail = NULL;
     c->n_ops = 0;
 
     int rc = store_begin(srv->store);
-    if (!rc && (rc = apply_all(srv, list, clock_now_ms())))
+    if (!rc && (rc = apply_all(srv, list, wo_clock_now_ms())))
         store_rollback(srv->store);
     else if (!rc && (rc = store_commit(srv->store)))
         store_rollback(srv->store);
@@ -181,7 +215,7 @@ void commit_flush(struct srv *srv)
         fail_all(list, rc);
     } else {
         ack_all(list);
-        push_changed(srv, list);
+        push_changed(srv, list, n_ops);
     }
     while (list) {
         struct entry *n = list->next;

@@ -19,7 +19,7 @@ static const struct route {
     {WO_F_ENROLL, handle_enroll, ANON, 0},
     {WO_F_AUTH, handle_auth, ANON, 0},
     {WO_F_OPS, handle_ops, TECH, 1},
-    {WO_F_SYNC, handle_sync, TECH, 0},
+    {WO_F_SYNC, handle_sync, TECH | DISP | ADMIN, 0},
     {WO_F_CMD, handle_cmd, DISP | ADMIN, 0},
 };
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
+#include "wo_clock.h"
 #include "handlers.h"
 #include "server.h"
 #include "session.h"
@@ -24,7 +24,7 @@ int handle_connect(struct srv *srv, struct session *s)
     if (wo_random(nonce, WO_NONCE_LEN))
         return WO_ECRYPTO;
     struct wo_challenge c = {.nonce = nonce, .nonce_len = WO_NONCE_LEN,
-                             .server_time = clock_now_ms()};
+                             .server_time = wo_clock_now_ms()};
     return session_send(s, WO_F_CHALLENGE, &c);
 }
 
@@ -35,7 +35,7 @@ int handle_enroll(struct srv *srv, struct session *s, void *body,
     struct store_user u;
     int64_t dev;
     int rc = store_enroll(srv->store, e->code, e->pubkey, e->device_name,
-                          clock_now_ms(), &dev, &u);
+                          wo_clock_now_ms(), &dev, &u);
     if (rc == WO_EAUTH)
         snprintf(r->reason, sizeof r->reason, "enrolment code is unknown or "
                  "already used: ask an admin for a new one "
@@ -87,7 +87,7 @@ int handle_auth(struct srv *srv, struct session *s, void *body,
         session_close(s, WS_POLICY, "authentication refused");
         return rc;
     }
-    int64_t now = clock_now_ms();
+    int64_t now = wo_clock_now_ms();
     struct session_auth sa = {.user_id = d.user.id, .device_id = d.id,
                               .clock_offset = now - a->client_time};
     snprintf(sa.user, sizeof sa.user, "%s", d.user.name);

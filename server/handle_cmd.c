@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "wo_clock.h"
+#include "desk.h"
 #include "commit.h"
 #include "handlers.h"
 #include "wo_lifecycle.h"
@@ -35,6 +36,7 @@ static int send_orders(struct srv *srv, struct session *s, int64_t req,
         if (!rc) {
             ops_verify_order(srv, &res.orders[i]);
             res.n_orders++;
+            rc = desk_annotate(&res.orders[i], wo_clock_now_ms());
         }
     }
     if (!rc)
@@ -61,18 +63,35 @@ static int find_tech(struct srv *srv, const char *name, struct store_user *u,
     return rc;
 }
 
-/* Inside an open transaction: assign order id to tech. */
-static int do_assign(struct srv *srv, const struct session_auth *a, int64_t id,
-                     const struct store_user *tech, const char *from)
+/* rc of a lookup of order wo; a missing order gets its reason. */
+static int no_such_order(int rc, int64_t wo, struct reply *r)
 {
-    int64_t seq;
-    char detail[160];
-    snprintf(detail, sizeof detail, "to %s%s%s", tech->name,
-             from ? " from " : "", from ? from : "");
-    int rc = store_order_set_assignee(srv->store, id, tech->id, "assigned");
+    if (rc == WO_ENOTFOUND)
+        snprintf(r->reason, sizeof r->reason, "work order %lld does not "
+                 "exist", (long long)wo);
+    return rc;
+}
+
+/* Inside an open transaction: give order id (now in status) to tech by
+ * event ev, moving it to `to` (the caller checked the move). */
+static int do_assign(struct srv *srv, const struct session_auth *a, int64_t id,
+                     const struct store_user *tech, int64_t from_id,
+                     const char *from, const char *status, const char *ev,
+                     const char *to, const char *why)
+{
+    int64_t seq, now = wo_clock_now_ms();
+    char detail[WO_MAX_TEXT + 160];
+    snprintf(detail, sizeof detail, "to %s%s%s%s%s", tech->name,
+             from ? " from " : "", from ? from : "", why ? ": " : "",
+             why ? why : "");
+    int rc = store_order_set_assignee(srv->store, id, tech->id, to);
+    if (!rc && from_id)
+        rc = store_tech_release(srv->store, id, from_id, now);
     if (!rc)
-        rc = store_change(srv->store, id, "assign", a->user, a->device_id, 0,
-                          detail, clock_now_ms(), &seq);
+        rc = desk_on_status(srv, id, ev, status, to, now, now);
+    if (!rc)
+        rc = store_change(srv->store, id, ev, a->user, a->device_id, 0,
+                          detail, now, &seq);
     if (!rc)
         rc = store_tech_add(srv->store, id, tech->id, seq);
     return rc;
@@ -100,12 +119,13 @@ static int cmd_create(struct srv *srv, struct session *s,
         return rc;
     if ((rc = store_begin(srv->store)))
         return rc;
-    rc = store_order_create(srv->store, c, a->user_id, clock_now_ms(), &id);
+    rc = store_order_create(srv->store, c, a->user_id, wo_clock_now_ms(), &id);
     if (!rc)
         rc = store_change(srv->store, id, "create", a->user, a->device_id, 0,
-                          c->title, clock_now_ms(), &seq);
+                          c->title, wo_clock_now_ms(), &seq);
     if (!rc && c->assignee)
-        rc = do_assign(srv, a, id, &tech, NULL);
+        rc = do_assign(srv, a, id, &tech, 0, NULL, "new", "assign", "assigned",
+                       NULL);
     if (!rc)
         rc = store_commit(srv->store);
     if (rc) {
@@ -128,13 +148,13 @@ static int cmd_assign(struct srv *srv, struct session *s,
         snprintf(r->reason, sizeof r->reason, "assign needs a technician");
         return WO_EINVAL;
     }
-    int rc = store_order_head(srv->store, c->wo, status, &prev, from);
-    if (rc == WO_ENOTFOUND)
-        snprintf(r->reason, sizeof r->reason, "work order %lld does not "
-                 "exist", (long long)c->wo);
+    int rc = no_such_order(store_order_head(srv->store, c->wo, status, &prev,
+                                            from), c->wo, r);
     if (rc)
         return rc;
-    if (!wo_lifecycle_next(status, "assign", NULL, r->reason, sizeof r->reason))
+    const char *to = wo_lifecycle_next(status, "assign", NULL, r->reason,
+                                       sizeof r->reason);
+    if (!to)
         return WO_ESTATE;
     if ((rc = find_tech(srv, c->assignee, &tech, r)))
         return rc;
@@ -145,7 +165,8 @@ static int cmd_assign(struct srv *srv, struct session *s,
     }
     if ((rc = store_begin(srv->store)))
         return rc;
-    rc = do_assign(srv, a, c->wo, &tech, from[0] ? from : NULL);
+    rc = do_assign(srv, a, c->wo, &tech, prev, from[0] ? from : NULL, status,
+                   "assign", to, NULL);
     if (!rc)
         rc = store_commit(srv->store);
     if (rc) {
@@ -156,47 +177,247 @@ static int cmd_assign(struct srv *srv, struct session *s,
     return send_orders(srv, s, c->req, &c->wo, 1);
 }
 
+/*
+ * A dispatcher's move of the state machine that needs a reason: cancel
+ * (from any open state) and dispute (a completed order, within the 24 h
+ * before it closes by itself). The reason goes into the history.
+ */
+static int cmd_move(struct srv *srv, struct session *s,
+                    const struct session_auth *a, struct wo_cmd *c,
+                    struct reply *r)
+{
+    char status[WO_MAX_ID + 1];
+    int64_t assignee, seq, now = wo_clock_now_ms();
+    if (!c->reason || !*c->reason) {
+        snprintf(r->reason, sizeof r->reason, "%s needs a reason", c->name);
+        return WO_EINVAL;
+    }
+    int rc = no_such_order(store_order_head(srv->store, c->wo, status,
+                                            &assignee, NULL), c->wo, r);
+    if (rc)
+        return rc;
+    const char *to = wo_lifecycle_next(status, c->name, NULL, r->reason,
+                                       sizeof r->reason);
+    if (!to)
+        return WO_ESTATE;
+    if ((rc = store_begin(srv->store)))
+        return rc;
+    rc = store_order_set_status(srv->store, c->wo, to);
+    if (!rc)
+        rc = desk_on_status(srv, c->wo, c->name, status, to, now, now);
+    if (!rc)
+        rc = store_change(srv->store, c->wo, c->name, a->user, a->device_id,
+                          0, c->reason, now, &seq);
+    if (!rc)
+        rc = store_commit(srv->store);
+    if (rc) {
+        store_rollback(srv->store);
+        return rc;
+    }
+    push_order(srv, c->wo, 0); /* a cancelled order leaves the laptop */
+    return send_orders(srv, s, c->req, &c->wo, 1);
+}
+
+static int next_tier(const char *t, const char **out)
+{
+    *out = !strcmp(t, "L1") ? "L2" : !strcmp(t, "L2") ? "L3" : NULL;
+    return *out ? 0 : -1;
+}
+
+/* Up a tier, reassigned (to a named technician or the least busy one of
+ * that tier), with a reason in the history. */
+static int cmd_escalate(struct srv *srv, struct session *s,
+                        const struct session_auth *a, struct wo_cmd *c,
+                        struct reply *r)
+{
+    struct wo_order o;
+    struct store_user tech;
+    int64_t prev;
+    const char *to, *moved = NULL;
+    if (!c->reason || !*c->reason) {
+        snprintf(r->reason, sizeof r->reason, "escalate needs a reason");
+        return WO_EINVAL;
+    }
+    int rc = no_such_order(store_order_load(srv->store, c->wo, 0, &o, &prev),
+                           c->wo, r);
+    if (rc)
+        return rc;
+    if (c->tier) {
+        to = !strcmp(c->tier, "L2") ? "L2" : !strcmp(c->tier, "L3") ? "L3"
+                                                                      : NULL;
+        if (!to || strcmp(to, o.tier) <= 0) {
+            snprintf(r->reason, sizeof r->reason, "order %lld is at tier %s; "
+                     "escalate --to takes a higher tier (L2 or L3)",
+                     (long long)c->wo, o.tier);
+            rc = WO_EINVAL;
+        }
+    } else if (next_tier(o.tier, &to)) {
+        snprintf(r->reason, sizeof r->reason, "order %lld is already at the "
+                 "top tier (L3)", (long long)c->wo);
+        rc = WO_EINVAL;
+    }
+    if (!rc && !(moved = wo_lifecycle_next(o.status, "escalate", NULL,
+                                           r->reason, sizeof r->reason)))
+        rc = WO_ESTATE;
+    if (!rc && c->assignee) {
+        if (!(rc = find_tech(srv, c->assignee, &tech, r)) &&
+            strcmp(tech.tier, to) < 0) {
+            snprintf(r->reason, sizeof r->reason, "%s is tier %s; order %lld "
+                     "goes to %s", tech.name, tech.tier, (long long)c->wo, to);
+            rc = WO_EINVAL;
+        }
+    } else if (!rc && (rc = store_tech_least_busy(srv->store, to, &tech))) {
+        if (rc == WO_ENOTFOUND)
+            snprintf(r->reason, sizeof r->reason, "no technician of tier %s "
+                     "(set one with 'wo tier TECH %s')", to, to);
+    }
+    if (!rc && !(rc = store_begin(srv->store))) {
+        char why[WO_MAX_TEXT + 32];
+        snprintf(why, sizeof why, "%s -> %s, %s", o.tier, to, c->reason);
+        rc = store_order_set_tier(srv->store, c->wo, to);
+        if (!rc)
+            rc = do_assign(srv, a, c->wo, &tech, prev, o.assignee, o.status,
+                           "escalate", moved, why);
+        if (!rc)
+            rc = store_commit(srv->store);
+        if (rc)
+            store_rollback(srv->store);
+    }
+    wo_order_cleanup(&o);
+    if (rc)
+        return rc;
+    push_order(srv, c->wo, prev);
+    return send_orders(srv, s, c->req, &c->wo, 1);
+}
+
+/* A result frame on the heap, to be filled by a store call and handed to
+ * send_result(), which frees it. */
+static struct wo_result *new_result(int64_t req)
+{
+    struct wo_result *res = calloc(1, sizeof *res);
+    if (res)
+        res->req = req;
+    return res;
+}
+
+/* rc: how filling res went. Sends it if that went well; frees it. */
+static int send_result(struct session *s, struct wo_result *res, int rc)
+{
+    if (!rc)
+        rc = session_send(s, WO_F_RESULT, res);
+    wo_frame_free(WO_F_RESULT, res);
+    return rc;
+}
+
+static int cmd_history(struct srv *srv, struct session *s,
+                       const struct session_auth *a, struct wo_cmd *c,
+                       struct reply *r)
+{
+    char status[WO_MAX_ID + 1];
+    int64_t assignee;
+    int rc = no_such_order(store_order_head(srv->store, c->wo, status,
+                                            &assignee, NULL), c->wo, r);
+    if (rc)
+        return rc;
+    struct wo_result *res = new_result(c->req);
+    if (!res)
+        return WO_ENOMEM;
+    return send_result(s, res, store_history(srv->store, c->wo,
+                                             &res->history, &res->n_history));
+}
+
+static int cmd_alerts(struct srv *srv, struct session *s,
+                      const struct session_auth *a, struct wo_cmd *c,
+                      struct reply *r)
+{
+    struct wo_result *res = new_result(c->req);
+    if (!res)
+        return WO_ENOMEM;
+    return send_result(s, res, store_alerts_since(srv->store, 0,
+                                                  WO_MAX_ITEMS, &res->alerts,
+                                                  &res->n_alerts));
+}
+
+static int parse_prio(const char *p)
+{
+    return p && (!strcmp(p, "P1") || !strcmp(p, "P2") || !strcmp(p, "P3"));
+}
+
+/* sla.show (anyone in the office) and sla.set (admin): a new version. */
+static int cmd_sla(struct srv *srv, struct session *s,
+                   const struct session_auth *a, struct wo_cmd *c,
+                   struct reply *r)
+{
+    int rc;
+    if (!strcmp(c->name, "sla.set")) {
+        if (strcmp(a->role, "admin")) {
+            snprintf(r->reason, sizeof r->reason, "'sla set' is for admins");
+            return WO_EPERM;
+        }
+        if (!parse_prio(c->priority) || c->response_ms < 0 ||
+            c->resolve_ms < 0 || (!c->response_ms && !c->resolve_ms)) {
+            snprintf(r->reason, sizeof r->reason, "sla set needs P1, P2 or P3 "
+                     "and a positive response and/or resolve target");
+            return WO_EINVAL;
+        }
+        if ((rc = store_begin(srv->store)))
+            return rc;
+        rc = store_sla_new_version(srv->store, c->priority, c->response_ms,
+                                   c->resolve_ms, a->user, wo_clock_now_ms());
+        if (!rc)
+            rc = store_commit(srv->store);
+        if (rc) {
+            store_rollback(srv->store);
+            return rc;
+        }
+    }
+    struct wo_result *res = new_result(c->req);
+    if (!res)
+        return WO_ENOMEM;
+    return send_result(s, res, store_sla_current(srv->store, &res->sla,
+                                                 &res->n_sla));
+}
+
+static int cmd_tier(struct srv *srv, struct session *s,
+                    const struct session_auth *a, struct wo_cmd *c,
+                    struct reply *r)
+{
+    if (!c->assignee || !c->tier || (strcmp(c->tier, "L1") &&
+                                     strcmp(c->tier, "L2") &&
+                                     strcmp(c->tier, "L3"))) {
+        snprintf(r->reason, sizeof r->reason, "tier needs a technician and "
+                 "L1, L2 or L3");
+        return WO_EINVAL;
+    }
+    int rc = store_user_set_tier(srv->store, c->assignee, c->tier);
+    if (rc == WO_ENOTFOUND)
+        snprintf(r->reason, sizeof r->reason, "no technician named '%s'",
+                 c->assignee);
+    if (rc)
+        return rc;
+    struct wo_result res = {.req = c->req};
+    return session_send(s, WO_F_RESULT, &res);
+}
+
 static int cmd_show(struct srv *srv, struct session *s,
                     const struct session_auth *a, struct wo_cmd *c,
                     struct reply *r)
 {
-    int rc = send_orders(srv, s, c->req, &c->wo, 1);
-    if (rc == WO_ENOTFOUND)
-        snprintf(r->reason, sizeof r->reason, "work order %lld does not "
-                 "exist", (long long)c->wo);
-    return rc;
-}
-
-struct idlist {
-    int64_t *ids;
-    size_t n, cap;
-};
-
-static int collect_id(void *arg, int64_t id)
-{
-    struct idlist *l = arg;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 64;
-        int64_t *ni = realloc(l->ids, l->cap * sizeof *ni);
-        if (!ni)
-            return WO_ENOMEM;
-        l->ids = ni;
-    }
-    l->ids[l->n++] = id;
-    return 0;
+    return no_such_order(send_orders(srv, s, c->req, &c->wo, 1), c->wo, r);
 }
 
 static int cmd_board(struct srv *srv, struct session *s,
                      const struct session_auth *a, struct wo_cmd *c,
                      struct reply *r)
 {
-    struct idlist l = {0};
-    int rc = store_board(srv->store, collect_id, &l);
+    int64_t *ids;
+    size_t n;
+    int rc = store_board(srv->store, wo_clock_now_ms(), &ids, &n);
     /* a result frame holds at most WO_MAX_ITEMS orders */
     if (!rc)
-        rc = send_orders(srv, s, c->req, l.ids,
-                         l.n > WO_MAX_ITEMS ? WO_MAX_ITEMS : l.n);
-    free(l.ids);
+        rc = send_orders(srv, s, c->req, ids,
+                         n > WO_MAX_ITEMS ? WO_MAX_ITEMS : n);
+    free(ids);
     return rc;
 }
 
@@ -204,7 +425,7 @@ static int cmd_revoke(struct srv *srv, struct session *s,
                       const struct session_auth *a, struct wo_cmd *c,
                       struct reply *r)
 {
-    int rc = store_device_revoke(srv->store, c->device, clock_now_ms());
+    int rc = store_device_revoke(srv->store, c->device, wo_clock_now_ms());
     if (rc == WO_ENOTFOUND)
         snprintf(r->reason, sizeof r->reason, "no device %lld",
                  (long long)c->device);
@@ -222,6 +443,14 @@ static const struct {
 } cmds[] = {
     {"create", cmd_create, 0},
     {"assign", cmd_assign, 0},
+    {"cancel", cmd_move, 0},
+    {"dispute", cmd_move, 0},
+    {"escalate", cmd_escalate, 0},
+    {"history", cmd_history, 0},
+    {"alerts", cmd_alerts, 0},
+    {"sla.show", cmd_sla, 0},
+    {"sla.set", cmd_sla, 0},
+    {"tier", cmd_tier, 1},
     {"show", cmd_show, 0},
     {"board", cmd_board, 0},
     {"revoke", cmd_revoke, 1},

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "commit.h"
+#include "desk.h"
 #include "handlers.h"
 #include "wo_lifecycle.h"
 #include "server.h"
@@ -61,7 +62,8 @@ static int check_shape(const struct wo_op *op, struct apply_out *out)
     const char *k = op->kind;
     if (op->wo <= 0)
         return reject(out, "op has no valid work order id");
-    if (!strcmp(k, "accept") || !strcmp(k, "visit.start"))
+    if (!strcmp(k, "accept") || !strcmp(k, "depart") ||
+        !strcmp(k, "visit.start"))
         return 0;
     if (!strcmp(k, "visit.end")) {
         if (!op->ref)
@@ -173,15 +175,18 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
         return rc;
 
     int appends = !strcmp(k, "note.add") || !strcmp(k, "part.add");
+    int late = 0;
     if (appends && assignee != a->user_id) {
-        /* notes and parts recorded while the technician held the job are
-         * kept even after a reassignment (docs/sync.md) */
-        int held = store_tech_held(srv->store, op->wo, a->user_id);
+        /* notes and parts of a former holder are kept; those recorded
+         * after the order was taken away are marked late (docs/sync.md) */
+        int64_t released;
+        int held = store_tech_held(srv->store, op->wo, a->user_id, &released);
         if (held < 0)
             return held;
         if (!held)
             return reject(out, "order %lld was never assigned to you",
                           (long long)op->wo);
+        late = released && op->at + a->clock_offset > released;
     } else if (!appends && assignee != a->user_id) {
         return reject(out, "order %lld is no longer assigned to you (it was "
                            "reassigned or unassigned); your notes and parts "
@@ -223,9 +228,9 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
             return reject(out, "visit end time is invalid");
         rc = store_visit_end(srv->store, op->ref, op->at, op->outcome);
     } else if (!strcmp(k, "note.add")) {
-        rc = store_note_add(srv->store, op, a->user, a->device_id);
+        rc = store_note_add(srv->store, op, a->user, a->device_id, late);
     } else if (!strcmp(k, "part.add")) {
-        rc = store_part_add(srv->store, op, a->user, a->device_id);
+        rc = store_part_add(srv->store, op, a->user, a->device_id, late);
     } else if (!strcmp(k, "sign.technician")) {
         int64_t total, open;
         if ((rc = store_visit_counts(srv->store, op->wo, &total, &open)))
@@ -251,6 +256,11 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     if (strcmp(next, status) &&
         (rc = store_order_set_status(srv->store, op->wo, next)))
         return rc;
+    /* work done offline counts when it was done: device time corrected by
+     * the offset measured at this connection's handshake */
+    if ((rc = desk_on_status(srv, op->wo, k, status, next,
+                             op->at + a->clock_offset, now)))
+        return rc;
     int64_t seq;
     char detail[WO_MAX_ID + 64];
     snprintf(detail, sizeof detail, "op %s%s%s", op->id,
@@ -259,8 +269,8 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     rc = store_change(srv->store, op->wo, k, a->user, a->device_id, op->at,
                       detail, now, &seq);
     if (!rc)
-        rc = store_op_record(srv->store, op, a->device_id, "applied", NULL,
-                             now);
+        rc = store_op_record(srv->store, op, a->device_id, a->clock_offset,
+                             "applied", NULL, now);
     if (!rc)
         out->changed_order = op->wo;
     return rc;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "commit.h"
+#include "desk.h"
 #include "handlers.h"
 #include "wo_lifecycle.h"
 #include "push.h"
@@ -46,9 +47,8 @@ static void batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
     c->n = 0;
 }
 
-static int catchup_one(void *arg, int64_t id)
+static int catchup_one(struct catchup *c, int64_t id)
 {
-    struct catchup *c = arg;
     struct wo_order *o = &c->orders[c->n];
     int rc = store_order_load(c->srv->store, id, 0, o, NULL);
     if (rc)
@@ -66,9 +66,11 @@ int handle_sync(struct srv *srv, struct session *s, void *body,
     const struct session_auth *a = session_auth(s);
     struct catchup c = {.srv = srv, .s = s};
     int64_t end;
-    int64_t *revoked = NULL;
-    size_t n_revoked = 0;
+    int64_t *revoked = NULL, *changed = NULL;
+    size_t n_revoked = 0, n_changed = 0;
 
+    if (strcmp(a->role, "technician")) /* dispatchers: alerts */
+        return desk_catch_up(srv, s, sy->cursor < 0 ? 0 : sy->cursor);
     int rc = store_max_seq(srv->store, &end);
     if (rc)
         return rc;
@@ -76,8 +78,11 @@ int handle_sync(struct srv *srv, struct session *s, void *body,
         /* a cursor from another server or a restored backup: start over */
         sy->cursor = 0;
     }
-    rc = store_scope_changed(srv->store, a->user_id, sy->cursor, catchup_one,
-                             &c);
+    if ((rc = store_scope_changed(srv->store, a->user_id, sy->cursor,
+                                  &changed, &n_changed)))
+        goto out;
+    for (size_t i = 0; !rc && i < n_changed; i++)
+        rc = catchup_one(&c, changed[i]);
     if (rc)
         goto out;
     if (sy->n_have) {
@@ -97,6 +102,7 @@ out:
     for (size_t i = 0; i < c.n; i++)
         wo_order_cleanup(&c.orders[i]);
     free(revoked);
+    free(changed);
     if (rc)
         snprintf(r->reason, sizeof r->reason, "catch-up failed: %s; "
                  "reconnect to retry", wo_strerror(rc));
@@ -114,14 +120,32 @@ static void send_live(struct session *s, void *arg)
         session_send(s, WO_F_CHANGES, &p->ch);
 }
 
+static void count_live(struct session *s, void *arg)
+{
+    *(int *)arg += session_is_live(s);
+}
+
+static int any_live(int64_t user)
+{
+    int n = 0;
+    if (user)
+        sessreg_foreach_user(user, count_live, &n);
+    return n;
+}
+
 void push_order(struct srv *srv, int64_t id, int64_t prev)
 {
     struct wo_order o;
-    int64_t assignee = 0;
+    char status[WO_MAX_ID + 1];
+    int64_t assignee = 0, rid = id;
+    /* nobody connected and caught up: nothing to send (they get it on
+     * their next catch-up), so do not load the order at all */
+    if (store_order_head(srv->store, id, status, &assignee, NULL) ||
+        (!any_live(assignee) && !(prev != assignee && any_live(prev))))
+        return;
     if (store_order_load(srv->store, id, 0, &o, &assignee))
         return;
     ops_verify_order(srv, &o);
-    int64_t rid = id;
     struct pushctx p = {.ch = {.cursor = o.seq, .final = 1}};
     if (assignee) {
         if (wo_lifecycle_is_terminal(o.status)) {

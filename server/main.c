@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "wo_clock.h"
 #include "commit.h"
 #include "server.h"
 #include "store.h"
@@ -136,7 +136,7 @@ static int open_store(const struct opts *o, struct store **st)
     return 0;
 }
 
-static int64_t now_ms(void) { return clock_now_ms(); }
+static int64_t now_ms(void) { return wo_clock_now_ms(); }
 
 static int valid_name(const char *n)
 {
@@ -333,7 +333,7 @@ static int cmd_run(struct opts *o)
     if (strcmp(o->event_lib, "ev") && strcmp(o->event_lib, "poll"))
         return die_usage("--event-lib '%s' must be ev or poll", o->event_lib);
     if (o->test_clock)
-        clock_use_offset_file(o->test_clock);
+        wo_clock_use_offset_file(o->test_clock);
     snprintf(cert, sizeof cert, "%s/tls/server.pem", o->data);
     snprintf(key, sizeof key, "%s/tls/server.key", o->data);
     cfg.host = host;

@@ -74,6 +74,17 @@ void sessreg_foreach_user(int64_t user, sessreg_fn fn, void *arg)
     }
 }
 
+void sessreg_foreach(sessreg_fn fn, void *arg)
+{
+    for (unsigned b = 0; b < NB; b++) {
+        struct node *n = by_sid[b], *next;
+        for (; n; n = next) {
+            next = n->next_sid;
+            fn(n->s, arg);
+        }
+    }
+}
+
 void sessreg_foreach_device(int64_t dev, sessreg_fn fn, void *arg)
 {
     for (unsigned b = 0; b < NB; b++) {

@@ -20,5 +20,6 @@ int sessreg_count_user(int64_t user);
 typedef void (*sessreg_fn)(struct session *s, void *arg);
 void sessreg_foreach_user(int64_t user, sessreg_fn fn, void *arg);
 void sessreg_foreach_device(int64_t device, sessreg_fn fn, void *arg);
+void sessreg_foreach(sessreg_fn fn, void *arg);
 
 #endif

@@ -18,11 +18,15 @@ extern const struct wo_sqlfile wo_server_sql[];
     X(device_insert) X(device_get) X(device_revoke) X(device_list)          \
     X(change_insert) X(max_seq) X(order_insert) X(order_touch)              \
     X(order_set_status) X(order_set_assignee) X(order_get) X(order_board)   \
-    X(scope_changed) X(scope_revoked) X(tech_add) X(tech_held) X(visits_of)     \
+    X(scope_changed) X(scope_revoked) X(tech_add) X(tech_release)           \
+    X(tech_held) X(visits_of)                                               \
     X(visit_insert) X(visit_get) X(visit_open_count) X(visit_count)         \
     X(visit_end) X(parts_of) X(part_insert) X(notes_of) X(note_insert)      \
     X(sigs_of) X(sig_insert) X(sig_count_role) X(op_get) X(op_insert)       \
-    X(rejections_of) X(order_head)
+    X(rejections_of) X(order_head) X(sla_respond) X(sla_pause)              \
+    X(sla_resume) X(sla_resolve) X(alerts_make) X(alerts_since)             \
+    X(autoclose_due) X(history_of) X(sla_current) X(sla_new_version)        \
+    X(order_set_tier) X(tech_least_busy) X(user_set_tier) X(alerts_max)
 
 enum {
 #define Q_ENUM(n) Q_##n,
@@ -71,9 +75,10 @@ const char *store_errmsg(struct store *s) { return wo_db_errmsg(s->db); }
 int store_begin(struct store *s) { return wo_db_begin(s->db); }
 int store_commit(struct store *s) { return wo_db_commit(s->db); }
 void store_rollback(struct store *s) { wo_db_rollback(s->db); }
-int store_savepoint(struct store *s) { return wo_db_savepoint(s->db); }
-void store_release(struct store *s) { wo_db_release(s->db); }
-void store_rollback_to(struct store *s) { wo_db_rollback_to(s->db); }
+int64_t store_total_changes(struct store *s)
+{
+    return sqlite3_total_changes64(wo_db_handle(s->db));
+}
 
 /* Step a statement expected to return at most one row. 1 row, 0 none,
  * or WO_EIO. The statement is left on the row for reading. */
@@ -316,8 +321,16 @@ int store_order_load(struct store *s, int64_t id, int include_secret,
     o->updated_at = sqlite3_column_int64(q, 13);
     if (assignee_id)
         *assignee_id = sqlite3_column_int64(q, 14);
+    o->tier = DUP(15);
+    o->sla_version = sqlite3_column_int64(q, 16);
+    o->response_due = sqlite3_column_int64(q, 17);
+    o->resolve_due = sqlite3_column_int64(q, 18);
+    o->responded_at = sqlite3_column_int64(q, 19);
+    o->resolved_at = sqlite3_column_int64(q, 20);
+    o->paused_at = sqlite3_column_int64(q, 21);
+    o->completed_at = sqlite3_column_int64(q, 22);
     sqlite3_reset(q);
-    if (!o->title || !o->priority || !o->status) {
+    if (!o->title || !o->priority || !o->status || !o->tier) {
         rc = WO_ENOMEM;
         goto fail;
     }
@@ -443,40 +456,33 @@ int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
     return wo_db_exec(q);
 }
 
-static int each_id(sqlite3_stmt *q, store_id_fn fn, void *arg)
+static int fill_id(sqlite3_stmt *q, void *e)
 {
-    int r, rc = 0;
-    /* Collect first: fn may run other statements of this store. */
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            int64_t *ni = realloc(ids, cap * sizeof *ids);
-            if (!ni) {
-                rc = WO_ENOMEM;
-                break;
-            }
-            ids = ni;
-        }
-        ids[n++] = sqlite3_column_int64(q, 0);
+    *(int64_t *)e = sqlite3_column_int64(q, 0);
+    return 0;
+}
+
+/* The ids in column 0 of q's rows, in order (caller frees *ids). */
+static int load_ids(sqlite3_stmt *q, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    int rc = wo_db_load_rows(q, (void **)ids, n, sizeof **ids, fill_id);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
     }
-    if (!rc && r != SQLITE_DONE)
-        rc = WO_EIO;
-    sqlite3_reset(q);
-    for (size_t i = 0; !rc && i < n; i++)
-        rc = fn(arg, ids[i]);
-    free(ids);
     return rc;
 }
 
 int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
-                        store_id_fn fn, void *arg)
+                        int64_t **ids, size_t *n)
 {
     sqlite3_stmt *q = ST(scope_changed);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":cursor", cursor);
-    return each_id(q, fn, arg);
+    return load_ids(q, ids, n);
 }
 
 int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
@@ -502,9 +508,165 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
 }
 
-int store_board(struct store *s, store_id_fn fn, void *arg)
+int store_board(struct store *s, int64_t now, int64_t **ids, size_t *n)
 {
-    return each_id(ST(order_board), fn, arg);
+    sqlite3_stmt *q = ST(order_board);
+    wo_db_bind_int(q, ":now", now);
+    return load_ids(q, ids, n);
+}
+
+/* ---- service desk ------------------------------------------------------- */
+
+int store_sla_event(struct store *s, enum store_sla ev, int64_t id,
+                    int64_t t, int64_t now)
+{
+    static const int idx[] = {[STORE_SLA_RESPOND] = Q_sla_respond,
+                              [STORE_SLA_PAUSE] = Q_sla_pause,
+                              [STORE_SLA_RESUME] = Q_sla_resume,
+                              [STORE_SLA_RESOLVE] = Q_sla_resolve};
+    sqlite3_stmt *q = wo_db_stmt(s->db, idx[ev]);
+    wo_db_bind_int(q, ":id", id);
+    wo_db_bind_int(q, ":t", t);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_alerts_make(struct store *s, int64_t now, int *made)
+{
+    sqlite3_stmt *q = ST(alerts_make);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    *made = rc ? 0 : sqlite3_changes(wo_db_handle(s->db));
+    return rc;
+}
+
+static int fill_alert(sqlite3_stmt *q, void *e)
+{
+    struct wo_alert *a = e;
+    a->id = sqlite3_column_int64(q, 0);
+    a->wo = sqlite3_column_int64(q, 1);
+    a->kind = DUP(2);
+    a->at = sqlite3_column_int64(q, 3);
+    a->title = DUP(4);
+    a->priority = DUP(5);
+    return a->kind && a->title && a->priority ? 0 : WO_ENOMEM;
+}
+
+int store_alerts_since(struct store *s, int64_t cursor, size_t max,
+                       struct wo_alert **out, size_t *n)
+{
+    sqlite3_stmt *q = ST(alerts_since);
+    wo_db_bind_int(q, ":cursor", cursor);
+    wo_db_bind_int(q, ":limit", (int64_t)max);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_alert);
+}
+
+int store_autoclose_due(struct store *s, int64_t cutoff, int64_t **ids,
+                        size_t *n)
+{
+    sqlite3_stmt *q = ST(autoclose_due);
+    wo_db_bind_int(q, ":cutoff", cutoff);
+    return load_ids(q, ids, n);
+}
+
+static int fill_change(sqlite3_stmt *q, void *e)
+{
+    struct wo_change *c = e;
+    c->seq = sqlite3_column_int64(q, 0);
+    c->kind = DUP(1);
+    c->actor = DUP(2);
+    c->device_id = sqlite3_column_int64(q, 3);
+    c->at = sqlite3_column_int64(q, 4);
+    c->client_at = sqlite3_column_int64(q, 5);
+    c->detail = DUP(6);
+    return c->kind && c->actor ? 0 : WO_ENOMEM;
+}
+
+int store_history(struct store *s, int64_t order, struct wo_change **out,
+                  size_t *n)
+{
+    sqlite3_stmt *q = ST(history_of);
+    wo_db_bind_int(q, ":order", order);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_change);
+}
+
+static int fill_sla(sqlite3_stmt *q, void *e)
+{
+    struct wo_sla *p = e;
+    p->version = sqlite3_column_int64(q, 0);
+    p->priority = DUP(1);
+    p->response_ms = sqlite3_column_int64(q, 2);
+    p->resolve_ms = sqlite3_column_int64(q, 3);
+    p->created_at = sqlite3_column_int64(q, 4);
+    p->created_by = DUP(5);
+    return p->priority && p->created_by ? 0 : WO_ENOMEM;
+}
+
+int store_sla_current(struct store *s, struct wo_sla **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(ST(sla_current), (void **)out, n, sizeof **out,
+                           fill_sla);
+}
+
+int store_sla_new_version(struct store *s, const char *priority,
+                          int64_t response_ms, int64_t resolve_ms,
+                          const char *by, int64_t now)
+{
+    sqlite3_stmt *q = ST(sla_new_version);
+    wo_db_bind_text(q, ":priority", priority);
+    if (response_ms)
+        wo_db_bind_int(q, ":response_ms", response_ms);
+    else
+        wo_db_bind_null(q, ":response_ms");
+    if (resolve_ms)
+        wo_db_bind_int(q, ":resolve_ms", resolve_ms);
+    else
+        wo_db_bind_null(q, ":resolve_ms");
+    wo_db_bind_text(q, ":by", by);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_order_set_tier(struct store *s, int64_t id, const char *tier)
+{
+    sqlite3_stmt *q = ST(order_set_tier);
+    wo_db_bind_text(q, ":tier", tier);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int store_tech_least_busy(struct store *s, const char *tier,
+                          struct store_user *u)
+{
+    sqlite3_stmt *q = ST(tech_least_busy);
+    wo_db_bind_text(q, ":tier", tier);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, u->name, sizeof u->name);
+    snprintf(u->role, sizeof u->role, "technician");
+    snprintf(u->tier, sizeof u->tier, "%s", tier);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_user_set_tier(struct store *s, const char *name, const char *tier)
+{
+    sqlite3_stmt *q = ST(user_set_tier);
+    wo_db_bind_text(q, ":tier", tier);
+    wo_db_bind_text(q, ":name", name);
+    int rc = wo_db_exec(q);
+    if (!rc && sqlite3_changes(wo_db_handle(s->db)) == 0)
+        rc = WO_ENOTFOUND;
+    return rc;
 }
 
 int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq)
@@ -516,14 +678,28 @@ int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq)
     return wo_db_exec(q);
 }
 
-int store_tech_held(struct store *s, int64_t order, int64_t user)
+int store_tech_release(struct store *s, int64_t order, int64_t user,
+                       int64_t now)
+{
+    sqlite3_stmt *q = ST(tech_release);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_tech_held(struct store *s, int64_t order, int64_t user,
+                    int64_t *released_at)
 {
     sqlite3_stmt *q = ST(tech_held);
     wo_db_bind_int(q, ":order", order);
     wo_db_bind_int(q, ":user", user);
     int r = row(q);
-    if (r == 1)
+    if (r == 1) {
+        *released_at = sqlite3_column_type(q, 0) == SQLITE_NULL
+                           ? 0 : sqlite3_column_int64(q, 0);
         sqlite3_reset(q);
+    }
     return r;
 }
 
@@ -576,6 +752,11 @@ static int count(sqlite3_stmt *q, int64_t *n)
     return 0;
 }
 
+int store_alerts_max(struct store *s, int64_t *id)
+{
+    return count(ST(alerts_max), id);
+}
+
 int store_visit_counts(struct store *s, int64_t order, int64_t *total,
                        int64_t *open)
 {
@@ -590,7 +771,7 @@ int store_visit_counts(struct store *s, int64_t order, int64_t *total,
 }
 
 int store_part_add(struct store *s, const struct wo_op *op,
-                   const char *author, int64_t device)
+                   const char *author, int64_t device, int late)
 {
     /* the op handler has checked that no serial holds a control char */
     char *ser = wo_serials_join(op->serials, op->n_serials);
@@ -606,13 +787,14 @@ int store_part_add(struct store *s, const struct wo_op *op,
     wo_db_bind_int(q, ":qty", op->qty);
     wo_db_bind_text(q, ":descr", op->desc);
     wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
+    wo_db_bind_int(q, ":late", late);
     int rc = wo_db_exec(q);
     free(ser);
     return rc;
 }
 
 int store_note_add(struct store *s, const struct wo_op *op,
-                   const char *author, int64_t device)
+                   const char *author, int64_t device, int late)
 {
     sqlite3_stmt *q = ST(note_insert);
     wo_db_bind_text(q, ":id", op->id);
@@ -621,6 +803,7 @@ int store_note_add(struct store *s, const struct wo_op *op,
     wo_db_bind_int(q, ":device", device);
     wo_db_bind_int(q, ":at", op->at);
     wo_db_bind_text(q, ":body", op->text);
+    wo_db_bind_int(q, ":late", late);
     return wo_db_exec(q);
 }
 
@@ -668,7 +851,8 @@ int store_op_seen(struct store *s, const char *id, char result[16],
 }
 
 int store_op_record(struct store *s, const struct wo_op *op, int64_t device,
-                    const char *result, const char *reason, int64_t now)
+                    int64_t clock_offset, const char *result,
+                    const char *reason, int64_t now)
 {
     sqlite3_stmt *q = ST(op_insert);
     wo_db_bind_text(q, ":id", op->id);
@@ -679,5 +863,6 @@ int store_op_record(struct store *s, const struct wo_op *op, int64_t device,
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_text(q, ":result", result);
     wo_db_bind_text(q, ":reason", reason);
+    wo_db_bind_int(q, ":offset", clock_offset);
     return wo_db_exec(q);
 }

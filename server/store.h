@@ -42,9 +42,9 @@ const char *store_errmsg(struct store *st);
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
-int store_savepoint(struct store *st);
-void store_release(struct store *st);
-void store_rollback_to(struct store *st);
+/* Rows changed since the store opened: commit.c checks with it that a
+ * rejected op wrote nothing. */
+int64_t store_total_changes(struct store *st);
 
 /* Users and devices ---------------------------------------------------- */
 
@@ -96,19 +96,59 @@ int store_order_set_status(struct store *st, int64_t id, const char *status);
 int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
                              const char *status);
 
-typedef int (*store_id_fn)(void *arg, int64_t id);
+/* Id lists below are malloc'd arrays the caller frees (NULL when empty). */
+
 /* Orders in user's scope changed after cursor, oldest change first. */
 int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
-                        store_id_fn fn, void *arg);
+                        int64_t **ids, size_t *n);
 /* Of the n ids in have, those not in user's scope, into out (room for n),
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
-int store_board(struct store *st, store_id_fn fn, void *arg);
+/* Every order, open ones first by the due time of their SLA clock. */
+int store_board(struct store *st, int64_t now, int64_t **ids, size_t *n);
+
+/* Service desk (docs/lifecycle.md) ---------------------------------------- */
+
+/* An SLA clock event at corrected device time t (clamped to the order's
+ * creation and now): respond (first accept), pause / resume (awaiting the
+ * customer), resolve (technician signed; also the completion time). */
+enum store_sla { STORE_SLA_RESPOND, STORE_SLA_PAUSE, STORE_SLA_RESUME,
+                 STORE_SLA_RESOLVE };
+int store_sla_event(struct store *st, enum store_sla ev, int64_t id,
+                    int64_t t, int64_t now);
+/* Make every alert due at now and not yet made; *made: how many. */
+int store_alerts_make(struct store *st, int64_t now, int *made);
+/* The id of the newest alert, 0 if none. */
+int store_alerts_max(struct store *st, int64_t *id);
+/* Up to max alerts after cursor, oldest first (caller frees). */
+int store_alerts_since(struct store *st, int64_t cursor, size_t max,
+                       struct wo_alert **out, size_t *n);
+/* Orders completed at or before cutoff and still waiting to close. */
+int store_autoclose_due(struct store *st, int64_t cutoff, int64_t **ids,
+                        size_t *n);
+int store_history(struct store *st, int64_t order, struct wo_change **out,
+                  size_t *n);
+int store_sla_current(struct store *st, struct wo_sla **out, size_t *n);
+/* A new policy version: the current one with priority's targets changed
+ * (0: keep). */
+int store_sla_new_version(struct store *st, const char *priority,
+                          int64_t response_ms, int64_t resolve_ms,
+                          const char *by, int64_t now);
+int store_order_set_tier(struct store *st, int64_t id, const char *tier);
+/* The technician of tier with the fewest open orders. */
+int store_tech_least_busy(struct store *st, const char *tier,
+                          struct store_user *u);
+int store_user_set_tier(struct store *st, const char *name, const char *tier);
 
 int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq);
-/* 1 if user has ever held order, else 0. */
-int store_tech_held(struct store *st, int64_t order, int64_t user);
+/* The former holder lost the order at server time now. */
+int store_tech_release(struct store *st, int64_t order, int64_t user,
+                       int64_t now);
+/* 1 if user has ever held order (and *released_at: when they lost it, 0
+ * while they hold it), else 0. */
+int store_tech_held(struct store *st, int64_t order, int64_t user,
+                    int64_t *released_at);
 
 /* Records ---------------------------------------------------------------- */
 
@@ -121,10 +161,11 @@ int store_visit_end(struct store *st, const char *id, int64_t at,
                     const char *outcome);
 int store_visit_counts(struct store *st, int64_t order, int64_t *total,
                        int64_t *open);
+/* late: recorded after the order was taken from its author. */
 int store_part_add(struct store *st, const struct wo_op *op,
-                   const char *author, int64_t device);
+                   const char *author, int64_t device, int late);
 int store_note_add(struct store *st, const struct wo_op *op,
-                   const char *author, int64_t device);
+                   const char *author, int64_t device, int late);
 int store_sig_add(struct store *st, const struct wo_op *op, const char *role,
                   const char *signer, int64_t device);
 int store_sig_count(struct store *st, int64_t order, const char *role,
@@ -136,7 +177,8 @@ int store_sig_count(struct store *st, int64_t order, const char *role,
 int store_op_seen(struct store *st, const char *id, char result[16],
                   char **reason);
 int store_op_record(struct store *st, const struct wo_op *op, int64_t device,
-                    const char *result, const char *reason, int64_t now);
+                    int64_t clock_offset, const char *result,
+                    const char *reason, int64_t now);
 
 /* Public keys for signature re-verification, by device id. */
 int store_device_pubkey(struct store *st, int64_t id, uint8_t pub[32]);

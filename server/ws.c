@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "commit.h"
+#include "desk.h"
 #include "wo_msgq.h"
 #include "dispatch.h"
 #include "server.h"
@@ -256,6 +257,15 @@ static void on_signal(int sig)
 static lws_sorted_usec_list_t g_stop_sul;
 static int g_destroying;
 
+/* SLA alerts and the 24 h closure (desk.c), twice a second */
+static lws_sorted_usec_list_t g_desk_sul;
+
+static void desk_cb(lws_sorted_usec_list_t *sul)
+{
+    desk_tick(g_srv);
+    lws_sul_schedule(g_ctx, 0, &g_desk_sul, desk_cb, 500 * LWS_US_PER_MS);
+}
+
 static void stop_check(lws_sorted_usec_list_t *sul)
 {
     if (!g_stop) {
@@ -273,6 +283,14 @@ static const char *tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/* A peer that vanished (laptop asleep, cable pulled) must not hold its
+ * session forever: ping after 30 s of silence, drop after 60 s without a
+ * valid frame. Watching clients answer pings and stay connected. */
+static const lws_retry_bo_t keepalive = {
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 60,
+};
 
 static struct lws_context *make_context(struct srv *srv,
                                         const struct ws_config *cfg, int ev)
@@ -293,6 +311,7 @@ static struct lws_context *make_context(struct srv *srv,
                            SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
     info.alpn = "http/1.1"; /* no h2: WebSocket over HTTP/1.1 only */
     info.timeout_secs = 30;
+    info.retry_and_idle_policy = &keepalive;
     info.user = srv;
     return lws_create_context(&info);
 }
@@ -322,6 +341,7 @@ int ws_run(struct srv *srv, const struct ws_config *cfg)
             cfg->port, ev ? "epoll via libev" : "poll");
     fflush(stderr);
     lws_sul_schedule(g_ctx, 0, &g_stop_sul, stop_check, 100 * LWS_US_PER_MS);
+    lws_sul_schedule(g_ctx, 0, &g_desk_sul, desk_cb, 0);
     while (!g_destroying)
         if (lws_service(g_ctx, 0) < 0)
             break;

@@ -14,13 +14,11 @@
 #include "wo_proto.h"
 #include "wo_sqlkit.h"
 
-/* Transaction control, prepared once: the group commit runs a savepoint
- * per op, and re-parsing that SQL each time would be wasted work. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_SAVE, TX_RELEASE, TX_UNDO,
-       TX__COUNT };
-static const char *const tx_sql[TX__COUNT] = {
-    "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK", "SAVEPOINT op", "RELEASE op",
-    "ROLLBACK TO op"};
+/* Transaction control, prepared once: every command and every group
+ * commit runs them, and re-parsing that SQL each time would be waste. */
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__COUNT };
+static const char *const tx_sql[TX__COUNT] = {"BEGIN IMMEDIATE", "COMMIT",
+                                              "ROLLBACK"};
 
 struct wo_db {
     sqlite3 *h;
@@ -141,9 +139,14 @@ int wo_db_open(const char *path, const struct wo_sqlfile *files,
         goto fail;
     }
     sqlite3_busy_timeout(db->h, 10000);
+    /* temp_store=MEMORY keeps the statement journals of savepoints (one
+     * per op in a group commit) off the disk; they are never needed after
+     * a crash. The 16 MiB page cache holds a whole group commit. */
     if ((rc = exec_sql(db->h, "PRAGMA journal_mode=WAL; "
                               "PRAGMA synchronous=FULL; "
-                              "PRAGMA foreign_keys=ON;",
+                              "PRAGMA foreign_keys=ON; "
+                              "PRAGMA temp_store=MEMORY; "
+                              "PRAGMA cache_size=-16384;",
                        err, errlen)))
         goto fail;
     if ((rc = migrate(db->h, files, err, errlen)))
@@ -266,13 +269,6 @@ static int tx(struct wo_db *db, int which)
 int wo_db_begin(struct wo_db *db) { return tx(db, TX_BEGIN); }
 int wo_db_commit(struct wo_db *db) { return tx(db, TX_COMMIT); }
 void wo_db_rollback(struct wo_db *db) { tx(db, TX_ROLLBACK); }
-int wo_db_savepoint(struct wo_db *db) { return tx(db, TX_SAVE); }
-void wo_db_release(struct wo_db *db) { tx(db, TX_RELEASE); }
-void wo_db_rollback_to(struct wo_db *db)
-{
-    tx(db, TX_UNDO);
-    tx(db, TX_RELEASE);
-}
 
 const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }
 
@@ -344,6 +340,7 @@ static int fill_part(sqlite3_stmt *q, void *e)
     if (wo_serials_split((const char *)sqlite3_column_text(q, 6),
                          &p->serials, &p->n_serials))
         return WO_ENOMEM;
+    p->late = sqlite3_column_int(q, 7) != 0;
     return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
 }
 
@@ -354,6 +351,7 @@ static int fill_note(sqlite3_stmt *q, void *e)
     n->author = DUP(1);
     n->at = sqlite3_column_int64(q, 2);
     n->text = DUP(3);
+    n->late = sqlite3_column_int(q, 4) != 0;
     return n->id && n->author && n->text ? 0 : WO_ENOMEM;
 }
 

@@ -60,13 +60,10 @@ int wo_db_exec(sqlite3_stmt *st);
 /* A malloc'd copy of a text column, or NULL for SQL NULL. */
 char *wo_db_col_text(sqlite3_stmt *st, int col);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK and savepoints. 0 or WO_EIO. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or WO_EIO. */
 int wo_db_begin(struct wo_db *db);
 int wo_db_commit(struct wo_db *db);
 void wo_db_rollback(struct wo_db *db);
-int wo_db_savepoint(struct wo_db *db);
-void wo_db_release(struct wo_db *db);
-void wo_db_rollback_to(struct wo_db *db);
 
 /* Last SQLite error message for logs. */
 const char *wo_db_errmsg(struct wo_db *db);
@@ -90,8 +87,8 @@ int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
  * with the statements at indexes qv, qp, qn, qs (each binds :order). Their
  * columns, in order:
  *   visits: id, tech, started_at, ended_at, outcome
- *   parts:  id, author, at, part_no, qty, descr, serials
- *   notes:  id, author, at, body
+ *   parts:  id, author, at, part_no, qty, descr, serials, late
+ *   notes:  id, author, at, body, late
  *   sigs:   id, role, signer, device_id, signed_at, satisfied, comment,
  *           statement, sig, verified
  * 0 or WO_ENOMEM / WO_EIO; on failure o's arrays may be partly filled

@@ -64,22 +64,24 @@ WHERE order_id = :order ORDER BY started_at, id;
 
 -- name: part_put
 INSERT INTO parts(id, order_id, author, at, part_no, qty, descr, serials,
-                  pending)
+                  late, pending)
 VALUES (:id, :order, :author, :at, :part_no, :qty, :descr, :serials,
-        :pending)
-ON CONFLICT(id) DO UPDATE SET pending = min(parts.pending, excluded.pending);
+        :late, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(parts.pending, excluded.pending),
+                              late = max(parts.late, excluded.late);
 
 -- name: parts_of
-SELECT id, author, at, part_no, qty, descr, serials FROM parts
+SELECT id, author, at, part_no, qty, descr, serials, late FROM parts
 WHERE order_id = :order ORDER BY at, id;
 
 -- name: note_put
-INSERT INTO notes(id, order_id, author, at, body, pending)
-VALUES (:id, :order, :author, :at, :body, :pending)
-ON CONFLICT(id) DO UPDATE SET pending = min(notes.pending, excluded.pending);
+INSERT INTO notes(id, order_id, author, at, body, late, pending)
+VALUES (:id, :order, :author, :at, :body, :late, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(notes.pending, excluded.pending),
+                              late = max(notes.late, excluded.late);
 
 -- name: notes_of
-SELECT id, author, at, body FROM notes WHERE order_id = :order
+SELECT id, author, at, body, late FROM notes WHERE order_id = :order
 ORDER BY at, id;
 
 -- name: sig_put
@@ -108,6 +110,8 @@ DELETE FROM notes WHERE id = :id AND pending = 1;
 -- name: sigs_of_op_delete
 DELETE FROM signatures WHERE id = :id AND pending = 1;
 
+-- An acked record stays (no longer pending) while its order is in the
+-- replica; if the order has left the scope meanwhile, it goes.
 -- name: visits_settle
 UPDATE visits SET pending = 0 WHERE id = :id;
 
@@ -119,6 +123,22 @@ UPDATE notes SET pending = 0 WHERE id = :id;
 
 -- name: sigs_settle
 UPDATE signatures SET pending = 0 WHERE id = :id;
+
+-- name: visits_orphan_delete
+DELETE FROM visits WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = visits.order_id);
+
+-- name: parts_orphan_delete
+DELETE FROM parts WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = parts.order_id);
+
+-- name: notes_orphan_delete
+DELETE FROM notes WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = notes.order_id);
+
+-- name: sigs_orphan_delete
+DELETE FROM signatures WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = signatures.order_id);
 
 -- name: outbox_insert
 INSERT INTO outbox(id, order_id, kind, at, body)
@@ -132,10 +152,11 @@ SELECT body FROM outbox WHERE state = 'pending' AND order_id = :order
 ORDER BY seq;
 
 -- name: outbox_delete
-DELETE FROM outbox WHERE id = :id;
+DELETE FROM outbox WHERE id = :id RETURNING kind;
 
 -- name: outbox_reject
-UPDATE outbox SET state = 'rejected', reason = :reason WHERE id = :id;
+UPDATE outbox SET state = 'rejected', reason = :reason WHERE id = :id
+RETURNING kind;
 
 -- name: outbox_all
 SELECT seq, id, order_id, kind, at, state, reason FROM outbox ORDER BY seq;

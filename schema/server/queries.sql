@@ -39,11 +39,17 @@ VALUES (:order, :kind, :actor, :device, :now, :client_at, :detail);
 SELECT coalesce(max(seq), 0) FROM changes;
 
 -- name: order_insert
+-- the SLA version in force when the order opens stays with it
 INSERT INTO orders(title, description, site, asset, requester, contact,
                    priority, status, assignee_id, recipient_code,
-                   created_by, created_at, updated_at, seq)
-VALUES (:title, :description, :site, :asset, :requester, :contact,
-        :priority, 'new', NULL, :code, :by, :now, :now, 0);
+                   created_by, created_at, updated_at, seq,
+                   sla_version, response_due, resolve_due)
+SELECT :title, :description, :site, :asset, :requester, :contact,
+       :priority, 'new', NULL, :code, :by, :now, :now, 0,
+       p.version, :now + p.response_ms, :now + p.resolve_ms
+FROM sla_policies p
+WHERE p.priority = :priority
+  AND p.version = (SELECT max(version) FROM sla_policies);
 
 -- name: order_touch
 UPDATE orders SET seq = :seq, updated_at = :now WHERE id = :id;
@@ -57,12 +63,20 @@ UPDATE orders SET assignee_id = :user, status = :status WHERE id = :id;
 -- name: order_get
 SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
        o.contact, o.priority, o.status, u.name, o.recipient_code,
-       o.created_at, o.updated_at, o.assignee_id
+       o.created_at, o.updated_at, o.assignee_id, o.tier, o.sla_version,
+       o.response_due, o.resolve_due, o.responded_at, o.resolved_at,
+       o.paused_at, o.completed_at
 FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 
 -- name: order_board
+-- open orders first, by the due time of their running SLA clock (so the
+-- breached ones come first); a paused clock's due time moves with :now
 SELECT o.id FROM orders o ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
+  CASE WHEN o.responded_at IS NULL THEN o.response_due
+       WHEN o.resolved_at IS NULL
+         THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
+       ELSE 9223372036854775807 END,
   o.priority, o.id;
 
 -- name: scope_changed
@@ -79,11 +93,17 @@ WHERE NOT EXISTS (SELECT 1 FROM orders o
                     AND o.status NOT IN ('closed','cancelled'));
 
 -- name: tech_add
-INSERT OR IGNORE INTO order_techs(order_id, user_id, since_seq)
-VALUES (:order, :user, :seq);
+-- holding the order again clears an earlier release
+INSERT INTO order_techs(order_id, user_id, since_seq)
+VALUES (:order, :user, :seq)
+ON CONFLICT(order_id, user_id) DO UPDATE SET released_at = NULL;
+
+-- name: tech_release
+UPDATE order_techs SET released_at = :now
+WHERE order_id = :order AND user_id = :user;
 
 -- name: tech_held
-SELECT 1 FROM order_techs WHERE order_id = :order AND user_id = :user;
+SELECT released_at FROM order_techs WHERE order_id = :order AND user_id = :user;
 
 -- name: visits_of
 SELECT id, tech, started_at, ended_at, outcome FROM visits
@@ -106,22 +126,22 @@ SELECT count(*) FROM visits WHERE order_id = :order;
 UPDATE visits SET ended_at = :at, outcome = :outcome WHERE id = :id;
 
 -- name: parts_of
-SELECT id, author, at, part_no, qty, descr, serials FROM parts
+SELECT id, author, at, part_no, qty, descr, serials, late FROM parts
 WHERE order_id = :order ORDER BY at, id;
 
 -- name: part_insert
 INSERT INTO parts(id, order_id, author, device_id, at, part_no, qty, descr,
-                  serials)
+                  serials, late)
 VALUES (:id, :order, :author, :device, :at, :part_no, :qty, :descr,
-        :serials);
+        :serials, :late);
 
 -- name: notes_of
-SELECT id, author, at, body FROM notes WHERE order_id = :order
+SELECT id, author, at, body, late FROM notes WHERE order_id = :order
 ORDER BY at, id;
 
 -- name: note_insert
-INSERT INTO notes(id, order_id, author, device_id, at, body)
-VALUES (:id, :order, :author, :device, :at, :body);
+INSERT INTO notes(id, order_id, author, device_id, at, body, late)
+VALUES (:id, :order, :author, :device, :at, :body, :late);
 
 -- name: sigs_of
 -- verified is computed on load (server/handle_ops.c), never stored
@@ -143,8 +163,9 @@ SELECT result, reason FROM ops WHERE id = :id;
 
 -- name: op_insert
 INSERT INTO ops(id, device_id, order_id, kind, client_at, received_at,
-                result, reason)
-VALUES (:id, :device, :order, :kind, :client_at, :now, :result, :reason);
+                result, reason, clock_offset)
+VALUES (:id, :device, :order, :kind, :client_at, :now, :result, :reason,
+        :offset);
 
 -- name: rejections_of
 SELECT o.id, o.kind, u.name, o.received_at, o.reason
@@ -155,3 +176,96 @@ ORDER BY o.received_at, o.id;
 -- name: order_head
 SELECT o.status, o.assignee_id, u.name
 FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
+
+-- ---- service desk (docs/lifecycle.md) -----------------------------------
+-- SLA events happen at :t, the op's corrected device time, clamped to the
+-- order's life: no earlier than its creation, no later than :now.
+
+-- name: sla_respond
+UPDATE orders SET responded_at = max(created_at, min(:t, :now))
+WHERE id = :id AND responded_at IS NULL;
+
+-- name: sla_pause
+UPDATE orders SET paused_at = max(created_at, min(:t, :now))
+WHERE id = :id AND paused_at IS NULL;
+
+-- name: sla_resume
+UPDATE orders
+SET resolve_due = resolve_due + max(0, max(created_at, min(:t, :now)) - paused_at),
+    paused_at = NULL
+WHERE id = :id AND paused_at IS NOT NULL;
+
+-- name: sla_resolve
+UPDATE orders
+SET resolved_at = coalesce(resolved_at, max(created_at, min(:t, :now))),
+    completed_at = max(created_at, min(:t, :now))
+WHERE id = :id;
+
+-- name: alerts_make
+-- every alert now due and not yet made, made once (UNIQUE(order, kind))
+INSERT OR IGNORE INTO alerts(order_id, kind, at)
+SELECT o.id, k.kind, :now
+FROM orders o
+JOIN sla_policies p ON p.version = o.sla_version AND p.priority = o.priority
+JOIN (SELECT 'response.75' AS kind UNION ALL SELECT 'response.breach'
+      UNION ALL SELECT 'resolve.75' UNION ALL SELECT 'resolve.breach') k
+WHERE o.status NOT IN ('closed', 'cancelled')
+  AND CASE k.kind
+      WHEN 'response.75' THEN o.responded_at IS NULL
+           AND :now >= o.response_due - p.response_ms / 4
+      WHEN 'response.breach' THEN o.responded_at IS NULL
+           AND :now >= o.response_due
+      WHEN 'resolve.75' THEN o.resolved_at IS NULL AND o.paused_at IS NULL
+           AND :now >= o.resolve_due - p.resolve_ms / 4
+      ELSE o.resolved_at IS NULL AND o.paused_at IS NULL
+           AND :now >= o.resolve_due END
+ORDER BY o.id, k.kind;
+
+-- name: alerts_since
+SELECT a.id, a.order_id, a.kind, a.at, o.title, o.priority
+FROM alerts a JOIN orders o ON o.id = a.order_id
+WHERE a.id > :cursor ORDER BY a.id LIMIT :limit;
+
+-- name: autoclose_due
+SELECT id FROM orders
+WHERE status = 'completed' AND completed_at <= :cutoff ORDER BY id;
+
+-- name: history_of
+SELECT seq, kind, actor, device_id, at, client_at, detail FROM changes
+WHERE order_id = :order ORDER BY seq;
+
+-- name: alerts_max
+SELECT coalesce(max(id), 0) FROM alerts;
+
+-- name: sla_current
+SELECT version, priority, response_ms, resolve_ms, created_at, created_by
+FROM sla_policies WHERE version = (SELECT max(version) FROM sla_policies)
+ORDER BY priority;
+
+-- name: sla_new_version
+-- a copy of the current version with one priority's targets changed
+INSERT INTO sla_policies(version, priority, response_ms, resolve_ms,
+                         escalate, created_at, created_by)
+SELECT p.version + 1, p.priority,
+       CASE WHEN p.priority = :priority
+            THEN coalesce(:response_ms, p.response_ms) ELSE p.response_ms END,
+       CASE WHEN p.priority = :priority
+            THEN coalesce(:resolve_ms, p.resolve_ms) ELSE p.resolve_ms END,
+       p.escalate,
+       :now, :by
+FROM sla_policies p
+WHERE p.version = (SELECT max(version) FROM sla_policies);
+
+-- name: order_set_tier
+UPDATE orders SET tier = :tier WHERE id = :id;
+
+-- name: tech_least_busy
+-- the technician of a tier with the fewest open orders
+SELECT u.id, u.name FROM users u
+WHERE u.role = 'technician' AND u.tier = :tier
+ORDER BY (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
+          AND o.status NOT IN ('closed', 'cancelled', 'completed')), u.id
+LIMIT 1;
+
+-- name: user_set_tier
+UPDATE users SET tier = :tier WHERE name = :name AND role = 'technician';

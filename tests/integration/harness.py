@@ -121,9 +121,10 @@ class Env(unittest.TestCase):
     def home(self, name):
         return os.path.join(self.dir, "home-" + name)
 
-    def wo(self, who, *args, check=True, timeout=60):
+    def wo(self, who, *args, check=True, timeout=60, env=None):
         r = subprocess.run([WO, "--home", self.home(who)] + list(args),
-                           capture_output=True, text=True, timeout=timeout)
+                           capture_output=True, text=True, timeout=timeout,
+                           env=env)
         self.assert_clean(r.stderr)
         if check and r.returncode != 0:
             raise AssertionError("wo %s %s failed (%d): %s%s" % (
@@ -139,7 +140,19 @@ class Env(unittest.TestCase):
                 "--code", code)
 
     def url(self):
+        """Where clients enrolled from now on connect: the server, or the
+        fault proxy once use_proxy() was called."""
+        if getattr(self, "proxy", None):
+            return "wss://127.0.0.1:%d" % self.proxy.port
         return "wss://127.0.0.1:%d" % self.port
+
+    def use_proxy(self):
+        """Put a fault-injecting proxy (faultproxy.py) in front of the
+        server for the clients enrolled after this call."""
+        from faultproxy import FaultProxy
+        self.proxy = FaultProxy(self.port)
+        self.addCleanup(self.proxy.close)
+        return self.proxy
 
     def watch(self, who):
         """Start `wo sync --watch` and return once it is caught up."""
@@ -159,6 +172,13 @@ class Env(unittest.TestCase):
     def watch_log(self, who):
         with open(self.watch_log_path(who)) as f:
             return f.read()
+
+    def server_db(self):
+        """A read-only connection to the running server's store."""
+        c = sqlite3.connect("file:%s/server.db?mode=ro" % self.data,
+                            uri=True, timeout=30)
+        self.addCleanup(c.close)
+        return c
 
     def replica(self, who):
         c = sqlite3.connect(os.path.join(self.home(who), "replica.db"))

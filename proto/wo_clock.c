@@ -1,16 +1,16 @@
-/* clock.c - real time plus an optional test-controlled offset. */
+/* wo_clock.c - real time plus an optional test-controlled offset. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "clock.h"
+#include "wo_clock.h"
 
 static const char *offset_path;
 static int64_t offset_ms;
 static struct timespec offset_mtime;
 
-void clock_use_offset_file(const char *path) { offset_path = path; }
+void wo_clock_use_offset_file(const char *path) { offset_path = path; }
 
 static void reload_offset(void)
 {
@@ -30,7 +30,7 @@ static void reload_offset(void)
     offset_mtime = st.st_mtim;
 }
 
-int64_t clock_now_ms(void)
+int64_t wo_clock_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,0 +1,212 @@
+/*
+ * cmd_desk.c - the service desk's commands for dispatchers and admins
+ * (docs/lifecycle.md): dispute, escalate, history, alerts, SLA policy and
+ * support tiers. Each is one request to the server.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+/* Parse "WO --reason T" style commands: the id, then long options. */
+struct opts {
+    const char *reason, *to, *assign, *response, *resolve;
+};
+
+static int parse(int argc, char **argv, struct opts *o, int64_t *wo,
+                 const char *u)
+{
+    static const struct option lo[] = {
+        {"reason", required_argument, 0, 'r'},
+        {"to", required_argument, 0, 't'},
+        {"assign", required_argument, 0, 'a'},
+        {"response", required_argument, 0, 'R'},
+        {"resolve", required_argument, 0, 'S'},
+        {0, 0, 0, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'r': o->reason = optarg; break;
+        case 't': o->to = optarg; break;
+        case 'a': o->assign = optarg; break;
+        case 'R': o->response = optarg; break;
+        case 'S': o->resolve = optarg; break;
+        default: return disp_usage(u);
+        }
+    }
+    if (wo && (optind != argc - 1 || client_parse_id(argv[optind], wo)))
+        return disp_usage(u);
+    return 0;
+}
+
+int cmd_dispute(struct client *c, int argc, char **argv)
+{
+    const char *u = "wo dispute WO --reason TEXT";
+    struct opts o = {0};
+    struct wo_cmd cmd = {.name = "dispute"};
+    int rc = parse(argc, argv, &o, &cmd.wo, u);
+    if (rc)
+        return rc;
+    if (!o.reason)
+        return disp_usage(u);
+    cmd.reason = (char *)o.reason;
+    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+}
+
+int cmd_escalate(struct client *c, int argc, char **argv)
+{
+    const char *u = "wo escalate WO --reason TEXT [--to L2|L3] "
+                    "[--assign TECH]";
+    struct opts o = {0};
+    struct wo_cmd cmd = {.name = "escalate"};
+    int rc = parse(argc, argv, &o, &cmd.wo, u);
+    if (rc)
+        return rc;
+    if (!o.reason || (o.to && strcmp(o.to, "L2") && strcmp(o.to, "L3")))
+        return disp_usage(u);
+    cmd.reason = (char *)o.reason;
+    cmd.tier = (char *)o.to;
+    cmd.assignee = (char *)o.assign;
+    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+}
+
+static int request(struct client *c, struct wo_cmd *cmd,
+                   struct wo_result **res)
+{
+    if (!disp_is_office(c))
+        return 1;
+    return sync_cmd(c, cmd, res) ? 1 : 0;
+}
+
+int cmd_history(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "history"};
+    struct wo_result *res;
+    char tb[32], cb[32];
+    if (argc != 2 || client_parse_id(argv[1], &cmd.wo))
+        return disp_usage("wo history WO [--json]");
+    if (request(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_history(res->history, res->n_history);
+    for (size_t i = 0; !c->json && i < res->n_history; i++) {
+        const struct wo_change *h = &res->history[i];
+        printf("%-6lld %s  %-16s %-12s", (long long)h->seq,
+               disp_time(h->at, tb, sizeof tb), h->kind, h->actor);
+        if (h->device_id)
+            printf(" device %lld", (long long)h->device_id);
+        if (h->client_at)
+            printf(" (device time %s)", disp_time(h->client_at, cb,
+                                                  sizeof cb));
+        printf("%s%s\n", h->detail ? "  " : "", h->detail ? h->detail : "");
+    }
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}
+
+void print_alert(const struct wo_alert *a)
+{
+    static const struct {
+        const char *kind, *text;
+    } texts[] = {{"response.75", "75% of the response target used"},
+                 {"response.breach", "response target BREACHED"},
+                 {"resolve.75", "75% of the resolution target used"},
+                 {"resolve.breach", "resolution target BREACHED"}};
+    const char *text = a->kind;
+    char tb[32];
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (!strcmp(texts[i].kind, a->kind))
+            text = texts[i].text;
+    printf("alert %lld  %s  order %lld [%s] %s: %s\n", (long long)a->id,
+           disp_time(a->at, tb, sizeof tb), (long long)a->wo,
+           a->priority ? a->priority : "?", a->title ? a->title : "", text);
+}
+
+int cmd_alerts(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "alerts"};
+    struct wo_result *res;
+    if (argc != 1)
+        return disp_usage("wo alerts [--json]   (live: wo sync --watch)");
+    if (request(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_alerts(res->alerts, res->n_alerts);
+    else if (!res->n_alerts)
+        printf("no alerts\n");
+    for (size_t i = 0; !c->json && i < res->n_alerts; i++)
+        print_alert(&res->alerts[i]);
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}
+
+static void print_ms(int64_t ms)
+{
+    if (ms % 3600000 == 0)
+        printf("%6lldh", (long long)(ms / 3600000));
+    else if (ms % 60000 == 0)
+        printf("%6lldm", (long long)(ms / 60000));
+    else
+        printf("%6llds", (long long)(ms / 1000));
+}
+
+int cmd_sla(struct client *c, int argc, char **argv)
+{
+    const char *u = "wo sla show [--json] | wo sla set P1|P2|P3 "
+                    "[--response 15m] [--resolve 4h]  (admin)";
+    struct wo_cmd cmd = {.name = "sla.show"};
+    struct wo_result *res;
+    struct opts o = {0};
+    if (argc >= 2 && !strcmp(argv[1], "set")) {
+        if (argc < 3 || parse(argc - 2, argv + 2, &o, NULL, u) ||
+            optind != argc - 2)
+            return disp_usage(u);
+        cmd.name = "sla.set";
+        cmd.priority = argv[2];
+        cmd.response_ms = o.response ? disp_duration(o.response) : 0;
+        cmd.resolve_ms = o.resolve ? disp_duration(o.resolve) : 0;
+        if (cmd.response_ms < 0 || cmd.resolve_ms < 0 ||
+            (!o.response && !o.resolve)) {
+            fprintf(stderr, "wo: give --response and/or --resolve as a "
+                            "duration such as 90s, 15m, 4h or 2d\n");
+            return 2;
+        }
+    } else if (argc != 2 || strcmp(argv[1], "show")) {
+        return disp_usage(u);
+    }
+    if (request(c, &cmd, &res))
+        return 1;
+    if (c->json) {
+        jsonout_sla(res->sla, res->n_sla);
+    } else {
+        if (res->n_sla)
+            printf("SLA policy version %lld\n", (long long)res->sla[0].version);
+        for (size_t i = 0; i < res->n_sla; i++) {
+            printf("  %s  response", res->sla[i].priority);
+            print_ms(res->sla[i].response_ms);
+            printf("  resolve");
+            print_ms(res->sla[i].resolve_ms);
+            printf("\n");
+        }
+    }
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}
+
+int cmd_tier(struct client *c, int argc, char **argv)
+{
+    struct wo_cmd cmd = {.name = "tier"};
+    struct wo_result *res;
+    if (argc != 3)
+        return disp_usage("wo tier TECH L1|L2|L3   (admin)");
+    cmd.assignee = argv[1];
+    cmd.tier = argv[2];
+    if (request(c, &cmd, &res))
+        return 1;
+    printf("%s is now tier %s\n", argv[1], argv[2]);
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}

@@ -1,0 +1,168 @@
+/*
+ * desk.c - SLA clocks, alerts and the 24 h closure (see desk.h).
+ *
+ * Alerts are rows (one per order and kind, UNIQUE) written in the same
+ * transaction that found them due, so a restart neither loses one nor
+ * makes one twice; each dispatcher's client keeps the id of the last alert
+ * it saw and gets the rest on its next catch-up. The server remembers the
+ * last id it pushed live, so a live session gets each new one once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wo_clock.h"
+#include "desk.h"
+#include "push.h"
+#include "server.h"
+#include "session.h"
+#include "sessreg.h"
+#include "store.h"
+
+#define ALERT_BATCH 1000
+
+static int64_t g_pushed = -1;   /* last alert id pushed live; -1: unknown */
+
+int desk_annotate(struct wo_order *o, int64_t now)
+{
+    const char *sla;
+    int64_t due = 0;
+    if (!strcmp(o->status, "cancelled")) {
+        sla = "none";
+    } else if (!o->responded_at) {
+        sla = "response";
+        due = o->response_due;
+    } else if (!o->resolved_at) {
+        sla = o->paused_at ? "paused" : "resolve";
+        /* a paused clock stands still: its due time moves with now */
+        due = o->resolve_due + (o->paused_at ? now - o->paused_at : 0);
+    } else {
+        sla = "met";
+    }
+    free(o->sla);
+    o->sla = strdup(sla);
+    o->due_in = due ? due - now : 0;
+    return o->sla ? 0 : WO_ENOMEM;
+}
+
+int desk_on_status(struct srv *srv, int64_t id, const char *ev,
+                   const char *from, const char *to, int64_t t, int64_t now)
+{
+    struct store *st = srv->store;
+    int rc = 0;
+    if (!strcmp(ev, "accept"))
+        rc = store_sla_event(st, STORE_SLA_RESPOND, id, t, now);
+    if (!rc && strcmp(from, to)) {
+        if (!strcmp(from, "on_hold_customer"))
+            rc = store_sla_event(st, STORE_SLA_RESUME, id, t, now);
+        if (!rc && !strcmp(to, "on_hold_customer"))
+            rc = store_sla_event(st, STORE_SLA_PAUSE, id, t, now);
+        if (!rc && !strcmp(to, "completed"))
+            rc = store_sla_event(st, STORE_SLA_RESOLVE, id, t, now);
+    }
+    return rc;
+}
+
+/* ---- alerts to dispatchers ---------------------------------------------- */
+
+/* Up to ALERT_BATCH alerts after cursor, in a changes frame of their own
+ * (free with wo_frame_free). NULL on failure. */
+static struct wo_changes *alerts_after(struct srv *srv, int64_t cursor)
+{
+    struct wo_changes *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return NULL;
+    if (store_alerts_since(srv->store, cursor, ALERT_BATCH, &ch->alerts,
+                           &ch->n_alerts)) {
+        wo_frame_free(WO_F_CHANGES, ch);
+        return NULL;
+    }
+    ch->cursor = ch->n_alerts ? ch->alerts[ch->n_alerts - 1].id : cursor;
+    ch->final = ch->n_alerts < ALERT_BATCH;
+    return ch;
+}
+
+static void send_office(struct session *s, void *arg)
+{
+    const struct session_auth *a = session_auth(s);
+    if (a && strcmp(a->role, "technician") && session_is_live(s))
+        session_send(s, WO_F_CHANGES, arg);
+}
+
+/* Push what was made since the last push to every live office session. */
+static void push_new_alerts(struct srv *srv)
+{
+    struct wo_changes *ch;
+    size_t n;
+    do {
+        if (!(ch = alerts_after(srv, g_pushed)))
+            return;
+        if ((n = ch->n_alerts)) {
+            ch->final = 1;
+            sessreg_foreach(send_office, ch);
+            g_pushed = ch->cursor;
+        }
+        wo_frame_free(WO_F_CHANGES, ch);
+    } while (n == ALERT_BATCH);
+}
+
+int desk_catch_up(struct srv *srv, struct session *s, int64_t cursor)
+{
+    int rc, more;
+    do {
+        struct wo_changes *ch = alerts_after(srv, cursor);
+        if (!ch)
+            return WO_EIO;
+        rc = session_send(s, WO_F_CHANGES, ch);
+        cursor = ch->cursor;
+        more = !ch->final;
+        wo_frame_free(WO_F_CHANGES, ch);
+    } while (!rc && more);
+    if (!rc)
+        session_set_live(s);
+    return rc;
+}
+
+/* ---- the tick ------------------------------------------------------------ */
+
+static int close_one(struct srv *srv, int64_t id, int64_t now)
+{
+    int64_t seq;
+    int rc = store_order_set_status(srv->store, id, "closed");
+    if (!rc)
+        rc = store_change(srv->store, id, "close.auto", "system", 0, 0,
+                          "no dispute within 24 h of completion", now, &seq);
+    return rc;
+}
+
+void desk_tick(struct srv *srv)
+{
+    int64_t *closing = NULL, now = wo_clock_now_ms();
+    size_t n_closing = 0;
+    int made = 0;
+    /* at start: older alerts reach dispatchers by their catch-up */
+    if (g_pushed < 0 && store_alerts_max(srv->store, &g_pushed))
+        return;
+    int rc = store_begin(srv->store);
+    if (rc)
+        return;
+    rc = store_alerts_make(srv->store, now, &made);
+    if (!rc)
+        rc = store_autoclose_due(srv->store, now - DESK_CLOSE_AFTER_MS,
+                                 &closing, &n_closing);
+    for (size_t i = 0; !rc && i < n_closing; i++)
+        rc = close_one(srv, closing[i], now);
+    if (!rc)
+        rc = store_commit(srv->store);
+    if (rc) {
+        store_rollback(srv->store);
+        fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
+                wo_strerror(rc), store_errmsg(srv->store));
+    } else {
+        for (size_t i = 0; i < n_closing; i++)
+            push_order(srv, closing[i], 0);
+        if (made)
+            push_new_alerts(srv);
+    }
+    free(closing);
+}

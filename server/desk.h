@@ -1,0 +1,37 @@
+/*
+ * desk.h - the service desk's rules that are not one op's business
+ * (docs/lifecycle.md): SLA clocks, alerts to dispatchers, the 24 h closure.
+ * Time is wo_clock_now_ms(), which tests move with --test-clock.
+ */
+#ifndef DESK_H
+#define DESK_H
+
+#include <stdint.h>
+
+#include "wo_proto.h"
+
+struct srv;
+struct session;
+
+/* Fill o->sla and o->due_in as seen at now. 0 or WO_ENOMEM. */
+int desk_annotate(struct wo_order *o, int64_t now);
+
+/*
+ * Inside the transaction of a status change of order id by event ev
+ * (from -> to) at corrected time t: move its SLA clocks (respond on the
+ * first accept, pause while awaiting the customer, resolve when the
+ * technician signs).
+ */
+int desk_on_status(struct srv *srv, int64_t id, const char *ev,
+                   const char *from, const char *to, int64_t t, int64_t now);
+
+/* Every ~500 ms: make due alerts and close orders completed 24 h ago,
+ * in one transaction; then push what changed. */
+void desk_tick(struct srv *srv);
+
+/* A dispatcher's catch-up: alerts after cursor, then live. */
+int desk_catch_up(struct srv *srv, struct session *s, int64_t cursor);
+
+#define DESK_CLOSE_AFTER_MS (24LL * 3600 * 1000)
+
+#endif
