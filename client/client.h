@@ -42,6 +42,19 @@ void jsonout_orders(const struct wo_order *o, size_t n);
 void jsonout_history(const struct wo_change *h, size_t n);
 void jsonout_alerts(const struct wo_alert *a, size_t n);
 void jsonout_sla(const struct wo_sla *p, size_t n);
+void jsonout_hits(const struct wo_hit *h, size_t n);
+
+/* A report as printed (cmd_know.c): a key column, then integer columns;
+ * a name ending in _ms is a duration, _pct a percentage. */
+#define REPORT_NONE INT64_MIN   /* a cell with no value (JSON null) */
+struct report_table {
+    const char *key;
+    const char *const *cols;
+    size_t n_cols, n_rows;
+    const char *const *keys;    /* n_rows */
+    const int64_t *cells;       /* n_rows * n_cols, row by row */
+};
+void jsonout_table(const struct report_table *t);
 
 /* cmd_tech.c / cmd_disp.c: each returns the process exit code. */
 int cmd_list(struct client *c, int argc, char **argv);
@@ -64,6 +77,9 @@ int cmd_history(struct client *c, int argc, char **argv);
 int cmd_alerts(struct client *c, int argc, char **argv);
 int cmd_sla(struct client *c, int argc, char **argv);
 int cmd_tier(struct client *c, int argc, char **argv);
+int cmd_schedule(struct client *c, int argc, char **argv);
+int cmd_search(struct client *c, int argc, char **argv);
+int cmd_report(struct client *c, int argc, char **argv);
 void print_alert(const struct wo_alert *a);
 
 /* cmd_disp.c, for cmd_desk.c: office-role check, usage error (exit 2),
@@ -74,6 +90,10 @@ int disp_run(struct client *c, struct wo_cmd *cmd, int full);
 const char *disp_time(int64_t ms, char *buf, size_t len);
 /* "90s", "15m", "4h", "2d" (or plain ms) to ms; -1 if malformed. */
 int64_t disp_duration(const char *s);
+/* A time given on the command line, to server ms: "2026-11-24 09:00",
+ * "2026-11-24T09:00", "2026-11-24" (UTC), "now", or now +/- a duration
+ * ("+2h", "-30d"). 0 or -1 if malformed. */
+int disp_parse_time(const char *s, int64_t *ms);
 int cmd_device(struct client *c, int argc, char **argv);
 
 /* A work order or device id: a positive decimal number. 0 or -1. */

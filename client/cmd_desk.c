@@ -1,7 +1,8 @@
 /*
  * cmd_desk.c - the service desk's commands for dispatchers and admins
- * (docs/lifecycle.md): dispute, escalate, history, alerts, SLA policy and
- * support tiers. Each is one request to the server.
+ * (docs/lifecycle.md): dispute, escalate, the next visit's window,
+ * history, alerts, SLA policy and support tiers. Each is one request to
+ * the server.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 
 /* Parse "WO --reason T" style commands: the id, then long options. */
 struct opts {
-    const char *reason, *to, *assign, *response, *resolve;
+    const char *reason, *to, *assign, *response, *resolve, *from, *escalate;
 };
 
 static int parse(int argc, char **argv, struct opts *o, int64_t *wo,
@@ -24,6 +25,8 @@ static int parse(int argc, char **argv, struct opts *o, int64_t *wo,
         {"assign", required_argument, 0, 'a'},
         {"response", required_argument, 0, 'R'},
         {"resolve", required_argument, 0, 'S'},
+        {"from", required_argument, 0, 'f'},
+        {"escalate", required_argument, 0, 'e'},
         {0, 0, 0, 0}};
     int ch;
     optind = 1;
@@ -34,6 +37,8 @@ static int parse(int argc, char **argv, struct opts *o, int64_t *wo,
         case 'a': o->assign = optarg; break;
         case 'R': o->response = optarg; break;
         case 'S': o->resolve = optarg; break;
+        case 'f': o->from = optarg; break;
+        case 'e': o->escalate = optarg; break;
         default: return disp_usage(u);
         }
     }
@@ -70,6 +75,26 @@ int cmd_escalate(struct client *c, int argc, char **argv)
     cmd.reason = (char *)o.reason;
     cmd.tier = (char *)o.to;
     cmd.assignee = (char *)o.assign;
+    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+}
+
+int cmd_schedule(struct client *c, int argc, char **argv)
+{
+    const char *u = "wo schedule WO --from TIME --to TIME   (TIME: "
+                    "\"2026-11-24 09:00\" UTC, or +2h from now)";
+    struct opts o = {0};
+    struct wo_cmd cmd = {.name = "schedule"};
+    int rc = parse(argc, argv, &o, &cmd.wo, u);
+    if (rc)
+        return rc;
+    if (!o.from || !o.to || disp_parse_time(o.from, &cmd.start) ||
+        disp_parse_time(o.to, &cmd.end))
+        return disp_usage(u);
+    if (cmd.end <= cmd.start) {
+        fprintf(stderr, "wo: the window ends before it starts: give --from "
+                        "before --to\n");
+        return 2;
+    }
     return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
 }
 
@@ -156,7 +181,8 @@ static void print_ms(int64_t ms)
 int cmd_sla(struct client *c, int argc, char **argv)
 {
     const char *u = "wo sla show [--json] | wo sla set P1|P2|P3 "
-                    "[--response 15m] [--resolve 4h]  (admin)";
+                    "[--response 15m] [--resolve 4h] [--escalate on|off]  "
+                    "(admin)";
     struct wo_cmd cmd = {.name = "sla.show"};
     struct wo_result *res;
     struct opts o = {0};
@@ -168,10 +194,15 @@ int cmd_sla(struct client *c, int argc, char **argv)
         cmd.priority = argv[2];
         cmd.response_ms = o.response ? disp_duration(o.response) : 0;
         cmd.resolve_ms = o.resolve ? disp_duration(o.resolve) : 0;
+        cmd.escalate = (char *)o.escalate;
+        if (o.escalate && strcmp(o.escalate, "on") &&
+            strcmp(o.escalate, "off"))
+            return disp_usage(u);
         if (cmd.response_ms < 0 || cmd.resolve_ms < 0 ||
-            (!o.response && !o.resolve)) {
+            (!o.response && !o.resolve && !o.escalate)) {
             fprintf(stderr, "wo: give --response and/or --resolve as a "
-                            "duration such as 90s, 15m, 4h or 2d\n");
+                            "duration such as 90s, 15m, 4h or 2d, and/or "
+                            "--escalate on|off\n");
             return 2;
         }
     } else if (argc != 2 || strcmp(argv[1], "show")) {
@@ -189,7 +220,8 @@ int cmd_sla(struct client *c, int argc, char **argv)
             print_ms(res->sla[i].response_ms);
             printf("  resolve");
             print_ms(res->sla[i].resolve_ms);
-            printf("\n");
+            printf("%s\n", res->sla[i].escalate ? "  escalates on breach"
+                                                : "");
         }
     }
     wo_frame_free(WO_F_RESULT, res);

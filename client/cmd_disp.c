@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "replica.h"
+#include "wo_clock.h"
 
 int disp_usage(const char *u)
 {
@@ -54,6 +55,12 @@ void print_order(const struct wo_order *o)
         printf("  contact:     %s\n", o->contact);
     printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
     printf("  opened:      %s\n", disp_time(o->created_at, tb, sizeof tb));
+    if (o->visit_start) {
+        char te[32];
+        printf("  next visit:  %s to %s (scheduled)\n",
+               disp_time(o->visit_start, tb, sizeof tb),
+               disp_time(o->visit_end, te, sizeof te));
+    }
     if (o->recipient_code)
         printf("  recipient confirmation code: %s\n", o->recipient_code);
     for (size_t i = 0; i < o->n_visits; i++)
@@ -103,6 +110,37 @@ int64_t disp_duration(const char *s)
     default: return -1;
     }
     return end[1] ? -1 : v;
+}
+
+int disp_parse_time(const char *s, int64_t *ms)
+{
+    int y, mo, d, h = 0, mi = 0, n = 0, m = 0;
+    char sep;
+    if (!strcmp(s, "now")) {
+        *ms = wo_clock_now_ms();
+        return 0;
+    }
+    if (*s == '+' || *s == '-') {
+        int64_t delta = disp_duration(s + 1);
+        if (delta < 0)
+            return -1;
+        *ms = wo_clock_now_ms() + (*s == '+' ? delta : -delta);
+        return 0;
+    }
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+        return -1;
+    if (s[n] && (sscanf(s + n, "%c%2d:%2d%n", &sep, &h, &mi, &m) != 3 ||
+                 (sep != 'T' && sep != ' ') || s[n + m]))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                    .tm_hour = h, .tm_min = mi};
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    *ms = (int64_t)t * 1000;
+    return 0;
 }
 
 /* "1h05m left" / "breached 12m ago" */

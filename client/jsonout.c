@@ -42,6 +42,12 @@ static json_t *order_json(const struct wo_order *o, int full)
         json_object_set_new(j, "paused_at", json_integer(o->paused_at));
         json_object_set_new(j, "completed_at", json_integer(o->completed_at));
     }
+    json_object_set_new(j, "visit_start", o->visit_start
+                                              ? json_integer(o->visit_start)
+                                              : json_null());
+    json_object_set_new(j, "visit_end", o->visit_end
+                                            ? json_integer(o->visit_end)
+                                            : json_null());
     if (!full)
         return j;
     json_t *a = json_array();
@@ -162,12 +168,43 @@ void jsonout_sla(const struct wo_sla *p, size_t n)
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            a, json_pack("{s:I, s:s, s:I, s:I, s:I, s:o}", "version",
+            a, json_pack("{s:I, s:s, s:I, s:I, s:b, s:I, s:o}", "version",
                          (json_int_t)p[i].version, "priority", p[i].priority,
                          "response_ms", (json_int_t)p[i].response_ms,
                          "resolve_ms", (json_int_t)p[i].resolve_ms,
-                         "created_at",
+                         "escalate", (int)p[i].escalate, "created_at",
                          (json_int_t)p[i].created_at, "created_by",
                          str_or_null(p[i].created_by)));
+    dump(a);
+}
+
+void jsonout_hits(const struct wo_hit *h, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:o, s:o, s:I, s:o}", "wo",
+                         (json_int_t)h[i].wo, "title", h[i].title, "asset",
+                         str_or_null(h[i].asset), "site",
+                         str_or_null(h[i].site), "closed_at",
+                         (json_int_t)h[i].closed_at, "snippet",
+                         str_or_null(h[i].snippet)));
+    dump(a);
+}
+
+void jsonout_table(const struct report_table *t)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < t->n_rows; i++) {
+        json_t *o = json_object();
+        json_object_set_new(o, t->key, json_string(t->keys[i]));
+        for (size_t k = 0; k < t->n_cols; k++) {
+            int64_t v = t->cells[i * t->n_cols + k];
+            json_object_set_new(o, t->cols[k], v == REPORT_NONE
+                                                   ? json_null()
+                                                   : json_integer(v));
+        }
+        json_array_append_new(a, o);
+    }
     dump(a);
 }

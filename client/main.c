@@ -28,16 +28,23 @@ static const char usage[] =
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
     "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
     "  outbox [--json]\n"
+    "  search WORDS... [--asset A] [--json]   past resolutions, offline\n"
     "dispatcher (online):\n"
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
     "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
     "  assign WO TECH | cancel WO --reason T | board [--json] | show WO [--json]\n"
     "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
     "  history WO [--json] | alerts [--json] | sla show [--json]\n"
+    "  schedule WO --from TIME --to TIME      next visit's window\n"
+    "  search WORDS... [--asset A] [--json]\n"
+    "  report assets|sla|times|workload [--since TIME] [--until TIME]\n"
+    "         [--limit N] [--json | --csv]\n"
     "  sync --watch                  (dispatcher: live SLA alerts)\n"
     "admin: device revoke ID | tier TECH L1|L2|L3\n"
-    "       sla set P1|P2|P3 [--response 15m] [--resolve 4h]\n"
-    "\nRead commands print JSON with --json, anywhere on the line.\n";
+    "       sla set P1|P2|P3 [--response 15m] [--resolve 4h] "
+    "[--escalate on|off]\n"
+    "\nTIME: \"2026-11-24 09:00\" or \"2026-11-24\" (UTC), now, +2h, -30d.\n"
+    "Read commands print JSON with --json, anywhere on the line.\n";
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
 
@@ -132,6 +139,8 @@ static const struct {
     {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},
     {"history", cmd_history, 1}, {"alerts", cmd_alerts, 1},
     {"sla", cmd_sla, 1},       {"tier", cmd_tier, 1},
+    {"schedule", cmd_schedule, 1}, {"search", cmd_search, 1},
+    {"report", cmd_report, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }

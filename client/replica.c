@@ -23,7 +23,7 @@ extern const struct wo_sqlfile wo_replica_sql[];
     X(parts_orphan_delete) X(notes_orphan_delete) X(sigs_orphan_delete)     \
     X(outbox_insert) X(outbox_pending)                                      \
     X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
-    X(outbox_all) X(outbox_count)
+    X(outbox_all) X(outbox_count) X(past_put) X(past_search) X(past_count)
 
 enum {
 #define Q_ENUM(n) Q_##n,
@@ -157,6 +157,8 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
     o->assignee = DUP(10);
     o->created_at = sqlite3_column_int64(q, 11);
     o->updated_at = sqlite3_column_int64(q, 12);
+    o->visit_start = sqlite3_column_int64(q, 13);
+    o->visit_end = sqlite3_column_int64(q, 14);
     sqlite3_reset(q);
     int rc = wo_db_load_records(r->db, Q_visits_of, Q_parts_of, Q_notes_of,
                                 Q_sigs_of, id, o);
@@ -507,6 +509,13 @@ static int put_order(struct replica *r, const struct wo_order *o)
     wo_db_bind_text(q, ":assignee", o->assignee);
     wo_db_bind_int(q, ":created_at", o->created_at);
     wo_db_bind_int(q, ":updated_at", o->updated_at);
+    if (o->visit_start) {
+        wo_db_bind_int(q, ":visit_start", o->visit_start);
+        wo_db_bind_int(q, ":visit_end", o->visit_end);
+    } else {
+        wo_db_bind_null(q, ":visit_start");
+        wo_db_bind_null(q, ":visit_end");
+    }
     int rc = wo_db_exec(q);
     if (!rc)
         rc = delete_synced(r, o->id);
@@ -519,6 +528,84 @@ static int put_order(struct replica *r, const struct wo_order *o)
     for (size_t i = 0; !rc && i < o->n_sigs; i++)
         rc = put_sig(r, o->id, &o->sigs[i], 0);
     return rc;
+}
+
+/* Notes as lines, or parts as "PART_NO description" lines; NULL on no
+ * memory (an empty string when there are none). */
+static char *join_lines(const struct wo_order *o, int parts)
+{
+    size_t n = parts ? o->n_parts : o->n_notes, len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += parts ? strlen(o->parts[i].part_no) + 2 +
+                           (o->parts[i].desc ? strlen(o->parts[i].desc) : 0)
+                     : strlen(o->notes[i].text) + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    *p = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (parts)
+            p += sprintf(p, "%s%s %s", i ? "\n" : "", o->parts[i].part_no,
+                         o->parts[i].desc ? o->parts[i].desc : "");
+        else
+            p += sprintf(p, "%s%s", i ? "\n" : "", o->notes[i].text);
+    }
+    return out;
+}
+
+/* A past resolution: a closed order of an asset the technician works on. */
+static int put_past(struct replica *r, const struct wo_order *o)
+{
+    char *notes = join_lines(o, 0), *parts = join_lines(o, 1);
+    int rc = notes && parts ? 0 : WO_ENOMEM;
+    if (!rc) {
+        sqlite3_stmt *q = ST(past_put);
+        wo_db_bind_int(q, ":id", o->id);
+        wo_db_bind_int(q, ":seq", o->seq);
+        wo_db_bind_text(q, ":title", o->title);
+        wo_db_bind_text(q, ":problem", o->description);
+        wo_db_bind_text(q, ":site", o->site);
+        wo_db_bind_text(q, ":asset", o->asset);
+        wo_db_bind_int(q, ":closed_at", o->updated_at);
+        wo_db_bind_text(q, ":notes", notes);
+        wo_db_bind_text(q, ":parts", parts);
+        rc = wo_db_exec(q);
+    }
+    free(notes);
+    free(parts);
+    return rc;
+}
+
+static int fill_hit(sqlite3_stmt *q, void *e)
+{
+    struct wo_hit *h = e;
+    h->wo = sqlite3_column_int64(q, 0);
+    h->title = DUP(1);
+    h->asset = DUP(2);
+    h->site = DUP(3);
+    h->closed_at = sqlite3_column_int64(q, 4);
+    h->snippet = DUP(5);
+    return h->title ? 0 : WO_ENOMEM;
+}
+
+int replica_search(struct replica *r, const char *query, const char *asset,
+                   size_t limit, struct wo_hit **hits, size_t *n)
+{
+    sqlite3_stmt *q = ST(past_search);
+    wo_db_bind_text(q, ":query", query);
+    wo_db_bind_text(q, ":asset", asset);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    *hits = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)hits, n, sizeof **hits, fill_hit);
+}
+
+int64_t replica_past_count(struct replica *r)
+{
+    sqlite3_stmt *q = ST(past_count);
+    int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return n;
 }
 
 /* Re-apply this order's pending ops on top of the server's state. */
@@ -550,6 +637,8 @@ int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
         if (!rc)
             rc = replay_pending(r, ch->orders[i].id, user, device);
     }
+    for (size_t i = 0; !rc && i < ch->n_past; i++)
+        rc = put_past(r, &ch->past[i]);
     for (size_t i = 0; !rc && i < ch->n_revoked; i++) {
         sqlite3_stmt *q = ST(order_delete);
         wo_db_bind_int(q, ":id", ch->revoked[i]);

@@ -58,6 +58,13 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks);
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
                           const char *user, int64_t device);
 
+/* Past resolutions matching an FTS5 query (wo_fts_query), best first, of
+ * asset if not NULL. Caller frees each hit's strings and *hits. */
+int replica_search(struct replica *r, const char *query, const char *asset,
+                   size_t limit, struct wo_hit **hits, size_t *n);
+/* How many past resolutions the replica holds. */
+int64_t replica_past_count(struct replica *r);
+
 typedef void (*replica_outbox_fn)(void *arg, int64_t seq, const char *id,
                                   int64_t order, const char *kind, int64_t at,
                                   const char *state, const char *reason);

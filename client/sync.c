@@ -38,7 +38,7 @@ struct conn {
     int authed;
     size_t inflight;        /* ops sent, not yet acked */
     int caught_up;
-    int64_t applied, duplicate, rejected, orders_in, revoked_in;
+    int64_t applied, duplicate, rejected, orders_in, revoked_in, past_in;
     /* cmd */
     struct wo_cmd *cmd;
     struct wo_result *res;
@@ -166,10 +166,16 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
     }
     k->orders_in += (int64_t)ch->n_orders;
     k->revoked_in += (int64_t)ch->n_revoked;
+    k->past_in += (int64_t)ch->n_past;
     if (k->watch)
         for (size_t i = 0; i < ch->n_orders; i++)
             fprintf(stderr, "wo: order %lld updated (%s)\n",
                     (long long)ch->orders[i].id, ch->orders[i].status);
+    if (k->watch)
+        for (size_t i = 0; i < ch->n_past; i++)
+            fprintf(stderr, "wo: past resolution %lld (%s) kept for offline "
+                    "search\n", (long long)ch->past[i].id,
+                    ch->past[i].asset ? ch->past[i].asset : "no asset");
     if (k->watch)
         for (size_t i = 0; i < ch->n_revoked; i++)
             fprintf(stderr, "wo: order %lld left your list\n",
@@ -325,10 +331,11 @@ int sync_run(struct client *c, int watch)
                 return 1;
             }
             printf("synced: %lld applied, %lld duplicate, %lld rejected; "
-                   "%lld orders updated, %lld removed; %lld ops pending\n",
+                   "%lld orders updated, %lld removed, %lld past "
+                   "resolutions; %lld ops pending\n",
                    (long long)k.applied, (long long)k.duplicate,
                    (long long)k.rejected, (long long)k.orders_in,
-                   (long long)k.revoked_in,
+                   (long long)k.revoked_in, (long long)k.past_in,
                    (long long)replica_outbox_count(c->r));
             return k.rejected ? 3 : 0;
         }

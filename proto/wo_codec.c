@@ -221,6 +221,8 @@ static const struct fdesc order_f[] = {
     F_I64(struct wo_order, completed_at, OPT),
     F_STR(struct wo_order, sla, OPT, WO_MAX_ID),
     F_I64(struct wo_order, due_in, OPT),
+    F_I64(struct wo_order, visit_start, OPT),
+    F_I64(struct wo_order, visit_end, OPT),
 };
 ODESC(order_d, struct wo_order, order_f);
 
@@ -252,8 +254,34 @@ static const struct fdesc sla_f[] = {
     F_I64(struct wo_sla, resolve_ms, REQ),
     F_I64(struct wo_sla, created_at, OPT),
     F_STR(struct wo_sla, created_by, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_sla, escalate, OPT),
 };
 ODESC(sla_d, struct wo_sla, sla_f);
+
+static const struct fdesc hit_f[] = {
+    F_I64(struct wo_hit, wo, REQ),
+    F_STR(struct wo_hit, title, REQ, WO_MAX_SHORT),
+    F_STR(struct wo_hit, asset, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_hit, site, OPT, WO_MAX_SHORT),
+    F_I64(struct wo_hit, closed_at, OPT),
+    F_STR(struct wo_hit, snippet, OPT, WO_MAX_TEXT),
+};
+ODESC(hit_d, struct wo_hit, hit_f);
+
+static const struct fdesc row_f[] = {
+    F_STR(struct wo_row, key, REQ, WO_MAX_SHORT),
+    F_I64(struct wo_row, orders, OPT),
+    F_I64(struct wo_row, open, OPT),
+    F_I64(struct wo_row, done, OPT),
+    F_I64(struct wo_row, visits, OPT),
+    F_I64(struct wo_row, response_met, OPT),
+    F_I64(struct wo_row, response_missed, OPT),
+    F_I64(struct wo_row, resolve_met, OPT),
+    F_I64(struct wo_row, resolve_missed, OPT),
+    F_I64(struct wo_row, response_ms, OPT),
+    F_I64(struct wo_row, resolve_ms, OPT),
+};
+ODESC(row_d, struct wo_row, row_f);
 
 static const struct fdesc changes_f[] = {
     F_OARR(struct wo_changes, orders, OPT, n_orders, order_d),
@@ -261,6 +289,7 @@ static const struct fdesc changes_f[] = {
     F_I64(struct wo_changes, cursor, REQ),
     F_BOOL(struct wo_changes, final, OPT),
     F_OARR(struct wo_changes, alerts, OPT, n_alerts, alert_d),
+    F_OARR(struct wo_changes, past, OPT, n_past, order_d),
 };
 ODESC(changes_d, struct wo_changes, changes_f);
 
@@ -281,6 +310,14 @@ static const struct fdesc cmd_f[] = {
     F_STR(struct wo_cmd, tier, OPT, WO_MAX_ID),
     F_I64(struct wo_cmd, response_ms, OPT),
     F_I64(struct wo_cmd, resolve_ms, OPT),
+    F_STR(struct wo_cmd, escalate, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, start, OPT),
+    F_I64(struct wo_cmd, end, OPT),
+    F_STR(struct wo_cmd, text, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, report, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, since, OPT),
+    F_I64(struct wo_cmd, until, OPT),
+    F_I64(struct wo_cmd, limit, OPT),
 };
 ODESC(cmd_d, struct wo_cmd, cmd_f);
 
@@ -290,6 +327,8 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, history, OPT, n_history, change_d),
     F_OARR(struct wo_result, alerts, OPT, n_alerts, alert_d),
     F_OARR(struct wo_result, sla, OPT, n_sla, sla_d),
+    F_OARR(struct wo_result, hits, OPT, n_hits, hit_d),
+    F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
 };
 ODESC(result_d, struct wo_result, result_f);
 

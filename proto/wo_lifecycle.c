@@ -35,6 +35,7 @@ static const struct rule {
     {"sign.recipient", "unsatisfied", "completed", "disputed"},
     {"dispute", NULL, "completed", "disputed"},
     {"close.auto", NULL, "completed", "closed"},
+    {"schedule", NULL, ACTIVE, NULL},
     {"note.add", NULL, "*", NULL},
     {"part.add", NULL, "*", NULL},
 };

@@ -222,6 +222,8 @@ struct wo_order {
                              * paused | met (computed when sent) */
     int64_t due_in;         /* ms to the running clock's due time when
                              * sent; negative: breached */
+    int64_t visit_start;    /* next visit's window set by a dispatcher, */
+    int64_t visit_end;      /* server ms; 0 = none scheduled */
 };
 
 /* One line of an order's history (the changes table). */
@@ -254,6 +256,33 @@ struct wo_sla {
     int64_t resolve_ms;
     int64_t created_at;
     char *created_by;
+    bool escalate;          /* a breach moves the order one tier up */
+};
+
+/* A closed order found by a search of past resolutions. */
+struct wo_hit {
+    int64_t wo;
+    char *title;
+    char *asset;
+    char *site;
+    int64_t closed_at;
+    char *snippet;          /* matched text, terms in [brackets] */
+};
+
+/*
+ * One row of a report. Which counters a report fills is listed in
+ * docs/protocol.md; the others are 0.
+ */
+struct wo_row {
+    char *key;              /* asset, priority or technician */
+    int64_t orders;         /* orders in the period */
+    int64_t open;           /* still open now */
+    int64_t done;           /* completed or closed */
+    int64_t visits;
+    int64_t response_met, response_missed;
+    int64_t resolve_met, resolve_missed;
+    int64_t response_ms;    /* mean time to respond, 0 = none */
+    int64_t resolve_ms;     /* mean time to resolve, 0 = none */
 };
 
 struct wo_changes {
@@ -265,6 +294,9 @@ struct wo_changes {
     bool final;             /* last frame of a catch-up; live pushes: true */
     struct wo_alert *alerts;    /* to dispatchers; cursor = last alert id */
     size_t n_alerts;
+    struct wo_order *past;  /* to technicians: closed orders of the assets
+                             * on their orders (notes and parts only) */
+    size_t n_past;
 };
 
 struct wo_cmd {
@@ -284,6 +316,14 @@ struct wo_cmd {
     char *tier;             /* escalate --to */
     int64_t response_ms;    /* sla.set */
     int64_t resolve_ms;
+    char *escalate;         /* sla.set: "on" | "off"; absent: unchanged */
+    int64_t start;          /* schedule: the visit window, server ms */
+    int64_t end;
+    char *text;             /* search: words to find */
+    char *report;           /* report: assets | sla | times | workload */
+    int64_t since;          /* report: period [since, until), server ms */
+    int64_t until;
+    int64_t limit;          /* report assets, search: most rows wanted */
 };
 
 struct wo_result {
@@ -296,6 +336,10 @@ struct wo_result {
     size_t n_alerts;
     struct wo_sla *sla;
     size_t n_sla;
+    struct wo_hit *hits;
+    size_t n_hits;
+    struct wo_row *rows;
+    size_t n_rows;
 };
 
 struct wo_error {

@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-ev
 libev-dev libsqlite3-dev libmsgpack-dev libssl-dev openssl libjansson-dev
-libcmocka-dev python3"
+libcmocka-dev libcsv-dev python3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

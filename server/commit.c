@@ -166,32 +166,58 @@ static void ack_all(struct entry *list)
     }
 }
 
-static int cmp_id(const void *a, const void *b)
+/* An order changed by the batch and where its last change came. */
+struct touched {
+    int64_t id;
+    size_t last;
+};
+
+static int cmp_touched_id(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    const struct touched *x = a, *y = b;
+    if (x->id != y->id)
+        return (x->id > y->id) - (x->id < y->id);
+    return (x->last > y->last) - (x->last < y->last);
 }
 
+static int cmp_touched_last(const void *a, const void *b)
+{
+    const struct touched *x = a, *y = b;
+    return (x->last > y->last) - (x->last < y->last);
+}
+
+/*
+ * Each changed order once, after all acks (on one connection: ack first,
+ * then the new state), in the order of the orders' last changes, which is
+ * the order of their change numbers: a client keeps the highest cursor it
+ * was sent, so a push must never come after one with a higher cursor.
+ */
 static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
 {
-    /* each order once, after all acks: the order of frames on one
-     * connection is ack first, then the new state */
-    int64_t *ids = malloc((n_ops ? n_ops : 1) * sizeof *ids);
-    size_t n = 0;
+    struct touched *t = malloc((n_ops ? n_ops : 1) * sizeof *t);
+    size_t n = 0, k = 0;
     for (struct entry *e = list; e; e = e->next)
         for (size_t i = 0; i < e->ops->n_ops; i++) {
             int64_t id = e->out[i].changed_order;
-            if (id && ids)
-                ids[n++] = id;
+            if (id && t) {
+                t[n].id = id;
+                t[n].last = n;
+                n++;
+            }
             else if (id)
-                push_order(srv, id, 0); /* no memory to dedupe: repeat */
+                push_order(srv, id, 0); /* no memory to order: in turn */
         }
-    if (n)
-        qsort(ids, n, sizeof *ids, cmp_id);
+    if (!t)
+        return;
+    /* keep the last change of each order, then go by it */
+    qsort(t, n, sizeof *t, cmp_touched_id);
     for (size_t i = 0; i < n; i++)
-        if (!i || ids[i] != ids[i - 1])
-            push_order(srv, ids[i], 0);
-    free(ids);
+        if (i + 1 == n || t[i + 1].id != t[i].id)
+            t[k++] = t[i];
+    qsort(t, k, sizeof *t, cmp_touched_last);
+    for (size_t i = 0; i < k; i++)
+        push_order(srv, t[i].id, 0);
+    free(t);
 }
 
 void commit_flush(struct srv *srv)

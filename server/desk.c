@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wo_clock.h"
+#include "wo_lifecycle.h"
 #include "desk.h"
 #include "push.h"
 #include "server.h"
@@ -60,6 +61,109 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
         if (!rc && !strcmp(to, "completed"))
             rc = store_sla_event(st, STORE_SLA_RESOLVE, id, t, now);
     }
+    return rc;
+}
+
+/* ---- assignment and escalation ------------------------------------------ */
+
+int desk_assign(struct srv *srv, const char *actor, int64_t device,
+                int64_t id, const struct store_user *tech, int64_t from_id,
+                const char *from, const char *status, const char *ev,
+                const char *to, const char *why)
+{
+    int64_t seq, now = wo_clock_now_ms();
+    char detail[WO_MAX_TEXT + 160];
+    snprintf(detail, sizeof detail, "to %s%s%s%s%s", tech->name,
+             from ? " from " : "", from ? from : "", why ? ": " : "",
+             why ? why : "");
+    int rc = store_order_set_assignee(srv->store, id, tech->id, to);
+    if (!rc && from_id)
+        rc = store_tech_release(srv->store, id, from_id, now);
+    if (!rc)
+        rc = desk_on_status(srv, id, ev, status, to, now, now);
+    if (!rc)
+        rc = store_change(srv->store, id, ev, actor, device, 0, detail, now,
+                          &seq);
+    if (!rc)
+        rc = store_tech_add(srv->store, id, tech->id, seq);
+    return rc;
+}
+
+const char *desk_next_tier(const char *t)
+{
+    return !strcmp(t, "L1") ? "L2" : !strcmp(t, "L2") ? "L3" : NULL;
+}
+
+int desk_escalate(struct srv *srv, const char *actor, int64_t device,
+                  const struct wo_order *o, int64_t prev, const char *to,
+                  const struct store_user *tech, const char *why)
+{
+    char reason[256], detail[WO_MAX_TEXT + 32];
+    const char *moved = wo_lifecycle_next(o->status, "escalate", NULL, reason,
+                                          sizeof reason);
+    if (!moved)
+        return WO_ESTATE;
+    snprintf(detail, sizeof detail, "%s -> %s, %s", o->tier, to, why);
+    int rc = store_order_set_tier(srv->store, o->id, to);
+    if (!rc)
+        rc = desk_assign(srv, actor, device, o->id, tech, prev, o->assignee,
+                         o->status, "escalate", moved, detail);
+    return rc;
+}
+
+/*
+ * Inside the tick's transaction: each breach alert made after alert id
+ * `after` whose order's policy escalates moves that order one tier up, to
+ * the least busy technician of that tier. An order that cannot move (no
+ * technician of the tier, or a state escalation does not apply to) gets a
+ * line in its history instead, once, as the alert is made once.
+ * Escalated orders and their former holders go to *ids / *prevs.
+ */
+static int auto_escalate(struct srv *srv, int64_t after, int64_t now,
+                         int64_t **ids, int64_t **prevs, size_t *n)
+{
+    struct store_breach *b;
+    size_t nb;
+    int rc = store_breaches_to_escalate(srv->store, after, &b, &nb);
+    if (rc || !nb)
+        return rc;
+    *ids = calloc(nb, sizeof **ids);
+    *prevs = calloc(nb, sizeof **prevs);
+    if (!*ids || !*prevs)
+        rc = WO_ENOMEM;
+    for (size_t i = 0; !rc && i < nb; i++) {
+        struct wo_order o;
+        struct store_user tech;
+        int64_t prev, seq;
+        char why[64], refusal[256];
+        const char *to;
+        /* the order's own fields are what matter here: the lightest load */
+        if ((rc = store_order_load(srv->store, b[i].order, STORE_LOAD_PAST,
+                                   &o, &prev)))
+            break;
+        snprintf(why, sizeof why, "%s target breached",
+                 !strncmp(b[i].kind, "response", 8) ? "response" : "resolution");
+        if (!(to = desk_next_tier(o.tier))) {
+            rc = 0; /* reached L3 by an earlier breach of this tick */
+        } else if (!wo_lifecycle_next(o.status, "escalate", NULL, refusal,
+                                      sizeof refusal)) {
+            rc = 0; /* completed meanwhile: nothing to move */
+        } else if ((rc = store_tech_least_busy(srv->store, to, &tech))) {
+            if (rc == WO_ENOTFOUND) {
+                char detail[160];
+                snprintf(detail, sizeof detail, "%s; not escalated: no "
+                         "technician of tier %s", why, to);
+                rc = store_change(srv->store, o.id, "escalate.failed",
+                                  "system", 0, 0, detail, now, &seq);
+            }
+        } else if (!(rc = desk_escalate(srv, "system", 0, &o, prev, to, &tech,
+                                        why))) {
+            (*ids)[*n] = o.id;
+            (*prevs)[(*n)++] = prev;
+        }
+        wo_order_cleanup(&o);
+    }
+    free(b);
     return rc;
 }
 
@@ -137,8 +241,9 @@ static int close_one(struct srv *srv, int64_t id, int64_t now)
 
 void desk_tick(struct srv *srv)
 {
-    int64_t *closing = NULL, now = wo_clock_now_ms();
-    size_t n_closing = 0;
+    int64_t *closing = NULL, *up = NULL, *prev = NULL, before;
+    int64_t now = wo_clock_now_ms();
+    size_t n_closing = 0, n_up = 0;
     int made = 0;
     /* at start: older alerts reach dispatchers by their catch-up */
     if (g_pushed < 0 && store_alerts_max(srv->store, &g_pushed))
@@ -146,7 +251,11 @@ void desk_tick(struct srv *srv)
     int rc = store_begin(srv->store);
     if (rc)
         return;
-    rc = store_alerts_make(srv->store, now, &made);
+    rc = store_alerts_max(srv->store, &before);
+    if (!rc)
+        rc = store_alerts_make(srv->store, now, &made);
+    if (!rc && made)
+        rc = auto_escalate(srv, before, now, &up, &prev, &n_up);
     if (!rc)
         rc = store_autoclose_due(srv->store, now - DESK_CLOSE_AFTER_MS,
                                  &closing, &n_closing);
@@ -159,10 +268,16 @@ void desk_tick(struct srv *srv)
         fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
                 wo_strerror(rc), store_errmsg(srv->store));
     } else {
+        for (size_t i = 0; i < n_up; i++) {
+            push_order(srv, up[i], prev[i]);
+            push_past(srv, up[i]);
+        }
         for (size_t i = 0; i < n_closing; i++)
             push_order(srv, closing[i], 0);
         if (made)
             push_new_alerts(srv);
     }
+    free(up);
+    free(prev);
     free(closing);
 }

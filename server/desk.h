@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "store.h"
 #include "wo_proto.h"
 
 struct srv;
@@ -25,8 +26,32 @@ int desk_annotate(struct wo_order *o, int64_t now);
 int desk_on_status(struct srv *srv, int64_t id, const char *ev,
                    const char *from, const char *to, int64_t t, int64_t now);
 
-/* Every ~500 ms: make due alerts and close orders completed 24 h ago,
- * in one transaction; then push what changed. */
+/*
+ * Inside an open transaction: give order id (now in `status`, held by
+ * user from_id named from, or 0 / NULL) to tech by event ev ("assign",
+ * "escalate"), moving it to `to` (the caller checked the move); why, if
+ * not NULL, goes into the history after the names.
+ */
+int desk_assign(struct srv *srv, const char *actor, int64_t device,
+                int64_t id, const struct store_user *tech, int64_t from_id,
+                const char *from, const char *status, const char *ev,
+                const char *to, const char *why);
+
+/* The tier above t, or NULL at the top (L3). */
+const char *desk_next_tier(const char *t);
+
+/*
+ * Inside an open transaction: order o (held by user prev) up to tier `to`
+ * and to tech, with `why` in the history ("L1 -> L2, why"). The caller
+ * checked that escalate is allowed from o's status.
+ */
+int desk_escalate(struct srv *srv, const char *actor, int64_t device,
+                  const struct wo_order *o, int64_t prev, const char *to,
+                  const struct store_user *tech, const char *why);
+
+/* Every ~500 ms: make due alerts, escalate the breaches whose policy says
+ * so, and close orders completed 24 h ago, in one transaction; then push
+ * what changed. */
 void desk_tick(struct srv *srv);
 
 /* A dispatcher's catch-up: alerts after cursor, then live. */

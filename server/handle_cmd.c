@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wo_clock.h"
 #include "desk.h"
@@ -18,6 +19,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "wo_sqlkit.h"
 
 typedef int (*cmd_fn)(struct srv *srv, struct session *s,
                       const struct session_auth *a, struct wo_cmd *c,
@@ -32,7 +34,8 @@ static int send_orders(struct srv *srv, struct session *s, int64_t req,
         return WO_ENOMEM;
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        rc = store_order_load(srv->store, ids[i], 1, &res.orders[i], NULL);
+        rc = store_order_load(srv->store, ids[i], STORE_LOAD_OFFICE,
+                              &res.orders[i], NULL);
         if (!rc) {
             ops_verify_order(srv, &res.orders[i]);
             res.n_orders++;
@@ -72,31 +75,6 @@ static int no_such_order(int rc, int64_t wo, struct reply *r)
     return rc;
 }
 
-/* Inside an open transaction: give order id (now in status) to tech by
- * event ev, moving it to `to` (the caller checked the move). */
-static int do_assign(struct srv *srv, const struct session_auth *a, int64_t id,
-                     const struct store_user *tech, int64_t from_id,
-                     const char *from, const char *status, const char *ev,
-                     const char *to, const char *why)
-{
-    int64_t seq, now = wo_clock_now_ms();
-    char detail[WO_MAX_TEXT + 160];
-    snprintf(detail, sizeof detail, "to %s%s%s%s%s", tech->name,
-             from ? " from " : "", from ? from : "", why ? ": " : "",
-             why ? why : "");
-    int rc = store_order_set_assignee(srv->store, id, tech->id, to);
-    if (!rc && from_id)
-        rc = store_tech_release(srv->store, id, from_id, now);
-    if (!rc)
-        rc = desk_on_status(srv, id, ev, status, to, now, now);
-    if (!rc)
-        rc = store_change(srv->store, id, ev, a->user, a->device_id, 0,
-                          detail, now, &seq);
-    if (!rc)
-        rc = store_tech_add(srv->store, id, tech->id, seq);
-    return rc;
-}
-
 static int cmd_create(struct srv *srv, struct session *s,
                       const struct session_auth *a, struct wo_cmd *c,
                       struct reply *r)
@@ -124,16 +102,18 @@ static int cmd_create(struct srv *srv, struct session *s,
         rc = store_change(srv->store, id, "create", a->user, a->device_id, 0,
                           c->title, wo_clock_now_ms(), &seq);
     if (!rc && c->assignee)
-        rc = do_assign(srv, a, id, &tech, 0, NULL, "new", "assign", "assigned",
-                       NULL);
+        rc = desk_assign(srv, a->user, a->device_id, id, &tech, 0, NULL,
+                         "new", "assign", "assigned", NULL);
     if (!rc)
         rc = store_commit(srv->store);
     if (rc) {
         store_rollback(srv->store);
         return rc;
     }
-    if (c->assignee)
+    if (c->assignee) {
         push_order(srv, id, 0);
+        push_past(srv, id);
+    }
     return send_orders(srv, s, c->req, &id, 1);
 }
 
@@ -165,8 +145,8 @@ static int cmd_assign(struct srv *srv, struct session *s,
     }
     if ((rc = store_begin(srv->store)))
         return rc;
-    rc = do_assign(srv, a, c->wo, &tech, prev, from[0] ? from : NULL, status,
-                   "assign", to, NULL);
+    rc = desk_assign(srv, a->user, a->device_id, c->wo, &tech, prev,
+                     from[0] ? from : NULL, status, "assign", to, NULL);
     if (!rc)
         rc = store_commit(srv->store);
     if (rc) {
@@ -174,6 +154,7 @@ static int cmd_assign(struct srv *srv, struct session *s,
         return rc;
     }
     push_order(srv, c->wo, prev);
+    push_past(srv, c->wo);
     return send_orders(srv, s, c->req, &c->wo, 1);
 }
 
@@ -218,12 +199,6 @@ static int cmd_move(struct srv *srv, struct session *s,
     return send_orders(srv, s, c->req, &c->wo, 1);
 }
 
-static int next_tier(const char *t, const char **out)
-{
-    *out = !strcmp(t, "L1") ? "L2" : !strcmp(t, "L2") ? "L3" : NULL;
-    return *out ? 0 : -1;
-}
-
 /* Up a tier, reassigned (to a named technician or the least busy one of
  * that tier), with a reason in the history. */
 static int cmd_escalate(struct srv *srv, struct session *s,
@@ -233,12 +208,12 @@ static int cmd_escalate(struct srv *srv, struct session *s,
     struct wo_order o;
     struct store_user tech;
     int64_t prev;
-    const char *to, *moved = NULL;
+    const char *to = NULL;
     if (!c->reason || !*c->reason) {
         snprintf(r->reason, sizeof r->reason, "escalate needs a reason");
         return WO_EINVAL;
     }
-    int rc = no_such_order(store_order_load(srv->store, c->wo, 0, &o, &prev),
+    int rc = no_such_order(store_order_load(srv->store, c->wo, STORE_LOAD_TECH, &o, &prev),
                            c->wo, r);
     if (rc)
         return rc;
@@ -251,13 +226,13 @@ static int cmd_escalate(struct srv *srv, struct session *s,
                      (long long)c->wo, o.tier);
             rc = WO_EINVAL;
         }
-    } else if (next_tier(o.tier, &to)) {
+    } else if (!(to = desk_next_tier(o.tier))) {
         snprintf(r->reason, sizeof r->reason, "order %lld is already at the "
                  "top tier (L3)", (long long)c->wo);
         rc = WO_EINVAL;
     }
-    if (!rc && !(moved = wo_lifecycle_next(o.status, "escalate", NULL,
-                                           r->reason, sizeof r->reason)))
+    if (!rc && !wo_lifecycle_next(o.status, "escalate", NULL, r->reason,
+                                  sizeof r->reason))
         rc = WO_ESTATE;
     if (!rc && c->assignee) {
         if (!(rc = find_tech(srv, c->assignee, &tech, r)) &&
@@ -272,12 +247,8 @@ static int cmd_escalate(struct srv *srv, struct session *s,
                      "(set one with 'wo tier TECH %s')", to, to);
     }
     if (!rc && !(rc = store_begin(srv->store))) {
-        char why[WO_MAX_TEXT + 32];
-        snprintf(why, sizeof why, "%s -> %s, %s", o.tier, to, c->reason);
-        rc = store_order_set_tier(srv->store, c->wo, to);
-        if (!rc)
-            rc = do_assign(srv, a, c->wo, &tech, prev, o.assignee, o.status,
-                           "escalate", moved, why);
+        rc = desk_escalate(srv, a->user, a->device_id, &o, prev, to, &tech,
+                           c->reason);
         if (!rc)
             rc = store_commit(srv->store);
         if (rc)
@@ -287,6 +258,7 @@ static int cmd_escalate(struct srv *srv, struct session *s,
     if (rc)
         return rc;
     push_order(srv, c->wo, prev);
+    push_past(srv, c->wo);
     return send_orders(srv, s, c->req, &c->wo, 1);
 }
 
@@ -354,16 +326,21 @@ static int cmd_sla(struct srv *srv, struct session *s,
             snprintf(r->reason, sizeof r->reason, "'sla set' is for admins");
             return WO_EPERM;
         }
+        int esc = !c->escalate ? -1 : !strcmp(c->escalate, "on") ? 1
+                : !strcmp(c->escalate, "off") ? 0 : -2;
         if (!parse_prio(c->priority) || c->response_ms < 0 ||
-            c->resolve_ms < 0 || (!c->response_ms && !c->resolve_ms)) {
+            c->resolve_ms < 0 || esc == -2 ||
+            (!c->response_ms && !c->resolve_ms && esc < 0)) {
             snprintf(r->reason, sizeof r->reason, "sla set needs P1, P2 or P3 "
-                     "and a positive response and/or resolve target");
+                     "and a positive response and/or resolve target and/or "
+                     "escalate on|off");
             return WO_EINVAL;
         }
         if ((rc = store_begin(srv->store)))
             return rc;
         rc = store_sla_new_version(srv->store, c->priority, c->response_ms,
-                                   c->resolve_ms, a->user, wo_clock_now_ms());
+                                   c->resolve_ms, esc, a->user,
+                                   wo_clock_now_ms());
         if (!rc)
             rc = store_commit(srv->store);
         if (rc) {
@@ -397,6 +374,120 @@ static int cmd_tier(struct srv *srv, struct session *s,
         return rc;
     struct wo_result res = {.req = c->req};
     return session_send(s, WO_F_RESULT, &res);
+}
+
+/* A server time as "2026-11-24 09:00" (UTC). */
+static void fmt_utc(int64_t ms, char out[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M", &tm))
+        snprintf(out, 32, "%lld ms", (long long)ms);
+}
+
+/* The next visit's time window, pushed to the technician holding it. */
+static int cmd_schedule(struct srv *srv, struct session *s,
+                        const struct session_auth *a, struct wo_cmd *c,
+                        struct reply *r)
+{
+    char status[WO_MAX_ID + 1], from[32], to[32], detail[96];
+    int64_t assignee, seq, now = wo_clock_now_ms();
+    if (c->start <= 0 || c->end <= c->start) {
+        snprintf(r->reason, sizeof r->reason, "schedule needs a window: "
+                 "--from before --to");
+        return WO_EINVAL;
+    }
+    if (c->end <= now) {
+        snprintf(r->reason, sizeof r->reason, "that window has already "
+                 "ended; give one that ends in the future");
+        return WO_EINVAL;
+    }
+    int rc = no_such_order(store_order_head(srv->store, c->wo, status,
+                                            &assignee, NULL), c->wo, r);
+    if (rc)
+        return rc;
+    if (!wo_lifecycle_next(status, "schedule", NULL, r->reason,
+                           sizeof r->reason))
+        return WO_ESTATE;
+    fmt_utc(c->start, from);
+    fmt_utc(c->end, to);
+    snprintf(detail, sizeof detail, "next visit %s to %s UTC", from, to);
+    if ((rc = store_begin(srv->store)))
+        return rc;
+    rc = store_order_schedule(srv->store, c->wo, c->start, c->end);
+    if (!rc)
+        rc = store_change(srv->store, c->wo, "schedule", a->user,
+                          a->device_id, 0, detail, now, &seq);
+    if (!rc)
+        rc = store_commit(srv->store);
+    if (rc) {
+        store_rollback(srv->store);
+        return rc;
+    }
+    push_order(srv, c->wo, 0);
+    return send_orders(srv, s, c->req, &c->wo, 1);
+}
+
+#define SEARCH_LIMIT 50
+
+/* Past resolutions: closed orders by problem, notes and parts. */
+static int cmd_search(struct srv *srv, struct session *s,
+                      const struct session_auth *a, struct wo_cmd *c,
+                      struct reply *r)
+{
+    char query[4 * WO_MAX_SHORT];
+    if (!c->text || wo_fts_query(c->text, query, sizeof query)) {
+        snprintf(r->reason, sizeof r->reason, "search needs one or more "
+                 "words to find");
+        return WO_EINVAL;
+    }
+    size_t limit = c->limit > 0 && c->limit < WO_MAX_ITEMS ? (size_t)c->limit
+                                                           : SEARCH_LIMIT;
+    struct wo_result *res = new_result(c->req);
+    if (!res)
+        return WO_ENOMEM;
+    return send_result(s, res, store_search(srv->store, query, c->asset,
+                                            limit, &res->hits, &res->n_hits));
+}
+
+/* Reports over a period (default: the 30 days before now). */
+static int cmd_report(struct srv *srv, struct session *s,
+                      const struct session_auth *a, struct wo_cmd *c,
+                      struct reply *r)
+{
+    static const struct {
+        const char *name;
+        enum store_report which;
+    } reports[] = {
+        {"assets", STORE_REPORT_ASSETS},
+        {"sla", STORE_REPORT_SLA},
+        {"times", STORE_REPORT_SLA},
+        {"workload", STORE_REPORT_WORKLOAD},
+    };
+    int64_t now = wo_clock_now_ms();
+    int64_t until = c->until > 0 ? c->until : now + 1;
+    int64_t since = c->since > 0 ? c->since : until - 30LL * 86400 * 1000;
+    size_t i, limit = c->limit > 0 && c->limit < WO_MAX_ITEMS
+                          ? (size_t)c->limit : 20;
+    for (i = 0; i < sizeof reports / sizeof reports[0]; i++)
+        if (c->report && !strcmp(c->report, reports[i].name))
+            break;
+    if (i == sizeof reports / sizeof reports[0]) {
+        snprintf(r->reason, sizeof r->reason, "report must be assets, sla, "
+                 "times or workload");
+        return WO_EINVAL;
+    }
+    if (since >= until) {
+        snprintf(r->reason, sizeof r->reason, "the period is empty: --since "
+                 "must come before --until");
+        return WO_EINVAL;
+    }
+    struct wo_result *res = new_result(c->req);
+    if (!res)
+        return WO_ENOMEM;
+    return send_result(s, res, store_report(srv->store, reports[i].which,
+                                            since, until, now, limit,
+                                            &res->rows, &res->n_rows));
 }
 
 static int cmd_show(struct srv *srv, struct session *s,
@@ -451,6 +542,9 @@ static const struct {
     {"sla.show", cmd_sla, 0},
     {"sla.set", cmd_sla, 0},
     {"tier", cmd_tier, 1},
+    {"schedule", cmd_schedule, 0},
+    {"search", cmd_search, 0},
+    {"report", cmd_report, 0},
     {"show", cmd_show, 0},
     {"board", cmd_board, 0},
     {"revoke", cmd_revoke, 1},

@@ -109,7 +109,7 @@ static int check_signature(struct srv *srv, const struct session_auth *a,
     struct wo_order o;
     uint8_t pub[32];
     char err[256];
-    int rc = store_order_load(srv->store, op->wo, 1, &o, NULL);
+    int rc = store_order_load(srv->store, op->wo, STORE_LOAD_OFFICE, &o, NULL);
     if (rc)
         return rc;
     if (!strcmp(role, "recipient") &&
@@ -211,6 +211,8 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
                                "it first", (long long)op->wo);
         rc = store_visit_add(srv->store, op->id, op->wo, a->user, a->device_id,
                              op->at);
+        if (!rc) /* the scheduled visit is happening: its window is used */
+            rc = store_order_schedule(srv->store, op->wo, 0, 0);
     } else if (!strcmp(k, "visit.end")) {
         int64_t vorder, ended;
         char tech[WO_MAX_ID + 1];

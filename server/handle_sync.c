@@ -27,13 +27,65 @@
 #include "store.h"
 
 #define BATCH 50
+#define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
+#define PAST_BATCH 25   /* past resolutions in one frame */
+#define PAST_PER_ASSET 50
 
 struct catchup {
     struct srv *srv;
     struct session *s;
     struct wo_order orders[BATCH];
     size_t n;
+    int64_t sent;       /* cursor of the last frame sent */
 };
+
+/* Load past resolutions ids[0..n) into ch (free with past_free). */
+static int past_load(struct srv *srv, const int64_t *ids, size_t n,
+                     struct wo_changes *ch)
+{
+    ch->n_past = 0;
+    if (!(ch->past = calloc(n ? n : 1, sizeof *ch->past)))
+        return WO_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = store_order_load(srv->store, ids[i], STORE_LOAD_PAST,
+                                  &ch->past[i], NULL);
+        if (rc)
+            return rc;
+        ch->n_past++;
+    }
+    return 0;
+}
+
+static void past_free(struct wo_changes *ch)
+{
+    for (size_t i = 0; i < ch->n_past; i++)
+        wo_order_cleanup(&ch->past[i]);
+    free(ch->past);
+    ch->past = NULL;
+    ch->n_past = 0;
+}
+
+/*
+ * The past resolutions the replica lacks (closed orders of the assets on
+ * the technician's orders), in frames of their own before the final one;
+ * they keep the cursor where it is, so a cut here only repeats them.
+ */
+static int catchup_past(struct catchup *c, int64_t user, int64_t cursor)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc = store_past_for_tech(c->srv->store, user, cursor, PAST_LIMIT,
+                                 &ids, &n);
+    for (size_t i = 0; !rc && i < n; i += PAST_BATCH) {
+        struct wo_changes ch = {.cursor = c->sent};
+        size_t k = n - i < PAST_BATCH ? n - i : PAST_BATCH;
+        if (!(rc = past_load(c->srv, ids + i, k, &ch)))
+            rc = session_send(c->s, WO_F_CHANGES, &ch);
+        past_free(&ch);
+    }
+    free(ids);
+    return rc;
+}
 
 static void batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
                        size_t n_revoked, int final)
@@ -42,6 +94,7 @@ static void batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
                             .revoked = revoked, .n_revoked = n_revoked,
                             .cursor = cursor, .final = final};
     session_send(c->s, WO_F_CHANGES, &ch);
+    c->sent = cursor;
     for (size_t i = 0; i < c->n; i++)
         wo_order_cleanup(&c->orders[i]);
     c->n = 0;
@@ -50,7 +103,7 @@ static void batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
 static int catchup_one(struct catchup *c, int64_t id)
 {
     struct wo_order *o = &c->orders[c->n];
-    int rc = store_order_load(c->srv->store, id, 0, o, NULL);
+    int rc = store_order_load(c->srv->store, id, STORE_LOAD_TECH, o, NULL);
     if (rc)
         return rc;
     ops_verify_order(c->srv, o);
@@ -81,8 +134,11 @@ int handle_sync(struct srv *srv, struct session *s, void *body,
     if ((rc = store_scope_changed(srv->store, a->user_id, sy->cursor,
                                   &changed, &n_changed)))
         goto out;
+    c.sent = sy->cursor;
     for (size_t i = 0; !rc && i < n_changed; i++)
         rc = catchup_one(&c, changed[i]);
+    if (!rc)
+        rc = catchup_past(&c, a->user_id, sy->cursor);
     if (rc)
         goto out;
     if (sy->n_have) {
@@ -133,6 +189,45 @@ static int any_live(int64_t user)
     return n;
 }
 
+/* Send the past resolutions in ids to the live sessions of each user. */
+static void past_send(struct srv *srv, const int64_t *users, size_t n_users,
+                      const int64_t *ids, size_t n, int64_t cursor)
+{
+    struct pushctx p = {.ch = {.cursor = cursor, .final = 1}};
+    if (n && !past_load(srv, ids, n, &p.ch))
+        for (size_t i = 0; i < n_users; i++)
+            sessreg_foreach_user(users[i], send_live, &p);
+    past_free(&p.ch);
+}
+
+/* Order id closed: send it, as a past resolution, to the live sessions of
+ * the technicians holding an open order on the same asset. */
+static void push_closed(struct srv *srv, int64_t id)
+{
+    struct wo_order o;
+    int64_t *users;
+    size_t n;
+    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, NULL))
+        return;
+    if (!strcmp(o.status, "closed") && o.asset &&
+        !store_past_watchers(srv->store, o.asset, &users, &n)) {
+        past_send(srv, users, n, &id, 1, o.seq);
+        free(users);
+    }
+    wo_order_cleanup(&o);
+}
+
+static void close_revoked(struct session *s, void *arg)
+{
+    session_error(s, WO_EAUTH, 0, "this device has been revoked");
+    session_close(s, 1008, "device revoked");
+}
+
+void push_disconnect_device(int64_t device)
+{
+    sessreg_foreach_device(device, close_revoked, NULL);
+}
+
 void push_order(struct srv *srv, int64_t id, int64_t prev)
 {
     struct wo_order o;
@@ -140,10 +235,13 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
     int64_t assignee = 0, rid = id;
     /* nobody connected and caught up: nothing to send (they get it on
      * their next catch-up), so do not load the order at all */
-    if (store_order_head(srv->store, id, status, &assignee, NULL) ||
-        (!any_live(assignee) && !(prev != assignee && any_live(prev))))
+    if (store_order_head(srv->store, id, status, &assignee, NULL))
         return;
-    if (store_order_load(srv->store, id, 0, &o, &assignee))
+    if (!strcmp(status, "closed"))
+        push_closed(srv, id);
+    if (!any_live(assignee) && !(prev != assignee && any_live(prev)))
+        return;
+    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
         return;
     ops_verify_order(srv, &o);
     struct pushctx p = {.ch = {.cursor = o.seq, .final = 1}};
@@ -165,13 +263,18 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
     wo_order_cleanup(&o);
 }
 
-static void close_revoked(struct session *s, void *arg)
+void push_past(struct srv *srv, int64_t id)
 {
-    session_error(s, WO_EAUTH, 0, "this device has been revoked");
-    session_close(s, 1008, "device revoked");
+    struct wo_order o;
+    int64_t *ids, assignee;
+    size_t n;
+    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, &assignee))
+        return;
+    if (assignee && o.asset && any_live(assignee) &&
+        !store_past_for_asset(srv->store, o.asset, PAST_PER_ASSET, &ids, &n)) {
+        past_send(srv, &assignee, 1, ids, n, o.seq);
+        free(ids);
+    }
+    wo_order_cleanup(&o);
 }
 
-void push_disconnect_device(int64_t device)
-{
-    sessreg_foreach_device(device, close_revoked, NULL);
-}

@@ -26,7 +26,10 @@ extern const struct wo_sqlfile wo_server_sql[];
     X(rejections_of) X(order_head) X(sla_respond) X(sla_pause)              \
     X(sla_resume) X(sla_resolve) X(alerts_make) X(alerts_since)             \
     X(autoclose_due) X(history_of) X(sla_current) X(sla_new_version)        \
-    X(order_set_tier) X(tech_least_busy) X(user_set_tier) X(alerts_max)
+    X(order_set_tier) X(tech_least_busy) X(user_set_tier) X(alerts_max)    \
+    X(breaches_to_escalate) X(order_schedule) X(knowledge_search)           \
+    X(past_for_tech) X(past_for_asset) X(past_watchers) X(report_assets)    \
+    X(report_sla) X(report_workload)
 
 enum {
 #define Q_ENUM(n) Q_##n,
@@ -295,9 +298,10 @@ static int fill_rej(sqlite3_stmt *q, void *e)
     return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
 }
 
-int store_order_load(struct store *s, int64_t id, int include_secret,
+int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
+    int include_secret = how == STORE_LOAD_OFFICE;
     memset(o, 0, sizeof *o);
     sqlite3_stmt *q = ST(order_get);
     wo_db_bind_int(q, ":id", id);
@@ -329,13 +333,19 @@ int store_order_load(struct store *s, int64_t id, int include_secret,
     o->resolved_at = sqlite3_column_int64(q, 20);
     o->paused_at = sqlite3_column_int64(q, 21);
     o->completed_at = sqlite3_column_int64(q, 22);
+    o->visit_start = sqlite3_column_int64(q, 23);
+    o->visit_end = sqlite3_column_int64(q, 24);
     sqlite3_reset(q);
     if (!o->title || !o->priority || !o->status || !o->tier) {
         rc = WO_ENOMEM;
         goto fail;
     }
-    if ((rc = wo_db_load_records(s->db, Q_visits_of, Q_parts_of, Q_notes_of,
-                                 Q_sigs_of, id, o)))
+    if (how == STORE_LOAD_PAST)
+        rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
+    else
+        rc = wo_db_load_records(s->db, Q_visits_of, Q_parts_of, Q_notes_of,
+                                Q_sigs_of, id, o);
+    if (rc)
         goto fail;
     if (include_secret) {
         q = ST(rejections_of);
@@ -603,6 +613,7 @@ static int fill_sla(sqlite3_stmt *q, void *e)
     p->resolve_ms = sqlite3_column_int64(q, 3);
     p->created_at = sqlite3_column_int64(q, 4);
     p->created_by = DUP(5);
+    p->escalate = sqlite3_column_int(q, 6) != 0;
     return p->priority && p->created_by ? 0 : WO_ENOMEM;
 }
 
@@ -616,9 +627,13 @@ int store_sla_current(struct store *s, struct wo_sla **out, size_t *n)
 
 int store_sla_new_version(struct store *s, const char *priority,
                           int64_t response_ms, int64_t resolve_ms,
-                          const char *by, int64_t now)
+                          int escalate, const char *by, int64_t now)
 {
     sqlite3_stmt *q = ST(sla_new_version);
+    if (escalate >= 0)
+        wo_db_bind_int(q, ":escalate", escalate);
+    else
+        wo_db_bind_null(q, ":escalate");
     wo_db_bind_text(q, ":priority", priority);
     if (response_ms)
         wo_db_bind_int(q, ":response_ms", response_ms);
@@ -865,4 +880,152 @@ int store_op_record(struct store *s, const struct wo_op *op, int64_t device,
     wo_db_bind_text(q, ":reason", reason);
     wo_db_bind_int(q, ":offset", clock_offset);
     return wo_db_exec(q);
+}
+
+/* ---- escalation, schedule, knowledge, reports ---------------------------- */
+
+static int fill_breach(sqlite3_stmt *q, void *e)
+{
+    struct store_breach *b = e;
+    b->order = sqlite3_column_int64(q, 0);
+    copy_col(q, 1, b->kind, sizeof b->kind);
+    return 0;
+}
+
+int store_breaches_to_escalate(struct store *s, int64_t after,
+                               struct store_breach **out, size_t *n)
+{
+    sqlite3_stmt *q = ST(breaches_to_escalate);
+    wo_db_bind_int(q, ":after", after);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_breach);
+}
+
+int store_order_schedule(struct store *s, int64_t id, int64_t start,
+                         int64_t end)
+{
+    sqlite3_stmt *q = ST(order_schedule);
+    if (start) {
+        wo_db_bind_int(q, ":start", start);
+        wo_db_bind_int(q, ":end", end);
+    } else {
+        wo_db_bind_null(q, ":start");
+        wo_db_bind_null(q, ":end");
+    }
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+static int fill_hit(sqlite3_stmt *q, void *e)
+{
+    struct wo_hit *h = e;
+    h->wo = sqlite3_column_int64(q, 0);
+    h->title = DUP(1);
+    h->asset = DUP(2);
+    h->site = DUP(3);
+    h->closed_at = sqlite3_column_int64(q, 4);
+    h->snippet = DUP(5);
+    return h->title ? 0 : WO_ENOMEM;
+}
+
+int store_search(struct store *s, const char *query, const char *asset,
+                 size_t limit, struct wo_hit **out, size_t *n)
+{
+    sqlite3_stmt *q = ST(knowledge_search);
+    wo_db_bind_text(q, ":query", query);
+    wo_db_bind_text(q, ":asset", asset);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_hit);
+}
+
+int store_past_for_tech(struct store *s, int64_t user, int64_t cursor,
+                        size_t limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(past_for_tech);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":cursor", cursor);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return load_ids(q, ids, n);
+}
+
+int store_past_for_asset(struct store *s, const char *asset, size_t limit,
+                         int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(past_for_asset);
+    wo_db_bind_text(q, ":asset", asset);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return load_ids(q, ids, n);
+}
+
+int store_past_watchers(struct store *s, const char *asset, int64_t **ids,
+                        size_t *n)
+{
+    sqlite3_stmt *q = ST(past_watchers);
+    wo_db_bind_text(q, ":asset", asset);
+    return load_ids(q, ids, n);
+}
+
+/* Report rows: column 0 is the key, the others fill the counters named
+ * by the report (store.h). */
+static int fill_assets(sqlite3_stmt *q, void *e)
+{
+    struct wo_row *r = e;
+    r->key = DUP(0);
+    r->orders = sqlite3_column_int64(q, 1);
+    r->open = sqlite3_column_int64(q, 2);
+    r->done = sqlite3_column_int64(q, 3);
+    r->visits = sqlite3_column_int64(q, 4);
+    return r->key ? 0 : WO_ENOMEM;
+}
+
+static int fill_sla_row(sqlite3_stmt *q, void *e)
+{
+    struct wo_row *r = e;
+    r->key = DUP(0);
+    r->orders = sqlite3_column_int64(q, 1);
+    r->response_met = sqlite3_column_int64(q, 2);
+    r->response_missed = sqlite3_column_int64(q, 3);
+    r->resolve_met = sqlite3_column_int64(q, 4);
+    r->resolve_missed = sqlite3_column_int64(q, 5);
+    r->response_ms = sqlite3_column_int64(q, 6);
+    r->resolve_ms = sqlite3_column_int64(q, 7);
+    return r->key ? 0 : WO_ENOMEM;
+}
+
+static int fill_workload(sqlite3_stmt *q, void *e)
+{
+    struct wo_row *r = e;
+    r->key = DUP(0);
+    r->open = sqlite3_column_int64(q, 1);
+    r->done = sqlite3_column_int64(q, 2);
+    r->visits = sqlite3_column_int64(q, 3);
+    return r->key ? 0 : WO_ENOMEM;
+}
+
+int store_report(struct store *s, enum store_report which, int64_t since,
+                 int64_t until, int64_t now, size_t limit,
+                 struct wo_row **out, size_t *n)
+{
+    static const struct {
+        int q;
+        wo_db_fill_fn fill;
+    } reports[] = {
+        [STORE_REPORT_ASSETS] = {Q_report_assets, fill_assets},
+        [STORE_REPORT_SLA] = {Q_report_sla, fill_sla_row},
+        [STORE_REPORT_WORKLOAD] = {Q_report_workload, fill_workload},
+    };
+    sqlite3_stmt *q = wo_db_stmt(s->db, reports[which].q);
+    wo_db_bind_int(q, ":since", since);
+    wo_db_bind_int(q, ":until", until);
+    if (which == STORE_REPORT_SLA)
+        wo_db_bind_int(q, ":now", now);
+    if (which == STORE_REPORT_ASSETS)
+        wo_db_bind_int(q, ":limit", (int64_t)limit);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out,
+                           reports[which].fill);
 }

@@ -71,12 +71,18 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 
 /* Work orders ------------------------------------------------------------ */
 
+/* What store_order_load() reads besides the order's own fields. */
+enum {
+    STORE_LOAD_TECH = 0,    /* all records, for the technician */
+    STORE_LOAD_OFFICE = 1,  /* + recipient code and rejected ops */
+    STORE_LOAD_PAST = 2     /* notes and parts only: a past resolution */
+};
+
 /*
- * Load order id with all its records. include_secret adds the recipient
- * code (dispatchers only). *assignee_id gets the assignee's user id or 0.
- * The caller cleans up with wo_order_cleanup().
+ * Load order id with the records `how` says. *assignee_id gets the
+ * assignee's user id or 0. The caller cleans up with wo_order_cleanup().
  */
-int store_order_load(struct store *st, int64_t id, int include_secret,
+int store_order_load(struct store *st, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id);
 
 /* Just the status and assignee (0 if none; its name into `assignee` when
@@ -131,10 +137,10 @@ int store_history(struct store *st, int64_t order, struct wo_change **out,
                   size_t *n);
 int store_sla_current(struct store *st, struct wo_sla **out, size_t *n);
 /* A new policy version: the current one with priority's targets changed
- * (0: keep). */
+ * (0: keep) and its escalation on breach set (1 / 0; -1: keep). */
 int store_sla_new_version(struct store *st, const char *priority,
                           int64_t response_ms, int64_t resolve_ms,
-                          const char *by, int64_t now);
+                          int escalate, const char *by, int64_t now);
 int store_order_set_tier(struct store *st, int64_t id, const char *tier);
 /* The technician of tier with the fewest open orders. */
 int store_tech_least_busy(struct store *st, const char *tier,
@@ -182,5 +188,60 @@ int store_op_record(struct store *st, const struct wo_op *op, int64_t device,
 
 /* Public keys for signature re-verification, by device id. */
 int store_device_pubkey(struct store *st, int64_t id, uint8_t pub[32]);
+
+/* Escalation on breach -------------------------------------------------- */
+
+struct store_breach {
+    int64_t order;
+    char kind[24];          /* response.breach | resolve.breach */
+};
+/* Breach alerts after alert id `after` whose order's policy escalates and
+ * whose order is below L3, oldest first (caller frees *out). */
+int store_breaches_to_escalate(struct store *st, int64_t after,
+                               struct store_breach **out, size_t *n);
+
+/* The next visit ------------------------------------------------------- */
+
+/* Set the window of the next visit (server ms); start 0 clears it. */
+int store_order_schedule(struct store *st, int64_t id, int64_t start,
+                         int64_t end);
+
+/* Past resolutions (FTS5 table `knowledge`) ---------------------------- */
+
+/* Closed orders matching the FTS5 query (wo_fts_query), best first, of
+ * asset if not NULL (caller frees *out with its strings). */
+int store_search(struct store *st, const char *query, const char *asset,
+                 size_t limit, struct wo_hit **out, size_t *n);
+/* Ids of the closed orders a technician's replica at cursor lacks: of the
+ * assets on the technician's open orders, newest first. */
+int store_past_for_tech(struct store *st, int64_t user, int64_t cursor,
+                        size_t limit, int64_t **ids, size_t *n);
+/* Ids of the closed orders of one asset, newest first. */
+int store_past_for_asset(struct store *st, const char *asset, size_t limit,
+                         int64_t **ids, size_t *n);
+/* User ids of the technicians holding an open order on asset. */
+int store_past_watchers(struct store *st, const char *asset, int64_t **ids,
+                        size_t *n);
+
+/* Reports -------------------------------------------------------------- */
+
+/*
+ * Counters each report fills (the rest stay 0):
+ *   ASSETS   key = asset: orders, open, done, visits; most orders first,
+ *            at most limit rows
+ *   SLA      key = P1..P3: orders, response_met/missed, resolve_met/missed,
+ *            response_ms, resolve_ms (means)
+ *   WORKLOAD key = technician: open (now), done, visits (in the period)
+ * Orders count when opened in [since, until); done and visits when they
+ * happened in it.
+ */
+enum store_report {
+    STORE_REPORT_ASSETS,
+    STORE_REPORT_SLA,
+    STORE_REPORT_WORKLOAD
+};
+int store_report(struct store *st, enum store_report which, int64_t since,
+                 int64_t until, int64_t now, size_t limit,
+                 struct wo_row **out, size_t *n);
 
 #endif

@@ -392,6 +392,8 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
         {qs, (void **)&o->sigs, &o->n_sigs, sizeof *o->sigs, fill_sig},
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (kinds[i].q < 0)
+            continue;
         sqlite3_stmt *q = wo_db_stmt(db, kinds[i].q);
         wo_db_bind_int(q, ":order", order);
         int rc = wo_db_load_rows(q, kinds[i].arr, kinds[i].n, kinds[i].size,
@@ -443,5 +445,44 @@ int wo_serials_split(const char *txt, char ***out, size_t *n)
         *n = i + 1;
         p = nl ? nl + 1 : p + l;
     }
+    return 0;
+}
+
+int wo_fts_query(const char *words, char *out, size_t cap)
+{
+    size_t n = 0;
+    int any = 0;
+    const char *p = words;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        const char *w = p;
+        while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        size_t len = (size_t)(p - w);
+        int prefix = len > 1 && w[len - 1] == '*';
+        if (prefix)
+            len--;
+        /* worst case: every byte a doubled quote, plus  "..."* and a space */
+        if (n + 2 * len + 5 > cap)
+            return WO_EINVAL;
+        if (any)
+            out[n++] = ' ';
+        out[n++] = '"';
+        for (size_t i = 0; i < len; i++) {
+            if (w[i] == '"')
+                out[n++] = '"';
+            out[n++] = w[i];
+        }
+        out[n++] = '"';
+        if (prefix)
+            out[n++] = '*';
+        any = 1;
+    }
+    if (!any || n >= cap)
+        return WO_EINVAL;
+    out[n] = 0;
     return 0;
 }

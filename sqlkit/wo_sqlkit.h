@@ -84,7 +84,8 @@ int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
 
 /*
  * Load the visits, parts, notes and signatures of order `order` into o,
- * with the statements at indexes qv, qp, qn, qs (each binds :order). Their
+ * with the statements at indexes qv, qp, qn, qs (each binds :order; a
+ * negative index skips that kind). Their
  * columns, in order:
  *   visits: id, tech, started_at, ended_at, outcome
  *   parts:  id, author, at, part_no, qty, descr, serials, late
@@ -103,5 +104,13 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
 char *wo_serials_join(char *const *s, size_t n);
 int wo_serials_split(const char *txt, char ***out, size_t *n);
 #endif
+
+/*
+ * An FTS5 query from a user's words: each whitespace-separated word
+ * becomes a quoted phrase (so no word is read as FTS5 syntax), all must
+ * match; a word ending in '*' matches as a prefix. 0, or WO_EINVAL when
+ * there is no word or the query does not fit in cap bytes.
+ */
+int wo_fts_query(const char *words, char *out, size_t cap);
 
 #endif

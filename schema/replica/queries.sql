@@ -10,20 +10,23 @@ ON CONFLICT(key) DO UPDATE SET value = excluded.value;
 -- name: order_upsert
 INSERT INTO orders(id, seq, title, description, site, asset, requester,
                    contact, priority, status, assignee, created_at,
-                   updated_at)
+                   updated_at, visit_start, visit_end)
 VALUES (:id, :seq, :title, :description, :site, :asset, :requester,
-        :contact, :priority, :status, :assignee, :created_at, :updated_at)
+        :contact, :priority, :status, :assignee, :created_at, :updated_at,
+        :visit_start, :visit_end)
 ON CONFLICT(id) DO UPDATE SET
   seq = excluded.seq, title = excluded.title,
   description = excluded.description, site = excluded.site,
   asset = excluded.asset, requester = excluded.requester,
   contact = excluded.contact, priority = excluded.priority,
   status = excluded.status, assignee = excluded.assignee,
-  created_at = excluded.created_at, updated_at = excluded.updated_at;
+  created_at = excluded.created_at, updated_at = excluded.updated_at,
+  visit_start = excluded.visit_start, visit_end = excluded.visit_end;
 
 -- name: order_get
 SELECT id, seq, title, description, site, asset, requester, contact,
-       priority, status, assignee, created_at, updated_at
+       priority, status, assignee, created_at, updated_at, visit_start,
+       visit_end
 FROM orders WHERE id = :id;
 
 -- name: order_list
@@ -163,3 +166,29 @@ SELECT seq, id, order_id, kind, at, state, reason FROM outbox ORDER BY seq;
 
 -- name: outbox_count
 SELECT count(*) FROM outbox WHERE state = 'pending';
+
+-- ---- past resolutions (FTS5) ------------------------------------------
+
+-- name: past_put
+-- a newer copy (a late note) replaces an older one
+INSERT INTO past(id, seq, title, problem, site, asset, closed_at, notes,
+                 parts)
+VALUES (:id, :seq, :title, :problem, :site, :asset, :closed_at, :notes,
+        :parts)
+ON CONFLICT(id) DO UPDATE SET
+  seq = excluded.seq, title = excluded.title, problem = excluded.problem,
+  site = excluded.site, asset = excluded.asset,
+  closed_at = excluded.closed_at, notes = excluded.notes,
+  parts = excluded.parts
+WHERE excluded.seq > past.seq;
+
+-- name: past_search
+-- :query is an FTS5 query made by wo_fts_query() from the user's words
+SELECT p.id, p.title, p.asset, p.site, p.closed_at,
+       snippet(past_fts, -1, '[', ']', '...', 12)
+FROM past_fts JOIN past p ON p.id = past_fts.rowid
+WHERE past_fts MATCH :query AND (:asset IS NULL OR p.asset = :asset)
+ORDER BY rank LIMIT :limit;
+
+-- name: past_count
+SELECT count(*) FROM past;

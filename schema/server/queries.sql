@@ -65,7 +65,7 @@ SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
        o.contact, o.priority, o.status, u.name, o.recipient_code,
        o.created_at, o.updated_at, o.assignee_id, o.tier, o.sla_version,
        o.response_due, o.resolve_due, o.responded_at, o.resolved_at,
-       o.paused_at, o.completed_at
+       o.paused_at, o.completed_at, o.visit_start, o.visit_end
 FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 
 -- name: order_board
@@ -238,7 +238,8 @@ WHERE order_id = :order ORDER BY seq;
 SELECT coalesce(max(id), 0) FROM alerts;
 
 -- name: sla_current
-SELECT version, priority, response_ms, resolve_ms, created_at, created_by
+SELECT version, priority, response_ms, resolve_ms, created_at, created_by,
+       escalate
 FROM sla_policies WHERE version = (SELECT max(version) FROM sla_policies)
 ORDER BY priority;
 
@@ -251,7 +252,8 @@ SELECT p.version + 1, p.priority,
             THEN coalesce(:response_ms, p.response_ms) ELSE p.response_ms END,
        CASE WHEN p.priority = :priority
             THEN coalesce(:resolve_ms, p.resolve_ms) ELSE p.resolve_ms END,
-       p.escalate,
+       CASE WHEN p.priority = :priority
+            THEN coalesce(:escalate, p.escalate) ELSE p.escalate END,
        :now, :by
 FROM sla_policies p
 WHERE p.version = (SELECT max(version) FROM sla_policies);
@@ -269,3 +271,99 @@ LIMIT 1;
 
 -- name: user_set_tier
 UPDATE users SET tier = :tier WHERE name = :name AND role = 'technician';
+
+-- name: breaches_to_escalate
+-- breach alerts made after :after on orders whose policy escalates, that
+-- are not yet at the top tier
+SELECT a.order_id, a.kind FROM alerts a
+JOIN orders o ON o.id = a.order_id
+JOIN sla_policies p ON p.version = o.sla_version AND p.priority = o.priority
+WHERE a.id > :after AND a.kind IN ('response.breach', 'resolve.breach')
+  AND p.escalate = 1 AND o.tier <> 'L3'
+ORDER BY a.id;
+
+-- ---- the next visit ------------------------------------------------------
+
+-- name: order_schedule
+UPDATE orders SET visit_start = :start, visit_end = :end WHERE id = :id;
+
+-- ---- past resolutions (knowledge, FTS5) ----------------------------------
+
+-- name: knowledge_search
+-- :query is an FTS5 query made by wo_fts_query() from the user's words
+-- closed_at is the order's last change: its closure, or a late note
+SELECT o.id, o.title, o.asset, o.site, o.updated_at,
+       snippet(knowledge, -1, '[', ']', '...', 12)
+FROM knowledge JOIN orders o ON o.id = knowledge.rowid
+WHERE knowledge MATCH :query AND (:asset IS NULL OR knowledge.asset = :asset)
+ORDER BY rank LIMIT :limit;
+
+-- name: past_for_tech
+-- closed orders of the assets on a technician's open orders that the
+-- replica at :cursor lacks: closed since, or of an asset whose order
+-- reached the technician since
+SELECT p.id FROM orders p
+WHERE p.status = 'closed' AND EXISTS (
+    SELECT 1 FROM orders o
+    WHERE o.assignee_id = :user AND o.asset = p.asset
+      AND o.status NOT IN ('closed', 'cancelled')
+      AND (p.seq > :cursor OR o.seq > :cursor))
+ORDER BY p.seq DESC LIMIT :limit;
+
+-- name: past_for_asset
+SELECT id FROM orders WHERE status = 'closed' AND asset = :asset
+ORDER BY seq DESC LIMIT :limit;
+
+-- name: past_watchers
+-- technicians holding an open order on :asset
+SELECT DISTINCT assignee_id FROM orders
+WHERE asset = :asset AND assignee_id IS NOT NULL
+  AND status NOT IN ('closed', 'cancelled') ORDER BY assignee_id;
+
+-- ---- reports (period: orders opened in [:since, :until)) -----------------
+
+-- name: report_assets
+-- assets with the most orders: frequently failing machines
+SELECT o.asset, count(*),
+       coalesce(sum(o.status NOT IN ('completed', 'closed', 'cancelled')), 0),
+       coalesce(sum(o.status IN ('completed', 'closed')), 0),
+       coalesce(sum((SELECT count(*) FROM visits v WHERE v.order_id = o.id)), 0)
+FROM orders o
+WHERE o.asset IS NOT NULL AND o.asset <> ''
+  AND o.created_at >= :since AND o.created_at < :until
+GROUP BY o.asset ORDER BY count(*) DESC, o.asset LIMIT :limit;
+
+-- name: report_sla
+-- per priority: targets met and missed (a target still running counts as
+-- missed once its due time is past :now; a paused one does not), and the
+-- mean time from opening to response and to resolution; cancelled orders
+-- are left out
+WITH pr(p) AS (VALUES ('P1'), ('P2'), ('P3'))
+SELECT pr.p, count(o.id),
+  coalesce(sum(o.responded_at IS NOT NULL AND o.responded_at <= o.response_due), 0),
+  coalesce(sum(CASE WHEN o.responded_at IS NOT NULL
+                    THEN o.responded_at > o.response_due
+                    ELSE :now > o.response_due END), 0),
+  coalesce(sum(o.resolved_at IS NOT NULL AND o.resolved_at <= o.resolve_due), 0),
+  coalesce(sum(CASE WHEN o.resolved_at IS NOT NULL
+                    THEN o.resolved_at > o.resolve_due
+                    ELSE o.paused_at IS NULL AND :now > o.resolve_due END), 0),
+  coalesce(CAST(avg(o.responded_at - o.created_at) AS INTEGER), 0),
+  coalesce(CAST(avg(o.resolved_at - o.created_at) AS INTEGER), 0)
+FROM pr LEFT JOIN orders o
+  ON o.priority = pr.p AND o.status <> 'cancelled'
+ AND o.created_at >= :since AND o.created_at < :until
+GROUP BY pr.p ORDER BY pr.p;
+
+-- name: report_workload
+-- per technician: open orders now, orders completed and visits started
+-- in the period
+SELECT u.name,
+  (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
+     AND o.status NOT IN ('completed', 'closed', 'cancelled')) AS open,
+  (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
+     AND o.resolved_at >= :since AND o.resolved_at < :until) AS done,
+  (SELECT count(*) FROM visits v WHERE v.tech = u.name
+     AND v.started_at >= :since AND v.started_at < :until)
+FROM users u WHERE u.role = 'technician'
+ORDER BY open DESC, done DESC, u.name;

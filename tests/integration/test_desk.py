@@ -286,6 +286,125 @@ class Desk(Env):
         self.assertIn("alice is tier L1", r.stderr)
         self.assertEqual(self.show(busy["id"])["tier"], "L1")
 
+    def test_breach_escalates_when_the_policy_says_so(self):
+        self.enroll("root", "admin")
+        self.enroll("bob", "technician")
+        self.wo("root", "tier", "bob", "L2")
+        old = self.create(title="Opened before", prio="P1", assign="alice")
+        r = self.wo("root", "sla", "set", "P1", "--escalate", "maybe",
+                    check=False)
+        self.assertEqual(r.returncode, 2)
+        self.wo("root", "sla", "set", "P1", "--escalate", "on")
+        pol = {p["priority"]: p for p in self.wo_json("disp", "sla", "show")}
+        self.assertEqual((pol["P1"]["escalate"], pol["P2"]["escalate"]),
+                         (True, False))
+        self.assertEqual(pol["P1"]["response_ms"], 15 * MIN)   # kept
+        self.assertIn("escalates on breach",
+                      self.wo("disp", "sla", "show").stdout)
+        o = self.create(title="Server room hot", prio="P1", assign="alice")
+        p2 = self.create(title="Door squeaks", prio="P2", assign="alice")
+        wo = str(o["id"])
+        self.watch("alice")
+        self.watch("bob")
+        self.advance(14 * MIN)
+        time.sleep(1.2)
+        self.assertEqual(self.show(wo)["tier"], "L1")
+        self.advance(2 * MIN)               # the response target breached
+        wait_until(lambda: self.show(wo)["assignee"] == "bob",
+                   what="the order to move to the L2 technician")
+        d = self.show(wo)
+        self.assertEqual((d["tier"], d["status"]), ("L2", "assigned"))
+        wait_until(lambda: "order %s left your list" % wo in
+                   self.watch_log("alice"), what="the push to alice")
+        wait_until(lambda: "order %s updated" % wo in self.watch_log("bob"),
+                   what="the push to bob")
+        esc = [h for h in self.wo_json("disp", "history", wo)
+               if h["kind"] == "escalate"]
+        self.assertEqual(len(esc), 1)
+        self.assertEqual(esc[0]["actor"], "system")
+        self.assertIn("L1 -> L2, response target breached", esc[0]["detail"])
+        # the order opened under version 1 breached too, but stays
+        self.assertEqual(self.show(old["id"])["tier"], "L1")
+        # the resolution breach would take it to L3: nobody is L3
+        self.advance(4 * HOUR)
+        wait_until(lambda: any(h["kind"] == "escalate.failed" for h in
+                               self.wo_json("disp", "history", wo)),
+                   what="the failed escalation in the history")
+        fail = [h for h in self.wo_json("disp", "history", wo)
+                if h["kind"] == "escalate.failed"]
+        self.assertIn("no technician of tier L3", fail[0]["detail"])
+        self.assertEqual(self.show(wo)["assignee"], "bob")
+        # P2's policy does not escalate: breached 4 h ago, still L1, alice
+        d = self.show(p2["id"])
+        self.assertEqual((d["tier"], d["assignee"]), ("L1", "alice"))
+        # across a restart nothing escalates twice
+        self.stop_server()
+        self.start_server()
+        time.sleep(1.2)
+        hist = self.wo_json("disp", "history", wo)
+        self.assertEqual([h["kind"] for h in hist].count("escalate"), 1)
+        self.assertEqual([h["kind"] for h in hist].count("escalate.failed"),
+                         1)
+
+    def test_dispatcher_schedules_the_next_visit(self):
+        o = self.create(title="Lift stuck", assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "note", wo, "gearbox worn, ordered GB-9")
+        self.wo("alice", "part", wo, "FUSE-10", "--qty", "2")
+        self.wo("alice", "visit", "end", wo, "--outcome", "needs-parts")
+        self.wo("alice", "sync")
+        self.assertEqual(self.show(wo)["status"], "on_hold_parts")
+        self.watch("alice")
+        # bad windows change nothing
+        for args in (["--from", "+3h", "--to", "+1h"],
+                     ["--from", "tomorrow", "--to", "+1h"],
+                     ["--from", "+1h"]):
+            r = self.wo("disp", "schedule", wo, *args, check=False)
+            self.assertEqual(r.returncode, 2, args)
+        r = self.wo("disp", "schedule", wo, "--from", "2020-01-01 08:00",
+                    "--to", "2020-01-01 10:00", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already ended", r.stderr)
+        self.assertIsNone(self.show(wo)["visit_start"])
+        self.wo("disp", "schedule", wo, "--from", "2030-03-04 09:00",
+                "--to", "2030-03-04T11:30")
+        d = self.show(wo)
+        self.assertEqual(d["visit_start"], 1898845200000)
+        self.assertEqual(d["visit_end"], d["visit_start"] + 150 * MIN)
+        # it reaches the technician's laptop at once
+        wait_until(lambda: self.wo_json("alice", "show", wo)["visit_start"]
+                   == d["visit_start"], what="the window on alice's laptop")
+        self.assertIn("next visit:  2030-03-04 09:00:00Z to "
+                      "2030-03-04 11:30:00Z",
+                      self.wo("alice", "show", wo).stdout)
+        hist = self.wo_json("disp", "history", wo)
+        self.assertEqual(hist[-1]["kind"], "schedule")
+        self.assertEqual(hist[-1]["detail"],
+                         "next visit 2030-03-04 09:00 to 2030-03-04 11:30 UTC")
+        # the second visit uses the window up; the order shows both visits
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "part", wo, "GB-9", "--qty", "1", "--desc", "gearbox")
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("alice", "sync")
+        d = self.wo_json("disp", "show", wo)
+        self.assertIsNone(d["visit_start"])
+        self.assertEqual(len(d["visits"]), 2)
+        self.assertEqual(sorted(p["part_no"] for p in d["parts"]),
+                         ["FUSE-10", "GB-9"])
+        self.assertEqual(self.wo_json("alice", "show", wo)["visit_start"],
+                         None)
+        # nothing to schedule on a finished job
+        self.wo("alice", "sign", wo)
+        self.wo("alice", "sync")
+        r = self.wo("disp", "schedule", wo, "--from", "+1h", "--to", "+2h",
+                    check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("order is completed, where schedule is not allowed",
+                      r.stderr)
+
     def test_history_is_complete_and_append_only(self):
         o = self.create(assign="alice")
         wo = str(o["id"])
