@@ -217,6 +217,44 @@ class Env(unittest.TestCase):
         return s, head, rest
 
 
+MIN = 60 * 1000
+HOUR = 60 * MIN
+
+
+class ClockEnv(Env):
+    """An Env whose server and clients share one clock the test moves
+    (wo-server --test-clock, the client's WO_TEST_CLOCK)."""
+    def setUp(self):
+        self.clock_file = None
+        super().setUp()
+
+    # the server and every client share one clock the test moves
+    def start_server(self, *extra):
+        if not self.clock_file:
+            self.clock_file = os.path.join(self.dir, "clock")
+            self.offset = 0
+            self.set_clock(0)
+            os.environ["WO_TEST_CLOCK"] = self.clock_file
+            self.addCleanup(os.environ.pop, "WO_TEST_CLOCK", None)
+        return super().start_server("--test-clock", self.clock_file, *extra)
+
+    def set_clock(self, offset_ms):
+        self.offset = offset_ms
+        tmp = self.clock_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % offset_ms)
+        os.replace(tmp, self.clock_file)
+
+    def advance(self, ms):
+        self.set_clock(self.offset + ms)
+
+    def show(self, wo):
+        return self.wo_json("disp", "show", str(wo))
+
+    def alerts(self):
+        return self.wo_json("disp", "alerts")
+
+
 def ws_frame(payload, opcode=2, fin=True):
     """A masked client frame."""
     b0 = (0x80 if fin else 0) | opcode

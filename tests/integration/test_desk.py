@@ -8,44 +8,13 @@ import sqlite3
 import time
 import unittest
 
-from harness import Env, wait_until
+from harness import HOUR, MIN, ClockEnv, wait_until
 
-MIN = 60 * 1000
-HOUR = 60 * MIN
-
-
-class Desk(Env):
+class Desk(ClockEnv):
     def setUp(self):
-        self.clock_file = None
         super().setUp()
         self.enroll("disp", "dispatcher")
         self.enroll("alice", "technician")
-
-    # the server and every client share one clock the test moves
-    def start_server(self, *extra):
-        if not self.clock_file:
-            self.clock_file = os.path.join(self.dir, "clock")
-            self.offset = 0
-            self.set_clock(0)
-            os.environ["WO_TEST_CLOCK"] = self.clock_file
-            self.addCleanup(os.environ.pop, "WO_TEST_CLOCK", None)
-        return super().start_server("--test-clock", self.clock_file, *extra)
-
-    def set_clock(self, offset_ms):
-        self.offset = offset_ms
-        tmp = self.clock_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % offset_ms)
-        os.replace(tmp, self.clock_file)
-
-    def advance(self, ms):
-        self.set_clock(self.offset + ms)
-
-    def show(self, wo):
-        return self.wo_json("disp", "show", str(wo))
-
-    def alerts(self):
-        return self.wo_json("disp", "alerts")
 
     def test_sla_policy_versions(self):
         pol = {p["priority"]: p for p in self.wo_json("disp", "sla", "show")}
