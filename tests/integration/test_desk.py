@@ -146,6 +146,9 @@ class Desk(ClockEnv):
         self.wo("alice", "sync")
         self.wo("alice", "accept", wo)
         self.wo("alice", "visit", "start", wo)
+        # the server knows of the accept before the hour passes: otherwise
+        # its tick rightly alerts on a response it has not seen yet
+        self.wo("alice", "sync")
         self.advance(HOUR)
         self.wo("alice", "visit", "end", wo, "--outcome", "customer-absent")
         self.wo("alice", "sync")
