@@ -76,6 +76,62 @@ static void test_roundtrip_changes(void **st)
     wo_buf_cleanup(&b);
 }
 
+/* Search hits, report rows, past resolutions and the new cmd fields. */
+static void test_roundtrip_knowledge(void **st)
+{
+    struct wo_hit h = {.wo = 4, .title = "Chiller", .asset = "CH-7",
+                       .closed_at = 99, .snippet = "[fan] motor"};
+    struct wo_row r = {.key = "P1", .orders = 2, .response_met = 1,
+                       .response_missed = 1, .resolve_ms = 3600000};
+    struct wo_result res = {.req = 5, .hits = &h, .n_hits = 1, .rows = &r,
+                            .n_rows = 1};
+    struct wo_buf b = {0};
+    int type;
+    void *body;
+    assert_int_equal(wo_frame_encode(WO_F_RESULT, &res, &b), 0);
+    assert_int_equal(wo_frame_decode(b.data, b.len, &type, &body, NULL, 0), 0);
+    struct wo_result *d = body;
+    assert_int_equal(d->n_hits, 1);
+    assert_string_equal(d->hits[0].snippet, "[fan] motor");
+    assert_int_equal(d->hits[0].closed_at, 99);
+    assert_null(d->hits[0].site);
+    assert_string_equal(d->rows[0].key, "P1");
+    assert_int_equal(d->rows[0].response_missed, 1);
+    assert_int_equal(d->rows[0].resolve_ms, 3600000);
+    wo_frame_free(type, body);
+    wo_buf_cleanup(&b);
+
+    struct wo_note n = {.id = "n1", .author = "al", .at = 1, .text = "coil"};
+    struct wo_order past = {.id = 3, .seq = 8, .title = "t", .priority = "P2",
+                            .status = "closed", .created_at = 1,
+                            .notes = &n, .n_notes = 1, .visit_start = 10,
+                            .visit_end = 20};
+    struct wo_changes ch = {.cursor = 8, .past = &past, .n_past = 1};
+    assert_int_equal(wo_frame_encode(WO_F_CHANGES, &ch, &b), 0);
+    assert_int_equal(wo_frame_decode(b.data, b.len, &type, &body, NULL, 0), 0);
+    struct wo_changes *dc = body;
+    assert_int_equal(dc->n_orders, 0);
+    assert_int_equal(dc->n_past, 1);
+    assert_string_equal(dc->past[0].notes[0].text, "coil");
+    assert_int_equal(dc->past[0].visit_end, 20);
+    wo_frame_free(type, body);
+    wo_buf_cleanup(&b);
+
+    struct wo_cmd c = {.req = 1, .name = "report", .report = "sla",
+                       .since = 5, .until = 6, .limit = 3, .escalate = "on",
+                       .start = 7, .end = 8, .text = "fan motor"};
+    assert_int_equal(wo_frame_encode(WO_F_CMD, &c, &b), 0);
+    assert_int_equal(wo_frame_decode(b.data, b.len, &type, &body, NULL, 0), 0);
+    struct wo_cmd *dm = body;
+    assert_string_equal(dm->report, "sla");
+    assert_string_equal(dm->escalate, "on");
+    assert_string_equal(dm->text, "fan motor");
+    assert_int_equal(dm->since + dm->until + dm->limit + dm->start + dm->end,
+                     29);
+    wo_frame_free(type, body);
+    wo_buf_cleanup(&b);
+}
+
 /* Build a map from (key, msgpack-packer callback) by hand to reach every
  * rejection path. */
 static struct wo_buf raw;
@@ -346,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_ops),
         cmocka_unit_test(test_roundtrip_changes),
+        cmocka_unit_test(test_roundtrip_knowledge),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_statement),
         cmocka_unit_test(test_lifecycle),

@@ -72,12 +72,55 @@ static void check(const struct wo_sqlfile *files)
     unlink(side);
 }
 
+/* User words become FTS5 phrases: no word is read as query syntax. */
+static void test_fts_query(void **st)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"fan motor", "\"fan\" \"motor\""},
+        {"  compress*\t", "\"compress\"*"},
+        {"say \"hi", "\"say\" \"\"\"hi\""},
+        {"AND ( OR", "\"AND\" \"(\" \"OR\""},
+        {"*", "\"*\""},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(wo_fts_query(cases[i].in, out, sizeof out), 0);
+        assert_string_equal(out, cases[i].out);
+    }
+    assert_int_equal(wo_fts_query("", out, sizeof out), WO_EINVAL);
+    assert_int_equal(wo_fts_query(" \n ", out, sizeof out), WO_EINVAL);
+    assert_int_equal(wo_fts_query("abcdefghij", out, 12), WO_EINVAL);
+
+    /* and SQLite's FTS5 accepts every one of them */
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE VIRTUAL TABLE k USING fts5(a);"
+                                      "INSERT INTO k VALUES ('fan motor "
+                                      "compressor');", 0, 0, 0), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM k WHERE k "
+                                            "MATCH ?", -1, &q, 0), SQLITE_OK);
+    int expect[] = {1, 1, 0, 0, 0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(wo_fts_query(cases[i].in, out, sizeof out), 0);
+        sqlite3_bind_text(q, 1, out, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), expect[i]);
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 static void test_server(void **st) { check(wo_server_sql); }
 static void test_replica(void **st) { check(wo_replica_sql); }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fts_query),
         cmocka_unit_test(test_server),
         cmocka_unit_test(test_replica),
     };
