@@ -9,7 +9,7 @@ CREATE TABLE sla_policies (
     priority    TEXT NOT NULL CHECK (priority IN ('P1','P2','P3')),
     response_ms INTEGER NOT NULL CHECK (response_ms > 0),
     resolve_ms  INTEGER NOT NULL CHECK (resolve_ms > 0),
-    escalate    INTEGER NOT NULL DEFAULT 0,  -- reserved: escalation on breach is not built
+    escalate    INTEGER NOT NULL DEFAULT 0,  -- a breach escalates (acted on from v4)
     created_at  INTEGER NOT NULL,
     created_by  TEXT NOT NULL,
     PRIMARY KEY (version, priority)
