@@ -59,3 +59,7 @@ FROM orders o WHERE o.status = 'closed';
 
 -- Closed orders by asset, newest first: what a technician's replica gets.
 CREATE INDEX orders_asset ON orders(asset, seq) WHERE status = 'closed';
+
+-- Reports: orders opened in a period, visits of a technician in one.
+CREATE INDEX orders_created ON orders(created_at);
+CREATE INDEX visits_tech ON visits(tech, started_at);

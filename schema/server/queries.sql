@@ -301,14 +301,13 @@ ORDER BY rank LIMIT :limit;
 -- name: past_for_tech
 -- closed orders of the assets on a technician's open orders that the
 -- replica at :cursor lacks: closed since, or of an asset whose order
--- reached the technician since
-SELECT p.id FROM orders p
-WHERE p.status = 'closed' AND EXISTS (
-    SELECT 1 FROM orders o
-    WHERE o.assignee_id = :user AND o.asset = p.asset
-      AND o.status NOT IN ('closed', 'cancelled')
-      AND (p.seq > :cursor OR o.seq > :cursor))
-ORDER BY p.seq DESC LIMIT :limit;
+-- reached the technician since; driven from the technician's few open
+-- orders (orders_scope), then each asset's closed ones (orders_asset)
+SELECT p.id FROM orders o
+JOIN orders p ON p.asset = o.asset AND p.status = 'closed'
+WHERE o.assignee_id = :user AND o.status NOT IN ('closed', 'cancelled')
+  AND (p.seq > :cursor OR o.seq > :cursor)
+GROUP BY p.id ORDER BY max(p.seq) DESC LIMIT :limit;
 
 -- name: past_for_asset
 SELECT id FROM orders WHERE status = 'closed' AND asset = :asset

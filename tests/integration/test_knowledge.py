@@ -102,11 +102,23 @@ class Knowledge(ClockEnv):
                    self.watch_log("bob"), what="the live past resolution")
         hits = self.wo_json("bob", "search", "valve")
         self.assertEqual([h["wo"] for h in hits], [c["id"]])
+        # a job on another asset assigned while he watches brings its past
+        self.create(title="Air handler rattles", asset="AHU-2", assign="bob")
+        wait_until(lambda: "past resolution %d (AHU-2)" % b["id"] in
+                   self.watch_log("bob"), what="the past of a new asset")
+        self.assertEqual([h["wo"] for h in
+                          self.wo_json("bob", "search", "belt")], [b["id"]])
         # the replica keeps it searchable after bob's own job is gone
         self.wo("disp", "cancel", str(n["id"]), "--reason", "duplicate")
         wait_until(lambda: n["id"] not in self.list_ids("bob"),
                    what="the cancelled order to leave bob's laptop")
         self.assertEqual(len(self.wo_json("bob", "search", "chiller")), 2)
+        rep = sqlite3.connect(os.path.join(self.home("bob"), "replica.db"))
+        self.addCleanup(rep.close)
+        self.assertEqual(rep.execute("PRAGMA integrity_check").fetchone()[0],
+                         "ok")
+        rep.execute("INSERT INTO past_fts(past_fts, rank) "
+                    "VALUES ('integrity-check', 0)")   # raises if out of step
 
     def test_index_follows_late_notes_and_survives_restart(self):
         """The server's index is written by triggers in the transaction
