@@ -576,18 +576,6 @@ static int put_past(struct replica *r, const struct wo_order *o)
     return rc;
 }
 
-static int fill_hit(sqlite3_stmt *q, void *e)
-{
-    struct wo_hit *h = e;
-    h->wo = sqlite3_column_int64(q, 0);
-    h->title = DUP(1);
-    h->asset = DUP(2);
-    h->site = DUP(3);
-    h->closed_at = sqlite3_column_int64(q, 4);
-    h->snippet = DUP(5);
-    return h->title ? 0 : WO_ENOMEM;
-}
-
 int replica_search(struct replica *r, const char *query, const char *asset,
                    size_t limit, struct wo_hit **hits, size_t *n)
 {
@@ -595,9 +583,7 @@ int replica_search(struct replica *r, const char *query, const char *asset,
     wo_db_bind_text(q, ":query", query);
     wo_db_bind_text(q, ":asset", asset);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    *hits = NULL;
-    *n = 0;
-    return wo_db_load_rows(q, (void **)hits, n, sizeof **hits, fill_hit);
+    return wo_db_load_hits(q, hits, n);
 }
 
 int64_t replica_past_count(struct replica *r)

@@ -213,7 +213,8 @@ static int cmd_escalate(struct srv *srv, struct session *s,
         snprintf(r->reason, sizeof r->reason, "escalate needs a reason");
         return WO_EINVAL;
     }
-    int rc = no_such_order(store_order_load(srv->store, c->wo, STORE_LOAD_TECH, &o, &prev),
+    int rc = no_such_order(store_order_load(srv->store, c->wo,
+                                            STORE_LOAD_TECH, &o, &prev),
                            c->wo, r);
     if (rc)
         return rc;

@@ -917,18 +917,6 @@ int store_order_schedule(struct store *s, int64_t id, int64_t start,
     return wo_db_exec(q);
 }
 
-static int fill_hit(sqlite3_stmt *q, void *e)
-{
-    struct wo_hit *h = e;
-    h->wo = sqlite3_column_int64(q, 0);
-    h->title = DUP(1);
-    h->asset = DUP(2);
-    h->site = DUP(3);
-    h->closed_at = sqlite3_column_int64(q, 4);
-    h->snippet = DUP(5);
-    return h->title ? 0 : WO_ENOMEM;
-}
-
 int store_search(struct store *s, const char *query, const char *asset,
                  size_t limit, struct wo_hit **out, size_t *n)
 {
@@ -936,9 +924,7 @@ int store_search(struct store *s, const char *query, const char *asset,
     wo_db_bind_text(q, ":query", query);
     wo_db_bind_text(q, ":asset", asset);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    *out = NULL;
-    *n = 0;
-    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_hit);
+    return wo_db_load_hits(q, out, n);
 }
 
 int store_past_for_tech(struct store *s, int64_t user, int64_t cursor,

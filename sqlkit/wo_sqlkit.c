@@ -404,6 +404,25 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
     return 0;
 }
 
+static int fill_hit(sqlite3_stmt *q, void *e)
+{
+    struct wo_hit *h = e;
+    h->wo = sqlite3_column_int64(q, 0);
+    h->title = wo_db_col_text(q, 1);
+    h->asset = wo_db_col_text(q, 2);
+    h->site = wo_db_col_text(q, 3);
+    h->closed_at = sqlite3_column_int64(q, 4);
+    h->snippet = wo_db_col_text(q, 5);
+    return h->title ? 0 : WO_ENOMEM;
+}
+
+int wo_db_load_hits(sqlite3_stmt *q, struct wo_hit **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_hit);
+}
+
 char *wo_serials_join(char *const *s, size_t n)
 {
     size_t len = 1;

@@ -99,6 +99,14 @@ struct wo_order;
 int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
                        int64_t order, struct wo_order *o);
 
+/*
+ * Step q (bound) and load its rows as search hits, columns: order id,
+ * title, asset, site, closed_at, snippet. The server's knowledge search
+ * and the replica's past search share it. Resets q; caller frees.
+ */
+struct wo_hit;
+int wo_db_load_hits(sqlite3_stmt *q, struct wo_hit **out, size_t *n);
+
 /* Serial numbers are stored newline-joined (a serial holds no control
  * character). join returns a malloc'd string ("" for none) or NULL. */
 char *wo_serials_join(char *const *s, size_t n);
