@@ -111,25 +111,7 @@ static int config_set_int(struct replica *r, const char *key, int64_t v)
 
 int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *q = ST(order_list);
-    size_t cap = 0;
-    int s;
-    *ids = NULL;
-    *n = 0;
-    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 32;
-            int64_t *ni = realloc(*ids, cap * sizeof *ni);
-            if (!ni) {
-                sqlite3_reset(q);
-                return WO_ENOMEM;
-            }
-            *ids = ni;
-        }
-        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_reset(q);
-    return s == SQLITE_DONE ? 0 : WO_EIO;
+    return wo_db_load_ids(ST(order_list), ids, n);
 }
 
 /* ---- loading ----------------------------------------------------------- */
@@ -395,12 +377,8 @@ int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
 
 int64_t replica_outbox_count(struct replica *r)
 {
-    sqlite3_stmt *q = ST(outbox_count);
-    int64_t n = -1;
-    if (sqlite3_step(q) == SQLITE_ROW)
-        n = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    return n;
+    int64_t n;
+    return wo_db_int(ST(outbox_count), &n) ? -1 : n;
 }
 
 static int by_id(struct replica *r, int idx, const char *id)
@@ -588,10 +566,8 @@ int replica_search(struct replica *r, const char *query, const char *asset,
 
 int64_t replica_past_count(struct replica *r)
 {
-    sqlite3_stmt *q = ST(past_count);
-    int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sqlite3_reset(q);
-    return n;
+    int64_t n;
+    return wo_db_int(ST(past_count), &n) ? 0 : n;
 }
 
 /* Re-apply this order's pending ops on top of the server's state. */

@@ -504,11 +504,11 @@ static int cmd_board(struct srv *srv, struct session *s,
 {
     int64_t *ids;
     size_t n;
-    int rc = store_board(srv->store, wo_clock_now_ms(), &ids, &n);
     /* a result frame holds at most WO_MAX_ITEMS orders */
+    int rc = store_board(srv->store, wo_clock_now_ms(), WO_MAX_ITEMS, &ids,
+                         &n);
     if (!rc)
-        rc = send_orders(srv, s, c->req, ids,
-                         n > WO_MAX_ITEMS ? WO_MAX_ITEMS : n);
+        rc = send_orders(srv, s, c->req, ids, n);
     free(ids);
     return rc;
 }

@@ -20,7 +20,7 @@ extern const struct wo_sqlfile wo_server_sql[];
     X(order_set_status) X(order_set_assignee) X(order_get) X(order_board)   \
     X(scope_changed) X(scope_revoked) X(tech_add) X(tech_release)           \
     X(tech_held) X(visits_of)                                               \
-    X(visit_insert) X(visit_get) X(visit_open_count) X(visit_count)         \
+    X(visit_insert) X(visit_get) X(visit_counts)                            \
     X(visit_end) X(parts_of) X(part_insert) X(notes_of) X(note_insert)      \
     X(sigs_of) X(sig_insert) X(sig_count_role) X(op_get) X(op_insert)       \
     X(rejections_of) X(order_head) X(sla_respond) X(sla_pause)              \
@@ -392,13 +392,7 @@ int store_change(struct store *s, int64_t order, const char *kind,
 
 int store_max_seq(struct store *s, int64_t *seq)
 {
-    sqlite3_stmt *q = ST(max_seq);
-    int rc = row(q);
-    if (rc <= 0)
-        return rc == 0 ? WO_EIO : rc;
-    *seq = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    return 0;
+    return wo_db_int(ST(max_seq), seq);
 }
 
 int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
@@ -466,33 +460,13 @@ int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
     return wo_db_exec(q);
 }
 
-static int fill_id(sqlite3_stmt *q, void *e)
-{
-    *(int64_t *)e = sqlite3_column_int64(q, 0);
-    return 0;
-}
-
-/* The ids in column 0 of q's rows, in order (caller frees *ids). */
-static int load_ids(sqlite3_stmt *q, int64_t **ids, size_t *n)
-{
-    *ids = NULL;
-    *n = 0;
-    int rc = wo_db_load_rows(q, (void **)ids, n, sizeof **ids, fill_id);
-    if (rc) {
-        free(*ids);
-        *ids = NULL;
-        *n = 0;
-    }
-    return rc;
-}
-
 int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
                         int64_t **ids, size_t *n)
 {
     sqlite3_stmt *q = ST(scope_changed);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":cursor", cursor);
-    return load_ids(q, ids, n);
+    return wo_db_load_ids(q, ids, n);
 }
 
 int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
@@ -518,11 +492,13 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
 }
 
-int store_board(struct store *s, int64_t now, int64_t **ids, size_t *n)
+int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
+                size_t *n)
 {
     sqlite3_stmt *q = ST(order_board);
     wo_db_bind_int(q, ":now", now);
-    return load_ids(q, ids, n);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return wo_db_load_ids(q, ids, n);
 }
 
 /* ---- service desk ------------------------------------------------------- */
@@ -578,7 +554,7 @@ int store_autoclose_due(struct store *s, int64_t cutoff, int64_t **ids,
 {
     sqlite3_stmt *q = ST(autoclose_due);
     wo_db_bind_int(q, ":cutoff", cutoff);
-    return load_ids(q, ids, n);
+    return wo_db_load_ids(q, ids, n);
 }
 
 static int fill_change(sqlite3_stmt *q, void *e)
@@ -757,32 +733,23 @@ int store_visit_end(struct store *s, const char *id, int64_t at,
     return wo_db_exec(q);
 }
 
-static int count(sqlite3_stmt *q, int64_t *n)
-{
-    int r = row(q);
-    if (r <= 0)
-        return r == 0 ? WO_EIO : r;
-    *n = sqlite3_column_int64(q, 0);
-    sqlite3_reset(q);
-    return 0;
-}
-
 int store_alerts_max(struct store *s, int64_t *id)
 {
-    return count(ST(alerts_max), id);
+    return wo_db_int(ST(alerts_max), id);
 }
 
 int store_visit_counts(struct store *s, int64_t order, int64_t *total,
                        int64_t *open)
 {
-    sqlite3_stmt *q = ST(visit_count);
+    sqlite3_stmt *q = ST(visit_counts);
     wo_db_bind_int(q, ":order", order);
-    int rc = count(q, total);
-    if (rc)
-        return rc;
-    q = ST(visit_open_count);
-    wo_db_bind_int(q, ":order", order);
-    return count(q, open);
+    int r = row(q);
+    if (r <= 0)
+        return r == 0 ? WO_EIO : r;
+    *total = sqlite3_column_int64(q, 0);
+    *open = sqlite3_column_int64(q, 1);
+    sqlite3_reset(q);
+    return 0;
 }
 
 int store_part_add(struct store *s, const struct wo_op *op,
@@ -846,7 +813,7 @@ int store_sig_count(struct store *s, int64_t order, const char *role,
     sqlite3_stmt *q = ST(sig_count_role);
     wo_db_bind_int(q, ":order", order);
     wo_db_bind_text(q, ":role", role);
-    return count(q, n);
+    return wo_db_int(q, n);
 }
 
 /* ---- ops --------------------------------------------------------------- */
@@ -934,7 +901,7 @@ int store_past_for_tech(struct store *s, int64_t user, int64_t cursor,
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":cursor", cursor);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    return load_ids(q, ids, n);
+    return wo_db_load_ids(q, ids, n);
 }
 
 int store_past_for_asset(struct store *s, const char *asset, size_t limit,
@@ -943,7 +910,7 @@ int store_past_for_asset(struct store *s, const char *asset, size_t limit,
     sqlite3_stmt *q = ST(past_for_asset);
     wo_db_bind_text(q, ":asset", asset);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    return load_ids(q, ids, n);
+    return wo_db_load_ids(q, ids, n);
 }
 
 int store_past_watchers(struct store *s, const char *asset, int64_t **ids,
@@ -951,43 +918,20 @@ int store_past_watchers(struct store *s, const char *asset, int64_t **ids,
 {
     sqlite3_stmt *q = ST(past_watchers);
     wo_db_bind_text(q, ":asset", asset);
-    return load_ids(q, ids, n);
+    return wo_db_load_ids(q, ids, n);
 }
 
-/* Report rows: column 0 is the key, the others fill the counters named
- * by the report (store.h). */
-static int fill_assets(sqlite3_stmt *q, void *e)
+/* A report row: the key, then the counters in wo_row's order. */
+static int fill_row(sqlite3_stmt *q, void *e)
 {
     struct wo_row *r = e;
+    int64_t *const v[] = {&r->orders, &r->open, &r->done, &r->visits,
+                          &r->response_met, &r->response_missed,
+                          &r->resolve_met, &r->resolve_missed,
+                          &r->response_ms, &r->resolve_ms};
     r->key = DUP(0);
-    r->orders = sqlite3_column_int64(q, 1);
-    r->open = sqlite3_column_int64(q, 2);
-    r->done = sqlite3_column_int64(q, 3);
-    r->visits = sqlite3_column_int64(q, 4);
-    return r->key ? 0 : WO_ENOMEM;
-}
-
-static int fill_sla_row(sqlite3_stmt *q, void *e)
-{
-    struct wo_row *r = e;
-    r->key = DUP(0);
-    r->orders = sqlite3_column_int64(q, 1);
-    r->response_met = sqlite3_column_int64(q, 2);
-    r->response_missed = sqlite3_column_int64(q, 3);
-    r->resolve_met = sqlite3_column_int64(q, 4);
-    r->resolve_missed = sqlite3_column_int64(q, 5);
-    r->response_ms = sqlite3_column_int64(q, 6);
-    r->resolve_ms = sqlite3_column_int64(q, 7);
-    return r->key ? 0 : WO_ENOMEM;
-}
-
-static int fill_workload(sqlite3_stmt *q, void *e)
-{
-    struct wo_row *r = e;
-    r->key = DUP(0);
-    r->open = sqlite3_column_int64(q, 1);
-    r->done = sqlite3_column_int64(q, 2);
-    r->visits = sqlite3_column_int64(q, 3);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        *v[i] = sqlite3_column_int64(q, (int)i + 1);
     return r->key ? 0 : WO_ENOMEM;
 }
 
@@ -995,15 +939,12 @@ int store_report(struct store *s, enum store_report which, int64_t since,
                  int64_t until, int64_t now, size_t limit,
                  struct wo_row **out, size_t *n)
 {
-    static const struct {
-        int q;
-        wo_db_fill_fn fill;
-    } reports[] = {
-        [STORE_REPORT_ASSETS] = {Q_report_assets, fill_assets},
-        [STORE_REPORT_SLA] = {Q_report_sla, fill_sla_row},
-        [STORE_REPORT_WORKLOAD] = {Q_report_workload, fill_workload},
+    static const int reports[] = {
+        [STORE_REPORT_ASSETS] = Q_report_assets,
+        [STORE_REPORT_SLA] = Q_report_sla,
+        [STORE_REPORT_WORKLOAD] = Q_report_workload,
     };
-    sqlite3_stmt *q = wo_db_stmt(s->db, reports[which].q);
+    sqlite3_stmt *q = wo_db_stmt(s->db, reports[which]);
     wo_db_bind_int(q, ":since", since);
     wo_db_bind_int(q, ":until", until);
     if (which == STORE_REPORT_SLA)
@@ -1012,6 +953,5 @@ int store_report(struct store *s, enum store_report which, int64_t since,
         wo_db_bind_int(q, ":limit", (int64_t)limit);
     *out = NULL;
     *n = 0;
-    return wo_db_load_rows(q, (void **)out, n, sizeof **out,
-                           reports[which].fill);
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_row);
 }

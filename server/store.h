@@ -111,8 +111,9 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
-/* Every order, open ones first by the due time of their SLA clock. */
-int store_board(struct store *st, int64_t now, int64_t **ids, size_t *n);
+/* Up to limit orders, open ones first by the due time of their SLA clock. */
+int store_board(struct store *st, int64_t now, size_t limit, int64_t **ids,
+                size_t *n);
 
 /* Service desk (docs/lifecycle.md) ---------------------------------------- */
 

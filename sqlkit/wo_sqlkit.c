@@ -404,6 +404,34 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
     return 0;
 }
 
+static int fill_id(sqlite3_stmt *q, void *e)
+{
+    *(int64_t *)e = sqlite3_column_int64(q, 0);
+    return 0;
+}
+
+int wo_db_load_ids(sqlite3_stmt *q, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    int rc = wo_db_load_rows(q, (void **)ids, n, sizeof **ids, fill_id);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+int wo_db_int(sqlite3_stmt *q, int64_t *v)
+{
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        *v = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return r == SQLITE_ROW ? 0 : WO_EIO;
+}
+
 static int fill_hit(sqlite3_stmt *q, void *e)
 {
     struct wo_hit *h = e;

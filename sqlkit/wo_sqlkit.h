@@ -80,6 +80,14 @@ typedef int (*wo_db_fill_fn)(sqlite3_stmt *q, void *elem);
 int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
                     wo_db_fill_fn fill);
 
+/* The integers in column 0 of q's rows, in order (caller frees *ids; on
+ * failure *ids is NULL and *n 0). Resets q. */
+int wo_db_load_ids(sqlite3_stmt *q, int64_t **ids, size_t *n);
+
+/* The integer in column 0 of q's one row (a count, a max): 0, or WO_EIO
+ * when the step fails or gives no row. Resets q. */
+int wo_db_int(sqlite3_stmt *q, int64_t *v);
+
 /* Work-order records, stored the same way by the server and the replica. */
 
 /*

@@ -69,7 +69,7 @@ SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
 FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 
 -- name: order_board
--- open orders first, by the due time of their running SLA clock (so the
+-- at most :limit orders (one result frame's worth), open orders first, by the due time of their running SLA clock (so the
 -- breached ones come first); a paused clock's due time moves with :now
 SELECT o.id FROM orders o ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
@@ -77,7 +77,8 @@ SELECT o.id FROM orders o ORDER BY
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,
-  o.priority, o.id;
+  o.priority, o.id
+LIMIT :limit;
 
 -- name: scope_changed
 SELECT id FROM orders
@@ -116,11 +117,10 @@ VALUES (:id, :order, :tech, :device, :at);
 -- name: visit_get
 SELECT order_id, tech, ended_at FROM visits WHERE id = :id;
 
--- name: visit_open_count
-SELECT count(*) FROM visits WHERE order_id = :order AND ended_at IS NULL;
-
--- name: visit_count
-SELECT count(*) FROM visits WHERE order_id = :order;
+-- name: visit_counts
+-- all of an order's visits, and the open ones
+SELECT count(*), coalesce(sum(ended_at IS NULL), 0) FROM visits
+WHERE order_id = :order;
 
 -- name: visit_end
 UPDATE visits SET ended_at = :at, outcome = :outcome WHERE id = :id;
@@ -227,8 +227,10 @@ FROM alerts a JOIN orders o ON o.id = a.order_id
 WHERE a.id > :cursor ORDER BY a.id LIMIT :limit;
 
 -- name: autoclose_due
+-- by completion time: the order of the orders_completed index
 SELECT id FROM orders
-WHERE status = 'completed' AND completed_at <= :cutoff ORDER BY id;
+WHERE status = 'completed' AND completed_at <= :cutoff
+ORDER BY completed_at, id;
 
 -- name: history_of
 SELECT seq, kind, actor, device_id, at, client_at, detail FROM changes
@@ -320,13 +322,18 @@ WHERE asset = :asset AND assignee_id IS NOT NULL
   AND status NOT IN ('closed', 'cancelled') ORDER BY assignee_id;
 
 -- ---- reports (period: orders opened in [:since, :until)) -----------------
+-- Every report gives the same columns, those of a report row (wo_row):
+-- key, orders, open, done, visits, response_met, response_missed,
+-- resolve_met, resolve_missed, response_ms, resolve_ms; 0 where a report
+-- has nothing to say.
 
 -- name: report_assets
 -- assets with the most orders: frequently failing machines
 SELECT o.asset, count(*),
        coalesce(sum(o.status NOT IN ('completed', 'closed', 'cancelled')), 0),
        coalesce(sum(o.status IN ('completed', 'closed')), 0),
-       coalesce(sum((SELECT count(*) FROM visits v WHERE v.order_id = o.id)), 0)
+       coalesce(sum((SELECT count(*) FROM visits v WHERE v.order_id = o.id)), 0),
+       0, 0, 0, 0, 0, 0
 FROM orders o
 WHERE o.asset IS NOT NULL AND o.asset <> ''
   AND o.created_at >= :since AND o.created_at < :until
@@ -338,7 +345,7 @@ GROUP BY o.asset ORDER BY count(*) DESC, o.asset LIMIT :limit;
 -- mean time from opening to response and to resolution; cancelled orders
 -- are left out
 WITH pr(p) AS (VALUES ('P1'), ('P2'), ('P3'))
-SELECT pr.p, count(o.id),
+SELECT pr.p, count(o.id), 0, 0, 0,
   coalesce(sum(o.responded_at IS NOT NULL AND o.responded_at <= o.response_due), 0),
   coalesce(sum(CASE WHEN o.responded_at IS NOT NULL
                     THEN o.responded_at > o.response_due
@@ -357,12 +364,13 @@ GROUP BY pr.p ORDER BY pr.p;
 -- name: report_workload
 -- per technician: open orders now, orders completed and visits started
 -- in the period
-SELECT u.name,
+SELECT u.name, 0,
   (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
      AND o.status NOT IN ('completed', 'closed', 'cancelled')) AS open,
   (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
      AND o.resolved_at >= :since AND o.resolved_at < :until) AS done,
   (SELECT count(*) FROM visits v WHERE v.tech = u.name
-     AND v.started_at >= :since AND v.started_at < :until)
+     AND v.started_at >= :since AND v.started_at < :until),
+  0, 0, 0, 0, 0, 0
 FROM users u WHERE u.role = 'technician'
 ORDER BY open DESC, done DESC, u.name;
