@@ -34,10 +34,13 @@ static int is_tech(struct client *c)
     return 0;
 }
 
-/* Load order `arg` from the replica, with a helpful error. */
+/* The technician's order `arg` from the replica, with a helpful error:
+ * every technician command that acts on an order starts here. */
 static int load(struct client *c, const char *arg, struct wo_order *o)
 {
     int64_t id;
+    if (!is_tech(c))
+        return 1;
     if (client_parse_id(arg, &id))
         return bad("'%s' is not a work order id (a positive number)",
                    arg ? arg : "(nothing)");
@@ -126,8 +129,6 @@ static int status_op(struct client *c, int argc, char **argv,
 {
     struct wo_order o;
     int rc;
-    if (!is_tech(c))
-        return 1;
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
     rc = allowed(&o, kind, NULL);
@@ -180,8 +181,6 @@ int cmd_visit(struct client *c, int argc, char **argv)
                       strcmp(outcome, "customer-absent"))))
         return bad("%s", "visit end needs --outcome done, needs-parts or "
                          "customer-absent");
-    if (!is_tech(c))
-        return 1;
     struct wo_order o;
     if ((rc = load(c, argv[optind + 1], &o)))
         return rc;
@@ -216,8 +215,6 @@ int cmd_note(struct client *c, int argc, char **argv)
         return bad("%s", "usage: wo note WO TEXT (quote the text)");
     if (strlen(argv[2]) > WO_MAX_TEXT)
         return bad("%s", "note is longer than 8192 bytes");
-    if (!is_tech(c))
-        return 1;
     if ((rc = load(c, argv[1], &o)))
         return rc;
     struct wo_op op = {.wo = o.id, .kind = "note.add", .text = argv[2]};
@@ -259,8 +256,6 @@ int cmd_part(struct client *c, int argc, char **argv)
     if (optind + 2 != argc || !op.qty)
         return bad("%s", "usage: wo part WO PART_NO --qty N [--desc TEXT] "
                          "[--serial S]...");
-    if (!is_tech(c))
-        return 1;
     struct wo_order o;
     if ((rc = load(c, argv[optind], &o)))
         return rc;
@@ -301,8 +296,6 @@ int cmd_sign(struct client *c, int argc, char **argv)
 {
     struct wo_order o;
     int rc;
-    if (!is_tech(c))
-        return 1;
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
     if (!o.n_visits || open_visit(&o))
@@ -347,8 +340,6 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         return bad("%s", use);
     if (unsatisfied && (!comment || !*comment))
         return bad("%s", "--unsatisfied needs --comment saying what is wrong");
-    if (!is_tech(c))
-        return 1;
     struct wo_order o;
     if ((rc = load(c, argv[optind], &o)))
         return rc;

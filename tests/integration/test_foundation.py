@@ -251,6 +251,10 @@ class Foundation(Env):
         r = self.wo("alice", "accept", "42", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not in your list", r.stderr)
+        for cmd in (["accept", "1"], ["note", "1", "x"], ["sign", "1"]):
+            r = self.wo("disp", *cmd, check=False)
+            self.assertEqual(r.returncode, 1, cmd)
+            self.assertIn("this command is for technicians", r.stderr)
         self.assertEqual(self.wo_json("alice", "outbox"), [])
         r = self.srv_cmd(["run", "--data", self.data, "--listen", "nope"],
                          check=False)
