@@ -25,18 +25,7 @@ extern const struct wo_sqlfile wo_replica_sql[];
     X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
     X(outbox_all) X(outbox_count) X(past_put) X(past_search) X(past_count)
 
-enum {
-#define Q_ENUM(n) Q_##n,
-    QUERIES(Q_ENUM)
-#undef Q_ENUM
-    Q__COUNT
-};
-
-static const char *const qnames[] = {
-#define Q_NAME(n) #n,
-    QUERIES(Q_NAME)
-#undef Q_NAME
-};
+WO_DB_QUERIES(QUERIES);
 
 struct replica {
     struct wo_db *db;

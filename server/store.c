@@ -31,18 +31,7 @@ extern const struct wo_sqlfile wo_server_sql[];
     X(past_for_tech) X(past_for_asset) X(past_watchers) X(report_assets)    \
     X(report_sla) X(report_workload)
 
-enum {
-#define Q_ENUM(n) Q_##n,
-    QUERIES(Q_ENUM)
-#undef Q_ENUM
-    Q__COUNT
-};
-
-static const char *const qnames[] = {
-#define Q_NAME(n) #n,
-    QUERIES(Q_NAME)
-#undef Q_NAME
-};
+WO_DB_QUERIES(QUERIES);
 
 struct store {
     struct wo_db *db;

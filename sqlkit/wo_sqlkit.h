@@ -25,6 +25,18 @@ struct wo_sqlfile {
 struct wo_db;
 
 /*
+ * A store's named statements from an X-macro list of their names
+ * (X(user_insert) X(order_get) ...): WO_DB_QUERIES(LIST) declares
+ * Q_user_insert, ... Q__COUNT and the names, qnames[], in the same order,
+ * for wo_db_open() and wo_db_stmt().
+ */
+#define WO_DB_Q_ENUM(n) Q_##n,
+#define WO_DB_Q_NAME(n) #n,
+#define WO_DB_QUERIES(LIST)                                                 \
+    enum { LIST(WO_DB_Q_ENUM) Q__COUNT };                                   \
+    static const char *const qnames[] = {LIST(WO_DB_Q_NAME)}
+
+/*
  * Open (creating if needed) the database at path: WAL, synchronous=FULL,
  * foreign keys on. Applies each file of `files` whose name starts with a
  * digit, in order, for versions above the stored user_version, one
