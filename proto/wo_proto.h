@@ -34,6 +34,17 @@
 #define WO_MAX_STMT     65536         /* canonical signed statements */
 #define WO_MAX_ITEMS    1000          /* entries in any one array */
 
+/* WebSocket close codes the server sends (docs/protocol.md, "Closing"). */
+enum wo_close {
+    WO_CLOSE_NORMAL = 1000,
+    WO_CLOSE_PROTOCOL = 1002,       /* no wo.v1 subprotocol */
+    WO_CLOSE_UNSUPPORTED = 1003,    /* text frames, again and again */
+    WO_CLOSE_INVALID = 1007,        /* undecodable frames, again and again */
+    WO_CLOSE_POLICY = 1008,         /* refused auth, revoked, not reading */
+    WO_CLOSE_TOO_BIG = 1009,        /* a message over WO_MAX_FRAME */
+    WO_CLOSE_INTERNAL = 1011        /* the server could not send a frame */
+};
+
 enum wo_ftype {
     WO_F_NONE = 0,
     WO_F_CHALLENGE, /* server -> any: nonce to sign */

@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wo_clock.h"
 #include "commit.h"
+#include "ops.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
-#include "ws.h"
+#include "wo_clock.h"
 
 struct entry {
     struct entry *next;
@@ -25,9 +25,19 @@ struct entry {
 struct commit {
     struct entry *head, *tail;
     size_t n_ops;
+    void (*wake)(void *arg);
+    void *arg;
 };
 
-struct commit *commit_create(void) { return calloc(1, sizeof(struct commit)); }
+struct commit *commit_create(void (*wake)(void *arg), void *arg)
+{
+    struct commit *c = calloc(1, sizeof *c);
+    if (c) {
+        c->wake = wake;
+        c->arg = arg;
+    }
+    return c;
+}
 
 static void entry_free(struct entry *e)
 {
@@ -69,7 +79,7 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
         c->head = e;
     c->tail = e;
     c->n_ops += ops->n_ops;
-    ws_request_flush(srv);
+    c->wake(c->arg);
     return 0;
 }
 
@@ -134,34 +144,42 @@ static int apply_all(struct srv *srv, struct entry *list, int64_t now)
     return 0;
 }
 
-static void fail_all(struct entry *list, int rc)
+static void fail_all(struct srv *srv, struct entry *list, int rc)
 {
     for (struct entry *e = list; e; e = e->next) {
-        struct session *s = sessreg_find(e->sid);
-        if (s)
-            session_error(s, rc, 0, "the server could not store your ops "
-                          "(%s); they stay in your outbox and will be sent "
-                          "again", wo_strerror(rc));
+        struct session *s = sessreg_find(srv->sessions, e->sid);
+        /* a failed send has closed the session: its outbox resends */
+        if (s && session_error(s, rc, 0, "the server could not store your "
+                               "ops (%s); they stay in your outbox and will "
+                               "be sent again", wo_strerror(rc)))
+            continue;
     }
 }
 
-static void ack_all(struct entry *list)
+static void ack_all(struct srv *srv, struct entry *list)
 {
     for (struct entry *e = list; e; e = e->next) {
-        struct session *s = sessreg_find(e->sid);
+        struct session *s = sessreg_find(srv->sessions, e->sid);
         if (!s)
             continue; /* gone: the client re-pushes and gets "duplicate" */
         struct wo_acks acks = {.n_acks = e->ops->n_ops};
         acks.acks = calloc(acks.n_acks ? acks.n_acks : 1, sizeof *acks.acks);
-        if (!acks.acks)
+        if (!acks.acks) {
+            /* no ack: the client must not wait for one; it resends and
+             * is answered "duplicate" */
+            session_close(s, WO_CLOSE_INTERNAL, "server out of memory");
             continue;
+        }
         for (size_t i = 0; i < acks.n_acks; i++) {
             acks.acks[i].id = e->ops->ops[i].id;
             acks.acks[i].result = (char *)e->out[i].result;
             acks.acks[i].reason = e->out[i].reason[0] ? e->out[i].reason
                                                       : NULL;
         }
-        session_send(s, WO_F_ACKS, &acks);
+        /* a failed send has closed the session: replay answers later */
+        if (session_send(s, WO_F_ACKS, &acks))
+            fprintf(stderr, "wo-server: acks to session %llu lost; it "
+                    "resends\n", (unsigned long long)e->sid);
         free(acks.acks);
     }
 }
@@ -238,9 +256,9 @@ void commit_flush(struct srv *srv)
     if (rc) {
         fprintf(stderr, "wo-server: group commit failed: %s (%s)\n",
                 wo_strerror(rc), store_errmsg(srv->store));
-        fail_all(list, rc);
+        fail_all(srv, list, rc);
     } else {
-        ack_all(list);
+        ack_all(srv, list);
         push_changed(srv, list, n_ops);
     }
     while (list) {

@@ -5,24 +5,21 @@
  * transaction that found them due, so a restart neither loses one nor
  * makes one twice; each dispatcher's client keeps the id of the last alert
  * it saw and gets the rest on its next catch-up. The server remembers the
- * last id it pushed live, so a live session gets each new one once.
+ * last id it pushed live (srv->alerts_pushed), so a live session gets each
+ * new one once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "wo_clock.h"
-#include "wo_lifecycle.h"
 #include "desk.h"
 #include "push.h"
 #include "server.h"
-#include "session.h"
-#include "sessreg.h"
 #include "store.h"
+#include "wo_clock.h"
+#include "wo_lifecycle.h"
 
 #define ALERT_BATCH 1000
-
-static int64_t g_pushed = -1;   /* last alert id pushed live; -1: unknown */
 
 int desk_annotate(struct wo_order *o, int64_t now)
 {
@@ -169,9 +166,7 @@ static int auto_escalate(struct srv *srv, int64_t after, int64_t now,
 
 /* ---- alerts to dispatchers ---------------------------------------------- */
 
-/* Up to ALERT_BATCH alerts after cursor, in a changes frame of their own
- * (free with wo_frame_free). NULL on failure. */
-static struct wo_changes *alerts_after(struct srv *srv, int64_t cursor)
+struct wo_changes *desk_alerts_after(struct srv *srv, int64_t cursor)
 {
     struct wo_changes *ch = calloc(1, sizeof *ch);
     if (!ch)
@@ -186,45 +181,21 @@ static struct wo_changes *alerts_after(struct srv *srv, int64_t cursor)
     return ch;
 }
 
-static void send_office(struct session *s, void *arg)
-{
-    const struct session_auth *a = session_auth(s);
-    if (a && strcmp(a->role, "technician") && session_is_live(s))
-        session_send(s, WO_F_CHANGES, arg);
-}
-
 /* Push what was made since the last push to every live office session. */
 static void push_new_alerts(struct srv *srv)
 {
     struct wo_changes *ch;
     size_t n;
     do {
-        if (!(ch = alerts_after(srv, g_pushed)))
+        if (!(ch = desk_alerts_after(srv, srv->alerts_pushed)))
             return;
         if ((n = ch->n_alerts)) {
             ch->final = 1;
-            sessreg_foreach(send_office, ch);
-            g_pushed = ch->cursor;
+            push_alerts(srv, ch);
+            srv->alerts_pushed = ch->cursor;
         }
         wo_frame_free(WO_F_CHANGES, ch);
     } while (n == ALERT_BATCH);
-}
-
-int desk_catch_up(struct srv *srv, struct session *s, int64_t cursor)
-{
-    int rc, more;
-    do {
-        struct wo_changes *ch = alerts_after(srv, cursor);
-        if (!ch)
-            return WO_EIO;
-        rc = session_send(s, WO_F_CHANGES, ch);
-        cursor = ch->cursor;
-        more = !ch->final;
-        wo_frame_free(WO_F_CHANGES, ch);
-    } while (!rc && more);
-    if (!rc)
-        session_set_live(s);
-    return rc;
 }
 
 /* ---- the tick ------------------------------------------------------------ */
@@ -246,7 +217,8 @@ void desk_tick(struct srv *srv)
     size_t n_closing = 0, n_up = 0;
     int made = 0;
     /* at start: older alerts reach dispatchers by their catch-up */
-    if (g_pushed < 0 && store_alerts_max(srv->store, &g_pushed))
+    if (srv->alerts_pushed < 0 &&
+        store_alerts_max(srv->store, &srv->alerts_pushed))
         return;
     int rc = store_begin(srv->store);
     if (rc)

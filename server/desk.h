@@ -12,7 +12,6 @@
 #include "wo_proto.h"
 
 struct srv;
-struct session;
 
 /* Fill o->sla and o->due_in as seen at now. 0 or WO_ENOMEM. */
 int desk_annotate(struct wo_order *o, int64_t now);
@@ -49,13 +48,15 @@ int desk_escalate(struct srv *srv, const char *actor, int64_t device,
                   const struct wo_order *o, int64_t prev, const char *to,
                   const struct store_user *tech, const char *why);
 
-/* Every ~500 ms: make due alerts, escalate the breaches whose policy says
+/* Every ~500 ms (a timer main.c owns): make due alerts, escalate the breaches whose policy says
  * so, and close orders completed 24 h ago, in one transaction; then push
  * what changed. */
 void desk_tick(struct srv *srv);
 
-/* A dispatcher's catch-up: alerts after cursor, then live. */
-int desk_catch_up(struct srv *srv, struct session *s, int64_t cursor);
+/* Up to a batch of alerts after cursor, in a changes frame of their own
+ * whose cursor is the last alert's id and which is final when no more
+ * follow (free with wo_frame_free(WO_F_CHANGES, ...)). NULL on failure. */
+struct wo_changes *desk_alerts_after(struct srv *srv, int64_t cursor);
 
 #define DESK_CLOSE_AFTER_MS (24LL * 3600 * 1000)
 

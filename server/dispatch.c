@@ -1,27 +1,57 @@
-/* dispatch.c - route table and the checks every frame goes through. */
+/* dispatch.c - the route table and the checks every frame goes through. */
+#include <stdlib.h>
 #include <string.h>
 
+#include "desk.h"
 #include "dispatch.h"
 #include "handlers.h"
+#include "push.h"
 #include "server.h"
 #include "session.h"
+#include "store.h"
+#include "verify.h"
+#include "wo_clock.h"
 
 #define MAX_STRIKES 3       /* malformed frames in a row before we close */
 
-enum who { ANON = 1, TECH = 2, DISP = 4, ADMIN = 8 };
+enum who { ANON = 1, TECH = 2, DISP = 4, ADMIN = 8, OFFICE = DISP | ADMIN };
+
+enum route_flags {
+    WRITE = 1,              /* runs inside one transaction */
+    REPLY = 2               /* answered by a result frame after success */
+};
 
 static const struct route {
     int type;
+    const char *cmd;        /* WO_F_CMD: the command's name */
     handler_fn fn;
     unsigned who;
-    int keep_body;          /* handler takes ownership of the body */
+    unsigned flags;
 } routes[] = {
-    {WO_F_ENROLL, handle_enroll, ANON, 0},
-    {WO_F_AUTH, handle_auth, ANON, 0},
-    {WO_F_OPS, handle_ops, TECH, 1},
-    {WO_F_SYNC, handle_sync, TECH | DISP | ADMIN, 0},
-    {WO_F_CMD, handle_cmd, DISP | ADMIN, 0},
+    {WO_F_ENROLL, NULL, handle_enroll, ANON, 0},
+    {WO_F_AUTH, NULL, handle_auth, ANON, 0},
+    {WO_F_OPS, NULL, handle_ops, TECH, 0},
+    {WO_F_SYNC, NULL, handle_sync_tech, TECH, 0},
+    {WO_F_SYNC, NULL, handle_sync_office, OFFICE, 0},
+    {WO_F_CMD, "create", handle_cmd_create, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "assign", handle_cmd_assign, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "cancel", handle_cmd_move, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "dispute", handle_cmd_move, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "escalate", handle_cmd_escalate, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "schedule", handle_cmd_schedule, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "sla.set", handle_cmd_sla_set, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "tier", handle_cmd_tier, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "revoke", handle_cmd_revoke, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "show", handle_cmd_show, OFFICE, REPLY},
+    {WO_F_CMD, "board", handle_cmd_board, OFFICE, REPLY},
+    {WO_F_CMD, "history", handle_cmd_history, OFFICE, REPLY},
+    {WO_F_CMD, "alerts", handle_cmd_alerts, OFFICE, REPLY},
+    {WO_F_CMD, "sla.show", handle_cmd_sla_show, OFFICE, REPLY},
+    {WO_F_CMD, "search", handle_cmd_search, OFFICE, REPLY},
+    {WO_F_CMD, "report", handle_cmd_report, OFFICE, REPLY},
 };
+
+#define N_ROUTES (sizeof routes / sizeof routes[0])
 
 static unsigned role_bit(const struct session_auth *a)
 {
@@ -36,15 +66,142 @@ static unsigned role_bit(const struct session_auth *a)
     return 0;
 }
 
-int dispatch_connected(struct srv *srv, struct session *s)
+void call_push(struct call *c, int64_t id, int64_t prev, int past)
 {
-    return handle_connect(srv, s) ? -1 : 0;
+    for (size_t i = 0; i < c->n_pushes; i++)
+        if (c->pushes[i].id == id) {
+            c->pushes[i].prev = prev ? prev : c->pushes[i].prev;
+            c->pushes[i].past |= past;
+            return;
+        }
+    /* a command changes one order; the table has room to spare */
+    if (c->n_pushes < CALL_MAX_PUSHES) {
+        c->pushes[c->n_pushes].id = id;
+        c->pushes[c->n_pushes].prev = prev;
+        c->pushes[c->n_pushes++].past = past;
+    }
 }
 
-static void strike(struct session *s, int ws_status)
+void call_reply_order(struct call *c, int64_t id)
+{
+    c->one = id;
+    c->ids = &c->one;
+    c->n_ids = 1;
+}
+
+void call_reply_orders(struct call *c, int64_t *ids, size_t n)
+{
+    c->ids = ids;
+    c->n_ids = n;
+}
+
+int dispatch_connected(struct srv *srv, struct session *s)
+{
+    return handle_connect(srv, s);
+}
+
+static void strike(struct session *s, int close_code)
 {
     if (session_strike(s, 1) >= MAX_STRIKES)
-        session_close(s, ws_status, "too many bad frames");
+        session_close(s, close_code, "too many bad frames");
+}
+
+/* Every role that may send some frame of this type; 0: none routes it. */
+static unsigned type_who(int type)
+{
+    unsigned who = 0;
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (routes[i].type == type)
+            who |= routes[i].who;
+    return who;
+}
+
+/* The route of a frame (cmd: a command's name) for role `who`, or NULL;
+ * *named is set when some route has that type and name, for any role. */
+static const struct route *find_route(int type, const char *cmd, unsigned who,
+                                      const struct route **named)
+{
+    *named = NULL;
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const struct route *r = &routes[i];
+        if (r->type != type || (r->cmd && (!cmd || strcmp(r->cmd, cmd))))
+            continue;
+        *named = r;
+        if (r->who & who)
+            return r;
+    }
+    return NULL;
+}
+
+/* The office view of the answered orders, after the commit. */
+static int reply_orders(struct call *c, struct wo_result *res)
+{
+    struct store *st = c->srv->store;
+    int64_t now = wo_clock_now_ms();
+    int rc = 0;
+    res->orders = calloc(c->n_ids ? c->n_ids : 1, sizeof *res->orders);
+    if (!res->orders)
+        return WO_ENOMEM;
+    for (size_t i = 0; i < c->n_ids && !rc; i++) {
+        struct wo_order *o = &res->orders[i];
+        rc = store_order_load(st, c->ids[i], STORE_LOAD_OFFICE, o, NULL);
+        if (rc)
+            break;
+        res->n_orders++;
+        if (c->reverify)
+            verify_order(st, o);
+        rc = desk_annotate(o, now);
+    }
+    return rc;
+}
+
+static int reply(struct call *c)
+{
+    struct wo_result empty = {0}, *res = c->res ? c->res : &empty;
+    int rc = 0;
+    res->req = c->req;
+    if (!c->res && c->n_ids)
+        rc = reply_orders(c, res);
+    if (!rc)
+        rc = session_send(c->s, WO_F_RESULT, res);
+    if (res == &empty) {
+        for (size_t i = 0; i < empty.n_orders; i++)
+            wo_order_cleanup(&empty.orders[i]);
+        free(empty.orders);
+    }
+    return rc;
+}
+
+/* After a durable commit: what the handler changed goes out. */
+static void after_commit(struct call *c)
+{
+    for (size_t i = 0; i < c->n_pushes; i++) {
+        push_order(c->srv, c->pushes[i].id, c->pushes[i].prev);
+        if (c->pushes[i].past)
+            push_past(c->srv, c->pushes[i].id);
+    }
+    if (c->disconnect)
+        push_disconnect_device(c->srv, c->disconnect);
+}
+
+static int run(const struct route *rt, struct call *c)
+{
+    struct store *st = c->srv->store;
+    int rc;
+    if (!(rt->flags & WRITE))
+        rc = rt->fn(c);
+    else if (!(rc = store_begin(st))) {
+        rc = rt->fn(c);
+        if (!rc)
+            rc = store_commit(st);
+        if (rc)
+            store_rollback(st);
+        else
+            after_commit(c);
+    }
+    if (!rc && (rt->flags & REPLY))
+        rc = reply(c);
+    return rc;
 }
 
 void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
@@ -52,52 +209,53 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
 {
     char err[256];
     int type;
-    void *body = NULL;
+    const struct route *rt, *named;
+    struct call c = {.srv = srv, .s = s, .a = session_auth(s)};
 
     if (!binary) {
         session_error(s, WO_EPROTO, 0, "frames must be binary WebSocket "
                       "messages holding msgpack");
-        strike(s, 1003 /* unsupported data */);
+        strike(s, WO_CLOSE_UNSUPPORTED);
         return;
     }
-    int rc = wo_frame_decode(data, len, &type, &body, err, sizeof err);
+    int rc = wo_frame_decode(data, len, &type, &c.body, err, sizeof err);
     if (rc) {
         session_error(s, rc, 0, "%s", err[0] ? err : wo_strerror(rc));
-        strike(s, 1007 /* invalid payload */);
+        strike(s, WO_CLOSE_INVALID);
         return;
     }
-    const struct route *rt = NULL;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (routes[i].type == type)
-            rt = &routes[i];
-    const struct session_auth *a = session_auth(s);
-    unsigned who = role_bit(a);
-    struct reply r = {0};
-    if (type == WO_F_CMD)
-        r.req = ((struct wo_cmd *)body)->req;
-    if (!rt) {
-        session_error(s, WO_EUNKNOWN, r.req, "a client may not send '%s' "
+    const char *cmd = NULL;
+    if (type == WO_F_CMD) {
+        c.req = ((struct wo_cmd *)c.body)->req;
+        cmd = ((struct wo_cmd *)c.body)->name;
+    }
+    unsigned who = role_bit(c.a), allowed = type_who(type);
+    rt = find_route(type, cmd, who, &named);
+    if (!allowed) {
+        session_error(s, WO_EUNKNOWN, c.req, "a client may not send '%s' "
                       "frames", wo_ftype_name(type));
-        strike(s, 1008);
-        goto out;
+        strike(s, WO_CLOSE_POLICY);
+    } else if (!c.a && !(allowed & ANON)) {
+        session_error(s, WO_EAUTH, c.req, "'%s' needs an authenticated "
+                      "session: send 'auth' first", wo_ftype_name(type));
+        strike(s, WO_CLOSE_POLICY);
+    } else if (!named) {
+        session_error(s, WO_EINVAL, c.req, "unknown command '%s'",
+                      cmd ? cmd : "");
+    } else if (!rt && named->who == ADMIN) {
+        session_error(s, WO_EPERM, c.req, "'%s' is for admins", cmd);
+    } else if (!rt) {
+        session_error(s, WO_EPERM, c.req, "'%s' is not allowed for role %s",
+                      cmd ? cmd : wo_ftype_name(type),
+                      c.a ? c.a->role : "anonymous");
+    } else {
+        session_strike(s, 0);
+        if ((rc = run(rt, &c)))
+            session_error(s, rc, c.req, "%s", c.reason[0] ? c.reason
+                                                          : wo_strerror(rc));
     }
-    if (!(rt->who & who)) {
-        rc = a ? WO_EPERM : WO_EAUTH;
-        session_error(s, rc, r.req, a ? "'%s' is not allowed for role %s"
-                                      : "'%s' needs an authenticated session: "
-                                        "send 'auth' first",
-                      wo_ftype_name(type), a ? a->role : "");
-        if (!a)
-            strike(s, 1008);
-        goto out;
-    }
-    session_strike(s, 0);
-    rc = rt->fn(srv, s, body, &r);
-    if (rt->keep_body && !rc)
-        body = NULL;
-    if (rc)
-        session_error(s, rc, r.req, "%s", r.reason[0] ? r.reason
-                                                      : wo_strerror(rc));
-out:
-    wo_frame_free(type, body);
+    if (c.ids != &c.one)
+        free(c.ids);
+    wo_frame_free(WO_F_RESULT, c.res);
+    wo_frame_free(type, c.body);
 }

@@ -11,25 +11,24 @@
  *
  * The loop is single-threaded and catch-up runs to completion inside one
  * callback, so no change can slip between the catch-up and the first push.
+ *
+ * The office (dispatchers, admins) catches up on SLA alerts instead, after
+ * the id of the last alert it saw, and is then live for new ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "commit.h"
 #include "desk.h"
 #include "handlers.h"
-#include "wo_lifecycle.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
-#include "sessreg.h"
 #include "store.h"
 
 #define BATCH 50
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
 #define PAST_BATCH 25   /* past resolutions in one frame */
-#define PAST_PER_ASSET 50
 
 struct catchup {
     struct srv *srv;
@@ -38,32 +37,6 @@ struct catchup {
     size_t n;
     int64_t sent;       /* cursor of the last frame sent */
 };
-
-/* Load past resolutions ids[0..n) into ch (free with past_free). */
-static int past_load(struct srv *srv, const int64_t *ids, size_t n,
-                     struct wo_changes *ch)
-{
-    ch->n_past = 0;
-    if (!(ch->past = calloc(n ? n : 1, sizeof *ch->past)))
-        return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        int rc = store_order_load(srv->store, ids[i], STORE_LOAD_PAST,
-                                  &ch->past[i], NULL);
-        if (rc)
-            return rc;
-        ch->n_past++;
-    }
-    return 0;
-}
-
-static void past_free(struct wo_changes *ch)
-{
-    for (size_t i = 0; i < ch->n_past; i++)
-        wo_order_cleanup(&ch->past[i]);
-    free(ch->past);
-    ch->past = NULL;
-    ch->n_past = 0;
-}
 
 /*
  * The past resolutions the replica lacks (closed orders of the assets on
@@ -79,25 +52,26 @@ static int catchup_past(struct catchup *c, int64_t user, int64_t cursor)
     for (size_t i = 0; !rc && i < n; i += PAST_BATCH) {
         struct wo_changes ch = {.cursor = c->sent};
         size_t k = n - i < PAST_BATCH ? n - i : PAST_BATCH;
-        if (!(rc = past_load(c->srv, ids + i, k, &ch)))
+        if (!(rc = push_past_load(c->srv, ids + i, k, &ch)))
             rc = session_send(c->s, WO_F_CHANGES, &ch);
-        past_free(&ch);
+        push_past_free(&ch);
     }
     free(ids);
     return rc;
 }
 
-static void batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
-                       size_t n_revoked, int final)
+static int batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
+                      size_t n_revoked, int final)
 {
     struct wo_changes ch = {.orders = c->orders, .n_orders = c->n,
                             .revoked = revoked, .n_revoked = n_revoked,
                             .cursor = cursor, .final = final};
-    session_send(c->s, WO_F_CHANGES, &ch);
+    int rc = session_send(c->s, WO_F_CHANGES, &ch);
     c->sent = cursor;
     for (size_t i = 0; i < c->n; i++)
         wo_order_cleanup(&c->orders[i]);
     c->n = 0;
+    return rc;
 }
 
 static int catchup_one(struct catchup *c, int64_t id)
@@ -106,24 +80,19 @@ static int catchup_one(struct catchup *c, int64_t id)
     int rc = store_order_load(c->srv->store, id, STORE_LOAD_TECH, o, NULL);
     if (rc)
         return rc;
-    ops_verify_order(c->srv, o);
-    if (++c->n == BATCH)
-        batch_send(c, o->seq, NULL, 0, 0);
-    return 0;
+    return ++c->n == BATCH ? batch_send(c, o->seq, NULL, 0, 0) : 0;
 }
 
-int handle_sync(struct srv *srv, struct session *s, void *body,
-                struct reply *r)
+int handle_sync_tech(struct call *call)
 {
-    struct wo_sync *sy = body;
-    const struct session_auth *a = session_auth(s);
-    struct catchup c = {.srv = srv, .s = s};
+    struct srv *srv = call->srv;
+    struct wo_sync *sy = call->body;
+    const struct session_auth *a = call->a;
+    struct catchup c = {.srv = srv, .s = call->s};
     int64_t end;
     int64_t *revoked = NULL, *changed = NULL;
     size_t n_revoked = 0, n_changed = 0;
 
-    if (strcmp(a->role, "technician")) /* dispatchers: alerts */
-        return desk_catch_up(srv, s, sy->cursor < 0 ? 0 : sy->cursor);
     int rc = store_max_seq(srv->store, &end);
     if (rc)
         return rc;
@@ -152,129 +121,34 @@ int handle_sync(struct srv *srv, struct session *s, void *body,
         (rc = store_scope_revoked(srv->store, a->user_id, sy->have,
                                   sy->n_have, revoked, &n_revoked)))
         goto out;
-    batch_send(&c, end, revoked, n_revoked, 1);
-    session_set_live(s);
+    if (!(rc = batch_send(&c, end, revoked, n_revoked, 1)))
+        session_subscribe(call->s, SESSION_FEED_ORDERS);
 out:
     for (size_t i = 0; i < c.n; i++)
         wo_order_cleanup(&c.orders[i]);
     free(revoked);
     free(changed);
     if (rc)
-        snprintf(r->reason, sizeof r->reason, "catch-up failed: %s; "
+        snprintf(call->reason, sizeof call->reason, "catch-up failed: %s; "
                  "reconnect to retry", wo_strerror(rc));
     return rc;
 }
 
-struct pushctx {
-    struct wo_changes ch;
-};
-
-static void send_live(struct session *s, void *arg)
+int handle_sync_office(struct call *c)
 {
-    struct pushctx *p = arg;
-    if (session_is_live(s))
-        session_send(s, WO_F_CHANGES, &p->ch);
+    const struct wo_sync *sy = c->body;
+    int64_t cursor = sy->cursor < 0 ? 0 : sy->cursor;
+    int rc, more;
+    do {
+        struct wo_changes *ch = desk_alerts_after(c->srv, cursor);
+        if (!ch)
+            return WO_EIO;
+        rc = session_send(c->s, WO_F_CHANGES, ch);
+        cursor = ch->cursor;
+        more = !ch->final;
+        wo_frame_free(WO_F_CHANGES, ch);
+    } while (!rc && more);
+    if (!rc)
+        session_subscribe(c->s, SESSION_FEED_ALERTS);
+    return rc;
 }
-
-static void count_live(struct session *s, void *arg)
-{
-    *(int *)arg += session_is_live(s);
-}
-
-static int any_live(int64_t user)
-{
-    int n = 0;
-    if (user)
-        sessreg_foreach_user(user, count_live, &n);
-    return n;
-}
-
-/* Send the past resolutions in ids to the live sessions of each user. */
-static void past_send(struct srv *srv, const int64_t *users, size_t n_users,
-                      const int64_t *ids, size_t n, int64_t cursor)
-{
-    struct pushctx p = {.ch = {.cursor = cursor, .final = 1}};
-    if (n && !past_load(srv, ids, n, &p.ch))
-        for (size_t i = 0; i < n_users; i++)
-            sessreg_foreach_user(users[i], send_live, &p);
-    past_free(&p.ch);
-}
-
-/* Order id closed: send it, as a past resolution, to the live sessions of
- * the technicians holding an open order on the same asset. */
-static void push_closed(struct srv *srv, int64_t id)
-{
-    struct wo_order o;
-    int64_t *users;
-    size_t n;
-    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, NULL))
-        return;
-    if (!strcmp(o.status, "closed") && o.asset &&
-        !store_past_watchers(srv->store, o.asset, &users, &n)) {
-        past_send(srv, users, n, &id, 1, o.seq);
-        free(users);
-    }
-    wo_order_cleanup(&o);
-}
-
-static void close_revoked(struct session *s, void *arg)
-{
-    session_error(s, WO_EAUTH, 0, "this device has been revoked");
-    session_close(s, 1008, "device revoked");
-}
-
-void push_disconnect_device(int64_t device)
-{
-    sessreg_foreach_device(device, close_revoked, NULL);
-}
-
-void push_order(struct srv *srv, int64_t id, int64_t prev)
-{
-    struct wo_order o;
-    char status[WO_MAX_ID + 1];
-    int64_t assignee = 0, rid = id;
-    /* nobody connected and caught up: nothing to send (they get it on
-     * their next catch-up), so do not load the order at all */
-    if (store_order_head(srv->store, id, status, &assignee, NULL))
-        return;
-    if (!strcmp(status, "closed"))
-        push_closed(srv, id);
-    if (!any_live(assignee) && !(prev != assignee && any_live(prev)))
-        return;
-    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
-        return;
-    ops_verify_order(srv, &o);
-    struct pushctx p = {.ch = {.cursor = o.seq, .final = 1}};
-    if (assignee) {
-        if (wo_lifecycle_is_terminal(o.status)) {
-            p.ch.revoked = &rid;
-            p.ch.n_revoked = 1;
-        } else {
-            p.ch.orders = &o;
-            p.ch.n_orders = 1;
-        }
-        sessreg_foreach_user(assignee, send_live, &p);
-    }
-    if (prev && prev != assignee) {
-        struct pushctx rv = {.ch = {.cursor = o.seq, .final = 1,
-                                    .revoked = &rid, .n_revoked = 1}};
-        sessreg_foreach_user(prev, send_live, &rv);
-    }
-    wo_order_cleanup(&o);
-}
-
-void push_past(struct srv *srv, int64_t id)
-{
-    struct wo_order o;
-    int64_t *ids, assignee;
-    size_t n;
-    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, &assignee))
-        return;
-    if (assignee && o.asset && any_live(assignee) &&
-        !store_past_for_asset(srv->store, o.asset, PAST_PER_ASSET, &ids, &n)) {
-        past_send(srv, &assignee, 1, ids, n, o.seq);
-        free(ids);
-    }
-    wo_order_cleanup(&o);
-}
-

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wo_clock.h"
 #include "commit.h"
+#include "desk.h"
+#include "dispatch.h"
 #include "server.h"
+#include "session.h"
+#include "sessreg.h"
 #include "store.h"
 #include "tlsgen.h"
+#include "wo_clock.h"
 #include "ws.h"
 
 static const char usage[] =
@@ -310,9 +315,104 @@ static int cmd_device(struct opts *o)
     return rc ? 1 : 0;
 }
 
+/* ---- run: the loop's owner ------------------------------------------------ */
+
+/*
+ * The one file-scope variable of the server: a signal handler gets no
+ * context, so SIGINT/SIGTERM set this flag and a timer acts on it.
+ */
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig) { g_stop = 1; }
+
+/* What the running server's loop drives: the server context, the
+ * listener, and the application's timers. */
+struct run {
+    struct srv srv;
+    struct ws *ws;
+    struct ws_timer *flush, *tick, *stop;
+    int64_t commit_window_us;
+};
+
+static struct session *app_open(void *arg, const struct transport *tp,
+                                void *conn, size_t headroom)
+{
+    struct run *r = arg;
+    struct session *s = session_create(r->srv.sessions, tp, conn, headroom);
+    if (s && dispatch_connected(&r->srv, s)) {
+        session_destroy(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static void app_message(void *arg, struct session *s, const uint8_t *data,
+                        size_t len, int binary)
+{
+    dispatch_frame(&((struct run *)arg)->srv, s, data, len, binary);
+}
+
+static void app_closed(void *arg, struct session *s) { session_destroy(s); }
+
+/* The group commit's queue woke up: flush after the window. */
+static void flush_wake(void *arg)
+{
+    struct run *r = arg;
+    if (!ws_timer_armed(r->flush))
+        ws_timer_arm(r->flush, r->commit_window_us);
+}
+
+static void flush_fire(void *arg) { commit_flush(&((struct run *)arg)->srv); }
+
+/* SLA alerts and the 24 h closure (desk.c), twice a second. */
+static void tick_fire(void *arg)
+{
+    struct run *r = arg;
+    desk_tick(&r->srv);
+    ws_timer_arm(r->tick, 500 * 1000);
+}
+
+/* Flush what is queued so no received op waits for a restart, then end
+ * the loop. */
+static void stop_fire(void *arg)
+{
+    struct run *r = arg;
+    if (!g_stop) {
+        ws_timer_arm(r->stop, 100 * 1000);
+        return;
+    }
+    commit_flush(&r->srv);
+    ws_stop(r->ws);
+}
+
+static int serve(struct run *r, const struct ws_config *cfg)
+{
+    const struct ws_app app = {.arg = r, .open = app_open,
+                               .message = app_message, .closed = app_closed};
+    if (!(r->ws = ws_create(cfg, &app)))
+        return 1;
+    r->flush = ws_timer_create(r->ws, flush_fire, r);
+    r->tick = ws_timer_create(r->ws, tick_fire, r);
+    r->stop = ws_timer_create(r->ws, stop_fire, r);
+    if (r->flush && r->tick && r->stop) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, SIG_IGN);
+        ws_timer_arm(r->stop, 100 * 1000);
+        ws_timer_arm(r->tick, 0);
+        ws_run(r->ws);
+        commit_flush(&r->srv);
+    }
+    ws_timer_destroy(r->flush);
+    ws_timer_destroy(r->tick);
+    ws_timer_destroy(r->stop);
+    ws_destroy(r->ws);
+    return r->flush && r->tick && r->stop ? 0 : 1;
+}
+
 static int cmd_run(struct opts *o)
 {
-    struct srv srv = {0};
+    struct run r = {.srv = {.alerts_pushed = -1}};
     struct ws_config cfg = {0};
     char host[256], cert[4096], key[4096];
     int rc;
@@ -341,19 +441,17 @@ static int cmd_run(struct opts *o)
     cfg.cert = o->cert ? o->cert : cert;
     cfg.key = o->key ? o->key : key;
     cfg.event_lib = o->event_lib;
-    if ((rc = open_store(o, &srv.store)))
+    if ((rc = open_store(o, &r.srv.store)))
         return rc;
-    srv.commit = commit_create();
-    srv.commit_window_us = o->commit_window_us;
-    srv.max_conns_per_user = (int)o->max_conns;
-    if (!srv.commit) {
-        store_close(srv.store);
-        return 1;
-    }
-    rc = ws_run(&srv, &cfg);
-    commit_destroy(srv.commit);
-    store_close(srv.store);
-    return rc ? 1 : 0;
+    r.commit_window_us = o->commit_window_us;
+    r.srv.max_conns_per_user = (int)o->max_conns;
+    r.srv.commit = commit_create(flush_wake, &r);
+    r.srv.sessions = sessreg_create();
+    rc = r.srv.commit && r.srv.sessions ? serve(&r, &cfg) : 1;
+    commit_destroy(r.srv.commit);
+    sessreg_destroy(r.srv.sessions);
+    store_close(r.srv.store);
+    return rc;
 }
 
 int main(int argc, char **argv)

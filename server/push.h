@@ -1,12 +1,18 @@
 /*
- * push.h - sending work-order state down to technicians (handle_sync.c).
+ * push.h - sending committed changes to the live sessions that hold them:
+ * a technician's orders, past resolutions of their assets, SLA alerts to
+ * the office, and disconnecting a revoked device. Only sessions that have
+ * finished their catch-up of a feed (session_wants) get its pushes; the
+ * others get the change on their next catch-up.
  */
 #ifndef PUSH_H
 #define PUSH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct srv;
+struct wo_changes;
 
 /*
  * After a committed change to order id: send its new state to every live
@@ -21,7 +27,16 @@ void push_order(struct srv *srv, int64_t id, int64_t prev_assignee);
  * the past resolutions of its asset to the assignee's live sessions. */
 void push_past(struct srv *srv, int64_t id);
 
-/* Revoke device: close its sessions now (handle_cmd.c). */
-void push_disconnect_device(int64_t device);
+/* A frame of alerts to every session subscribed to the alert feed. */
+void push_alerts(struct srv *srv, const struct wo_changes *ch);
+
+/* Revoked device: close its sessions now. */
+void push_disconnect_device(struct srv *srv, int64_t device);
+
+/* Load the past resolutions ids[0..n) into ch->past (for catch-up too);
+ * release with push_past_free(). 0 or a WO_E* code. */
+int push_past_load(struct srv *srv, const int64_t *ids, size_t n,
+                   struct wo_changes *ch);
+void push_past_free(struct wo_changes *ch);
 
 #endif

@@ -1,20 +1,25 @@
 /*
- * server.h - the server context handed to every handler. Small on purpose:
- * the store, the group-commit queue and the run-time settings.
+ * server.h - the server context handed to every handler: the store, the
+ * group-commit queue, the live sessions, and the few settings and
+ * counters that belong to the whole server rather than to one module's
+ * file scope.
  */
 #ifndef SERVER_H
 #define SERVER_H
 
 #include <stdint.h>
 
-struct store;
 struct commit;
+struct sessreg;
+struct store;
 
 struct srv {
     struct store *store;
     struct commit *commit;
-    int64_t commit_window_us;   /* group-commit window */
+    struct sessreg *sessions;
     int max_conns_per_user;     /* per-user connection cap */
+    int64_t alerts_pushed;      /* desk.c: last alert id pushed live;
+                                 * -1 until read from the store */
 };
 
 #endif

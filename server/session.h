@@ -1,19 +1,35 @@
 /*
- * session.h - one client connection, as the handlers see it.
+ * session.h - one client connection, as the application sees it.
  *
- * The struct lives in ws.c (it is the libwebsockets per-session data);
- * handlers use it only through these calls and never write to the socket:
- * session_send() queues an encoded frame and asks for a writeable
- * callback, and the loop writes one frame per callback.
+ * session.c owns the object: who the peer is once authenticated, the
+ * challenge nonce, the feeds it is subscribed to, the count of malformed
+ * frames, and the queue of encoded frames waiting to be written. It knows
+ * nothing of libwebsockets: it reaches its connection only through the
+ * small `struct transport` that the WebSocket glue (ws.c) provides, and
+ * the glue pulls queued frames with session_next_frame().
+ *
+ * Handlers never write to the socket: session_send() queues an encoded
+ * frame and asks the transport for a writeable callback.
  */
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "wo_proto.h"
 
 struct session;
+struct sessreg;
+struct wo_outframe;
+
+/* How a session reaches its connection (ws.c fills one per server). */
+struct transport {
+    /* Ask for a writeable callback, where the glue pops queued frames. */
+    void (*want_write)(void *conn);
+    /* The peer authenticated: lift its unauthenticated deadline. */
+    void (*authenticated)(void *conn);
+};
 
 struct session_auth {
     int64_t user_id;
@@ -23,32 +39,70 @@ struct session_auth {
     int64_t clock_offset;       /* server - device clock at auth, ms */
 };
 
+/* What a caught-up session receives live (session_subscribe). */
+enum session_feed {
+    SESSION_FEED_ORDERS = 1,    /* a technician's orders (push.c) */
+    SESSION_FEED_ALERTS = 2     /* SLA alerts to the office (desk.c) */
+};
+
+/*
+ * A new session on conn, with `headroom` bytes reserved before each queued
+ * frame for the transport's own header. The session joins reg when it
+ * authenticates. NULL when out of memory.
+ */
+struct session *session_create(struct sessreg *reg, const struct transport *tp,
+                               void *conn, size_t headroom);
+
+/* Leave the registry and free everything; NULL is accepted. */
+void session_destroy(struct session *s);
+
 uint64_t session_id(const struct session *s);
 
 /* NULL until the session has authenticated. */
 const struct session_auth *session_auth(const struct session *s);
-void session_set_auth(struct session *s, const struct session_auth *a);
 
-/* Live: catch-up was sent, so live pushes may follow on this session. */
-void session_set_live(struct session *s);
-int session_is_live(const struct session *s);
+/* Authenticated as a: joins the registry. 0 or WO_ENOMEM. */
+int session_set_auth(struct session *s, const struct session_auth *a);
 
-/* The 32-byte challenge nonce sent on connect. */
-const uint8_t *session_nonce(struct session *s);
+/* Catch-up of a feed was sent, so live changes of it may follow. */
+void session_subscribe(struct session *s, enum session_feed f);
+int session_wants(const struct session *s, enum session_feed f);
 
-/* Encode and queue a frame. 0, WO_ENOMEM, or WO_EIO when the peer is too
- * far behind (the session is then closed). */
+/* The 32-byte challenge nonce sent on connect (filled by its handler). */
+uint8_t *session_nonce(struct session *s);
+
+/*
+ * Encode and queue a frame. 0, or a WO_E* code: on any failure (out of
+ * memory, or a peer too far behind) the session is already closing with
+ * a close frame, so the peer reconnects and its catch-up brings what it
+ * missed; callers need not close it again.
+ */
 int session_send(struct session *s, int type, const void *body);
 
-/* Queue an error frame: wire status from code, printf-style reason. */
-void session_error(struct session *s, int code, int64_t req,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Queue an error frame: wire status from code, printf-style reason.
+ * Returns what session_send() returned. */
+int session_error(struct session *s, int code, int64_t req, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 
 /* Count a malformed frame (bad != 0) or reset the count after a good
  * one; returns the count of malformed frames in a row. */
 int session_strike(struct session *s, int bad);
 
-/* Close after the frames already queued, with a WebSocket close status. */
-void session_close(struct session *s, int ws_status, const char *why);
+/* Close after the frames already queued, with a close code (enum
+ * wo_close) and a short reason. The first call wins. */
+void session_close(struct session *s, int code, const char *why);
+
+/* For the transport ------------------------------------------------------ */
+
+/* The next frame to write (caller frees it with free()), or NULL; its
+ * payload starts after the headroom given to session_create(). */
+struct wo_outframe *session_next_frame(struct session *s);
+
+/* 1 while frames wait to be written. */
+int session_queued(const struct session *s);
+
+/* Nonzero close code once the queue is empty and the session must close;
+ * *why gets the reason. Input from a closing peer is ignored. */
+int session_closing(const struct session *s, const char **why);
 
 #endif

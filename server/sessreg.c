@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "sessreg.h"
+#include "wo_err.h"
 
 #define NB 4096
 
@@ -12,27 +13,57 @@ struct node {
     struct node *next_sid, *next_user;
 };
 
-static struct node *by_sid[NB], *by_user[NB];
+struct sessreg {
+    uint64_t next_sid;
+    struct node *by_sid[NB], *by_user[NB];
+};
 
-static unsigned hs(uint64_t v) { return (unsigned)((v * 0x9E3779B97F4A7C15ull) >> 52) % NB; }
+static unsigned hs(uint64_t v)
+{
+    return (unsigned)((v * 0x9E3779B97F4A7C15ull) >> 52) % NB;
+}
 
-int sessreg_add(struct session *s, uint64_t sid, int64_t user, int64_t dev)
+struct sessreg *sessreg_create(void)
+{
+    struct sessreg *reg = calloc(1, sizeof *reg);
+    if (reg)
+        reg->next_sid = 1;
+    return reg;
+}
+
+void sessreg_destroy(struct sessreg *reg)
+{
+    if (!reg)
+        return;
+    for (unsigned b = 0; b < NB; b++)
+        while (reg->by_sid[b]) {
+            struct node *n = reg->by_sid[b];
+            reg->by_sid[b] = n->next_sid;
+            free(n);
+        }
+    free(reg);
+}
+
+uint64_t sessreg_next_id(struct sessreg *reg) { return reg->next_sid++; }
+
+int sessreg_add(struct sessreg *reg, struct session *s, uint64_t sid,
+                int64_t user, int64_t dev)
 {
     struct node *n = calloc(1, sizeof *n);
     if (!n)
-        return -1;
+        return WO_ENOMEM;
     n->s = s, n->sid = sid, n->user = user, n->dev = dev;
-    n->next_sid = by_sid[hs(sid)];
-    by_sid[hs(sid)] = n;
-    n->next_user = by_user[hs((uint64_t)user)];
-    by_user[hs((uint64_t)user)] = n;
+    n->next_sid = reg->by_sid[hs(sid)];
+    reg->by_sid[hs(sid)] = n;
+    n->next_user = reg->by_user[hs((uint64_t)user)];
+    reg->by_user[hs((uint64_t)user)] = n;
     return 0;
 }
 
-void sessreg_remove(uint64_t sid)
+void sessreg_remove(struct sessreg *reg, uint64_t sid)
 {
     struct node **pp, *n = NULL;
-    for (pp = &by_sid[hs(sid)]; *pp; pp = &(*pp)->next_sid)
+    for (pp = &reg->by_sid[hs(sid)]; *pp; pp = &(*pp)->next_sid)
         if ((*pp)->sid == sid) {
             n = *pp;
             *pp = n->next_sid;
@@ -40,7 +71,8 @@ void sessreg_remove(uint64_t sid)
         }
     if (!n)
         return;
-    for (pp = &by_user[hs((uint64_t)n->user)]; *pp; pp = &(*pp)->next_user)
+    for (pp = &reg->by_user[hs((uint64_t)n->user)]; *pp;
+         pp = &(*pp)->next_user)
         if (*pp == n) {
             *pp = n->next_user;
             break;
@@ -48,25 +80,27 @@ void sessreg_remove(uint64_t sid)
     free(n);
 }
 
-struct session *sessreg_find(uint64_t sid)
+struct session *sessreg_find(struct sessreg *reg, uint64_t sid)
 {
-    for (struct node *n = by_sid[hs(sid)]; n; n = n->next_sid)
+    for (struct node *n = reg->by_sid[hs(sid)]; n; n = n->next_sid)
         if (n->sid == sid)
             return n->s;
     return NULL;
 }
 
-int sessreg_count_user(int64_t user)
+int sessreg_count_user(struct sessreg *reg, int64_t user)
 {
     int c = 0;
-    for (struct node *n = by_user[hs((uint64_t)user)]; n; n = n->next_user)
+    for (struct node *n = reg->by_user[hs((uint64_t)user)]; n;
+         n = n->next_user)
         c += n->user == user;
     return c;
 }
 
-void sessreg_foreach_user(int64_t user, sessreg_fn fn, void *arg)
+void sessreg_foreach_user(struct sessreg *reg, int64_t user, sessreg_fn fn,
+                          void *arg)
 {
-    struct node *n = by_user[hs((uint64_t)user)], *next;
+    struct node *n = reg->by_user[hs((uint64_t)user)], *next;
     for (; n; n = next) {
         next = n->next_user;
         if (n->user == user)
@@ -74,25 +108,26 @@ void sessreg_foreach_user(int64_t user, sessreg_fn fn, void *arg)
     }
 }
 
-void sessreg_foreach(sessreg_fn fn, void *arg)
+static void foreach_where(struct sessreg *reg, int any, int64_t dev,
+                          sessreg_fn fn, void *arg)
 {
     for (unsigned b = 0; b < NB; b++) {
-        struct node *n = by_sid[b], *next;
+        struct node *n = reg->by_sid[b], *next;
         for (; n; n = next) {
             next = n->next_sid;
-            fn(n->s, arg);
+            if (any || n->dev == dev)
+                fn(n->s, arg);
         }
     }
 }
 
-void sessreg_foreach_device(int64_t dev, sessreg_fn fn, void *arg)
+void sessreg_foreach(struct sessreg *reg, sessreg_fn fn, void *arg)
 {
-    for (unsigned b = 0; b < NB; b++) {
-        struct node *n = by_sid[b], *next;
-        for (; n; n = next) {
-            next = n->next_sid;
-            if (n->dev == dev)
-                fn(n->s, arg);
-        }
-    }
+    foreach_where(reg, 1, 0, fn, arg);
+}
+
+void sessreg_foreach_device(struct sessreg *reg, int64_t dev, sessreg_fn fn,
+                            void *arg)
+{
+    foreach_where(reg, 0, dev, fn, arg);
 }

@@ -1,19 +1,21 @@
 /*
- * ws.c - libwebsockets glue: context, vhost, TLS, and the protocol
- * callback. The callback is a switch of one-line delegations; each
- * on_*() handler is small. Nothing here knows what a frame means.
+ * ws.c - libwebsockets glue: context, vhost, TLS, timers, and the protocol
+ * callback. The callback is a switch of one-line delegations; each on_*()
+ * handler is small. Nothing here knows what a frame means: messages go to
+ * the application through struct ws_app, and frames come back from the
+ * session's queue.
  *
  * Invariants:
  *   - a reassembled message never exceeds WO_MAX_FRAME; the peer that
  *     tries is closed with 1009 before more is buffered;
  *   - we write only from the writeable callback, one frame per callback,
  *     with LWS_PRE headroom, and re-arm while the queue is not empty;
- *   - a session is in the registry from authentication until CLOSED;
- *   - HTTP requests on this port are refused (we serve no HTTP, and 4.1.6
- *     mishandles some request bodies: ../shared/LWS-NOTES.md).
+ *   - HTTP requests on this port are refused: we serve no HTTP, and 4.1.6
+ *     mishandles some request bodies (docs/architecture.md, "Choices").
+ *
+ * All state lives in struct ws, reached from a callback through the
+ * context's user pointer; there are no file-scope variables.
  */
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,120 +23,74 @@
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 
-#include "commit.h"
-#include "desk.h"
-#include "wo_msgq.h"
-#include "dispatch.h"
-#include "server.h"
 #include "session.h"
-#include "sessreg.h"
+#include "wo_msgq.h"
 #include "ws.h"
 
-#define MAX_QUEUED_BYTES (64u * 1024 * 1024) /* a peer this far behind goes */
 #define AUTH_TIMEOUT_S 20
 
-struct session {
-    struct lws *wsi;
-    uint64_t id;
-    int authed;
-    int live;
-    struct session_auth auth;
-    uint8_t nonce[32];
-    int strikes;            /* malformed frames in a row */
-    struct wo_inbuf rx;
-    struct wo_outq out;
-    int close_status;       /* nonzero: close once the queue is written */
-    char close_why[64];
+struct ws {
+    struct lws_context *ctx;
+    struct ws_app app;
+    int stopping;
 };
 
-static struct lws_context *g_ctx;
-static struct srv *g_srv;
-static lws_sorted_usec_list_t g_flush_sul;
-static int g_flush_armed;
-static volatile sig_atomic_t g_stop;
-static uint64_t g_next_sid = 1;
+struct ws_timer {
+    lws_sorted_usec_list_t sul;
+    struct ws *w;
+    void (*fn)(void *arg);
+    void *arg;
+    int armed;
+};
 
-/* ---- session API (session.h) ------------------------------------------ */
+/* lws's per-session data: the connection and its reassembly buffer. */
+struct conn {
+    struct lws *wsi;
+    struct session *s;
+    struct wo_inbuf rx;
+};
 
-uint64_t session_id(const struct session *s) { return s->id; }
-
-const struct session_auth *session_auth(const struct session *s)
+static struct ws *ws_of(struct lws *wsi)
 {
-    return s->authed ? &s->auth : NULL;
+    return lws_context_user(lws_get_context(wsi));
 }
 
-void session_set_auth(struct session *s, const struct session_auth *a)
+/* ---- the transport sessions use ------------------------------------------ */
+
+static void tp_want_write(void *conn)
 {
-    s->auth = *a;
-    s->authed = 1;
-    sessreg_add(s, s->id, a->user_id, a->device_id);
-    lws_set_timeout(s->wsi, NO_PENDING_TIMEOUT, 0);
+    lws_callback_on_writable(((struct conn *)conn)->wsi);
 }
 
-const uint8_t *session_nonce(struct session *s) { return s->nonce; }
-void session_set_live(struct session *s) { s->live = 1; }
-int session_is_live(const struct session *s) { return s->live; }
-
-int session_send(struct session *s, int type, const void *body)
+static void tp_authenticated(void *conn)
 {
-    int rc = wo_outq_push(&s->out, type, body);
-    if (rc)
-        return rc;
-    if (s->out.bytes > MAX_QUEUED_BYTES) {
-        session_close(s, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-                      "peer is not reading");
-        return WO_EIO;
-    }
-    lws_callback_on_writable(s->wsi);
-    return 0;
+    lws_set_timeout(((struct conn *)conn)->wsi, NO_PENDING_TIMEOUT, 0);
 }
 
-int session_strike(struct session *s, int bad)
-{
-    return s->strikes = bad ? s->strikes + 1 : 0;
-}
-
-void session_error(struct session *s, int code, int64_t req, const char *fmt,
-                   ...)
-{
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    struct wo_error e = {.status = wo_err_status(code), .reason = reason,
-                         .req = req};
-    session_send(s, WO_F_ERROR, &e);
-}
-
-void session_close(struct session *s, int ws_status, const char *why)
-{
-    if (s->close_status)
-        return;
-    s->close_status = ws_status;
-    snprintf(s->close_why, sizeof s->close_why, "%s", why);
-    lws_callback_on_writable(s->wsi);
-}
+static const struct transport transport = {
+    .want_write = tp_want_write,
+    .authenticated = tp_authenticated,
+};
 
 /* ---- callback handlers ------------------------------------------------- */
 
-static int on_established(struct session *s, struct lws *wsi)
+static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
-    memset(s, 0, sizeof *s);
-    wo_outq_init(&s->out, LWS_PRE);
-    s->wsi = wsi;
-    s->id = g_next_sid++;
+    memset(c, 0, sizeof *c);
+    c->wsi = wsi;
     /* an unauthenticated connection gets a short life */
     lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, AUTH_TIMEOUT_S);
-    return dispatch_connected(g_srv, s);
+    c->s = w->app.open(w->app.arg, &transport, c, LWS_PRE);
+    return c->s ? 0 : -1;
 }
 
-static int on_receive(struct session *s, struct lws *wsi, const void *in,
-                      size_t len)
+static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
+                      const void *in, size_t len)
 {
-    if (s->close_status)
+    const char *why;
+    if (session_closing(c->s, &why))
         return 0; /* ignore input from a peer we are closing */
-    int rc = wo_inbuf_append(&s->rx, in, len, WO_MAX_FRAME);
+    int rc = wo_inbuf_append(&c->rx, in, len, WO_MAX_FRAME);
     if (rc == WO_ETOOBIG) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
                          (unsigned char *)"message too large", 17);
@@ -144,52 +100,54 @@ static int on_receive(struct session *s, struct lws *wsi, const void *in,
         return -1;
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
         return 0;
-    dispatch_frame(g_srv, s, s->rx.data, s->rx.len, lws_frame_is_binary(wsi));
-    wo_inbuf_reset(&s->rx);
+    w->app.message(w->app.arg, c->s, c->rx.data, c->rx.len,
+                   lws_frame_is_binary(wsi));
+    wo_inbuf_reset(&c->rx);
     return 0;
 }
 
-static int on_writeable(struct session *s, struct lws *wsi)
+static int on_writeable(struct conn *c, struct lws *wsi)
 {
-    struct wo_outframe *f = wo_outq_pop(&s->out);
+    struct wo_outframe *f = session_next_frame(c->s);
+    const char *why;
     if (f) {
-        int w = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
+        int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
         free(f);
-        if (w < 0)
+        if (n < 0)
             return -1;
-        if (s->out.head) {
+        if (session_queued(c->s)) {
             lws_callback_on_writable(wsi);
             return 0;
         }
     }
-    if (s->close_status) {
-        lws_close_reason(wsi, (enum lws_close_status)s->close_status,
-                         (unsigned char *)s->close_why, strlen(s->close_why));
+    int code = session_closing(c->s, &why);
+    if (code) {
+        lws_close_reason(wsi, (enum lws_close_status)code,
+                         (unsigned char *)why, strlen(why));
         return -1;
     }
     return 0;
 }
 
-static void on_closed(struct session *s)
+static void on_closed(struct ws *w, struct conn *c)
 {
-    if (!s->wsi)
+    if (!c->wsi)
         return; /* never established */
-    if (s->authed)
-        sessreg_remove(s->id);
-    wo_outq_cleanup(&s->out);
-    wo_inbuf_cleanup(&s->rx);
-    s->wsi = NULL;
+    w->app.closed(w->app.arg, c->s);
+    wo_inbuf_cleanup(&c->rx);
+    c->s = NULL;
+    c->wsi = NULL;
 }
 
 static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
                  void *user, void *in, size_t len)
 {
-    struct session *s = user;
+    struct conn *c = user;
     switch (reason) {
-    case LWS_CALLBACK_ESTABLISHED: return on_established(s, wsi);
-    case LWS_CALLBACK_RECEIVE: return on_receive(s, wsi, in, len);
-    case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(s, wsi);
-    case LWS_CALLBACK_CLOSED: on_closed(s); return 0;
+    case LWS_CALLBACK_ESTABLISHED: return on_established(ws_of(wsi), c, wsi);
+    case LWS_CALLBACK_RECEIVE: return on_receive(ws_of(wsi), c, wsi, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(c, wsi);
+    case LWS_CALLBACK_CLOSED: on_closed(ws_of(wsi), c); return 0;
     default: return 0;
     }
 }
@@ -202,14 +160,14 @@ static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
 static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
                      void *user, void *in, size_t len)
 {
+    static const char why[] = "use subprotocol " WO_SUBPROTOCOL;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
         return -1;
     case LWS_CALLBACK_ESTABLISHED:
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR,
-                         (unsigned char *)"use subprotocol " WO_SUBPROTOCOL,
-                         strlen("use subprotocol " WO_SUBPROTOCOL));
+        lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
+                         (unsigned char *)why, sizeof why - 1);
         return -1;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -218,65 +176,51 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
 
 static const struct lws_protocols protocols[] = {
     {"refuse", cb_refuse, 0, 0, 0, NULL, 0},
-    {WO_SUBPROTOCOL, cb_wo, sizeof(struct session), 65536, 0, NULL, 0},
+    {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* ---- group commit timer ------------------------------------------------ */
+/* ---- timers -------------------------------------------------------------- */
 
-static void flush_cb(lws_sorted_usec_list_t *sul)
+static void timer_cb(lws_sorted_usec_list_t *sul)
 {
-    g_flush_armed = 0;
-    commit_flush(g_srv);
+    struct ws_timer *t = lws_container_of(sul, struct ws_timer, sul);
+    t->armed = 0;
+    t->fn(t->arg);
 }
 
-void ws_request_flush(struct srv *srv)
+struct ws_timer *ws_timer_create(struct ws *w, void (*fn)(void *arg),
+                                 void *arg)
 {
-    if (g_flush_armed || !g_ctx)
-        return;
-    g_flush_armed = 1;
-    lws_sul_schedule(g_ctx, 0, &g_flush_sul, flush_cb,
-                     srv->commit_window_us);
-}
-
-/* ---- run ----------------------------------------------------------------- */
-
-static void on_signal(int sig)
-{
-    g_stop = 1;
-    if (g_ctx)
-        lws_cancel_service(g_ctx);
-}
-
-/*
- * With an event library, lws_service() runs the library's loop and does
- * not return on its own; the loop is ended from inside by starting the
- * context's destruction. This timer checks the stop flag set by the
- * signal handler (which may not call lws itself).
- */
-static lws_sorted_usec_list_t g_stop_sul;
-static int g_destroying;
-
-/* SLA alerts and the 24 h closure (desk.c), twice a second */
-static lws_sorted_usec_list_t g_desk_sul;
-
-static void desk_cb(lws_sorted_usec_list_t *sul)
-{
-    desk_tick(g_srv);
-    lws_sul_schedule(g_ctx, 0, &g_desk_sul, desk_cb, 500 * LWS_US_PER_MS);
-}
-
-static void stop_check(lws_sorted_usec_list_t *sul)
-{
-    if (!g_stop) {
-        lws_sul_schedule(g_ctx, 0, &g_stop_sul, stop_check,
-                         100 * LWS_US_PER_MS);
-        return;
+    struct ws_timer *t = calloc(1, sizeof *t);
+    if (t) {
+        t->w = w;
+        t->fn = fn;
+        t->arg = arg;
     }
-    commit_flush(g_srv);
-    g_destroying = 1;
-    lws_context_destroy(g_ctx);
+    return t;
 }
+
+void ws_timer_arm(struct ws_timer *t, int64_t us)
+{
+    t->armed = 1;
+    lws_sul_schedule(t->w->ctx, 0, &t->sul, timer_cb, us);
+}
+
+int ws_timer_armed(const struct ws_timer *t) { return t->armed; }
+
+void ws_timer_destroy(struct ws_timer *t)
+{
+    if (!t)
+        return;
+    /* once stopping, the context's destruction drops every timer */
+    if (t->armed && !t->w->stopping)
+        lws_sul_schedule(t->w->ctx, 0, &t->sul, timer_cb,
+                         LWS_SET_TIMER_USEC_CANCEL);
+    free(t);
+}
+
+/* ---- context ------------------------------------------------------------ */
 
 /* AEAD suites only for TLS 1.2 (a CBC suite draws LUCKY13 findings). */
 static const char *tls12_ciphers =
@@ -292,7 +236,7 @@ static const lws_retry_bo_t keepalive = {
     .secs_since_valid_hangup = 60,
 };
 
-static struct lws_context *make_context(struct srv *srv,
+static struct lws_context *make_context(struct ws *w,
                                         const struct ws_config *cfg, int ev)
 {
     struct lws_context_creation_info info;
@@ -312,42 +256,61 @@ static struct lws_context *make_context(struct srv *srv,
     info.alpn = "http/1.1"; /* no h2: WebSocket over HTTP/1.1 only */
     info.timeout_secs = 30;
     info.retry_and_idle_policy = &keepalive;
-    info.user = srv;
+    info.user = w;
     return lws_create_context(&info);
 }
 
-int ws_run(struct srv *srv, const struct ws_config *cfg)
+struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
 {
     int ev = !cfg->event_lib || strcmp(cfg->event_lib, "poll") != 0;
-
+    struct ws *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->app = *app;
     lws_set_log_level(LLL_ERR, NULL);
-    g_srv = srv;
-    g_ctx = make_context(srv, cfg, ev);
-    if (!g_ctx && ev) {
+    w->ctx = make_context(w, cfg, ev);
+    if (!w->ctx && ev) {
         fprintf(stderr, "wo-server: libev event library unavailable, "
                         "falling back to poll()\n");
-        g_ctx = make_context(srv, cfg, 0);
+        ev = 0;
+        w->ctx = make_context(w, cfg, 0);
     }
-    if (!g_ctx) {
+    if (!w->ctx) {
         fprintf(stderr, "wo-server: cannot listen on %s:%d (is the port in "
                         "use, or the certificate unreadable?)\n",
                 cfg->host, cfg->port);
-        return WO_ENET;
+        free(w);
+        return NULL;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGPIPE, SIG_IGN);
     fprintf(stderr, "wo-server: listening on wss://%s:%d (%s)\n", cfg->host,
             cfg->port, ev ? "epoll via libev" : "poll");
     fflush(stderr);
-    lws_sul_schedule(g_ctx, 0, &g_stop_sul, stop_check, 100 * LWS_US_PER_MS);
-    lws_sul_schedule(g_ctx, 0, &g_desk_sul, desk_cb, 0);
-    while (!g_destroying)
-        if (lws_service(g_ctx, 0) < 0)
+    return w;
+}
+
+/*
+ * With an event library, lws_service() runs the library's loop and does
+ * not return on its own; the loop is ended from inside by starting the
+ * context's destruction (ws_stop, from a timer).
+ */
+int ws_run(struct ws *w)
+{
+    while (!w->stopping)
+        if (lws_service(w->ctx, 0) < 0)
             break;
-    /* flush what is queued so no received op waits for a restart */
-    commit_flush(srv);
-    lws_context_destroy(g_ctx);
-    g_ctx = NULL;
     return 0;
+}
+
+void ws_stop(struct ws *w)
+{
+    w->stopping = 1;
+    lws_context_destroy(w->ctx);
+}
+
+void ws_destroy(struct ws *w)
+{
+    if (!w)
+        return;
+    lws_context_destroy(w->ctx);
+    free(w);
 }

@@ -1,17 +1,24 @@
 /*
- * ws.h - the server's WebSocket/TLS listener on libwebsockets 4.1.
+ * ws.h - the server's WebSocket/TLS listener and event loop, on
+ * libwebsockets 4.1.
  *
  * ws.c is the only server file that includes <libwebsockets.h>. It owns
- * the event loop, TLS settings, per-connection state, fragment reassembly
- * with the message size limit, and the per-session send queue; frames go
- * to dispatch.c, which routes them to handlers.
+ * the lws context, the TLS settings, fragment reassembly under the message
+ * size limit, and writing queued frames; it knows nothing of what a frame
+ * means. The application plugs in through `struct ws_app` (what to do on
+ * a connection, a message, a close) and drives its own periodic work with
+ * ws timers; ws.c includes only session.h of the application.
  */
 #ifndef WS_H
 #define WS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-struct srv;
+struct session;
+struct transport;
+struct ws;
+struct ws_timer;
 
 struct ws_config {
     const char *host;       /* address to bind, e.g. 127.0.0.1 */
@@ -21,10 +28,38 @@ struct ws_config {
     const char *event_lib;  /* "ev" (epoll through libev) or "poll" */
 };
 
-/* Run until SIGINT/SIGTERM. 0 on a clean stop, else a WO_E* code. */
-int ws_run(struct srv *srv, const struct ws_config *cfg);
+struct ws_app {
+    void *arg;
+    /* A WebSocket opened: make its session on conn (NULL refuses it). */
+    struct session *(*open)(void *arg, const struct transport *tp,
+                            void *conn, size_t headroom);
+    /* One whole message of at most WO_MAX_FRAME bytes. */
+    void (*message)(void *arg, struct session *s, const uint8_t *data,
+                    size_t len, int binary);
+    /* The connection is gone: the application frees the session. */
+    void (*closed)(void *arg, struct session *s);
+};
 
-/* Ask the loop to run commit_flush() after the group-commit window. */
-void ws_request_flush(struct srv *srv);
+/* Listen as cfg says; NULL (with the reason on stderr) on failure. */
+struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app);
+
+/* Serve until ws_stop(); 0. */
+int ws_run(struct ws *w);
+
+/* From inside the loop (a timer): close every connection and make
+ * ws_run() return. */
+void ws_stop(struct ws *w);
+
+/* After ws_run() returned; NULL is accepted. */
+void ws_destroy(struct ws *w);
+
+/* A timer on the loop that calls fn(arg) once each time it is armed. */
+struct ws_timer *ws_timer_create(struct ws *w, void (*fn)(void *arg),
+                                 void *arg);
+/* Call fn after us microseconds; re-arming an armed timer moves it. */
+void ws_timer_arm(struct ws_timer *t, int64_t us);
+int ws_timer_armed(const struct ws_timer *t);
+/* Before ws_destroy(); NULL is accepted. */
+void ws_timer_destroy(struct ws_timer *t);
 
 #endif

@@ -144,16 +144,17 @@ INSERT INTO notes(id, order_id, author, device_id, at, body, late)
 VALUES (:id, :order, :author, :device, :at, :body, :late);
 
 -- name: sigs_of
--- verified is computed on load (server/handle_ops.c), never stored
+-- verified: the verdict of the check made when the op was applied
 SELECT id, role, signer, device_id, signed_at, satisfied, comment,
-       statement, sig, 0 AS verified
+       statement, sig, verified
 FROM signatures WHERE order_id = :order ORDER BY signed_at, id;
 
 -- name: sig_insert
+-- only a verified signature is ever inserted (server/verify.h)
 INSERT INTO signatures(id, order_id, role, signer, device_id, signed_at,
-                       satisfied, comment, statement, sig)
+                       satisfied, comment, statement, sig, verified)
 VALUES (:id, :order, :role, :signer, :device, :signed_at, :satisfied,
-        :comment, :statement, :sig);
+        :comment, :statement, :sig, 1);
 
 -- name: sig_count_role
 SELECT count(*) FROM signatures WHERE order_id = :order AND role = :role;

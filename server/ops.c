@@ -1,0 +1,229 @@
+/*
+ * ops.c - the rules of each op kind (see ops.h).
+ *
+ * ops_apply() makes the checks every op shares (seen before? well formed?
+ * order exists? held by the sender? a move the lifecycle allows?), then
+ * hands over to the kind's own function from a table indexed by
+ * wo_opkind, and finally writes the status move, the SLA clock events,
+ * the history line and the op's verdict.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desk.h"
+#include "ops.h"
+#include "server.h"
+#include "session.h"
+#include "store.h"
+#include "verify.h"
+#include "wo_lifecycle.h"
+#include "wo_opkind.h"
+
+/* One op being applied. */
+struct opctx {
+    struct srv *srv;
+    const struct session_auth *a;
+    const struct wo_op *op;
+    const struct wo_opkind *k;
+    int late;                   /* a former holder's note or part */
+    struct apply_out *out;
+};
+
+static int reject(struct apply_out *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int reject(struct apply_out *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+    va_end(ap);
+    out->result = "rejected";
+    out->fresh_reject = 1;
+    return 0;
+}
+
+static int apply_status_only(struct opctx *x) { return 0; }
+
+static int apply_visit_start(struct opctx *x)
+{
+    struct store *st = x->srv->store;
+    const struct wo_op *op = x->op;
+    int64_t total, open;
+    int rc = store_visit_counts(st, op->wo, &total, &open);
+    if (rc)
+        return rc;
+    if (open)
+        return reject(x->out, "a visit is already open on order %lld: end it "
+                      "first", (long long)op->wo);
+    rc = store_visit_add(st, op->id, op->wo, x->a->user, x->a->device_id,
+                         op->at);
+    if (!rc) /* the scheduled visit is happening: its window is used */
+        rc = store_order_schedule(st, op->wo, 0, 0);
+    return rc;
+}
+
+static int apply_visit_end(struct opctx *x)
+{
+    const struct wo_op *op = x->op;
+    int64_t vorder, ended;
+    char tech[WO_MAX_ID + 1];
+    int rc = store_visit_get(x->srv->store, op->ref, &vorder, tech, &ended);
+    if (rc == WO_ENOTFOUND || (!rc && vorder != op->wo))
+        return reject(x->out, "visit %s is not a visit of order %lld",
+                      op->ref, (long long)op->wo);
+    if (rc)
+        return rc;
+    if (ended)
+        return reject(x->out, "visit %s has already ended", op->ref);
+    if (strcmp(tech, x->a->user))
+        return reject(x->out, "visit %s was started by %s", op->ref, tech);
+    if (op->at < 0)
+        return reject(x->out, "visit end time is invalid");
+    return store_visit_end(x->srv->store, op->ref, op->at, op->outcome);
+}
+
+static int apply_note(struct opctx *x)
+{
+    return store_note_add(x->srv->store, x->op, x->a->user, x->a->device_id,
+                          x->late);
+}
+
+static int apply_part(struct opctx *x)
+{
+    return store_part_add(x->srv->store, x->op, x->a->user, x->a->device_id,
+                          x->late);
+}
+
+/* Both signatures: verified once, here; only a verified one is stored. */
+static int apply_sign(struct opctx *x)
+{
+    const struct wo_op *op = x->op;
+    int tech = x->k->id == WO_OP_SIGN_TECH;
+    const char *signer = tech ? x->a->user : op->name;
+    char why[sizeof x->out->reason];
+    int rc;
+    if (tech) {
+        int64_t total, open;
+        if ((rc = store_visit_counts(x->srv->store, op->wo, &total, &open)))
+            return rc;
+        if (!total || open)
+            return reject(x->out, "order %lld needs at least one visit and no "
+                          "open visit before the technician signs",
+                          (long long)op->wo);
+    }
+    rc = verify_signing_op(x->srv->store, x->a, op, x->k->role, signer, why,
+                           sizeof why);
+    if (rc == WO_ECRYPTO)
+        return reject(x->out, "%s", why);
+    if (rc)
+        return rc;
+    return store_sig_add(x->srv->store, op, x->k->role, signer,
+                         x->a->device_id);
+}
+
+static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
+    [WO_OP_ACCEPT] = apply_status_only,
+    [WO_OP_DEPART] = apply_status_only,
+    [WO_OP_VISIT_START] = apply_visit_start,
+    [WO_OP_VISIT_END] = apply_visit_end,
+    [WO_OP_NOTE_ADD] = apply_note,
+    [WO_OP_PART_ADD] = apply_part,
+    [WO_OP_SIGN_TECH] = apply_sign,
+    [WO_OP_SIGN_RECIPIENT] = apply_sign,
+};
+
+/*
+ * Is the sender the order's holder? Notes and parts of a former holder are
+ * kept; those recorded after the order was taken away are marked late
+ * (docs/sync.md). 0 to go on (x->late set), or a rejection / error.
+ */
+static int check_holder(struct opctx *x, int64_t assignee)
+{
+    const struct wo_op *op = x->op;
+    int64_t released;
+    if (assignee == x->a->user_id)
+        return 0;
+    if (!x->k->appends)
+        return reject(x->out, "order %lld is no longer assigned to you (it "
+                      "was reassigned or unassigned); your notes and parts "
+                      "are kept", (long long)op->wo);
+    int held = store_tech_held(x->srv->store, op->wo, x->a->user_id,
+                               &released);
+    if (held < 0)
+        return held;
+    if (!held)
+        return reject(x->out, "order %lld was never assigned to you",
+                      (long long)op->wo);
+    x->late = released && op->at + x->a->clock_offset > released;
+    return 0;
+}
+
+/* Same op id again: answer as the first time, change nothing. 1 if seen. */
+static int replay(struct srv *srv, const struct wo_op *op,
+                  struct apply_out *out)
+{
+    char seen[16];
+    char *old_reason = NULL;
+    int rc = store_op_seen(srv->store, op->id, seen, &old_reason);
+    if (rc != 1)
+        return rc;
+    out->result = strcmp(seen, "rejected") ? "duplicate" : "rejected";
+    snprintf(out->reason, sizeof out->reason, "%s",
+             old_reason ? old_reason : "");
+    free(old_reason);
+    return 1;
+}
+
+int ops_apply(struct srv *srv, const struct session_auth *a,
+              const struct wo_op *op, int64_t now, struct apply_out *out)
+{
+    char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 64];
+    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out};
+    int64_t assignee, seq;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->result = "applied";
+    if ((rc = replay(srv, op, out)))
+        return rc < 0 ? rc : 0;
+    if (wo_opkind_check(op, reason, sizeof reason))
+        return reject(out, "%s", reason);
+    x.k = wo_opkind_find(op->kind);
+    rc = store_order_head(srv->store, op->wo, status, &assignee, NULL);
+    if (rc == WO_ENOTFOUND)
+        return reject(out, "work order %lld does not exist",
+                      (long long)op->wo);
+    if (rc || (rc = check_holder(&x, assignee)) || out->fresh_reject)
+        return rc;
+    const char *next = wo_lifecycle_next(status, x.k->name,
+                                         wo_opkind_move_arg(x.k, op), reason,
+                                         sizeof reason);
+    if (!next)
+        return reject(out, "%s", reason);
+    rc = apply_kind[x.k->id](&x);
+    if (rc == WO_EEXIST)
+        return reject(out, "a record with id %s already exists", op->id);
+    if (rc || out->fresh_reject)
+        return rc;
+    int moves = strcmp(next, status) != 0;
+    if (moves && (rc = store_order_set_status(srv->store, op->wo, next)))
+        return rc;
+    /* work done offline counts when it was done: device time corrected by
+     * the offset measured at this connection's handshake */
+    if ((rc = desk_on_status(srv, op->wo, x.k->name, status, next,
+                             op->at + a->clock_offset, now)))
+        return rc;
+    snprintf(detail, sizeof detail, "op %s%s%s", op->id, moves ? " -> " : "",
+             moves ? next : "");
+    rc = store_change(srv->store, op->wo, x.k->name, a->user, a->device_id,
+                      op->at, detail, now, &seq);
+    if (!rc)
+        rc = store_op_record(srv->store, op, a->device_id, a->clock_offset,
+                             "applied", NULL, now);
+    if (!rc)
+        out->changed_order = op->wo;
+    return rc;
+}

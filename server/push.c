@@ -1,0 +1,170 @@
+/*
+ * push.c - live pushes after a commit (see push.h).
+ *
+ * Signatures are not verified here: each was verified once, when its op
+ * was applied, and the store keeps that verdict (verify.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "push.h"
+#include "server.h"
+#include "session.h"
+#include "sessreg.h"
+#include "store.h"
+#include "wo_lifecycle.h"
+
+#define PAST_PER_ASSET 50
+
+struct fanout {
+    const struct wo_changes *ch;
+    enum session_feed feed;
+};
+
+/* A failed send has closed that session; its reconnect catches up. */
+static void send_live(struct session *s, void *arg)
+{
+    const struct fanout *f = arg;
+    if (session_wants(s, f->feed) && session_send(s, WO_F_CHANGES, f->ch))
+        return;
+}
+
+static void to_user(struct srv *srv, int64_t user, const struct wo_changes *ch)
+{
+    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ORDERS};
+    sessreg_foreach_user(srv->sessions, user, send_live, &f);
+}
+
+static void count_live(struct session *s, void *arg)
+{
+    *(int *)arg += session_wants(s, SESSION_FEED_ORDERS);
+}
+
+static int any_live(struct srv *srv, int64_t user)
+{
+    int n = 0;
+    if (user)
+        sessreg_foreach_user(srv->sessions, user, count_live, &n);
+    return n;
+}
+
+int push_past_load(struct srv *srv, const int64_t *ids, size_t n,
+                   struct wo_changes *ch)
+{
+    ch->n_past = 0;
+    if (!(ch->past = calloc(n ? n : 1, sizeof *ch->past)))
+        return WO_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int rc = store_order_load(srv->store, ids[i], STORE_LOAD_PAST,
+                                  &ch->past[i], NULL);
+        if (rc)
+            return rc;
+        ch->n_past++;
+    }
+    return 0;
+}
+
+void push_past_free(struct wo_changes *ch)
+{
+    for (size_t i = 0; i < ch->n_past; i++)
+        wo_order_cleanup(&ch->past[i]);
+    free(ch->past);
+    ch->past = NULL;
+    ch->n_past = 0;
+}
+
+/* Send the past resolutions in ids to the live sessions of each user. */
+static void past_send(struct srv *srv, const int64_t *users, size_t n_users,
+                      const int64_t *ids, size_t n, int64_t cursor)
+{
+    struct wo_changes ch = {.cursor = cursor, .final = 1};
+    if (n && !push_past_load(srv, ids, n, &ch))
+        for (size_t i = 0; i < n_users; i++)
+            to_user(srv, users[i], &ch);
+    push_past_free(&ch);
+}
+
+/* Order id closed: send it, as a past resolution, to the live sessions of
+ * the technicians holding an open order on the same asset. */
+static void push_closed(struct srv *srv, int64_t id)
+{
+    struct wo_order o;
+    int64_t *users;
+    size_t n;
+    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, NULL))
+        return;
+    if (!strcmp(o.status, "closed") && o.asset &&
+        !store_past_watchers(srv->store, o.asset, &users, &n)) {
+        past_send(srv, users, n, &id, 1, o.seq);
+        free(users);
+    }
+    wo_order_cleanup(&o);
+}
+
+void push_order(struct srv *srv, int64_t id, int64_t prev)
+{
+    struct wo_order o;
+    char status[WO_MAX_ID + 1];
+    int64_t assignee = 0, rid = id;
+    /* nobody connected and caught up: nothing to send (they get it on
+     * their next catch-up), so do not load the order at all */
+    if (store_order_head(srv->store, id, status, &assignee, NULL))
+        return;
+    if (!strcmp(status, "closed"))
+        push_closed(srv, id);
+    if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
+        return;
+    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
+        return;
+    struct wo_changes ch = {.cursor = o.seq, .final = 1};
+    if (assignee) {
+        if (wo_lifecycle_is_terminal(o.status)) {
+            ch.revoked = &rid;
+            ch.n_revoked = 1;
+        } else {
+            ch.orders = &o;
+            ch.n_orders = 1;
+        }
+        to_user(srv, assignee, &ch);
+    }
+    if (prev && prev != assignee) {
+        struct wo_changes rv = {.cursor = o.seq, .final = 1,
+                                .revoked = &rid, .n_revoked = 1};
+        to_user(srv, prev, &rv);
+    }
+    wo_order_cleanup(&o);
+}
+
+void push_past(struct srv *srv, int64_t id)
+{
+    struct wo_order o;
+    int64_t *ids, assignee;
+    size_t n;
+    if (store_order_load(srv->store, id, STORE_LOAD_PAST, &o, &assignee))
+        return;
+    if (assignee && o.asset && any_live(srv, assignee) &&
+        !store_past_for_asset(srv->store, o.asset, PAST_PER_ASSET, &ids, &n)) {
+        past_send(srv, &assignee, 1, ids, n, o.seq);
+        free(ids);
+    }
+    wo_order_cleanup(&o);
+}
+
+void push_alerts(struct srv *srv, const struct wo_changes *ch)
+{
+    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ALERTS};
+    sessreg_foreach(srv->sessions, send_live, &f);
+}
+
+static void close_revoked(struct session *s, void *arg)
+{
+    /* the close follows the error; if the error cannot be queued the
+     * session is closing already */
+    if (!session_error(s, WO_EAUTH, 0, "this device has been revoked"))
+        session_close(s, WO_CLOSE_POLICY, "device revoked");
+}
+
+void push_disconnect_device(struct srv *srv, int64_t device)
+{
+    sessreg_foreach_device(srv->sessions, device, close_revoked, NULL);
+}

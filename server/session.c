@@ -1,0 +1,150 @@
+/*
+ * session.c - the session object (see session.h).
+ *
+ * Invariants:
+ *   - a session is in the registry from authentication until destroyed;
+ *   - at most MAX_QUEUED_BYTES of encoded frames wait for one peer: a
+ *     peer that stops reading is closed rather than buffered without end;
+ *   - once closing, its input is ignored; frames queued before the queue
+ *     drains (the error that explains the close) still go out, and the
+ *     close frame is the last thing the peer gets.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "sessreg.h"
+#include "wo_crypto.h"
+#include "wo_msgq.h"
+
+#define MAX_QUEUED_BYTES (64u * 1024 * 1024)
+
+struct session {
+    struct sessreg *reg;
+    const struct transport *tp;
+    void *conn;
+    uint64_t id;
+    int authed;
+    unsigned feeds;             /* enum session_feed bits */
+    struct session_auth auth;
+    uint8_t nonce[WO_NONCE_LEN];
+    int strikes;                /* malformed frames in a row */
+    struct wo_outq out;
+    int close_code;             /* nonzero: close once the queue is written */
+    char close_why[64];
+};
+
+struct session *session_create(struct sessreg *reg, const struct transport *tp,
+                               void *conn, size_t headroom)
+{
+    struct session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->reg = reg;
+    s->tp = tp;
+    s->conn = conn;
+    s->id = sessreg_next_id(reg);
+    wo_outq_init(&s->out, headroom);
+    return s;
+}
+
+void session_destroy(struct session *s)
+{
+    if (!s)
+        return;
+    if (s->authed)
+        sessreg_remove(s->reg, s->id);
+    wo_outq_cleanup(&s->out);
+    free(s);
+}
+
+uint64_t session_id(const struct session *s) { return s->id; }
+
+const struct session_auth *session_auth(const struct session *s)
+{
+    return s->authed ? &s->auth : NULL;
+}
+
+int session_set_auth(struct session *s, const struct session_auth *a)
+{
+    int rc = sessreg_add(s->reg, s, s->id, a->user_id, a->device_id);
+    if (rc)
+        return rc;
+    s->auth = *a;
+    s->authed = 1;
+    s->tp->authenticated(s->conn);
+    return 0;
+}
+
+void session_subscribe(struct session *s, enum session_feed f)
+{
+    s->feeds |= (unsigned)f;
+}
+
+int session_wants(const struct session *s, enum session_feed f)
+{
+    return (s->feeds & (unsigned)f) != 0;
+}
+
+uint8_t *session_nonce(struct session *s) { return s->nonce; }
+
+int session_send(struct session *s, int type, const void *body)
+{
+    if (s->out.bytes > MAX_QUEUED_BYTES)
+        return WO_EIO; /* closing already: see below */
+    int rc = wo_outq_push(&s->out, type, body);
+    if (rc) {
+        /* the peer would miss a frame: better it reconnects and catches
+         * up than goes on with a gap */
+        session_close(s, WO_CLOSE_INTERNAL, "server could not send a frame");
+        return rc;
+    }
+    if (s->out.bytes > MAX_QUEUED_BYTES) {
+        session_close(s, WO_CLOSE_POLICY, "peer is not reading");
+        return WO_EIO;
+    }
+    s->tp->want_write(s->conn);
+    return 0;
+}
+
+int session_error(struct session *s, int code, int64_t req, const char *fmt,
+                  ...)
+{
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    struct wo_error e = {.status = wo_err_status(code), .reason = reason,
+                         .req = req};
+    return session_send(s, WO_F_ERROR, &e);
+}
+
+int session_strike(struct session *s, int bad)
+{
+    return s->strikes = bad ? s->strikes + 1 : 0;
+}
+
+void session_close(struct session *s, int code, const char *why)
+{
+    if (s->close_code)
+        return;
+    s->close_code = code;
+    snprintf(s->close_why, sizeof s->close_why, "%s", why);
+    s->tp->want_write(s->conn);
+}
+
+struct wo_outframe *session_next_frame(struct session *s)
+{
+    return wo_outq_pop(&s->out);
+}
+
+int session_queued(const struct session *s) { return s->out.head != NULL; }
+
+int session_closing(const struct session *s, const char **why)
+{
+    *why = s->close_why;
+    return s->close_code;
+}

@@ -1,0 +1,68 @@
+/* verify.c - signature and statement checks (see verify.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "session.h"
+#include "store.h"
+#include "verify.h"
+#include "wo_crypto.h"
+#include "wo_statement.h"
+
+int verify_signing_op(struct store *st, const struct session_auth *a,
+                      const struct wo_op *op, const char *role,
+                      const char *signer, char *reason, size_t len)
+{
+    struct wo_order o;
+    uint8_t pub[32];
+    char err[256];
+    int rc = store_order_load(st, op->wo, STORE_LOAD_OFFICE, &o, NULL);
+    if (rc)
+        return rc;
+    if (!strcmp(role, "recipient") &&
+        (!o.recipient_code || strcmp(o.recipient_code, op->code))) {
+        snprintf(reason, len, "recipient confirmation code is wrong: ask the "
+                 "requester for the code given when order %lld was opened",
+                 (long long)op->wo);
+        rc = WO_ECRYPTO;
+    } else if ((rc = store_device_pubkey(st, a->device_id, pub))) {
+        /* a storage failure, not a verdict */
+    } else if (wo_verify(pub, op->statement, strlen(op->statement), op->sig)) {
+        snprintf(reason, len, "%s signature does not verify against device "
+                 "%lld's key: the statement was altered after signing", role,
+                 (long long)a->device_id);
+        rc = WO_ECRYPTO;
+    } else {
+        struct wo_stmt_meta m = {.role = role, .signer = signer,
+                                 .device_id = a->device_id,
+                                 .signed_at = op->at,
+                                 .satisfied = op->satisfied,
+                                 .comment = op->comment};
+        rc = wo_statement_check(op->statement, &o, &m, err, sizeof err);
+        if (rc && rc != WO_ENOMEM) {
+            snprintf(reason, len, "%s signature rejected: %s", role, err);
+            rc = WO_ECRYPTO;
+        }
+    }
+    wo_order_cleanup(&o);
+    return rc;
+}
+
+void verify_order(struct store *st, struct wo_order *o)
+{
+    for (size_t i = 0; i < o->n_sigs; i++) {
+        struct wo_sig *g = &o->sigs[i];
+        uint8_t pub[32];
+        char err[256];
+        g->verified = false;
+        if (g->sig_len != 64 || store_device_pubkey(st, g->device_id, pub) ||
+            wo_verify(pub, g->statement, strlen(g->statement), g->sig))
+            continue;
+        struct wo_stmt_meta m = {.role = g->role, .signer = g->signer,
+                                 .device_id = g->device_id,
+                                 .signed_at = g->signed_at,
+                                 .satisfied = g->satisfied,
+                                 .comment = g->comment};
+        g->verified = wo_statement_check(g->statement, o, &m, err,
+                                         sizeof err) == 0;
+    }
+}

@@ -1,0 +1,37 @@
+/*
+ * verify.h - checking Ed25519 signatures over signed statements.
+ *
+ * A signing op is verified once, when it is applied: the signature against
+ * the device's registered key, the statement against the server's own
+ * records of the order, and for the recipient the confirmation code. Only
+ * a signature that passes is stored, and the store keeps that verdict, so
+ * pushes and catch-ups send it without verifying again. verify_order()
+ * re-checks an order's stored signatures from scratch, for the office
+ * view of a single order (`wo show`), where a fresh check is worth its
+ * cost.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include <stddef.h>
+
+#include "wo_proto.h"
+
+struct store;
+struct session_auth;
+
+/*
+ * Verify signing op `op` from the session authenticated as a, signed as
+ * role by signer. 0 when it verifies; WO_ECRYPTO with the reason in
+ * reason (len bytes) when it does not; another WO_E* code when the check
+ * itself failed (storage, memory).
+ */
+int verify_signing_op(struct store *st, const struct session_auth *a,
+                      const struct wo_op *op, const char *role,
+                      const char *signer, char *reason, size_t len);
+
+/* Re-verify every signature on o against its device key and o's records;
+ * sets o->sigs[i].verified. */
+void verify_order(struct store *st, struct wo_order *o);
+
+#endif
