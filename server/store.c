@@ -13,25 +13,9 @@
 
 extern const struct wo_sqlfile wo_server_sql[];
 
-#define QUERIES(X)                                                          \
-    X(user_insert) X(user_by_name) X(code_insert) X(code_take)              \
-    X(device_insert) X(device_get) X(device_revoke) X(device_list)          \
-    X(change_insert) X(max_seq) X(order_insert) X(order_touch)              \
-    X(order_set_status) X(order_set_assignee) X(order_get) X(order_board)   \
-    X(scope_changed) X(scope_revoked) X(tech_add) X(tech_release)           \
-    X(tech_held) X(visits_of)                                               \
-    X(visit_insert) X(visit_get) X(visit_counts)                            \
-    X(visit_end) X(parts_of) X(part_insert) X(notes_of) X(note_insert)      \
-    X(sigs_of) X(sig_insert) X(sig_count_role) X(op_get) X(op_insert)       \
-    X(rejections_of) X(order_head) X(sla_respond) X(sla_pause)              \
-    X(sla_resume) X(sla_resolve) X(alerts_make) X(alerts_since)             \
-    X(autoclose_due) X(history_of) X(sla_current) X(sla_new_version)        \
-    X(order_set_tier) X(tech_least_busy) X(user_set_tier) X(alerts_max)    \
-    X(breaches_to_escalate) X(order_schedule) X(knowledge_search)           \
-    X(past_for_tech) X(past_for_asset) X(past_watchers) X(report_assets)    \
-    X(report_sla) X(report_workload)
-
-WO_DB_QUERIES(QUERIES);
+/* Q_<name> and qnames[]: generated from the "-- name:" lines of
+ * schema/server/queries.sql at build time (cmake/query_ids.cmake). */
+#include "server_q.h"
 
 struct store {
     struct wo_db *db;
