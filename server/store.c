@@ -2,9 +2,10 @@
  * store.c - the server store on SQLite: opening (migrations, every
  * statement prepared once), closing, and the transaction calls. The
  * entities live in store_user.c, store_order.c, store_desk.c, store_ops.c
- * and store_know.c, which share struct store through store_int.h; those
- * files and this one are the only server files that include <sqlite3.h>
- * (through wo_sqlkit.h).
+ * and store_know.c, which share struct store through store_int.h. These
+ * store*.c files are the only server files that use SQLite; they reach
+ * <sqlite3.h> through wo_sqlkit.h. (handle_cmd.c includes wo_sqlkit.h
+ * too, but only for wo_fts_query(), which needs no SQLite.)
  */
 #include <stdlib.h>
 

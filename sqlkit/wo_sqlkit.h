@@ -5,7 +5,12 @@
  * and binds by parameter name that fail loudly when a name is wrong.
  *
  * SQL text never comes from string concatenation: it is the files in
- * schema/, embedded at build time by cmake/embed.cmake.
+ * schema/, embedded at build time by cmake/embed.cmake. Each store's
+ * statement ids (Q_<name>, Q__COUNT, qnames[]) are generated from its
+ * queries.sql by cmake/query_ids.cmake, so the names are listed once.
+ *
+ * Transactions are the caller's: wo_db_begin() / wo_db_commit() around
+ * what must commit together; a statement run outside them commits alone.
  */
 #ifndef WO_SQLKIT_H
 #define WO_SQLKIT_H
