@@ -10,7 +10,7 @@
  *     with LWS_PRE headroom, and re-arm while the queue is not empty;
  *   - a session is in the registry from authentication until CLOSED;
  *   - HTTP requests on this port are refused (we serve no HTTP, and 4.1.6
- *     mishandles some request bodies: ../shared/LWS-NOTES.md).
+ *     mishandles some request bodies: docs/architecture.md).
  */
 #include <signal.h>
 #include <stdarg.h>
