@@ -11,21 +11,9 @@
 
 extern const struct wo_sqlfile wo_replica_sql[];
 
-#define QUERIES(X)                                                          \
-    X(config_get) X(config_set) X(order_upsert) X(order_get)                \
-    X(order_list) X(order_delete) X(order_set_status)                       \
-    X(synced_visits_delete) X(synced_parts_delete) X(synced_notes_delete)   \
-    X(synced_sigs_delete) X(visit_put) X(visit_end) X(visits_of)            \
-    X(part_put) X(parts_of) X(note_put) X(notes_of) X(sig_put) X(sigs_of)   \
-    X(visits_of_op_delete) X(parts_of_op_delete) X(notes_of_op_delete)     \
-    X(sigs_of_op_delete) X(visits_settle) X(parts_settle)                  \
-    X(notes_settle) X(sigs_settle) X(visits_orphan_delete)                  \
-    X(parts_orphan_delete) X(notes_orphan_delete) X(sigs_orphan_delete)     \
-    X(outbox_insert) X(outbox_pending)                                      \
-    X(outbox_pending_order) X(outbox_delete) X(outbox_reject)               \
-    X(outbox_all) X(outbox_count) X(past_put) X(past_search) X(past_count)
-
-WO_DB_QUERIES(QUERIES);
+/* Q_<name> and qnames[]: generated from the "-- name:" lines of
+ * schema/replica/queries.sql at build time (cmake/query_ids.cmake). */
+#include "replica_q.h"
 
 struct replica {
     struct wo_db *db;

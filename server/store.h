@@ -2,11 +2,22 @@
  * store.h - the server's durable state: users, devices, work orders and
  * their records, received ops, and the change sequence.
  *
- * The store knows SQL and nothing of sessions or frames beyond the struct
- * types of proto/. Every function returns 0 or a negative WO_E* code.
- * Writes happen inside store_begin()/store_commit(); the caller decides
- * the transaction boundaries (the group commit, a dispatcher command).
- * Commit is durable (WAL, synchronous=FULL) before it returns.
+ * This header is the whole interface: the rest of the server includes it
+ * and nothing else of the store, and it names no database type (no
+ * <sqlite3.h>; struct store is opaque). The SQLite backend is
+ * server/store*.c behind the private store_int.h; a second backend
+ * (PostgreSQL, say) would implement these same functions in its own
+ * files and be chosen at link time, with no caller changed.
+ *
+ * The store knows nothing of sessions or frames beyond the struct types
+ * of proto/. Every function returns 0 or a negative WO_E* code.
+ *
+ * Transactions: the caller groups writes with store_begin() /
+ * store_commit() (the group commit, the dispatcher commands, the desk
+ * tick), and a lone write outside them commits by itself. Three calls
+ * open their own transaction and so must be called outside one:
+ * store_user_add(), store_user_code() and store_enroll(). Commit is
+ * durable (WAL, synchronous=FULL) before it returns.
  */
 #ifndef STORE_H
 #define STORE_H

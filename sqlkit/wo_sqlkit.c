@@ -139,9 +139,12 @@ int wo_db_open(const char *path, const struct wo_sqlfile *files,
         goto fail;
     }
     sqlite3_busy_timeout(db->h, 10000);
-    /* temp_store=MEMORY keeps the statement journals of savepoints (one
-     * per op in a group commit) off the disk; they are never needed after
-     * a crash. The 16 MiB page cache holds a whole group commit. */
+    /* temp_store=MEMORY keeps SQLite's temporary files (statement
+     * journals of multi-row writes inside a transaction, sorts, transient
+     * indexes) off the disk; none is needed after a crash. The group
+     * commit no longer takes a savepoint per op (server/commit.c), which
+     * is where those journals cost most. The 16 MiB page cache holds a
+     * whole group commit. */
     if ((rc = exec_sql(db->h, "PRAGMA journal_mode=WAL; "
                               "PRAGMA synchronous=FULL; "
                               "PRAGMA foreign_keys=ON; "

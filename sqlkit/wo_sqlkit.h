@@ -5,7 +5,12 @@
  * and binds by parameter name that fail loudly when a name is wrong.
  *
  * SQL text never comes from string concatenation: it is the files in
- * schema/, embedded at build time by cmake/embed.cmake.
+ * schema/, embedded at build time by cmake/embed.cmake. Each store's
+ * statement ids (Q_<name>, Q__COUNT, qnames[]) are generated from its
+ * queries.sql by cmake/query_ids.cmake, so the names are listed once.
+ *
+ * Transactions are the caller's: wo_db_begin() / wo_db_commit() around
+ * what must commit together; a statement run outside them commits alone.
  */
 #ifndef WO_SQLKIT_H
 #define WO_SQLKIT_H
@@ -25,25 +30,16 @@ struct wo_sqlfile {
 struct wo_db;
 
 /*
- * A store's named statements from an X-macro list of their names
- * (X(user_insert) X(order_get) ...): WO_DB_QUERIES(LIST) declares
- * Q_user_insert, ... Q__COUNT and the names, qnames[], in the same order,
- * for wo_db_open() and wo_db_stmt().
- */
-#define WO_DB_Q_ENUM(n) Q_##n,
-#define WO_DB_Q_NAME(n) #n,
-#define WO_DB_QUERIES(LIST)                                                 \
-    enum { LIST(WO_DB_Q_ENUM) Q__COUNT };                                   \
-    static const char *const qnames[] = {LIST(WO_DB_Q_NAME)}
-
-/*
  * Open (creating if needed) the database at path: WAL, synchronous=FULL,
  * foreign keys on. Applies each file of `files` whose name starts with a
  * digit, in order, for versions above the stored user_version, one
  * transaction each; refuses (WO_ESCHEMA) a database newer than the list.
  * Then prepares every query named in `names` (n of them) from the
  * "-- name: X" blocks of the file called "queries.sql"; a missing name is
- * an error. On failure *out is NULL and err says why.
+ * an error. A store passes the qnames[] and Q__COUNT that
+ * cmake/query_ids.cmake generates from that same queries.sql, so names[i]
+ * is the statement wo_db_stmt(db, Q_<name>) returns. On failure *out is
+ * NULL and err says why.
  */
 int wo_db_open(const char *path, const struct wo_sqlfile *files,
                const char *const *names, size_t n, struct wo_db **out,

@@ -1,4 +1,6 @@
--- Named queries of the client replica (client/replica.c).
+-- Named queries of the client replica (client/replica.c), prepared once
+-- at open. The "-- name:" lines are the only list of them: the build turns
+-- them into ids Q_<name> (cmake/query_ids.cmake).
 
 -- name: config_get
 SELECT value FROM config WHERE key = :key;

@@ -1,4 +1,6 @@
--- Named queries of the server store (server/store.c prepares each once).
+-- Named queries of the server store, prepared once when server/store.c
+-- opens it. The "-- name:" lines are the only list of them: the build
+-- turns them into ids Q_<name> (cmake/query_ids.cmake).
 -- Parameters are named; a missing one is a bug that aborts loudly.
 
 -- name: user_insert

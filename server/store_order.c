@@ -1,0 +1,375 @@
+/*
+ * store_order.c - work orders and what hangs off them: loading an order
+ * with its records, the change sequence that numbers every change, the
+ * scope queries of sync (which orders a technician holds or has held),
+ * the dispatcher's board, and the append-only records (visits, parts,
+ * notes, signatures) whose ids are the client-made op ids.
+ *
+ * Nothing here opens a transaction: the group commit and the dispatcher
+ * commands group these writes (store.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "wo_crypto.h"
+
+/* ---- orders and the change sequence --------------------------------------- */
+
+static int fill_rej(sqlite3_stmt *q, void *e)
+{
+    struct wo_rejection *r = e;
+    r->op = DUP(0);
+    r->kind = DUP(1);
+    r->by = DUP(2);
+    r->at = sqlite3_column_int64(q, 3);
+    r->reason = DUP(4);
+    return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
+}
+
+int store_order_load(struct store *s, int64_t id, int how,
+                     struct wo_order *o, int64_t *assignee_id)
+{
+    int include_secret = how == STORE_LOAD_OFFICE;
+    memset(o, 0, sizeof *o);
+    sqlite3_stmt *q = ST(order_get);
+    wo_db_bind_int(q, ":id", id);
+    int rc = store__row(q);
+    if (rc <= 0)
+        return rc == 0 ? WO_ENOTFOUND : rc;
+    o->id = sqlite3_column_int64(q, 0);
+    o->seq = sqlite3_column_int64(q, 1);
+    o->title = DUP(2);
+    o->description = DUP(3);
+    o->site = DUP(4);
+    o->asset = DUP(5);
+    o->requester = DUP(6);
+    o->contact = DUP(7);
+    o->priority = DUP(8);
+    o->status = DUP(9);
+    o->assignee = DUP(10);
+    if (include_secret)
+        o->recipient_code = DUP(11);
+    o->created_at = sqlite3_column_int64(q, 12);
+    o->updated_at = sqlite3_column_int64(q, 13);
+    if (assignee_id)
+        *assignee_id = sqlite3_column_int64(q, 14);
+    o->tier = DUP(15);
+    o->sla_version = sqlite3_column_int64(q, 16);
+    o->response_due = sqlite3_column_int64(q, 17);
+    o->resolve_due = sqlite3_column_int64(q, 18);
+    o->responded_at = sqlite3_column_int64(q, 19);
+    o->resolved_at = sqlite3_column_int64(q, 20);
+    o->paused_at = sqlite3_column_int64(q, 21);
+    o->completed_at = sqlite3_column_int64(q, 22);
+    o->visit_start = sqlite3_column_int64(q, 23);
+    o->visit_end = sqlite3_column_int64(q, 24);
+    sqlite3_reset(q);
+    if (!o->title || !o->priority || !o->status || !o->tier) {
+        rc = WO_ENOMEM;
+        goto fail;
+    }
+    if (how == STORE_LOAD_PAST)
+        rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
+    else
+        rc = wo_db_load_records(s->db, Q_visits_of, Q_parts_of, Q_notes_of,
+                                Q_sigs_of, id, o);
+    if (rc)
+        goto fail;
+    if (include_secret) {
+        q = ST(rejections_of);
+        wo_db_bind_int(q, ":order", id);
+        if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
+                                  &o->n_rejections, sizeof *o->rejections,
+                                  fill_rej)))
+            goto fail;
+    }
+    return 0;
+fail:
+    wo_order_cleanup(o);
+    return rc;
+}
+
+int store_change(struct store *s, int64_t order, const char *kind,
+                 const char *actor, int64_t device, int64_t client_at,
+                 const char *detail, int64_t now, int64_t *seq)
+{
+    sqlite3_stmt *q = ST(change_insert);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":kind", kind);
+    wo_db_bind_text(q, ":actor", actor);
+    store__bind_opt(q, ":device", device);
+    store__bind_opt(q, ":client_at", client_at);
+    wo_db_bind_text(q, ":detail", detail);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    if (rc)
+        return rc;
+    *seq = store__last_id(s);
+    q = ST(order_touch);
+    wo_db_bind_int(q, ":seq", *seq);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":id", order);
+    return wo_db_exec(q);
+}
+
+int store_max_seq(struct store *s, int64_t *seq)
+{
+    return wo_db_int(ST(max_seq), seq);
+}
+
+int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
+                     int64_t *assignee_id, char *assignee)
+{
+    sqlite3_stmt *q = ST(order_head);
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    store__copy_col(q, 0, status, WO_MAX_ID + 1);
+    *assignee_id = sqlite3_column_int64(q, 1);
+    if (assignee)
+        store__copy_col(q, 2, assignee, WO_MAX_ID + 1);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_order_create(struct store *s, const struct wo_cmd *c,
+                       int64_t by_user, int64_t now, int64_t *id)
+{
+    char code[12];
+    uint8_t r[4];
+    if (wo_random(r, sizeof r))
+        return WO_ECRYPTO;
+    /* 8 digits, read over the phone or printed on the job sheet */
+    snprintf(code, sizeof code, "%08u",
+             (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
+                         (uint32_t)r[2] << 8 | r[3]) % 100000000u));
+    sqlite3_stmt *q = ST(order_insert);
+    wo_db_bind_text(q, ":title", c->title);
+    wo_db_bind_text(q, ":description", c->description);
+    wo_db_bind_text(q, ":site", c->site);
+    wo_db_bind_text(q, ":asset", c->asset);
+    wo_db_bind_text(q, ":requester", c->requester);
+    wo_db_bind_text(q, ":contact", c->contact);
+    wo_db_bind_text(q, ":priority", c->priority);
+    wo_db_bind_text(q, ":code", code);
+    wo_db_bind_int(q, ":by", by_user);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    if (!rc)
+        *id = store__last_id(s);
+    return rc;
+}
+
+int store_order_set_status(struct store *s, int64_t id, const char *status)
+{
+    sqlite3_stmt *q = ST(order_set_status);
+    wo_db_bind_text(q, ":status", status);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
+                             const char *status)
+{
+    sqlite3_stmt *q = ST(order_set_assignee);
+    store__bind_opt(q, ":user", user);
+    wo_db_bind_text(q, ":status", status);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+/* ---- scope: what a technician's replica should hold --------------------- */
+
+int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
+                        int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(scope_changed);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":cursor", cursor);
+    return wo_db_load_ids(q, ids, n);
+}
+
+int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
+                        size_t n, int64_t *out, size_t *n_out)
+{
+    /* the held ids go in as one JSON array: one query, not one per id */
+    char *json = malloc(n * 21 + 3), *p = json;
+    *n_out = 0;
+    if (!json)
+        return WO_ENOMEM;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)have[i]);
+    strcpy(p, "]");
+    sqlite3_stmt *q = ST(scope_revoked);
+    wo_db_bind_text(q, ":have", json);
+    wo_db_bind_int(q, ":user", user);
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n_out < n)
+        out[(*n_out)++] = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    free(json);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
+}
+
+int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
+                size_t *n)
+{
+    sqlite3_stmt *q = ST(order_board);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return wo_db_load_ids(q, ids, n);
+}
+
+int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq)
+{
+    sqlite3_stmt *q = ST(tech_add);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":seq", seq);
+    return wo_db_exec(q);
+}
+
+int store_tech_release(struct store *s, int64_t order, int64_t user,
+                       int64_t now)
+{
+    sqlite3_stmt *q = ST(tech_release);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
+int store_tech_held(struct store *s, int64_t order, int64_t user,
+                    int64_t *released_at)
+{
+    sqlite3_stmt *q = ST(tech_held);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    int r = store__row(q);
+    if (r == 1) {
+        *released_at = sqlite3_column_type(q, 0) == SQLITE_NULL
+                           ? 0 : sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+    }
+    return r;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+int store_visit_add(struct store *s, const char *id, int64_t order,
+                    const char *tech, int64_t device, int64_t at)
+{
+    sqlite3_stmt *q = ST(visit_insert);
+    wo_db_bind_text(q, ":id", id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":tech", tech);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", at);
+    return wo_db_exec(q);
+}
+
+int store_visit_get(struct store *s, const char *id, int64_t *order,
+                    char tech[WO_MAX_ID + 1], int64_t *ended_at)
+{
+    sqlite3_stmt *q = ST(visit_get);
+    wo_db_bind_text(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    *order = sqlite3_column_int64(q, 0);
+    store__copy_col(q, 1, tech, WO_MAX_ID + 1);
+    *ended_at = sqlite3_column_int64(q, 2);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_visit_end(struct store *s, const char *id, int64_t at,
+                    const char *outcome)
+{
+    sqlite3_stmt *q = ST(visit_end);
+    wo_db_bind_text(q, ":id", id);
+    wo_db_bind_int(q, ":at", at);
+    wo_db_bind_text(q, ":outcome", outcome);
+    return wo_db_exec(q);
+}
+
+int store_visit_counts(struct store *s, int64_t order, int64_t *total,
+                       int64_t *open)
+{
+    sqlite3_stmt *q = ST(visit_counts);
+    wo_db_bind_int(q, ":order", order);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_EIO : r;
+    *total = sqlite3_column_int64(q, 0);
+    *open = sqlite3_column_int64(q, 1);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_part_add(struct store *s, const struct wo_op *op,
+                   const char *author, int64_t device, int late)
+{
+    /* the op handler has checked that no serial holds a control char */
+    char *ser = wo_serials_join(op->serials, op->n_serials);
+    if (!ser)
+        return WO_ENOMEM;
+    sqlite3_stmt *q = ST(part_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":author", author);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_text(q, ":part_no", op->part_no);
+    wo_db_bind_int(q, ":qty", op->qty);
+    wo_db_bind_text(q, ":descr", op->desc);
+    wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
+    wo_db_bind_int(q, ":late", late);
+    int rc = wo_db_exec(q);
+    free(ser);
+    return rc;
+}
+
+int store_note_add(struct store *s, const struct wo_op *op,
+                   const char *author, int64_t device, int late)
+{
+    sqlite3_stmt *q = ST(note_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":author", author);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_text(q, ":body", op->text);
+    wo_db_bind_int(q, ":late", late);
+    return wo_db_exec(q);
+}
+
+int store_sig_add(struct store *s, const struct wo_op *op, const char *role,
+                  const char *signer, int64_t device)
+{
+    sqlite3_stmt *q = ST(sig_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":role", role);
+    wo_db_bind_text(q, ":signer", signer);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":signed_at", op->at);
+    wo_db_bind_int(q, ":satisfied", op->satisfied || !strcmp(role,
+                                                             "technician"));
+    wo_db_bind_text(q, ":comment", op->comment);
+    wo_db_bind_text(q, ":statement", op->statement);
+    wo_db_bind_blob(q, ":sig", op->sig, op->sig_len);
+    return wo_db_exec(q);
+}
+
+int store_sig_count(struct store *s, int64_t order, const char *role,
+                    int64_t *n)
+{
+    sqlite3_stmt *q = ST(sig_count_role);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":role", role);
+    return wo_db_int(q, n);
+}
