@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "replica.h"
+#include "wo_lifecycle.h"
+#include "wo_opkind.h"
 #include "wo_sqlkit.h"
 
 extern const struct wo_sqlfile wo_replica_sql[];
@@ -221,6 +223,21 @@ static int delete_synced(struct replica *r, int64_t order)
     return rc;
 }
 
+/* The order's status into status (WO_MAX_ID + 1 bytes). */
+static int order_status(struct replica *r, int64_t id,
+                        char status[WO_MAX_ID + 1])
+{
+    sqlite3_stmt *q = ST(order_status);
+    wo_db_bind_int(q, ":id", id);
+    int s = sqlite3_step(q), rc = s == SQLITE_ROW ? 0
+                                 : s == SQLITE_DONE ? WO_ENOTFOUND : WO_EIO;
+    if (!rc)
+        snprintf(status, WO_MAX_ID + 1, "%s",
+                 (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    return rc;
+}
+
 static int set_status(struct replica *r, int64_t id, const char *status)
 {
     sqlite3_stmt *q = ST(order_set_status);
@@ -239,56 +256,66 @@ static int set_status(struct replica *r, int64_t id, const char *status)
 static int apply_effect(struct replica *r, const struct wo_op *op,
                         const char *user, int64_t device)
 {
-    const char *k = op->kind;
-    int rc = 0;
-    if (!strcmp(k, "accept")) {
-        rc = set_status(r, op->wo, "accepted");
-    } else if (!strcmp(k, "depart")) {
-        rc = set_status(r, op->wo, "en_route");
-    } else if (!strcmp(k, "visit.start")) {
+    const struct wo_opkind *k = wo_opkind_find(op->kind);
+    char status[WO_MAX_ID + 1], why[256];
+    const char *next;
+    int rc;
+    if (!k)
+        return WO_EINVAL;
+    switch (k->id) {
+    case WO_OP_VISIT_START: {
         struct wo_visit v = {.id = op->id, .tech = (char *)user,
                              .started_at = op->at};
-        if (!(rc = put_visit(r, op->wo, &v, 1)))
-            rc = set_status(r, op->wo, "on_site");
-    } else if (!strcmp(k, "visit.end")) {
+        rc = put_visit(r, op->wo, &v, 1);
+        break;
+    }
+    case WO_OP_VISIT_END: {
         sqlite3_stmt *q = ST(visit_end);
         wo_db_bind_int(q, ":ended_at", op->at);
         wo_db_bind_text(q, ":outcome", op->outcome);
         wo_db_bind_text(q, ":id", op->ref);
-        if (!(rc = wo_db_exec(q)))
-            rc = set_status(r, op->wo,
-                            !strcmp(op->outcome, "done") ? "accepted"
-                            : !strcmp(op->outcome, "needs-parts")
-                                ? "on_hold_parts"
-                                : "on_hold_customer");
-    } else if (!strcmp(k, "note.add")) {
+        rc = wo_db_exec(q);
+        break;
+    }
+    case WO_OP_NOTE_ADD: {
         struct wo_note n = {.id = op->id, .author = (char *)user,
                             .at = op->at, .text = op->text};
         rc = put_note(r, op->wo, &n, 1);
-    } else if (!strcmp(k, "part.add")) {
+        break;
+    }
+    case WO_OP_PART_ADD: {
         struct wo_part p = {.id = op->id, .author = (char *)user,
                             .at = op->at, .part_no = op->part_no,
                             .qty = op->qty, .desc = op->desc,
                             .serials = op->serials,
                             .n_serials = op->n_serials};
         rc = put_part(r, op->wo, &p, 1);
-    } else if (!strcmp(k, "sign.technician") ||
-               !strcmp(k, "sign.recipient")) {
-        int tech = !strcmp(k, "sign.technician");
-        struct wo_sig g = {.id = op->id,
-                           .role = tech ? "technician" : "recipient",
+        break;
+    }
+    case WO_OP_SIGN_TECH:
+    case WO_OP_SIGN_RECIPIENT: {
+        int tech = k->id == WO_OP_SIGN_TECH;
+        struct wo_sig g = {.id = op->id, .role = (char *)k->role,
                            .signer = tech ? (char *)user : op->name,
                            .device_id = device, .signed_at = op->at,
                            .satisfied = tech || op->satisfied,
                            .comment = op->comment,
                            .statement = op->statement, .sig = op->sig,
                            .sig_len = op->sig_len};
-        if (!(rc = put_sig(r, op->wo, &g, 1)))
-            rc = set_status(r, op->wo,
-                            tech ? "completed"
-                                 : op->satisfied ? "closed" : "disputed");
+        rc = put_sig(r, op->wo, &g, 1);
+        break;
     }
-    return rc;
+    default:
+        rc = 0; /* a status move only */
+    }
+    if (rc || (rc = order_status(r, op->wo, status)))
+        return rc == WO_ENOTFOUND ? 0 : rc; /* records of an order gone */
+    /* the target status comes from the one lifecycle table; a pending op
+     * that no longer fits the server's state changes no status here (the
+     * server will reject it and say why) */
+    next = wo_lifecycle_next(status, k->name, wo_opkind_move_arg(k, op), why,
+                             sizeof why);
+    return next && strcmp(next, status) ? set_status(r, op->wo, next) : 0;
 }
 
 int replica_record(struct replica *r, const struct wo_op *op,
@@ -383,15 +410,14 @@ static const struct {
 
 static int record_table(const char *kind)
 {
-    if (!strcmp(kind, "visit.start"))
-        return T_VISITS;
-    if (!strcmp(kind, "part.add"))
-        return T_PARTS;
-    if (!strcmp(kind, "note.add"))
-        return T_NOTES;
-    if (!strncmp(kind, "sign.", 5))
-        return T_SIGS;
-    return -1;
+    const struct wo_opkind *k = wo_opkind_find(kind);
+    switch (k ? k->record : WO_REC_NONE) {
+    case WO_REC_VISIT: return T_VISITS;
+    case WO_REC_PART: return T_PARTS;
+    case WO_REC_NOTE: return T_NOTES;
+    case WO_REC_SIG: return T_SIGS;
+    default: return -1;
+    }
 }
 
 /* Run q (bound, RETURNING kind) and give the record table of that kind:

@@ -40,6 +40,9 @@ DELETE FROM orders WHERE id = :id;
 -- name: order_set_status
 UPDATE orders SET status = :status WHERE id = :id;
 
+-- name: order_status
+SELECT status FROM orders WHERE id = :id;
+
 -- name: synced_visits_delete
 DELETE FROM visits WHERE order_id = :order AND pending = 0;
 
