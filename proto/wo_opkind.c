@@ -49,7 +49,7 @@ int wo_outcome_valid(const char *outcome)
     static const char list[] = WO_OUTCOMES;
     size_t n = outcome ? strlen(outcome) : 0;
     const char *p = list;
-    if (!n)
+    if (!n || strchr(outcome, '|'))
         return 0;
     for (; (p = strstr(p, outcome)); p += n)
         if ((p == list || p[-1] == '|') && (p[n] == '|' || !p[n]))

@@ -1,0 +1,332 @@
+/*
+ * Unit tests for the server's dispatch and op rules, with no socket: a
+ * real store in a temporary SQLite file, real sessions on a transport
+ * that only counts write requests, frames encoded and decoded by the real
+ * codec. What dispatch queues for a session is read back frame by frame.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "commit.h"
+#include "dispatch.h"
+#include "server.h"
+#include "session.h"
+#include "sessreg.h"
+#include "store.h"
+#include "wo_clock.h"
+#include "wo_crypto.h"
+#include "wo_msgq.h"
+#include "wo_opkind.h"
+
+struct fake_conn {
+    int writes;             /* want_write calls */
+    int authed;             /* authenticated calls */
+};
+
+static void fake_want_write(void *conn) { ((struct fake_conn *)conn)->writes++; }
+static void fake_authed(void *conn) { ((struct fake_conn *)conn)->authed++; }
+
+static const struct transport fake = {fake_want_write, fake_authed};
+
+struct fixture {
+    char dir[64];
+    struct srv srv;
+    int woken;              /* the group commit asked for a flush */
+    struct fake_conn conn[3];
+    struct session *disp, *tech, *tech2;
+};
+
+static void wake(void *arg) { ((struct fixture *)arg)->woken++; }
+
+/* A user with an enrolled device, and a session authenticated as them. */
+static struct session *login(struct fixture *f, const char *name,
+                             const char *role, struct fake_conn *conn)
+{
+    char code[STORE_CODE_LEN];
+    uint8_t pub[32];
+    struct store_user u;
+    int64_t dev;
+    assert_int_equal(store_user_add(f->srv.store, name, role, 1, code), 0);
+    assert_int_equal(wo_random(pub, sizeof pub), 0);
+    assert_int_equal(store_enroll(f->srv.store, code, pub, "test", 1, &dev,
+                                  &u), 0);
+    struct session *s = session_create(f->srv.sessions, &fake, conn, 0);
+    assert_non_null(s);
+    struct session_auth a = {.user_id = u.id, .device_id = dev};
+    snprintf(a.user, sizeof a.user, "%s", name);
+    snprintf(a.role, sizeof a.role, "%s", role);
+    assert_int_equal(session_set_auth(s, &a), 0);
+    assert_int_equal(conn->authed, 1);
+    return s;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    char path[128], err[256];
+    snprintf(f->dir, sizeof f->dir, "/tmp/wo-dispatch-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(path, sizeof path, "%s/server.db", f->dir);
+    assert_int_equal(store_open(path, &f->srv.store, err, sizeof err), 0);
+    f->srv.sessions = sessreg_create();
+    f->srv.commit = commit_create(wake, f);
+    f->srv.alerts_pushed = -1;
+    f->disp = login(f, "disp", "dispatcher", &f->conn[0]);
+    f->tech = login(f, "tech1", "technician", &f->conn[1]);
+    f->tech2 = login(f, "tech2", "technician", &f->conn[2]);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+    session_destroy(f->disp);
+    session_destroy(f->tech);
+    session_destroy(f->tech2);
+    commit_destroy(f->srv.commit);
+    sessreg_destroy(f->srv.sessions);
+    store_close(f->srv.store);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void send_frame(struct fixture *f, struct session *s, int type,
+                       const void *body)
+{
+    struct wo_buf b = {0};
+    assert_int_equal(wo_frame_encode(type, body, &b), 0);
+    dispatch_frame(&f->srv, s, b.data, b.len, 1);
+    wo_buf_cleanup(&b);
+}
+
+/* The next frame queued for s, decoded; its type must be `type`. */
+static void *next_frame(struct session *s, int type)
+{
+    struct wo_outframe *o = session_next_frame(s);
+    char err[128];
+    int t;
+    void *body = NULL;
+    assert_non_null(o);
+    assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                     sizeof err), 0);
+    free(o);
+    if (t != type && t == WO_F_ERROR)
+        fail_msg("expected frame %d, got error %s", type,
+                 ((struct wo_error *)body)->reason);
+    assert_int_equal(t, type);
+    return body;
+}
+
+/* The next frame must be an error with this status and req. */
+static void expect_error(struct session *s, int status, int64_t req,
+                         const char *words)
+{
+    struct wo_error *e = next_frame(s, WO_F_ERROR);
+    assert_int_equal(e->status, status);
+    assert_int_equal(e->req, req);
+    if (!strstr(e->reason, words))
+        fail_msg("reason '%s' lacks '%s'", e->reason, words);
+    wo_frame_free(WO_F_ERROR, e);
+}
+
+static int64_t create_order(struct fixture *f, const char *assignee)
+{
+    struct wo_cmd c = {.req = 7, .name = "create", .title = "Boiler",
+                       .priority = "P2", .assignee = (char *)assignee};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    assert_int_equal(r->req, 7);
+    assert_int_equal(r->n_orders, 1);
+    assert_string_equal(r->orders[0].status, assignee ? "assigned" : "new");
+    int64_t id = r->orders[0].id;
+    wo_frame_free(WO_F_RESULT, r);
+    return id;
+}
+
+/* Send ops from s, flush the group commit, return its acks. */
+static struct wo_acks *push_ops(struct fixture *f, struct session *s,
+                                struct wo_op *ops, size_t n)
+{
+    struct wo_ops frame = {.ops = ops, .n_ops = n};
+    int woken = f->woken;
+    send_frame(f, s, WO_F_OPS, &frame);
+    assert_int_equal(f->woken, woken + 1);
+    assert_null(session_next_frame(s)); /* no ack before the commit */
+    commit_flush(&f->srv);
+    return next_frame(s, WO_F_ACKS);
+}
+
+static void test_roles_are_checked_by_dispatch(void **state)
+{
+    struct fixture *f = *state;
+    struct wo_cmd c = {.req = 3, .name = "create", .title = "x",
+                       .priority = "P1"};
+    send_frame(f, f->tech, WO_F_CMD, &c);
+    expect_error(f->tech, 403, 3, "not allowed for role technician");
+    struct wo_cmd t = {.req = 4, .name = "tier", .assignee = "tech1",
+                       .tier = "L2"};
+    send_frame(f, f->disp, WO_F_CMD, &t);
+    expect_error(f->disp, 403, 4, "is for admins");
+    struct wo_ops ops = {0};
+    send_frame(f, f->disp, WO_F_OPS, &ops);
+    expect_error(f->disp, 403, 0, "not allowed for role dispatcher");
+    assert_int_equal(f->woken, 0);
+}
+
+static void test_unknown_command_keeps_req(void **state)
+{
+    struct fixture *f = *state;
+    struct wo_cmd c = {.req = 99, .name = "launch"};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    expect_error(f->disp, 400, 99, "unknown command 'launch'");
+}
+
+static void test_anonymous_and_garbage_are_struck(void **state)
+{
+    struct fixture *f = *state;
+    struct fake_conn conn = {0};
+    const char *why;
+    struct session *s = session_create(f->srv.sessions, &fake, &conn, 0);
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, s, WO_F_SYNC, &sy);
+    expect_error(s, 401, 0, "send 'auth' first");
+    dispatch_frame(&f->srv, s, (const uint8_t *)"\xc1", 1, 1);
+    expect_error(s, 400, 0, "");
+    assert_int_equal(session_closing(s, &why), 0);
+    dispatch_frame(&f->srv, s, (const uint8_t *)"hi", 2, 0);
+    expect_error(s, 400, 0, "binary");
+    assert_int_equal(session_closing(s, &why), WO_CLOSE_UNSUPPORTED);
+    session_destroy(s);
+}
+
+static void test_failed_write_rolls_back(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = create_order(f, NULL), seq0, seq1;
+    assert_int_equal(store_max_seq(f->srv.store, &seq0), 0);
+    struct wo_cmd c = {.req = 5, .name = "assign", .wo = id,
+                       .assignee = "nobody"};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    expect_error(f->disp, 404, 5, "no user named 'nobody'");
+    assert_int_equal(store_max_seq(f->srv.store, &seq1), 0);
+    assert_int_equal(seq0, seq1);
+    struct wo_cmd m = {.req = 6, .name = "cancel", .wo = id};
+    send_frame(f, f->disp, WO_F_CMD, &m);
+    expect_error(f->disp, 400, 6, "cancel needs a reason");
+}
+
+static void test_assign_pushes_once_to_a_live_holder(void **state)
+{
+    struct fixture *f = *state;
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    struct wo_changes *ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_true(ch->final);
+    wo_frame_free(WO_F_CHANGES, ch);
+    assert_true(session_wants(f->tech, SESSION_FEED_ORDERS));
+    int64_t id = create_order(f, "tech1");
+    ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_int_equal(ch->n_orders, 1);
+    assert_int_equal(ch->orders[0].id, id);
+    wo_frame_free(WO_F_CHANGES, ch);
+    assert_null(session_next_frame(f->tech));
+    assert_null(session_next_frame(f->tech2)); /* not theirs, not live */
+}
+
+static void test_op_rules(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = create_order(f, "tech1");
+    struct wo_op ops[] = {
+        {.id = "a1", .wo = id, .kind = "accept", .at = 10},
+        {.id = "v1", .wo = id, .kind = "visit.start", .at = 11},
+        {.id = "n1", .wo = id, .kind = "note.add", .at = 12, .text = "ok"},
+        {.id = "e1", .wo = id, .kind = "visit.end", .at = 13, .ref = "v1",
+         .outcome = "bogus"},
+        {.id = "k1", .wo = id, .kind = "teleport", .at = 14},
+        {.id = "v2", .wo = id, .kind = "visit.start", .at = 15},
+        {.id = "e2", .wo = id, .kind = "visit.end", .at = 16, .ref = "v1",
+         .outcome = "done"},
+        {.id = "a1", .wo = id, .kind = "accept", .at = 10},
+    };
+    const char *want[] = {"applied", "applied", "applied", "rejected",
+                          "rejected", "rejected", "applied", "duplicate"};
+    struct wo_acks *acks = push_ops(f, f->tech, ops, 8);
+    assert_int_equal(acks->n_acks, 8);
+    for (size_t i = 0; i < 8; i++) {
+        assert_string_equal(acks->acks[i].id, ops[i].id);
+        assert_string_equal(acks->acks[i].result, want[i]);
+    }
+    assert_non_null(strstr(acks->acks[3].reason, "outcome"));
+    assert_non_null(strstr(acks->acks[4].reason, "unknown op kind"));
+    assert_non_null(strstr(acks->acks[5].reason, "order is on_site"));
+    wo_frame_free(WO_F_ACKS, acks);
+    char status[WO_MAX_ID + 1];
+    int64_t holder;
+    assert_int_equal(store_order_head(f->srv.store, id, status, &holder,
+                                      NULL), 0);
+    assert_string_equal(status, "accepted");
+
+    /* someone who never held it: nothing of theirs is kept */
+    struct wo_op other[] = {
+        {.id = "x1", .wo = id, .kind = "note.add", .at = 20, .text = "hi"},
+        {.id = "x2", .wo = id, .kind = "accept", .at = 21},
+    };
+    acks = push_ops(f, f->tech2, other, 2);
+    assert_string_equal(acks->acks[0].result, "rejected");
+    assert_non_null(strstr(acks->acks[0].reason, "never assigned"));
+    assert_string_equal(acks->acks[1].result, "rejected");
+    assert_non_null(strstr(acks->acks[1].reason, "no longer assigned"));
+    wo_frame_free(WO_F_ACKS, acks);
+}
+
+static void test_opkind_table(void **state)
+{
+    char why[256];
+    for (int i = 0; i < WO_OP__COUNT; i++) {
+        const struct wo_opkind *k = wo_opkind_get((enum wo_opk)i);
+        assert_ptr_equal(wo_opkind_find(k->name), k);
+    }
+    assert_null(wo_opkind_find("part.void"));
+    struct wo_op op = {.id = "p", .wo = 1, .kind = "part.add",
+                       .part_no = "X", .qty = 0};
+    assert_int_equal(wo_opkind_check(&op, why, sizeof why), WO_EINVAL);
+    op.qty = 2;
+    assert_int_equal(wo_opkind_check(&op, why, sizeof why), 0);
+    op.wo = 0;
+    assert_int_equal(wo_opkind_check(&op, why, sizeof why), WO_EINVAL);
+    assert_true(wo_outcome_valid("needs-parts"));
+    assert_false(wo_outcome_valid("needs"));
+    assert_false(wo_outcome_valid("done|needs-parts"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roles_are_checked_by_dispatch,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_command_keeps_req, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_anonymous_and_garbage_are_struck,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_rolls_back, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_assign_pushes_once_to_a_live_holder, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_op_rules, setup, teardown),
+        cmocka_unit_test(test_opkind_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
