@@ -24,7 +24,8 @@ void wo_sha256(const void *data, size_t n, uint8_t out[32]);
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void wo_hex(const uint8_t *in, size_t n, char *out);
 
-/* A random RFC 4122 version 4 id, 36 chars + NUL. 0 or WO_ECRYPTO. */
+/* A time-ordered random id (UUID version 7: RFC 9562), 36 chars + NUL.
+ * 0 or WO_ECRYPTO. */
 int wo_uuid(char out[37]);
 
 /* New Ed25519 key pair (raw 32-byte keys). 0 or WO_ECRYPTO. */

@@ -99,13 +99,14 @@ struct wo_welcome {
     int64_t clock_offset;   /* server_time - client_time at auth, ms */
 };
 
-/* One outbox op. Which optional fields an op carries depends on kind. */
+/* One outbox op. Which optional fields an op carries depends on its kind
+ * (wo_opkind.h, the one table of kinds and what each requires). */
 struct wo_op {
     char *id;               /* client-made idempotency key, also record id */
     int64_t wo;             /* work order id */
     char *kind;             /* "accept", "visit.start", ... */
     int64_t at;             /* device clock when recorded, ms */
-    char *ref;              /* visit.end: visit id; part.void: part id */
+    char *ref;              /* visit.end: visit id */
     char *text;             /* note.add: body */
     char *part_no;
     int64_t qty;
@@ -113,7 +114,7 @@ struct wo_op {
     char **serials;
     size_t n_serials;
     char *outcome;          /* visit.end: done|needs-parts|customer-absent */
-    char *status;           /* status.set: target status */
+    char *status;           /* decoded, unused: no kind carries it */
     char *name;             /* sign.recipient: recipient's name */
     char *code;             /* sign.recipient: confirmation code */
     bool satisfied;         /* sign.recipient */

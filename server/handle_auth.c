@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handlers.h"
+#include "handle_auth.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"

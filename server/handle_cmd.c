@@ -15,12 +15,13 @@
 #include <time.h>
 
 #include "desk.h"
-#include "handlers.h"
+#include "handle_cmd.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
 #include "wo_clock.h"
 #include "wo_lifecycle.h"
+#define WO_SQLKIT_NO_SQLITE /* only wo_fts_query(): no SQLite here */
 #include "wo_sqlkit.h"
 
 static int fail(struct call *c, int rc, const char *fmt, ...)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "commit.h"
-#include "handlers.h"
+#include "handle_ops.h"
 #include "server.h"
 #include "session.h"
 

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "desk.h"
-#include "handlers.h"
+#include "handle_sync.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"

@@ -1,5 +1,5 @@
 /*
- * wo_codec.c - msgpack encoding and decoding of the frames in wo_proto.h.
+ * wo_proto.c - msgpack encoding and decoding of the frames in wo_proto.h.
  *
  * Each frame struct is described once by a table of fields (key, kind,
  * limit, offset). Encode, decode, free and copy all walk that table, so a
