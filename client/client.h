@@ -82,22 +82,12 @@ int cmd_search(struct client *c, int argc, char **argv);
 int cmd_report(struct client *c, int argc, char **argv);
 void print_alert(const struct wo_alert *a);
 
-/* cmd_disp.c, for cmd_desk.c: office-role check, usage error (exit 2),
- * one request whose orders are printed, and a time in UTC. */
+/* cmd_disp.c, for cmd_desk.c: office-role check, one request whose
+ * orders are printed, and a time in UTC. */
 int disp_is_office(struct client *c);
-int disp_usage(const char *u);
 int disp_run(struct client *c, struct wo_cmd *cmd, int full);
 const char *disp_time(int64_t ms, char *buf, size_t len);
-/* "90s", "15m", "4h", "2d" (or plain ms) to ms; -1 if malformed. */
-int64_t disp_duration(const char *s);
-/* A time given on the command line, to server ms: "2026-11-24 09:00",
- * "2026-11-24T09:00", "2026-11-24" (UTC), "now", or now +/- a duration
- * ("+2h", "-30d"). 0 or -1 if malformed. */
-int disp_parse_time(const char *s, int64_t *ms);
 int cmd_device(struct client *c, int argc, char **argv);
-
-/* A work order or device id: a positive decimal number. 0 or -1. */
-int client_parse_id(const char *s, int64_t *id);
 
 /* Print the human view of one order. */
 void print_order(const struct wo_order *o);

@@ -4,46 +4,40 @@
  * history, alerts, SLA policy and support tiers. Each is one request to
  * the server.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "client.h"
 
-/* Parse "WO --reason T" style commands: the id, then long options. */
+/* The desk's long options. Every desk command reads the same table, so
+ * an abbreviation means the same in each (and "--re" is ambiguous in
+ * each); a command ignores the options it has no use for. */
 struct opts {
     const char *reason, *to, *assign, *response, *resolve, *from, *escalate;
 };
 
+/* The options, and with wo one positional argument, the order's id (none
+ * without). 0 or the exit code of a usage error (printed). */
 static int parse(int argc, char **argv, struct opts *o, int64_t *wo,
                  const char *u)
 {
-    static const struct option lo[] = {
-        {"reason", required_argument, 0, 'r'},
-        {"to", required_argument, 0, 't'},
-        {"assign", required_argument, 0, 'a'},
-        {"response", required_argument, 0, 'R'},
-        {"resolve", required_argument, 0, 'S'},
-        {"from", required_argument, 0, 'f'},
-        {"escalate", required_argument, 0, 'e'},
-        {0, 0, 0, 0}};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'r': o->reason = optarg; break;
-        case 't': o->to = optarg; break;
-        case 'a': o->assign = optarg; break;
-        case 'R': o->response = optarg; break;
-        case 'S': o->resolve = optarg; break;
-        case 'f': o->from = optarg; break;
-        case 'e': o->escalate = optarg; break;
-        default: return disp_usage(u);
-        }
-    }
-    if (wo && (optind != argc - 1 || client_parse_id(argv[optind], wo)))
-        return disp_usage(u);
+    const struct cli_opt opts[] = {
+        CLI_OPT("reason", CLI_STR, &o->reason),
+        CLI_OPT("to", CLI_STR, &o->to),
+        CLI_OPT("assign", CLI_STR, &o->assign),
+        CLI_OPT("response", CLI_STR, &o->response),
+        CLI_OPT("resolve", CLI_STR, &o->resolve),
+        CLI_OPT("from", CLI_STR, &o->from),
+        CLI_OPT("escalate", CLI_STR, &o->escalate),
+        CLI_END};
+    const struct cli_spec spec = {u, opts, wo ? 1 : 0, wo ? 1 : 0};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (wo && cli_parse_id(argv[first], wo))
+        return cli_usage(u);
     return 0;
 }
 
@@ -56,7 +50,7 @@ int cmd_dispute(struct client *c, int argc, char **argv)
     if (rc)
         return rc;
     if (!o.reason)
-        return disp_usage(u);
+        return cli_usage(u);
     cmd.reason = (char *)o.reason;
     return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
 }
@@ -71,7 +65,7 @@ int cmd_escalate(struct client *c, int argc, char **argv)
     if (rc)
         return rc;
     if (!o.reason || (o.to && strcmp(o.to, "L2") && strcmp(o.to, "L3")))
-        return disp_usage(u);
+        return cli_usage(u);
     cmd.reason = (char *)o.reason;
     cmd.tier = (char *)o.to;
     cmd.assignee = (char *)o.assign;
@@ -87,14 +81,12 @@ int cmd_schedule(struct client *c, int argc, char **argv)
     int rc = parse(argc, argv, &o, &cmd.wo, u);
     if (rc)
         return rc;
-    if (!o.from || !o.to || disp_parse_time(o.from, &cmd.start) ||
-        disp_parse_time(o.to, &cmd.end))
-        return disp_usage(u);
-    if (cmd.end <= cmd.start) {
-        fprintf(stderr, "wo: the window ends before it starts: give --from "
-                        "before --to\n");
-        return 2;
-    }
+    if (!o.from || !o.to || cli_parse_time(o.from, &cmd.start) ||
+        cli_parse_time(o.to, &cmd.end))
+        return cli_usage(u);
+    if (cmd.end <= cmd.start)
+        return cli_error("the window ends before it starts: give --from "
+                         "before --to");
     return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
 }
 
@@ -108,11 +100,15 @@ static int request(struct client *c, struct wo_cmd *cmd,
 
 int cmd_history(struct client *c, int argc, char **argv)
 {
+    const struct cli_spec spec = {"wo history WO [--json]", NULL, 1, 1};
     struct wo_cmd cmd = {.name = "history"};
     struct wo_result *res;
     char tb[32], cb[32];
-    if (argc != 2 || client_parse_id(argv[1], &cmd.wo))
-        return disp_usage("wo history WO [--json]");
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (cli_parse_id(argv[1], &cmd.wo))
+        return cli_usage(spec.usage);
     if (request(c, &cmd, &res))
         return 1;
     if (c->json)
@@ -152,10 +148,13 @@ void print_alert(const struct wo_alert *a)
 
 int cmd_alerts(struct client *c, int argc, char **argv)
 {
+    const struct cli_spec spec = {"wo alerts [--json]   (live: wo sync "
+                                  "--watch)", NULL, 0, 0};
     struct wo_cmd cmd = {.name = "alerts"};
     struct wo_result *res;
-    if (argc != 1)
-        return disp_usage("wo alerts [--json]   (live: wo sync --watch)");
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
     if (request(c, &cmd, &res))
         return 1;
     if (c->json)
@@ -187,26 +186,28 @@ int cmd_sla(struct client *c, int argc, char **argv)
     struct wo_result *res;
     struct opts o = {0};
     if (argc >= 2 && !strcmp(argv[1], "set")) {
-        if (argc < 3 || parse(argc - 2, argv + 2, &o, NULL, u) ||
-            optind != argc - 2)
-            return disp_usage(u);
+        int rc;
+        /* argv[2], the priority, stands where getopt expects a name; the
+         * options follow it */
+        if (argc < 3)
+            return cli_usage(u);
+        if ((rc = parse(argc - 2, argv + 2, &o, NULL, u)))
+            return rc;
         cmd.name = "sla.set";
         cmd.priority = argv[2];
-        cmd.response_ms = o.response ? disp_duration(o.response) : 0;
-        cmd.resolve_ms = o.resolve ? disp_duration(o.resolve) : 0;
+        cmd.response_ms = o.response ? cli_duration(o.response) : 0;
+        cmd.resolve_ms = o.resolve ? cli_duration(o.resolve) : 0;
         cmd.escalate = (char *)o.escalate;
         if (o.escalate && strcmp(o.escalate, "on") &&
             strcmp(o.escalate, "off"))
-            return disp_usage(u);
+            return cli_usage(u);
         if (cmd.response_ms < 0 || cmd.resolve_ms < 0 ||
-            (!o.response && !o.resolve && !o.escalate)) {
-            fprintf(stderr, "wo: give --response and/or --resolve as a "
-                            "duration such as 90s, 15m, 4h or 2d, and/or "
-                            "--escalate on|off\n");
-            return 2;
-        }
+            (!o.response && !o.resolve && !o.escalate))
+            return cli_error("give --response and/or --resolve as a "
+                             "duration such as 90s, 15m, 4h or 2d, and/or "
+                             "--escalate on|off");
     } else if (argc != 2 || strcmp(argv[1], "show")) {
-        return disp_usage(u);
+        return cli_usage(u);
     }
     if (request(c, &cmd, &res))
         return 1;
@@ -230,10 +231,13 @@ int cmd_sla(struct client *c, int argc, char **argv)
 
 int cmd_tier(struct client *c, int argc, char **argv)
 {
+    const struct cli_spec spec = {"wo tier TECH L1|L2|L3   (admin)", NULL, 2,
+                                  2};
     struct wo_cmd cmd = {.name = "tier"};
     struct wo_result *res;
-    if (argc != 3)
-        return disp_usage("wo tier TECH L1|L2|L3   (admin)");
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
     cmd.assignee = argv[1];
     cmd.tier = argv[2];
     if (request(c, &cmd, &res))

@@ -3,47 +3,40 @@
  * (FTS5; offline on a technician's laptop, on the server for the office)
  * and the office's reports, printed as a table, --json or --csv.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <csv.h>
 
+#include "cli.h"
 #include "client.h"
 #include "replica.h"
 #include "wo_sqlkit.h"
 
 #define SEARCH_LIMIT 20
 
-/* Long options shared by search and report. */
+/* Long options shared by search and report: each refuses, as a usage
+ * error, the ones that mean nothing to it. */
 struct kopts {
     const char *asset, *since, *until, *limit;
     int csv;
 };
 
-static int kparse(int argc, char **argv, struct kopts *o, const char *u)
+/* The options and min_args or more positional arguments (max_args at
+ * most). 0 with *first set, or the exit code of a usage error (printed). */
+static int kparse(int argc, char **argv, struct kopts *o, const char *u,
+                  int min_args, int max_args, int *first)
 {
-    static const struct option lo[] = {
-        {"asset", required_argument, 0, 'a'},
-        {"since", required_argument, 0, 's'},
-        {"until", required_argument, 0, 'u'},
-        {"limit", required_argument, 0, 'l'},
-        {"csv", no_argument, 0, 'c'},
-        {0, 0, 0, 0}};
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'a': o->asset = optarg; break;
-        case 's': o->since = optarg; break;
-        case 'u': o->until = optarg; break;
-        case 'l': o->limit = optarg; break;
-        case 'c': o->csv = 1; break;
-        default: return disp_usage(u);
-        }
-    }
-    return 0;
+    const struct cli_opt opts[] = {
+        CLI_OPT("asset", CLI_STR, &o->asset),
+        CLI_OPT("since", CLI_STR, &o->since),
+        CLI_OPT("until", CLI_STR, &o->until),
+        CLI_OPT("limit", CLI_STR, &o->limit),
+        CLI_OPT("csv", CLI_FLAG, &o->csv),
+        CLI_END};
+    const struct cli_spec spec = {u, opts, min_args, max_args};
+    return cli_parse(&spec, argc, argv, first);
 }
 
 static void print_hits(struct client *c, const struct wo_hit *h, size_t n,
@@ -86,14 +79,15 @@ int cmd_search(struct client *c, int argc, char **argv)
     struct wo_result *res;
     char words[WO_MAX_SHORT], query[4 * WO_MAX_SHORT];
     int64_t limit = SEARCH_LIMIT;
-    int rc = kparse(argc, argv, &o, u);
+    int first;
+    int rc = kparse(argc, argv, &o, u, 1, CLI_ANY, &first);
     if (rc)
         return rc;
     if (o.since || o.until || o.csv ||
-        (o.limit && client_parse_id(o.limit, &limit)) ||
-        join_words(argc, argv, optind, words, sizeof words) ||
+        (o.limit && cli_parse_id(o.limit, &limit)) ||
+        join_words(argc, argv, first, words, sizeof words) ||
         wo_fts_query(words, query, sizeof query))
-        return disp_usage(u);
+        return cli_usage(u);
     if (!strcmp(c->role, "technician")) {
         /* offline: the replica's copy of past resolutions */
         if (!(res = calloc(1, sizeof *res)))
@@ -252,18 +246,18 @@ int cmd_report(struct client *c, int argc, char **argv)
     struct wo_cmd cmd = {.name = "report"};
     struct wo_result *res;
     const struct report *rp = NULL;
-    int rc = kparse(argc, argv, &o, u);
+    int first;
+    int rc = kparse(argc, argv, &o, u, 1, 1, &first);
     if (rc)
         return rc;
-    for (size_t i = 0; optind == argc - 1 &&
-                       i < sizeof reports / sizeof reports[0]; i++)
-        if (!strcmp(argv[optind], reports[i].name))
+    for (size_t i = 0; i < sizeof reports / sizeof reports[0]; i++)
+        if (!strcmp(argv[first], reports[i].name))
             rp = &reports[i];
     if (!rp || o.asset || (o.csv && c->json) ||
-        (o.since && disp_parse_time(o.since, &cmd.since)) ||
-        (o.until && disp_parse_time(o.until, &cmd.until)) ||
-        (o.limit && client_parse_id(o.limit, &cmd.limit)))
-        return disp_usage(u);
+        (o.since && cli_parse_time(o.since, &cmd.since)) ||
+        (o.until && cli_parse_time(o.until, &cmd.until)) ||
+        (o.limit && cli_parse_id(o.limit, &cmd.limit)))
+        return cli_usage(u);
     cmd.report = (char *)rp->name;
     if (!disp_is_office(c) || sync_cmd(c, &cmd, &res))
         return 1;

@@ -5,13 +5,13 @@
  * with rejected ops.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "client.h"
 #include "net.h"
 #include "replica.h"
@@ -48,77 +48,38 @@ static const char usage[] =
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
 
-int client_parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || *end || v <= 0)
-        return -1;
-    *id = v;
-    return 0;
-}
-
-/* --json may stand anywhere after the command: take it out once here so
- * that no command parses it itself. Returns the new argc. */
-static int take_json(struct client *c, int argc, char **argv)
-{
-    int k = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            c->json = 1;
-        else
-            argv[k++] = argv[i];
-    }
-    return k;
-}
-
 static int cmd_enroll(struct client *c, int argc, char **argv)
 {
-    static const struct option lo[] = {{"server", required_argument, 0, 's'},
-                                       {"ca", required_argument, 0, 'c'},
-                                       {"code", required_argument, 0, 'k'},
-                                       {0, 0, 0, 0}};
     const char *server = NULL, *ca = NULL, *code = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (ch == 's')
-            server = optarg;
-        else if (ch == 'c')
-            ca = optarg;
-        else if (ch == 'k')
-            code = optarg;
-        else
-            goto use;
-    }
-    if (optind != argc || !server || !ca || !code)
-        goto use;
+    const struct cli_opt opts[] = {CLI_OPT("server", CLI_STR, &server),
+                                   CLI_OPT("ca", CLI_STR, &ca),
+                                   CLI_OPT("code", CLI_STR, &code), CLI_END};
+    const struct cli_spec spec = {"wo enroll --server wss://HOST:PORT --ca "
+                                  "FILE --code CODE", opts, 0, 0};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!server || !ca || !code)
+        return cli_usage(spec.usage);
     char *abs = realpath(ca, NULL);
     if (!abs) {
         fprintf(stderr, "wo: cannot read the CA file %s: %s\n", ca,
                 strerror(errno));
         return 2;
     }
-    int rc = sync_enroll(c, server, abs, code);
+    rc = sync_enroll(c, server, abs, code);
     free(abs);
     return rc;
-use:
-    fprintf(stderr, "wo: usage: wo enroll --server wss://HOST:PORT --ca FILE "
-                    "--code CODE\n");
-    return 2;
 }
 
 static int cmd_sync(struct client *c, int argc, char **argv)
 {
-    int watch = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--watch"))
-            watch = 1;
-        else {
-            fprintf(stderr, "wo: usage: wo sync [--watch]\n");
-            return 2;
-        }
-    }
+    int watch = 0, first, rc;
+    const struct cli_opt opts[] = {CLI_OPT("watch", CLI_FLAG, &watch),
+                                   CLI_END};
+    const struct cli_spec spec = {"wo sync [--watch]", opts, 0, 0};
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
     return sync_run(c, watch);
 }
 
@@ -214,7 +175,10 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    int rc = cmds[k].fn(&c, take_json(&c, argc - i, argv + i), argv + i);
+    /* --json may stand anywhere after the command: taken out once here so
+     * that no command parses it itself */
+    int rc = cmds[k].fn(&c, cli_take_flag(argc - i, argv + i, "--json",
+                                          &c.json), argv + i);
     free(c.server);
     free(c.ca);
     free(c.user);
