@@ -44,16 +44,7 @@ void jsonout_alerts(const struct wo_alert *a, size_t n);
 void jsonout_sla(const struct wo_sla *p, size_t n);
 void jsonout_hits(const struct wo_hit *h, size_t n);
 
-/* A report as printed (cmd_know.c): a key column, then integer columns;
- * a name ending in _ms is a duration, _pct a percentage. */
-#define REPORT_NONE INT64_MIN   /* a cell with no value (JSON null) */
-struct report_table {
-    const char *key;
-    const char *const *cols;
-    size_t n_cols, n_rows;
-    const char *const *keys;    /* n_rows */
-    const int64_t *cells;       /* n_rows * n_cols, row by row */
-};
+struct report_table;
 void jsonout_table(const struct report_table *t);
 
 /* cmd_tech.c / cmd_disp.c: each returns the process exit code. */
@@ -80,16 +71,11 @@ int cmd_tier(struct client *c, int argc, char **argv);
 int cmd_schedule(struct client *c, int argc, char **argv);
 int cmd_search(struct client *c, int argc, char **argv);
 int cmd_report(struct client *c, int argc, char **argv);
-void print_alert(const struct wo_alert *a);
 
 /* cmd_disp.c, for cmd_desk.c: office-role check, one request whose
  * orders are printed, and a time in UTC. */
 int disp_is_office(struct client *c);
 int disp_run(struct client *c, struct wo_cmd *cmd, int full);
-const char *disp_time(int64_t ms, char *buf, size_t len);
 int cmd_device(struct client *c, int argc, char **argv);
-
-/* Print the human view of one order. */
-void print_order(const struct wo_order *o);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "print.h"
 
 /* The desk's long options. Every desk command reads the same table, so
  * an abbreviation means the same in each (and "--re" is ambiguous in
@@ -103,7 +104,6 @@ int cmd_history(struct client *c, int argc, char **argv)
     const struct cli_spec spec = {"wo history WO [--json]", NULL, 1, 1};
     struct wo_cmd cmd = {.name = "history"};
     struct wo_result *res;
-    char tb[32], cb[32];
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
@@ -113,37 +113,10 @@ int cmd_history(struct client *c, int argc, char **argv)
         return 1;
     if (c->json)
         jsonout_history(res->history, res->n_history);
-    for (size_t i = 0; !c->json && i < res->n_history; i++) {
-        const struct wo_change *h = &res->history[i];
-        printf("%-6lld %s  %-16s %-12s", (long long)h->seq,
-               disp_time(h->at, tb, sizeof tb), h->kind, h->actor);
-        if (h->device_id)
-            printf(" device %lld", (long long)h->device_id);
-        if (h->client_at)
-            printf(" (device time %s)", disp_time(h->client_at, cb,
-                                                  sizeof cb));
-        printf("%s%s\n", h->detail ? "  " : "", h->detail ? h->detail : "");
-    }
+    else
+        print_history(res->history, res->n_history);
     wo_frame_free(WO_F_RESULT, res);
     return 0;
-}
-
-void print_alert(const struct wo_alert *a)
-{
-    static const struct {
-        const char *kind, *text;
-    } texts[] = {{"response.75", "75% of the response target used"},
-                 {"response.breach", "response target BREACHED"},
-                 {"resolve.75", "75% of the resolution target used"},
-                 {"resolve.breach", "resolution target BREACHED"}};
-    const char *text = a->kind;
-    char tb[32];
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (!strcmp(texts[i].kind, a->kind))
-            text = texts[i].text;
-    printf("alert %lld  %s  order %lld [%s] %s: %s\n", (long long)a->id,
-           disp_time(a->at, tb, sizeof tb), (long long)a->wo,
-           a->priority ? a->priority : "?", a->title ? a->title : "", text);
 }
 
 int cmd_alerts(struct client *c, int argc, char **argv)
@@ -159,22 +132,10 @@ int cmd_alerts(struct client *c, int argc, char **argv)
         return 1;
     if (c->json)
         jsonout_alerts(res->alerts, res->n_alerts);
-    else if (!res->n_alerts)
-        printf("no alerts\n");
-    for (size_t i = 0; !c->json && i < res->n_alerts; i++)
-        print_alert(&res->alerts[i]);
+    else
+        print_alerts(res->alerts, res->n_alerts);
     wo_frame_free(WO_F_RESULT, res);
     return 0;
-}
-
-static void print_ms(int64_t ms)
-{
-    if (ms % 3600000 == 0)
-        printf("%6lldh", (long long)(ms / 3600000));
-    else if (ms % 60000 == 0)
-        printf("%6lldm", (long long)(ms / 60000));
-    else
-        printf("%6llds", (long long)(ms / 1000));
 }
 
 int cmd_sla(struct client *c, int argc, char **argv)
@@ -211,20 +172,10 @@ int cmd_sla(struct client *c, int argc, char **argv)
     }
     if (request(c, &cmd, &res))
         return 1;
-    if (c->json) {
+    if (c->json)
         jsonout_sla(res->sla, res->n_sla);
-    } else {
-        if (res->n_sla)
-            printf("SLA policy version %lld\n", (long long)res->sla[0].version);
-        for (size_t i = 0; i < res->n_sla; i++) {
-            printf("  %s  response", res->sla[i].priority);
-            print_ms(res->sla[i].response_ms);
-            printf("  resolve");
-            print_ms(res->sla[i].resolve_ms);
-            printf("%s\n", res->sla[i].escalate ? "  escalates on breach"
-                                                : "");
-        }
-    }
+    else
+        print_sla(res->sla, res->n_sla);
     wo_frame_free(WO_F_RESULT, res);
     return 0;
 }

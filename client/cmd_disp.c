@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "client.h"
+#include "print.h"
 #include "replica.h"
 #include "wo_clock.h"
 
@@ -23,88 +23,6 @@ int disp_is_office(struct client *c)
     return 0;
 }
 
-const char *disp_time(int64_t ms, char *buf, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
-    return buf;
-}
-
-void print_order(const struct wo_order *o)
-{
-    char tb[32];
-    printf("order %lld  [%s]  %s\n  %s\n", (long long)o->id, o->priority,
-           o->status, o->title);
-    if (o->description)
-        printf("  description: %s\n", o->description);
-    if (o->site)
-        printf("  site:        %s\n", o->site);
-    if (o->asset)
-        printf("  asset:       %s\n", o->asset);
-    if (o->requester)
-        printf("  requester:   %s\n", o->requester);
-    if (o->contact)
-        printf("  contact:     %s\n", o->contact);
-    printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
-    printf("  opened:      %s\n", disp_time(o->created_at, tb, sizeof tb));
-    if (o->visit_start) {
-        char te[32];
-        printf("  next visit:  %s to %s (scheduled)\n",
-               disp_time(o->visit_start, tb, sizeof tb),
-               disp_time(o->visit_end, te, sizeof te));
-    }
-    if (o->recipient_code)
-        printf("  recipient confirmation code: %s\n", o->recipient_code);
-    for (size_t i = 0; i < o->n_visits; i++)
-        printf("  visit %s by %s from %s%s%s\n", o->visits[i].id,
-               o->visits[i].tech,
-               disp_time(o->visits[i].started_at, tb, sizeof tb),
-               o->visits[i].outcome ? ": " : " (open)",
-               o->visits[i].outcome ? o->visits[i].outcome : "");
-    for (size_t i = 0; i < o->n_parts; i++) {
-        printf("  part  %s x%lld%s%s by %s", o->parts[i].part_no,
-               (long long)o->parts[i].qty, o->parts[i].desc ? " " : "",
-               o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
-        for (size_t k = 0; k < o->parts[i].n_serials; k++)
-            printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
-        printf("%s\n", o->parts[i].late ? "  (recorded after reassignment)"
-                                        : "");
-    }
-    for (size_t i = 0; i < o->n_notes; i++)
-        printf("  note  %s: %s%s\n", o->notes[i].author, o->notes[i].text,
-               o->notes[i].late ? "  (recorded after reassignment)" : "");
-    for (size_t i = 0; i < o->n_sigs; i++)
-        printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,
-               o->sigs[i].role,
-               !strcmp(o->sigs[i].role, "recipient")
-                   ? (o->sigs[i].satisfied ? " satisfied" : " NOT satisfied")
-                   : "",
-               o->sigs[i].comment ? ": " : "",
-               o->sigs[i].comment ? o->sigs[i].comment : "",
-               o->sigs[i].verified ? "verified" : "NOT verified");
-    for (size_t i = 0; i < o->n_rejections; i++)
-        printf("  REJECTED %s by %s: %s\n", o->rejections[i].kind,
-               o->rejections[i].by, o->rejections[i].reason);
-}
-
-/* "1h05m left" / "breached 12m ago" */
-static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
-{
-    int64_t m = (o->due_in < 0 ? -o->due_in : o->due_in) / 60000;
-    if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
-        snprintf(buf, len, "%s", o->sla ? o->sla : "-");
-    else if (o->due_in < 0)
-        snprintf(buf, len, "%s BREACHED %lldh%02lldm ago", o->sla,
-                 (long long)(m / 60), (long long)(m % 60));
-    else
-        snprintf(buf, len, "%s %lldh%02lldm left%s", o->sla,
-                 (long long)(m / 60), (long long)(m % 60),
-                 !strcmp(o->sla, "paused") ? " (paused)" : "");
-    return buf;
-}
-
 int disp_run(struct client *c, struct wo_cmd *cmd, int full)
 {
     struct wo_result *res;
@@ -114,19 +32,9 @@ int disp_run(struct client *c, struct wo_cmd *cmd, int full)
         jsonout_orders(res->orders, res->n_orders);
     else if (c->json && res->n_orders)
         jsonout_order(&res->orders[0], full);
-    else if (!strcmp(cmd->name, "board")) {
-        if (!res->n_orders)
-            printf("no work orders\n");
-        for (size_t i = 0; i < res->n_orders; i++) {
-            const struct wo_order *o = &res->orders[i];
-            char left[64];
-            printf("%-6lld %-3s %-2s %-16s %-12s %-28s %s%s\n",
-                   (long long)o->id, o->priority, o->tier ? o->tier : "",
-                   o->status, o->assignee ? o->assignee : "-",
-                   fmt_left(o, left, sizeof left), o->title,
-                   o->n_rejections ? "  [rejected ops]" : "");
-        }
-    } else if (!strcmp(cmd->name, "create") && res->n_orders) {
+    else if (!strcmp(cmd->name, "board"))
+        print_board(res->orders, res->n_orders);
+    else if (!strcmp(cmd->name, "create") && res->n_orders) {
         printf("%lld\n", (long long)res->orders[0].id);
     } else if (res->n_orders) {
         print_order(&res->orders[0]);

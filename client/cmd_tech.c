@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "print.h"
 #include "wo_clock.h"
 #include "replica.h"
 #include "wo_crypto.h"
@@ -82,8 +83,7 @@ static int record(struct client *c, struct wo_op *op)
         printf("\n");
         json_decref(j);
     } else {
-        printf("recorded %s on order %lld (op %s; 'wo sync' sends it)\n",
-               op->kind, (long long)op->wo, id);
+        print_recorded(op, id);
     }
     return 0;
 }
@@ -99,15 +99,10 @@ int cmd_list(struct client *c, int argc, char **argv)
     for (size_t i = 0; os && i < n; i++)
         if (!replica_order_load(c->r, ids[i], &os[k]))
             k++;
-    if (c->json) {
+    if (c->json)
         jsonout_orders(os, k);
-    } else {
-        if (!k)
-            printf("no work orders (run 'wo sync' to fetch yours)\n");
-        for (size_t i = 0; i < k; i++)
-            printf("%-6lld %-3s %-16s %s\n", (long long)os[i].id,
-                   os[i].priority, os[i].status, os[i].title);
-    }
+    else
+        print_list(os, k);
     for (size_t i = 0; i < k; i++)
         wo_order_cleanup(&os[i]);
     free(os);
@@ -351,9 +346,7 @@ static void outbox_row(void *arg, int64_t seq, const char *id, int64_t order,
                               reason));
         return;
     }
-    printf("%-5lld %-8s order %-6lld %-16s %s%s%s\n", (long long)seq, state,
-           (long long)order, kind, id, reason ? "\n      reason: " : "",
-           reason ? reason : "");
+    print_outbox_row(seq, id, order, kind, state, reason);
 }
 
 int cmd_outbox(struct client *c, int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "report.h"
 
 static json_t *str_or_null(const char *s)
 {

@@ -16,6 +16,7 @@
 
 #include "client.h"
 #include "net.h"
+#include "print.h"
 #include "replica.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
