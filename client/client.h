@@ -25,9 +25,17 @@ struct client {
 int sync_enroll(struct client *c, const char *url, const char *ca,
                 const char *code);
 
+/* What a sync reports as it goes, to whoever runs it. */
+struct sync_events {
+    /* An SLA alert arrived (dispatchers), after its frame was applied. */
+    void (*on_alert)(void *arg, const struct wo_alert *a);
+    void *arg;
+};
+
 /* Push the outbox, catch up; with watch, stay connected, apply pushes,
- * and reconnect with capped exponential backoff and jitter. */
-int sync_run(struct client *c, int watch);
+ * and reconnect with capped exponential backoff and jitter. ev may be
+ * NULL. */
+int sync_run(struct client *c, int watch, const struct sync_events *ev);
 
 /* Dispatcher/admin: send one command, wait for its result. On success
  * *res is owned by the caller (wo_frame_free(WO_F_RESULT, *res)). */

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "client.h"
 #include "net.h"
+#include "print.h"
 #include "replica.h"
 #include "wo_clock.h"
 
@@ -72,15 +73,24 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
     return rc;
 }
 
+/* Alerts are printed as they come: a watcher's stdout is often a pipe or
+ * a log that someone is reading now. */
+static void show_alert(void *arg, const struct wo_alert *a)
+{
+    print_alert(a);
+    fflush(stdout);
+}
+
 static int cmd_sync(struct client *c, int argc, char **argv)
 {
+    static const struct sync_events ev = {show_alert, NULL};
     int watch = 0, first, rc;
     const struct cli_opt opts[] = {CLI_OPT("watch", CLI_FLAG, &watch),
                                    CLI_END};
     const struct cli_spec spec = {"wo sync [--watch]", opts, 0, 0};
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    return sync_run(c, watch);
+    return sync_run(c, watch, &ev);
 }
 
 static const struct {
