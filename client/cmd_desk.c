@@ -10,7 +10,10 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd.h"
+#include "jsonout.h"
 #include "print.h"
+#include "sync.h"
 
 /* The desk's long options. Every desk command reads the same table, so
  * an abbreviation means the same in each (and "--re" is ambiguous in
@@ -53,7 +56,7 @@ int cmd_dispute(struct client *c, int argc, char **argv)
     if (!o.reason)
         return cli_usage(u);
     cmd.reason = (char *)o.reason;
-    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+    return cmd__is_office(c) ? cmd__run(c, &cmd, 1) : 1;
 }
 
 int cmd_escalate(struct client *c, int argc, char **argv)
@@ -70,7 +73,7 @@ int cmd_escalate(struct client *c, int argc, char **argv)
     cmd.reason = (char *)o.reason;
     cmd.tier = (char *)o.to;
     cmd.assignee = (char *)o.assign;
-    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+    return cmd__is_office(c) ? cmd__run(c, &cmd, 1) : 1;
 }
 
 int cmd_schedule(struct client *c, int argc, char **argv)
@@ -88,13 +91,13 @@ int cmd_schedule(struct client *c, int argc, char **argv)
     if (cmd.end <= cmd.start)
         return cli_error("the window ends before it starts: give --from "
                          "before --to");
-    return disp_is_office(c) ? disp_run(c, &cmd, 1) : 1;
+    return cmd__is_office(c) ? cmd__run(c, &cmd, 1) : 1;
 }
 
 static int request(struct client *c, struct wo_cmd *cmd,
                    struct wo_result **res)
 {
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
     return sync_cmd(c, cmd, res) ? 1 : 0;
 }

@@ -9,11 +9,13 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd.h"
+#include "jsonout.h"
 #include "print.h"
 #include "replica.h"
-#include "wo_clock.h"
+#include "sync.h"
 
-int disp_is_office(struct client *c)
+int cmd__is_office(const struct client *c)
 {
     if (c->role && (!strcmp(c->role, "dispatcher") ||
                     !strcmp(c->role, "admin")))
@@ -23,7 +25,7 @@ int disp_is_office(struct client *c)
     return 0;
 }
 
-int disp_run(struct client *c, struct wo_cmd *cmd, int full)
+int cmd__run(struct client *c, struct wo_cmd *cmd, int full)
 {
     struct wo_result *res;
     if (sync_cmd(c, cmd, &res))
@@ -34,13 +36,12 @@ int disp_run(struct client *c, struct wo_cmd *cmd, int full)
         jsonout_order(&res->orders[0], full);
     else if (!strcmp(cmd->name, "board"))
         print_board(res->orders, res->n_orders);
-    else if (!strcmp(cmd->name, "create") && res->n_orders) {
+    else if (!strcmp(cmd->name, "create") && res->n_orders)
         printf("%lld\n", (long long)res->orders[0].id);
-    } else if (res->n_orders) {
+    else if (res->n_orders)
         print_order(&res->orders[0]);
-    } else {
+    else
         printf("done\n");
-    }
     wo_frame_free(WO_F_RESULT, res);
     return 0;
 }
@@ -80,9 +81,9 @@ int cmd_create(struct client *c, int argc, char **argv)
                          .requester = (char *)requester,
                          .contact = (char *)contact,
                          .assignee = (char *)assign};
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 1);
+    return cmd__run(c, &cmd, 1);
 }
 
 int cmd_assign(struct client *c, int argc, char **argv)
@@ -95,9 +96,9 @@ int cmd_assign(struct client *c, int argc, char **argv)
     if (cli_parse_id(argv[1], &cmd.wo))
         return cli_usage(spec.usage);
     cmd.assignee = argv[2];
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 1);
+    return cmd__run(c, &cmd, 1);
 }
 
 int cmd_cancel(struct client *c, int argc, char **argv)
@@ -113,9 +114,9 @@ int cmd_cancel(struct client *c, int argc, char **argv)
     if (cli_parse_id(argv[first], &cmd.wo) || !reason)
         return cli_usage(spec.usage);
     cmd.reason = (char *)reason;
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 1);
+    return cmd__run(c, &cmd, 1);
 }
 
 int cmd_board(struct client *c, int argc, char **argv)
@@ -125,9 +126,9 @@ int cmd_board(struct client *c, int argc, char **argv)
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 0);
+    return cmd__run(c, &cmd, 0);
 }
 
 int cmd_show(struct client *c, int argc, char **argv)
@@ -154,9 +155,9 @@ int cmd_show(struct client *c, int argc, char **argv)
         wo_order_cleanup(&o);
         return 0;
     }
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 1);
+    return cmd__run(c, &cmd, 1);
 }
 
 int cmd_device(struct client *c, int argc, char **argv)
@@ -169,7 +170,7 @@ int cmd_device(struct client *c, int argc, char **argv)
         return rc;
     if (strcmp(argv[1], "revoke") || cli_parse_id(argv[2], &cmd.device))
         return cli_usage(spec.usage);
-    if (!disp_is_office(c))
+    if (!cmd__is_office(c))
         return 1;
-    return disp_run(c, &cmd, 0);
+    return cmd__run(c, &cmd, 0);
 }

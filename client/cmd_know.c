@@ -9,9 +9,12 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd.h"
+#include "jsonout.h"
 #include "print.h"
-#include "report.h"
 #include "replica.h"
+#include "report.h"
+#include "sync.h"
 #include "wo_sqlkit.h"
 
 #define SEARCH_LIMIT 20
@@ -96,7 +99,7 @@ int cmd_search(struct client *c, int argc, char **argv)
     }
     struct wo_cmd cmd = {.name = "search", .text = words,
                          .asset = (char *)o.asset, .limit = limit};
-    if (!disp_is_office(c) || sync_cmd(c, &cmd, &res))
+    if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
         return 1;
     show_hits(c, res->hits, res->n_hits, words);
     wo_frame_free(WO_F_RESULT, res);
@@ -125,7 +128,7 @@ int cmd_report(struct client *c, int argc, char **argv)
         (o.limit && cli_parse_id(o.limit, &cmd.limit)))
         return cli_usage(u);
     cmd.report = (char *)rp->name;
-    if (!disp_is_office(c) || sync_cmd(c, &cmd, &res))
+    if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
         return 1;
     if (report_table_init(&t, rp, res->rows, res->n_rows)) {
         fprintf(stderr, "wo: out of memory\n");

@@ -11,9 +11,11 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd.h"
+#include "jsonout.h"
 #include "print.h"
-#include "wo_clock.h"
 #include "replica.h"
+#include "wo_clock.h"
 #include "wo_crypto.h"
 #include "wo_lifecycle.h"
 #include "wo_statement.h"

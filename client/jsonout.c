@@ -4,8 +4,7 @@
 
 #include <jansson.h>
 
-#include "client.h"
-#include "report.h"
+#include "jsonout.h"
 
 static json_t *str_or_null(const char *s)
 {

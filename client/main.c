@@ -13,9 +13,11 @@
 
 #include "cli.h"
 #include "client.h"
+#include "cmd.h"
 #include "net.h"
 #include "print.h"
 #include "replica.h"
+#include "sync.h"
 #include "wo_clock.h"
 
 static const char usage[] =

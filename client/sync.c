@@ -17,6 +17,7 @@
 #include "client.h"
 #include "net.h"
 #include "replica.h"
+#include "sync.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
 
@@ -47,13 +48,6 @@ struct conn {
     int failed;
     char err[640];
 };
-
-int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32])
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/device.key", c->home);
-    return wo_key_load(path, priv, pub);
-}
 
 static void fail(struct conn *k, const char *msg)
 {
