@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "client.h"
 #include "cmd.h"
@@ -77,16 +75,10 @@ static int record(struct client *c, struct wo_op *op)
         fprintf(stderr, "wo: could not record: %s\n", wo_strerror(rc));
         return 1;
     }
-    if (c->json) {
-        json_t *j = json_pack("{s:s, s:I, s:s, s:s}", "op", id, "wo",
-                              (json_int_t)op->wo, "kind", op->kind,
-                              "state", "pending");
-        json_dumpf(j, stdout, JSON_COMPACT);
-        printf("\n");
-        json_decref(j);
-    } else {
+    if (c->json)
+        jsonout_recorded(op, id);
+    else
         print_recorded(op, id);
-    }
     return 0;
 }
 
@@ -329,7 +321,7 @@ int cmd_cosign(struct client *c, int argc, char **argv)
 }
 
 struct outbox_print {
-    json_t *arr;
+    struct jsonout_outbox *json; /* NULL: human output */
     int n;
 };
 
@@ -339,28 +331,21 @@ static void outbox_row(void *arg, int64_t seq, const char *id, int64_t order,
 {
     struct outbox_print *p = arg;
     p->n++;
-    if (p->arr) {
-        json_array_append_new(
-            p->arr, json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:s?}", "seq",
-                              (json_int_t)seq, "id", id, "wo",
-                              (json_int_t)order, "kind", kind, "at",
-                              (json_int_t)at, "state", state, "reason",
-                              reason));
-        return;
-    }
-    print_outbox_row(seq, id, order, kind, state, reason);
+    if (p->json)
+        jsonout_outbox_add(p->json, seq, id, order, kind, at, state, reason);
+    else
+        print_outbox_row(seq, id, order, kind, state, reason);
 }
 
 int cmd_outbox(struct client *c, int argc, char **argv)
 {
     struct outbox_print p = {0};
     if (c->json)
-        p.arr = json_array();
+        p.json = jsonout_outbox_create();
     int rc = replica_outbox_list(c->r, outbox_row, &p);
-    if (p.arr) {
-        json_dumpf(p.arr, stdout, JSON_COMPACT);
-        printf("\n");
-        json_decref(p.arr);
+    if (p.json) {
+        jsonout_outbox_print(p.json);
+        jsonout_outbox_destroy(p.json);
     } else if (!p.n) {
         printf("outbox is empty: everything recorded has reached the "
                "server\n");

@@ -8,6 +8,7 @@
 #define JSONOUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "report.h"
 #include "wo_proto.h"
@@ -34,5 +35,20 @@ void jsonout_hits(const struct wo_hit *h, size_t n);
 /* A report: an array of objects keyed by t's column names, null for no
  * value. */
 void jsonout_table(const struct report_table *t);
+
+/* The confirmation that op was recorded: its id (op->id may be unset),
+ * order, kind and state "pending". */
+void jsonout_recorded(const struct wo_op *op, const char *id);
+
+/* The outbox, built row by row as the replica lists it, then printed as
+ * one array. create returns NULL when out of memory; destroy accepts
+ * NULL. */
+struct jsonout_outbox;
+struct jsonout_outbox *jsonout_outbox_create(void);
+void jsonout_outbox_add(struct jsonout_outbox *o, int64_t seq,
+                        const char *id, int64_t order, const char *kind,
+                        int64_t at, const char *state, const char *reason);
+void jsonout_outbox_print(const struct jsonout_outbox *o);
+void jsonout_outbox_destroy(struct jsonout_outbox *o);
 
 #endif
