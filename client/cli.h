@@ -3,7 +3,9 @@
  * positional counts, usage errors, and the values a command line carries
  * (ids, durations, times).
  *
- * Every command parses through cli_parse(), so options behave the same
+ * Every command that takes options or checks how many arguments it got
+ * parses through cli_parse() (list, outbox, accept, depart and sign read
+ * at most argv[1] and check nothing), so options behave the same
  * everywhere: GNU long options anywhere on the line ("--reason T" or
  * "--reason=T", unambiguous abbreviations), getopt's own diagnostic for an
  * unknown or incomplete option, then "wo: usage: ..." and exit code 2.

@@ -212,7 +212,8 @@ int cmd_part(struct client *c, int argc, char **argv)
     const struct cli_opt opts[] = {
         CLI_OPT_MAX("qty", CLI_COUNT, &op.qty, 1000000, NULL),
         CLI_OPT("desc", CLI_STR, &desc),
-        CLI_OPT_MAX("serial", CLI_LIST, &serial, 64,
+        CLI_OPT_MAX("serial", CLI_LIST, &serial,
+                    sizeof serials / sizeof serials[0],
                     "at most 64 --serial per part line"),
         CLI_END};
     const struct cli_spec spec = {"wo part WO PART_NO --qty N [--desc TEXT] "

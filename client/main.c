@@ -127,6 +127,8 @@ int main(int argc, char **argv)
     /* tests move time through a file (wo_clock.h); never set in use */
     if (getenv("WO_TEST_CLOCK"))
         wo_clock_use_offset_file(getenv("WO_TEST_CLOCK"));
+    /* not cli_parse(): global options end at the command's name, and an
+     * unknown one is answered with the whole usage */
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "--home") && i + 1 < argc) {
             c.home = argv[i + 1];
