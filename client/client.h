@@ -1,105 +1,26 @@
 /*
  * client.h - what every wo command gets: the home directory, the opened
- * replica, the enrolled identity, and output flags.
+ * replica, the enrolled identity, and output flags. main.c fills it from
+ * the replica's settings before it runs a command and frees it after.
  */
 #ifndef CLIENT_H
 #define CLIENT_H
 
 #include <stdint.h>
 
-#include "wo_proto.h"
-
 struct replica;
 
 struct client {
-    const char *home;
-    struct replica *r;
-    char *server, *ca, *user, *role;
-    int64_t device;
-    int json;
+    const char *home;        /* the state directory (--home, WO_HOME) */
+    struct replica *r;       /* HOME/replica.db, open for the command */
+    char *server, *ca, *user, *role; /* NULL until enrolled */
+    int64_t device;          /* 0 until enrolled */
+    int json;                /* --json was on the command line */
 };
 
-/* sync.c ------------------------------------------------------------------ */
-
-/* Make the device key, trade the code for its registration, save config. */
-int sync_enroll(struct client *c, const char *url, const char *ca,
-                const char *code);
-
-/* Push the outbox, catch up; with watch, stay connected, apply pushes,
- * and reconnect with capped exponential backoff and jitter. */
-int sync_run(struct client *c, int watch);
-
-/* Dispatcher/admin: send one command, wait for its result. On success
- * *res is owned by the caller (wo_frame_free(WO_F_RESULT, *res)). */
-int sync_cmd(struct client *c, struct wo_cmd *cmd, struct wo_result **res);
-
-/* Load the device key (HOME/device.key). */
-int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32]);
-
-/* jsonout.c --------------------------------------------------------------- */
-void jsonout_order(const struct wo_order *o, int full);
-void jsonout_orders(const struct wo_order *o, size_t n);
-void jsonout_history(const struct wo_change *h, size_t n);
-void jsonout_alerts(const struct wo_alert *a, size_t n);
-void jsonout_sla(const struct wo_sla *p, size_t n);
-void jsonout_hits(const struct wo_hit *h, size_t n);
-
-/* A report as printed (cmd_know.c): a key column, then integer columns;
- * a name ending in _ms is a duration, _pct a percentage. */
-#define REPORT_NONE INT64_MIN   /* a cell with no value (JSON null) */
-struct report_table {
-    const char *key;
-    const char *const *cols;
-    size_t n_cols, n_rows;
-    const char *const *keys;    /* n_rows */
-    const int64_t *cells;       /* n_rows * n_cols, row by row */
-};
-void jsonout_table(const struct report_table *t);
-
-/* cmd_tech.c / cmd_disp.c: each returns the process exit code. */
-int cmd_list(struct client *c, int argc, char **argv);
-int cmd_show(struct client *c, int argc, char **argv);
-int cmd_accept(struct client *c, int argc, char **argv);
-int cmd_depart(struct client *c, int argc, char **argv);
-int cmd_visit(struct client *c, int argc, char **argv);
-int cmd_note(struct client *c, int argc, char **argv);
-int cmd_part(struct client *c, int argc, char **argv);
-int cmd_sign(struct client *c, int argc, char **argv);
-int cmd_cosign(struct client *c, int argc, char **argv);
-int cmd_outbox(struct client *c, int argc, char **argv);
-int cmd_create(struct client *c, int argc, char **argv);
-int cmd_assign(struct client *c, int argc, char **argv);
-int cmd_board(struct client *c, int argc, char **argv);
-int cmd_cancel(struct client *c, int argc, char **argv);
-int cmd_dispute(struct client *c, int argc, char **argv);
-int cmd_escalate(struct client *c, int argc, char **argv);
-int cmd_history(struct client *c, int argc, char **argv);
-int cmd_alerts(struct client *c, int argc, char **argv);
-int cmd_sla(struct client *c, int argc, char **argv);
-int cmd_tier(struct client *c, int argc, char **argv);
-int cmd_schedule(struct client *c, int argc, char **argv);
-int cmd_search(struct client *c, int argc, char **argv);
-int cmd_report(struct client *c, int argc, char **argv);
-void print_alert(const struct wo_alert *a);
-
-/* cmd_disp.c, for cmd_desk.c: office-role check, usage error (exit 2),
- * one request whose orders are printed, and a time in UTC. */
-int disp_is_office(struct client *c);
-int disp_usage(const char *u);
-int disp_run(struct client *c, struct wo_cmd *cmd, int full);
-const char *disp_time(int64_t ms, char *buf, size_t len);
-/* "90s", "15m", "4h", "2d" (or plain ms) to ms; -1 if malformed. */
-int64_t disp_duration(const char *s);
-/* A time given on the command line, to server ms: "2026-11-24 09:00",
- * "2026-11-24T09:00", "2026-11-24" (UTC), "now", or now +/- a duration
- * ("+2h", "-30d"). 0 or -1 if malformed. */
-int disp_parse_time(const char *s, int64_t *ms);
-int cmd_device(struct client *c, int argc, char **argv);
-
-/* A work order or device id: a positive decimal number. 0 or -1. */
-int client_parse_id(const char *s, int64_t *id);
-
-/* Print the human view of one order. */
-void print_order(const struct wo_order *o);
+/* Load this device's Ed25519 key pair from HOME/device.key. 0,
+ * WO_ENOTFOUND, WO_EPERM (the file is readable by others) or
+ * WO_ECRYPTO. */
+int client_key(const struct client *c, uint8_t priv[32], uint8_t pub[32]);
 
 #endif

@@ -3,27 +3,21 @@
  * replica, then writes the local effect and the outbox op in one
  * transaction (replica_record). Nothing here touches the network.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "cli.h"
 #include "client.h"
-#include "wo_clock.h"
+#include "cmd.h"
+#include "jsonout.h"
+#include "print.h"
 #include "replica.h"
+#include "wo_clock.h"
 #include "wo_crypto.h"
 #include "wo_lifecycle.h"
+#include "wo_opkind.h"
 #include "wo_statement.h"
-
-static int bad(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "wo: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n");
-    return 2;
-}
 
 static int is_tech(struct client *c)
 {
@@ -41,9 +35,9 @@ static int load(struct client *c, const char *arg, struct wo_order *o)
     int64_t id;
     if (!is_tech(c))
         return 1;
-    if (client_parse_id(arg, &id))
-        return bad("'%s' is not a work order id (a positive number)",
-                   arg ? arg : "(nothing)");
+    if (cli_parse_id(arg, &id))
+        return cli_error("'%s' is not a work order id (a positive number)",
+                         arg ? arg : "(nothing)");
     int rc = replica_order_load(c->r, id, o);
     if (rc == WO_ENOTFOUND) {
         fprintf(stderr, "wo: order %lld is not in your list (run 'wo sync', "
@@ -68,9 +62,16 @@ static int allowed(const struct wo_order *o, const char *ev, const char *arg)
     return 1;
 }
 
+/* The wire name of an op kind, from the one table (wo_opkind.h). */
+#define KIND(k) ((char *)wo_opkind_get(k)->name)
+
+/* Check op with the server's own shape rules, then record it and its
+ * local effect in one replica transaction. */
 static int record(struct client *c, struct wo_op *op)
 {
-    char id[37];
+    char id[37], why[256];
+    if (wo_opkind_check(op, why, sizeof why))
+        return cli_error("%s", why);
     if (wo_uuid(id))
         return 1;
     op->id = id;
@@ -82,17 +83,10 @@ static int record(struct client *c, struct wo_op *op)
         fprintf(stderr, "wo: could not record: %s\n", wo_strerror(rc));
         return 1;
     }
-    if (c->json) {
-        json_t *j = json_pack("{s:s, s:I, s:s, s:s}", "op", id, "wo",
-                              (json_int_t)op->wo, "kind", op->kind,
-                              "state", "pending");
-        json_dumpf(j, stdout, JSON_COMPACT);
-        printf("\n");
-        json_decref(j);
-    } else {
-        printf("recorded %s on order %lld (op %s; 'wo sync' sends it)\n",
-               op->kind, (long long)op->wo, id);
-    }
+    if (c->json)
+        jsonout_recorded(op, id);
+    else
+        print_recorded(op, id);
     return 0;
 }
 
@@ -107,15 +101,10 @@ int cmd_list(struct client *c, int argc, char **argv)
     for (size_t i = 0; os && i < n; i++)
         if (!replica_order_load(c->r, ids[i], &os[k]))
             k++;
-    if (c->json) {
+    if (c->json)
         jsonout_orders(os, k);
-    } else {
-        if (!k)
-            printf("no work orders (run 'wo sync' to fetch yours)\n");
-        for (size_t i = 0; i < k; i++)
-            printf("%-6lld %-3s %-16s %s\n", (long long)os[i].id,
-                   os[i].priority, os[i].status, os[i].title);
-    }
+    else
+        print_list(os, k);
     for (size_t i = 0; i < k; i++)
         wo_order_cleanup(&os[i]);
     free(os);
@@ -124,15 +113,14 @@ int cmd_list(struct client *c, int argc, char **argv)
 }
 
 /* An op that is only a move of the state machine: accept, depart. */
-static int status_op(struct client *c, int argc, char **argv,
-                     const char *kind)
+static int status_op(struct client *c, int argc, char **argv, char *kind)
 {
     struct wo_order o;
     int rc;
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
     rc = allowed(&o, kind, NULL);
-    struct wo_op op = {.wo = o.id, .kind = (char *)kind};
+    struct wo_op op = {.wo = o.id, .kind = kind};
     if (!rc)
         rc = record(c, &op);
     wo_order_cleanup(&o);
@@ -141,12 +129,12 @@ static int status_op(struct client *c, int argc, char **argv,
 
 int cmd_accept(struct client *c, int argc, char **argv)
 {
-    return status_op(c, argc, argv, "accept");
+    return status_op(c, argc, argv, KIND(WO_OP_ACCEPT));
 }
 
 int cmd_depart(struct client *c, int argc, char **argv)
 {
-    return status_op(c, argc, argv, "depart");
+    return status_op(c, argc, argv, KIND(WO_OP_DEPART));
 }
 
 static const struct wo_visit *open_visit(const struct wo_order *o)
@@ -159,47 +147,39 @@ static const struct wo_visit *open_visit(const struct wo_order *o)
 
 int cmd_visit(struct client *c, int argc, char **argv)
 {
-    static const struct option lo[] = {{"outcome", required_argument, 0, 'o'},
-                                       {0, 0, 0, 0}};
     const char *outcome = NULL;
-    int ch, rc;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (ch == 'o')
-            outcome = optarg;
-        else
-            return bad("%s", "usage: wo visit start WO | wo visit end WO "
-                             "--outcome done|needs-parts|customer-absent");
-    }
-    if (optind + 2 != argc)
-        return bad("%s", "usage: wo visit start WO | wo visit end WO "
-                         "--outcome done|needs-parts|customer-absent");
-    const char *verb = argv[optind];
+    const struct cli_opt opts[] = {CLI_OPT("outcome", CLI_STR, &outcome),
+                                   CLI_END};
+    const struct cli_spec spec = {"wo visit start WO | wo visit end WO "
+                                  "--outcome " WO_OUTCOMES,
+                                  opts, 2, 2};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    const char *verb = argv[first];
     if (!strcmp(verb, "end") &&
-        (!outcome || (strcmp(outcome, "done") &&
-                      strcmp(outcome, "needs-parts") &&
-                      strcmp(outcome, "customer-absent"))))
-        return bad("%s", "visit end needs --outcome done, needs-parts or "
+        !wo_outcome_valid(outcome))
+        return cli_error("visit end needs --outcome done, needs-parts or "
                          "customer-absent");
     struct wo_order o;
-    if ((rc = load(c, argv[optind + 1], &o)))
+    if ((rc = load(c, argv[first + 1], &o)))
         return rc;
     struct wo_op op = {.wo = o.id};
     if (!strcmp(verb, "start")) {
-        op.kind = "visit.start";
+        op.kind = KIND(WO_OP_VISIT_START);
         rc = allowed(&o, op.kind, NULL);
     } else if (!strcmp(verb, "end")) {
         const struct wo_visit *v = open_visit(&o);
-        op.kind = "visit.end";
+        op.kind = KIND(WO_OP_VISIT_END);
         if (!v)
-            rc = bad("%s", "no visit is open on this order: start one with "
-                           "'wo visit start WO'");
+            rc = cli_error("no visit is open on this order: start one "
+                           "with 'wo visit start WO'");
         else
             rc = allowed(&o, op.kind, outcome);
         op.ref = v ? v->id : NULL;
         op.outcome = (char *)outcome;
     } else {
-        rc = bad("visit '%s': use start or end", verb);
+        rc = cli_error("visit '%s': use start or end", verb);
     }
     if (!rc)
         rc = record(c, &op);
@@ -209,15 +189,20 @@ int cmd_visit(struct client *c, int argc, char **argv)
 
 int cmd_note(struct client *c, int argc, char **argv)
 {
+    /* no options: a note may start with '-' */
+    const struct cli_spec spec = {"wo note WO TEXT (quote the text)", NULL,
+                                  2, 2};
     struct wo_order o;
-    int rc;
-    if (argc != 3 || !*argv[2])
-        return bad("%s", "usage: wo note WO TEXT (quote the text)");
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!*argv[2])
+        return cli_usage(spec.usage);
     if (strlen(argv[2]) > WO_MAX_TEXT)
-        return bad("%s", "note is longer than 8192 bytes");
+        return cli_error("note is longer than 8192 bytes");
     if ((rc = load(c, argv[1], &o)))
         return rc;
-    struct wo_op op = {.wo = o.id, .kind = "note.add", .text = argv[2]};
+    struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_NOTE_ADD), .text = argv[2]};
     rc = record(c, &op);
     wo_order_cleanup(&o);
     return rc;
@@ -225,43 +210,32 @@ int cmd_note(struct client *c, int argc, char **argv)
 
 int cmd_part(struct client *c, int argc, char **argv)
 {
-    static const struct option lo[] = {{"qty", required_argument, 0, 'q'},
-                                       {"desc", required_argument, 0, 'd'},
-                                       {"serial", required_argument, 0, 's'},
-                                       {0, 0, 0, 0}};
     char *serials[64];
-    struct wo_op op = {.kind = "part.add"};
-    int ch, rc;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        char *end;
-        switch (ch) {
-        case 'q':
-            op.qty = strtoll(optarg, &end, 10);
-            if (*end || op.qty <= 0 || op.qty > 1000000)
-                return bad("--qty '%s' must be a whole number from 1 to "
-                           "1000000", optarg);
-            break;
-        case 'd': op.desc = optarg; break;
-        case 's':
-            if (op.n_serials == 64)
-                return bad("%s", "at most 64 --serial per part line");
-            serials[op.n_serials++] = optarg;
-            break;
-        default:
-            return bad("%s", "usage: wo part WO PART_NO --qty N [--desc TEXT] "
-                             "[--serial S]...");
-        }
-    }
-    if (optind + 2 != argc || !op.qty)
-        return bad("%s", "usage: wo part WO PART_NO --qty N [--desc TEXT] "
-                         "[--serial S]...");
+    struct cli_list serial = {serials, 0};
+    struct wo_op op = {.kind = KIND(WO_OP_PART_ADD)};
+    const char *desc = NULL;
+    const struct cli_opt opts[] = {
+        CLI_OPT_MAX("qty", CLI_COUNT, &op.qty, 1000000, NULL),
+        CLI_OPT("desc", CLI_STR, &desc),
+        CLI_OPT_MAX("serial", CLI_LIST, &serial,
+                    sizeof serials / sizeof serials[0],
+                    "at most 64 --serial per part line"),
+        CLI_END};
+    const struct cli_spec spec = {"wo part WO PART_NO --qty N [--desc TEXT] "
+                                  "[--serial S]...", opts, 2, 2};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!op.qty)
+        return cli_usage(spec.usage);
     struct wo_order o;
-    if ((rc = load(c, argv[optind], &o)))
+    if ((rc = load(c, argv[first], &o)))
         return rc;
     op.wo = o.id;
-    op.part_no = argv[optind + 1];
-    op.serials = serials;
+    op.part_no = argv[first + 1];
+    op.desc = (char *)desc;
+    op.serials = serial.v;
+    op.n_serials = serial.n;
     rc = record(c, &op);
     wo_order_cleanup(&o);
     return rc;
@@ -299,12 +273,12 @@ int cmd_sign(struct client *c, int argc, char **argv)
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
     if (!o.n_visits || open_visit(&o))
-        rc = bad("%s", "sign needs at least one visit and no open visit: "
+        rc = cli_error("sign needs at least one visit and no open visit: "
                        "end the visit first");
     else
-        rc = allowed(&o, "sign.technician", NULL);
+        rc = allowed(&o, KIND(WO_OP_SIGN_TECH), NULL);
     if (!rc) {
-        struct wo_op op = {.wo = o.id, .kind = "sign.technician",
+        struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_SIGN_TECH),
                            .at = wo_clock_now_ms()};
         struct wo_stmt_meta m = {.role = "technician", .signer = c->user,
                                  .device_id = c->device, .signed_at = op.at};
@@ -316,37 +290,29 @@ int cmd_sign(struct client *c, int argc, char **argv)
 
 int cmd_cosign(struct client *c, int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"name", required_argument, 0, 'n'},
-        {"code", required_argument, 0, 'c'},
-        {"unsatisfied", no_argument, 0, 'u'},
-        {"comment", required_argument, 0, 'm'},
-        {0, 0, 0, 0}};
     const char *name = NULL, *code = NULL, *comment = NULL;
-    int unsatisfied = 0, ch, rc;
-    const char *use = "usage: wo cosign WO --name NAME --code CODE "
-                      "[--unsatisfied --comment TEXT]";
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'n': name = optarg; break;
-        case 'c': code = optarg; break;
-        case 'u': unsatisfied = 1; break;
-        case 'm': comment = optarg; break;
-        default: return bad("%s", use);
-        }
-    }
-    if (optind + 1 != argc || !name || !*name || !code || !*code)
-        return bad("%s", use);
-    if (unsatisfied && (!comment || !*comment))
-        return bad("%s", "--unsatisfied needs --comment saying what is wrong");
-    struct wo_order o;
-    if ((rc = load(c, argv[optind], &o)))
+    int unsatisfied = 0, first, rc;
+    const struct cli_opt opts[] = {
+        CLI_OPT("name", CLI_STR, &name), CLI_OPT("code", CLI_STR, &code),
+        CLI_OPT("unsatisfied", CLI_FLAG, &unsatisfied),
+        CLI_OPT("comment", CLI_STR, &comment), CLI_END};
+    const struct cli_spec spec = {"wo cosign WO --name NAME --code CODE "
+                                  "[--unsatisfied --comment TEXT]", opts,
+                                  1, 1};
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    rc = allowed(&o, "sign.recipient",
+    if (!name || !*name || !code || !*code)
+        return cli_usage(spec.usage);
+    if (unsatisfied && (!comment || !*comment))
+        return cli_error("--unsatisfied needs --comment saying what is "
+                         "wrong");
+    struct wo_order o;
+    if ((rc = load(c, argv[first], &o)))
+        return rc;
+    rc = allowed(&o, KIND(WO_OP_SIGN_RECIPIENT),
                  unsatisfied ? "unsatisfied" : "satisfied");
     if (!rc) {
-        struct wo_op op = {.wo = o.id, .kind = "sign.recipient",
+        struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_SIGN_RECIPIENT),
                            .at = wo_clock_now_ms(), .name = (char *)name,
                            .code = (char *)code, .satisfied = !unsatisfied,
                            .comment = (char *)comment};
@@ -361,7 +327,7 @@ int cmd_cosign(struct client *c, int argc, char **argv)
 }
 
 struct outbox_print {
-    json_t *arr;
+    struct jsonout_outbox *json; /* NULL: human output */
     int n;
 };
 
@@ -371,30 +337,21 @@ static void outbox_row(void *arg, int64_t seq, const char *id, int64_t order,
 {
     struct outbox_print *p = arg;
     p->n++;
-    if (p->arr) {
-        json_array_append_new(
-            p->arr, json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:s?}", "seq",
-                              (json_int_t)seq, "id", id, "wo",
-                              (json_int_t)order, "kind", kind, "at",
-                              (json_int_t)at, "state", state, "reason",
-                              reason));
-        return;
-    }
-    printf("%-5lld %-8s order %-6lld %-16s %s%s%s\n", (long long)seq, state,
-           (long long)order, kind, id, reason ? "\n      reason: " : "",
-           reason ? reason : "");
+    if (p->json)
+        jsonout_outbox_add(p->json, seq, id, order, kind, at, state, reason);
+    else
+        print_outbox_row(seq, id, order, kind, state, reason);
 }
 
 int cmd_outbox(struct client *c, int argc, char **argv)
 {
     struct outbox_print p = {0};
     if (c->json)
-        p.arr = json_array();
+        p.json = jsonout_outbox_create();
     int rc = replica_outbox_list(c->r, outbox_row, &p);
-    if (p.arr) {
-        json_dumpf(p.arr, stdout, JSON_COMPACT);
-        printf("\n");
-        json_decref(p.arr);
+    if (p.json) {
+        jsonout_outbox_print(p.json);
+        jsonout_outbox_destroy(p.json);
     } else if (!p.n) {
         printf("outbox is empty: everything recorded has reached the "
                "server\n");

@@ -1,10 +1,14 @@
-/* jsonout.c - --json output of orders through jansson (docs/protocol.md
- * names the same fields). */
+/*
+ * jsonout.c - every --json output of wo through jansson (see jsonout.h);
+ * docs/protocol.md names the same fields. The only client file that
+ * includes <jansson.h>.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
-#include "client.h"
+#include "jsonout.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -207,4 +211,52 @@ void jsonout_table(const struct report_table *t)
         json_array_append_new(a, o);
     }
     dump(a);
+}
+
+void jsonout_recorded(const struct wo_op *op, const char *id)
+{
+    dump(json_pack("{s:s, s:I, s:s, s:s}", "op", id, "wo",
+                   (json_int_t)op->wo, "kind", op->kind, "state",
+                   "pending"));
+}
+
+/* A jansson array behind a type of our own, so that no caller needs
+ * <jansson.h>. */
+struct jsonout_outbox {
+    json_t *arr;
+};
+
+struct jsonout_outbox *jsonout_outbox_create(void)
+{
+    struct jsonout_outbox *o = malloc(sizeof *o);
+    if (o && !(o->arr = json_array())) {
+        free(o);
+        o = NULL;
+    }
+    return o;
+}
+
+void jsonout_outbox_add(struct jsonout_outbox *o, int64_t seq,
+                        const char *id, int64_t order, const char *kind,
+                        int64_t at, const char *state, const char *reason)
+{
+    json_array_append_new(
+        o->arr, json_pack("{s:I, s:s, s:I, s:s, s:I, s:s, s:s?}", "seq",
+                          (json_int_t)seq, "id", id, "wo", (json_int_t)order,
+                          "kind", kind, "at", (json_int_t)at, "state", state,
+                          "reason", reason));
+}
+
+void jsonout_outbox_print(const struct jsonout_outbox *o)
+{
+    json_dumpf(o->arr, stdout, JSON_COMPACT);
+    printf("\n");
+}
+
+void jsonout_outbox_destroy(struct jsonout_outbox *o)
+{
+    if (!o)
+        return;
+    json_decref(o->arr);
+    free(o);
 }

@@ -5,17 +5,21 @@
  * with rejected ops.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "client.h"
+#include "cmd.h"
 #include "net.h"
+#include "print.h"
 #include "replica.h"
+#include "sync.h"
 #include "wo_clock.h"
+#include "wo_opkind.h"
 
 static const char usage[] =
     "usage: wo [--home DIR] COMMAND ...   (or set WO_HOME)\n"
@@ -24,7 +28,7 @@ static const char usage[] =
     "  sync [--watch]                push the outbox, catch up (and stay)\n"
     "technician (work offline):\n"
     "  list [--json] | show WO [--json] | accept WO | depart WO (en route)\n"
-    "  visit start WO | visit end WO --outcome done|needs-parts|customer-absent\n"
+    "  visit start WO | visit end WO --outcome " WO_OUTCOMES "\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
     "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
     "  outbox [--json]\n"
@@ -48,78 +52,48 @@ static const char usage[] =
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
 
-int client_parse_id(const char *s, int64_t *id)
-{
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || *end || v <= 0)
-        return -1;
-    *id = v;
-    return 0;
-}
-
-/* --json may stand anywhere after the command: take it out once here so
- * that no command parses it itself. Returns the new argc. */
-static int take_json(struct client *c, int argc, char **argv)
-{
-    int k = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            c->json = 1;
-        else
-            argv[k++] = argv[i];
-    }
-    return k;
-}
-
 static int cmd_enroll(struct client *c, int argc, char **argv)
 {
-    static const struct option lo[] = {{"server", required_argument, 0, 's'},
-                                       {"ca", required_argument, 0, 'c'},
-                                       {"code", required_argument, 0, 'k'},
-                                       {0, 0, 0, 0}};
     const char *server = NULL, *ca = NULL, *code = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        if (ch == 's')
-            server = optarg;
-        else if (ch == 'c')
-            ca = optarg;
-        else if (ch == 'k')
-            code = optarg;
-        else
-            goto use;
-    }
-    if (optind != argc || !server || !ca || !code)
-        goto use;
+    const struct cli_opt opts[] = {CLI_OPT("server", CLI_STR, &server),
+                                   CLI_OPT("ca", CLI_STR, &ca),
+                                   CLI_OPT("code", CLI_STR, &code), CLI_END};
+    const struct cli_spec spec = {"wo enroll --server wss://HOST:PORT --ca "
+                                  "FILE --code CODE", opts, 0, 0};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!server || !ca || !code)
+        return cli_usage(spec.usage);
     char *abs = realpath(ca, NULL);
     if (!abs) {
         fprintf(stderr, "wo: cannot read the CA file %s: %s\n", ca,
                 strerror(errno));
         return 2;
     }
-    int rc = sync_enroll(c, server, abs, code);
+    rc = sync_enroll(c, server, abs, code);
     free(abs);
     return rc;
-use:
-    fprintf(stderr, "wo: usage: wo enroll --server wss://HOST:PORT --ca FILE "
-                    "--code CODE\n");
-    return 2;
+}
+
+/* Alerts are printed as they come: a watcher's stdout is often a pipe or
+ * a log that someone is reading now. */
+static void show_alert(void *arg, const struct wo_alert *a)
+{
+    print_alert(a);
+    fflush(stdout);
 }
 
 static int cmd_sync(struct client *c, int argc, char **argv)
 {
-    int watch = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--watch"))
-            watch = 1;
-        else {
-            fprintf(stderr, "wo: usage: wo sync [--watch]\n");
-            return 2;
-        }
-    }
-    return sync_run(c, watch);
+    static const struct sync_events ev = {show_alert, NULL};
+    int watch = 0, first, rc;
+    const struct cli_opt opts[] = {CLI_OPT("watch", CLI_FLAG, &watch),
+                                   CLI_END};
+    const struct cli_spec spec = {"wo sync [--watch]", opts, 0, 0};
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    return sync_run(c, watch, &ev);
 }
 
 static const struct {
@@ -154,6 +128,8 @@ int main(int argc, char **argv)
     /* tests move time through a file (wo_clock.h); never set in use */
     if (getenv("WO_TEST_CLOCK"))
         wo_clock_use_offset_file(getenv("WO_TEST_CLOCK"));
+    /* not cli_parse(): global options end at the command's name, and an
+     * unknown one is answered with the whole usage */
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "--home") && i + 1 < argc) {
             c.home = argv[i + 1];
@@ -214,7 +190,10 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    int rc = cmds[k].fn(&c, take_json(&c, argc - i, argv + i), argv + i);
+    /* --json may stand anywhere after the command: taken out once here so
+     * that no command parses it itself */
+    int rc = cmds[k].fn(&c, cli_take_flag(argc - i, argv + i, "--json",
+                                          &c.json), argv + i);
     free(c.server);
     free(c.ca);
     free(c.user);

@@ -10,6 +10,7 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct net;

@@ -17,6 +17,7 @@
 #include "client.h"
 #include "net.h"
 #include "replica.h"
+#include "sync.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
 
@@ -29,6 +30,7 @@ struct conn {
     struct net *n;
     enum mode mode;
     int watch;
+    const struct sync_events *ev; /* NULL: nobody listens */
     /* enrol */
     const char *code;
     uint8_t priv[32], pub[32];
@@ -46,13 +48,6 @@ struct conn {
     int failed;
     char err[640];
 };
-
-int client_key(struct client *c, uint8_t priv[32], uint8_t pub[32])
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/device.key", c->home);
-    return wo_key_load(path, priv, pub);
-}
 
 static void fail(struct conn *k, const char *msg)
 {
@@ -160,10 +155,10 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
         fail(k, "cannot apply the server's changes to the replica");
         return;
     }
-    for (size_t i = 0; i < ch->n_alerts; i++) {
-        print_alert(&ch->alerts[i]);
-        fflush(stdout);
-    }
+    /* after the apply: an alert is reported once the replica holds what
+     * came with it */
+    for (size_t i = 0; k->ev && k->ev->on_alert && i < ch->n_alerts; i++)
+        k->ev->on_alert(k->ev->arg, &ch->alerts[i]);
     k->orders_in += (int64_t)ch->n_orders;
     k->revoked_in += (int64_t)ch->n_revoked;
     k->past_in += (int64_t)ch->n_past;
@@ -313,14 +308,14 @@ static int need_enrolled(struct client *c)
     return 0;
 }
 
-int sync_run(struct client *c, int watch)
+int sync_run(struct client *c, int watch, const struct sync_events *ev)
 {
     if (need_enrolled(c))
         return 1;
     int attempt = 0;
     srand((unsigned)(wo_clock_now_ms() ^ getpid()));
     for (;;) {
-        struct conn k = {.c = c, .mode = M_SYNC, .watch = watch};
+        struct conn k = {.c = c, .mode = M_SYNC, .watch = watch, .ev = ev};
         int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
         if (!watch) {
             if (rc || k.failed) {

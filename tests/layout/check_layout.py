@@ -87,6 +87,8 @@ def main():
                                         ff.startswith(stem + "_"))]
         body = "".join(texts[h] for h in homes)
         for name in DECL.findall(texts[(d, f)]):
+            if name.startswith("__"):
+                continue  # an attribute on a line of its own
             if not re.search(r"\b%s\s*\([^;]*?\)\s*\{" % re.escape(name), body):
                 problems.append("%s/%s declares %s(), which is not defined "
                                 "in %s" % (d, f, name, " or ".join(
