@@ -1,4 +1,6 @@
 /* dispatch.c - the route table and the checks every frame goes through. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,9 +77,25 @@ int dispatch_connected(struct srv *srv, struct session *s)
     return handle_connect(srv, s);
 }
 
-static void strike(struct session *s, int close_code)
+static void refuse(struct session *s, int code, int64_t req, int close_code,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * The one place a code becomes an error frame. close_code, if not 0,
+ * counts the frame as malformed: the third in a row closes with it. An
+ * error that cannot be queued has closed the session already.
+ */
+static void refuse(struct session *s, int code, int64_t req, int close_code,
+                   const char *fmt, ...)
 {
-    if (session_strike(s, 1) >= MAX_STRIKES)
+    char reason[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    if (session_error(s, code, req, "%s", reason))
+        return;
+    if (close_code && session_strike(s, 1) >= MAX_STRIKES)
         session_close(s, close_code, "too many bad frames");
 }
 
@@ -188,15 +206,14 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
     struct call c = {.srv = srv, .s = s, .a = session_auth(s)};
 
     if (!binary) {
-        session_error(s, WO_EPROTO, 0, "frames must be binary WebSocket "
-                      "messages holding msgpack");
-        strike(s, WO_CLOSE_UNSUPPORTED);
+        refuse(s, WO_EPROTO, 0, WO_CLOSE_UNSUPPORTED, "frames must be binary "
+               "WebSocket messages holding msgpack");
         return;
     }
     int rc = wo_frame_decode(data, len, &type, &c.body, err, sizeof err);
     if (rc) {
-        session_error(s, rc, 0, "%s", err[0] ? err : wo_strerror(rc));
-        strike(s, WO_CLOSE_INVALID);
+        refuse(s, rc, 0, WO_CLOSE_INVALID, "%s",
+               err[0] ? err : wo_strerror(rc));
         return;
     }
     const char *cmd = NULL;
@@ -207,27 +224,26 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
     unsigned who = role_bit(c.a), allowed = type_who(type);
     rt = find_route(type, cmd, who, &named);
     if (!allowed) {
-        session_error(s, WO_EUNKNOWN, c.req, "a client may not send '%s' "
-                      "frames", wo_ftype_name(type));
-        strike(s, WO_CLOSE_POLICY);
+        refuse(s, WO_EUNKNOWN, c.req, WO_CLOSE_POLICY, "a client may not "
+               "send '%s' frames", wo_ftype_name(type));
     } else if (!c.a && !(allowed & ANON)) {
-        session_error(s, WO_EAUTH, c.req, "'%s' needs an authenticated "
-                      "session: send 'auth' first", wo_ftype_name(type));
-        strike(s, WO_CLOSE_POLICY);
+        refuse(s, WO_EAUTH, c.req, WO_CLOSE_POLICY, "'%s' needs an "
+               "authenticated session: send 'auth' first",
+               wo_ftype_name(type));
     } else if (!named) {
-        session_error(s, WO_EINVAL, c.req, "unknown command '%s'",
-                      cmd ? cmd : "");
+        refuse(s, WO_EINVAL, c.req, 0, "unknown command '%s'",
+               cmd ? cmd : "");
     } else if (!rt && named->who == ADMIN) {
-        session_error(s, WO_EPERM, c.req, "'%s' is for admins", cmd);
+        refuse(s, WO_EPERM, c.req, 0, "'%s' is for admins", cmd);
     } else if (!rt) {
-        session_error(s, WO_EPERM, c.req, "'%s' is not allowed for role %s",
-                      cmd ? cmd : wo_ftype_name(type),
-                      c.a ? c.a->role : "anonymous");
+        refuse(s, WO_EPERM, c.req, 0, "'%s' is not allowed for role %s",
+               cmd ? cmd : wo_ftype_name(type),
+               c.a ? c.a->role : "anonymous");
     } else {
         session_strike(s, 0);
         if ((rc = run(rt, &c)))
-            session_error(s, rc, c.req, "%s", c.reason[0] ? c.reason
-                                                          : wo_strerror(rc));
+            refuse(s, rc, c.req, 0, "%s",
+                   c.reason[0] ? c.reason : wo_strerror(rc));
     }
     if (c.ids != &c.one)
         free(c.ids);
