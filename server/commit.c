@@ -248,14 +248,17 @@ void commit_flush(struct srv *srv)
     c->head = c->tail = NULL;
     c->n_ops = 0;
 
+    char cause[256];
     int rc = store_begin(srv->store);
-    if (!rc && (rc = apply_all(srv, list, wo_clock_now_ms())))
-        store_rollback(srv->store);
-    else if (!rc && (rc = store_commit(srv->store)))
-        store_rollback(srv->store);
+    if (!rc && !(rc = apply_all(srv, list, wo_clock_now_ms())))
+        rc = store_commit(srv->store);
     if (rc) {
+        /* SQLite's message names the cause ("database or disk is full")
+         * until the rollback replaces it with its own */
+        snprintf(cause, sizeof cause, "%s", store_errmsg(srv->store));
+        store_rollback(srv->store);
         fprintf(stderr, "wo-server: group commit failed: %s (%s)\n",
-                wo_strerror(rc), store_errmsg(srv->store));
+                wo_strerror(rc), cause);
         fail_all(srv, list, rc);
     } else {
         ack_all(srv, list);
