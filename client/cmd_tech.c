@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "cmd_report_pdf.h"
 #include "wo_clock.h"
 #include "replica.h"
 #include "wo_crypto.h"
@@ -321,11 +322,12 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         {"code", required_argument, 0, 'c'},
         {"unsatisfied", no_argument, 0, 'u'},
         {"comment", required_argument, 0, 'm'},
+        {"yes", no_argument, 0, 'y'},
         {0, 0, 0, 0}};
     const char *name = NULL, *code = NULL, *comment = NULL;
-    int unsatisfied = 0, ch, rc;
+    int unsatisfied = 0, yes = 0, ch, rc;
     const char *use = "usage: wo cosign WO --name NAME --code CODE "
-                      "[--unsatisfied --comment TEXT]";
+                      "[--unsatisfied --comment TEXT] [--yes]";
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (ch) {
@@ -333,6 +335,7 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         case 'c': code = optarg; break;
         case 'u': unsatisfied = 1; break;
         case 'm': comment = optarg; break;
+        case 'y': yes = 1; break;
         default: return bad("%s", use);
         }
     }
@@ -345,6 +348,9 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         return rc;
     rc = allowed(&o, "sign.recipient",
                  unsatisfied ? "unsatisfied" : "satisfied");
+    /* the recipient reads what they sign (on a terminal) */
+    if (!rc)
+        rc = report_cosign_confirm(c, &o, name, yes);
     if (!rc) {
         struct wo_op op = {.wo = o.id, .kind = "sign.recipient",
                            .at = wo_clock_now_ms(), .name = (char *)name,

@@ -285,8 +285,16 @@ void ops_verify_order(struct srv *srv, struct wo_order *o)
         uint8_t pub[32];
         char err[256];
         g->verified = false;
+        if (store_device_pubkey(srv->store, g->device_id, pub))
+            continue;
+        /* the key travels with the signature so that a client can verify
+         * it offline and put it in a report's evidence (docs/report.md) */
+        free(g->pubkey);
+        if ((g->pubkey = malloc(32))) {
+            memcpy(g->pubkey, pub, 32);
+            g->pubkey_len = 32;
+        }
         if (g->sig_len != 64 ||
-            store_device_pubkey(srv->store, g->device_id, pub) ||
             wo_verify(pub, g->statement, strlen(g->statement), g->sig))
             continue;
         struct wo_stmt_meta m = {.role = g->role, .signer = g->signer,
