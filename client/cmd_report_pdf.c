@@ -256,6 +256,7 @@ out:
     free(full);
     report_doc_cleanup(&d);
     evidence_cleanup(&ev);
+    report_pdf_shutdown();
     return rc;
 }
 

@@ -20,6 +20,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
@@ -303,7 +304,7 @@ static void watermark(cairo_t *cr, PangoContext *ctx, const char *word)
     cairo_move_to(cr, -(ink.x + ink.width / 2.0) / PANGO_SCALE,
                   -(ink.y + ink.height / 2.0) / PANGO_SCALE);
     pango_cairo_layout_path(cr, l);
-    cairo_set_source_rgba(cr, 0.8, 0.1, 0.1, 0.13);
+    cairo_set_source_rgba(cr, 0.8, 0.1, 0.1, 0.10);
     cairo_fill(cr);
     cairo_restore(cr);
     g_object_unref(l);
@@ -516,4 +517,11 @@ int report_pdf_render(const struct report_doc *d, uint8_t **out, size_t *len,
     if (pages)
         *pages = r.pages;
     return 0;
+}
+
+void report_pdf_shutdown(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -25,6 +25,13 @@ int report_pdf_render(const struct report_doc *d, uint8_t **out, size_t *len,
                       int *pages, char *err, size_t errlen);
 
 /*
+ * Release what pango, cairo and fontconfig keep for the whole process
+ * (the font map, caches), so that a leak checker sees only real leaks.
+ * Call once, after the last report; nothing here may be used after it.
+ */
+void report_pdf_shutdown(void);
+
+/*
  * Compare the text on the pages of pdf with the text of d. Whitespace is
  * ignored and both sides are NFKC-normalized, so only the characters and
  * their order count; each page must start with d's header and end with

@@ -288,12 +288,28 @@ for i in 0 1; do
       openssl dgst -sha256 -r | cut -c1-64
   jq -r ".signatures[$i].public_key_sha256" evidence.json
 done
+# each record's hash, from its fields, is in the (last) statement
+jq -j '.order.id as $o | .visits[0] | ["visit", .id, ($o|tostring), .tech,
+  (.started_at|tostring), ((.ended_at // 0)|tostring), (.outcome // "")]
+  | map("\\(utf8bytelength):\\(.),") | join("")' evidence.json |
+  openssl dgst -sha256 -r | cut -c1-64 > h.visit
+jq -j '.order.id as $o | .parts[0] | ["part", .id, ($o|tostring), .author,
+  (.at|tostring), .part_no, (.qty|tostring), (.desc // ""),
+  (.serials|length|tostring)] + .serials
+  | map("\\(utf8bytelength):\\(.),") | join("")' evidence.json |
+  openssl dgst -sha256 -r | cut -c1-64 > h.part
+jq -j '.order.id as $o | .notes[0] | ["note", .id, ($o|tostring), .author,
+  (.at|tostring), .text] | map("\\(utf8bytelength):\\(.),") | join("")' \
+  evidence.json | openssl dgst -sha256 -r | cut -c1-64 > h.note
+for k in visit part note; do grep -q -F -f h.$k statement.txt; done
+echo records-match
 """
         shutil.copy(pdf, os.path.join(self.out, "report.pdf"))
         r = subprocess.run(["sh", "-c", script], cwd=self.out,
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertEqual(r.stdout.count("Signature Verified Successfully"), 2)
+        self.assertIn("records-match", r.stdout)
         lines = [l for l in r.stdout.splitlines() if re.fullmatch(
             "[0-9a-f]{64}", l)]
         self.assertEqual(len(lines), 8)
