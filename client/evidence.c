@@ -343,7 +343,8 @@ static int parse_records(struct pctx *p, json_t *root, struct evidence *ev)
         return rc;
     if (n && !(o->visits = calloc(n, sizeof *o->visits)))
         return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++, o->n_visits++) {
+    for (size_t i = 0; i < n; i++) {
+        o->n_visits = i + 1; /* zeroed: a half-read one is freed too */
         json_t *j = json_array_get(a, i);
         struct wo_visit *v = &o->visits[i];
         if ((rc = get_str(p, j, "id", 1, &v->id)) ||
@@ -359,7 +360,8 @@ static int parse_records(struct pctx *p, json_t *root, struct evidence *ev)
         return rc;
     if (n && !(o->parts = calloc(n, sizeof *o->parts)))
         return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++, o->n_parts++) {
+    for (size_t i = 0; i < n; i++) {
+        o->n_parts = i + 1; /* zeroed: a half-read one is freed too */
         json_t *j = json_array_get(a, i), *ser;
         struct wo_part *pt = &o->parts[i];
         size_t ns;
@@ -387,7 +389,8 @@ static int parse_records(struct pctx *p, json_t *root, struct evidence *ev)
         return rc;
     if (n && !(o->notes = calloc(n, sizeof *o->notes)))
         return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++, o->n_notes++) {
+    for (size_t i = 0; i < n; i++) {
+        o->n_notes = i + 1; /* zeroed: a half-read one is freed too */
         json_t *j = json_array_get(a, i);
         struct wo_note *nt = &o->notes[i];
         if ((rc = get_str(p, j, "id", 1, &nt->id)) ||
@@ -414,7 +417,8 @@ static int parse_sigs(struct pctx *p, json_t *root, struct evidence *ev)
     if (n && (!(o->sigs = calloc(n, sizeof *o->sigs)) ||
               !(ev->sigs = calloc(n, sizeof *ev->sigs))))
         return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++, o->n_sigs++) {
+    for (size_t i = 0; i < n; i++) {
+        o->n_sigs = i + 1; /* zeroed: a half-read one is freed too */
         json_t *j = json_array_get(a, i);
         struct wo_sig *g = &o->sigs[i];
         json_t *sat = json_object_get(j, "satisfied");
