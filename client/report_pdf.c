@@ -167,7 +167,7 @@ static PangoLayout *block_layout(struct render *r, const struct rd_block *b)
     return l;
 }
 
-/* Height of block i, and of its first line (for keep-with-next). */
+/* Height of a block's first line (for keep-with-next). */
 static double first_line_h(const struct placed *p)
 {
     if (!p->l)
