@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "jsonout.h"
 #include "print.h"
+#include "cmd_report_pdf.h"
 #include "replica.h"
 #include "sync.h"
 
@@ -148,10 +149,15 @@ int cmd_show(struct client *c, int argc, char **argv)
                             "sync')\n", (long long)cmd.wo);
             return 1;
         }
+        /* offline, signatures are checked here against the keys this
+         * device knows; the server checks them again at sync */
+        size_t here = report_verify_here(c, &o);
         if (c->json)
             jsonout_order(&o, 1);
         else
             print_order(&o);
+        if (here && !c->json)
+            printf("  (signatures verified on this device)\n");
         wo_order_cleanup(&o);
         return 0;
     }

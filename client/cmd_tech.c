@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "jsonout.h"
 #include "print.h"
+#include "cmd_report_pdf.h"
 #include "replica.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
@@ -291,14 +292,15 @@ int cmd_sign(struct client *c, int argc, char **argv)
 int cmd_cosign(struct client *c, int argc, char **argv)
 {
     const char *name = NULL, *code = NULL, *comment = NULL;
-    int unsatisfied = 0, first, rc;
+    int unsatisfied = 0, yes = 0, first, rc;
     const struct cli_opt opts[] = {
         CLI_OPT("name", CLI_STR, &name), CLI_OPT("code", CLI_STR, &code),
         CLI_OPT("unsatisfied", CLI_FLAG, &unsatisfied),
-        CLI_OPT("comment", CLI_STR, &comment), CLI_END};
+        CLI_OPT("comment", CLI_STR, &comment),
+        CLI_OPT("yes", CLI_FLAG, &yes), CLI_END};
     const struct cli_spec spec = {"wo cosign WO --name NAME --code CODE "
-                                  "[--unsatisfied --comment TEXT]", opts,
-                                  1, 1};
+                                  "[--unsatisfied --comment TEXT] [--yes]",
+                                  opts, 1, 1};
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
     if (!name || !*name || !code || !*code)
@@ -311,6 +313,9 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         return rc;
     rc = allowed(&o, KIND(WO_OP_SIGN_RECIPIENT),
                  unsatisfied ? "unsatisfied" : "satisfied");
+    /* the recipient reads what they sign (on a terminal) */
+    if (!rc)
+        rc = report_cosign_confirm(c, &o, name, yes);
     if (!rc) {
         struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_SIGN_RECIPIENT),
                            .at = wo_clock_now_ms(), .name = (char *)name,

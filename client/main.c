@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd.h"
+#include "cmd_report_pdf.h"
 #include "net.h"
 #include "print.h"
 #include "replica.h"
@@ -31,7 +32,12 @@ static const char usage[] =
     "  visit start WO | visit end WO --outcome " WO_OUTCOMES "\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
     "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
+    "           [--yes]   (on a terminal, cosign shows the report and asks)\n"
     "  outbox [--json]\n"
+    "  report-pdf WO [--out FILE]    the service report as PDF (offline;\n"
+    "                                dispatchers: online, with both signatures)\n"
+    "  verify FILE.pdf [--json]      check a report's signatures and text\n"
+    "                                (offline, any machine, no --home needed)\n"
     "  search WORDS... [--asset A] [--json]   past resolutions, offline\n"
     "dispatcher (online):\n"
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
@@ -114,7 +120,7 @@ static const struct {
     {"history", cmd_history, 1}, {"alerts", cmd_alerts, 1},
     {"sla", cmd_sla, 1},       {"tier", cmd_tier, 1},
     {"schedule", cmd_schedule, 1}, {"search", cmd_search, 1},
-    {"report", cmd_report, 1},
+    {"report", cmd_report, 1}, {"report-pdf", cmd_report_pdf, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }
@@ -152,6 +158,11 @@ int main(int argc, char **argv)
     if (!strcmp(argv[i], "help")) {
         fputs(usage, stdout);
         return 0;
+    }
+    if (!strcmp(argv[i], "verify")) {
+        /* a report is checked from the PDF alone: no home, no replica */
+        return cmd_verify(&c, cli_take_flag(argc - i, argv + i, "--json", &c.json),
+                          argv + i);
     }
     if (!c.home) {
         fprintf(stderr, "wo: no state directory: pass --home DIR or set "

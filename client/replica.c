@@ -95,6 +95,51 @@ int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
 
 /* ---- loading ----------------------------------------------------------- */
 
+/* The SLA targets and clocks the server last sent with order o (absent for
+ * an order synced before replica version 4: all stay 0). */
+static int load_sla(struct replica *r, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_sla_get);
+    wo_db_bind_int(q, ":order", o->id);
+    int s = sqlite3_step(q);
+    if (s == SQLITE_ROW) {
+        o->tier = DUP(0);
+        o->sla_version = sqlite3_column_int64(q, 1);
+        o->response_due = sqlite3_column_int64(q, 2);
+        o->resolve_due = sqlite3_column_int64(q, 3);
+        o->responded_at = sqlite3_column_int64(q, 4);
+        o->resolved_at = sqlite3_column_int64(q, 5);
+        o->paused_at = sqlite3_column_int64(q, 6);
+        o->completed_at = sqlite3_column_int64(q, 7);
+    }
+    sqlite3_reset(q);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+int replica_device_key(struct replica *r, int64_t device, uint8_t pub[32])
+{
+    sqlite3_stmt *q = ST(device_key_get);
+    wo_db_bind_int(q, ":device", device);
+    int s = sqlite3_step(q), rc = WO_ENOTFOUND;
+    if (s == SQLITE_ROW && sqlite3_column_bytes(q, 0) == 32) {
+        memcpy(pub, sqlite3_column_blob(q, 0), 32);
+        rc = 0;
+    } else if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        rc = WO_EIO;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+int replica_pending_op_at(struct replica *r, int64_t order, const char *kind,
+                          int64_t *at)
+{
+    sqlite3_stmt *q = ST(pending_op_at);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":kind", kind);
+    return wo_db_int(q, at);
+}
+
 int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
 {
     memset(o, 0, sizeof *o);
@@ -123,6 +168,8 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
     sqlite3_reset(q);
     int rc = wo_db_load_records(r->db, Q_visits_of, Q_parts_of, Q_notes_of,
                                 Q_sigs_of, id, o);
+    if (!rc)
+        rc = load_sla(r, o);
     if (!rc && (!o->title || !o->status || !o->priority))
         rc = WO_ENOMEM;
     if (rc)
@@ -474,6 +521,32 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
 
 /* ---- server batches ----------------------------------------------------- */
 
+/* What a service report needs offline: the order's SLA fields and the
+ * keys of the devices that signed it (docs/report.md). */
+static int put_report_data(struct replica *r, const struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_sla_put);
+    wo_db_bind_int(q, ":order", o->id);
+    wo_db_bind_text(q, ":tier", o->tier);
+    wo_db_bind_int(q, ":sla_version", o->sla_version);
+    wo_db_bind_int(q, ":response_due", o->response_due);
+    wo_db_bind_int(q, ":resolve_due", o->resolve_due);
+    wo_db_bind_int(q, ":responded_at", o->responded_at);
+    wo_db_bind_int(q, ":resolved_at", o->resolved_at);
+    wo_db_bind_int(q, ":paused_at", o->paused_at);
+    wo_db_bind_int(q, ":completed_at", o->completed_at);
+    int rc = wo_db_exec(q);
+    for (size_t i = 0; !rc && i < o->n_sigs; i++) {
+        if (o->sigs[i].pubkey_len != 32)
+            continue;
+        q = ST(device_key_put);
+        wo_db_bind_int(q, ":device", o->sigs[i].device_id);
+        wo_db_bind_blob(q, ":pubkey", o->sigs[i].pubkey, 32);
+        rc = wo_db_exec(q);
+    }
+    return rc;
+}
+
 static int put_order(struct replica *r, const struct wo_order *o)
 {
     sqlite3_stmt *q = ST(order_upsert);
@@ -508,6 +581,8 @@ static int put_order(struct replica *r, const struct wo_order *o)
         rc = put_note(r, o->id, &o->notes[i], 0);
     for (size_t i = 0; !rc && i < o->n_sigs; i++)
         rc = put_sig(r, o->id, &o->sigs[i], 0);
+    if (!rc)
+        rc = put_report_data(r, o);
     return rc;
 }
 

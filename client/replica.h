@@ -65,6 +65,15 @@ int replica_search(struct replica *r, const char *query, const char *asset,
 /* How many past resolutions the replica holds. */
 int64_t replica_past_count(struct replica *r);
 
+/* The Ed25519 public key the server sent for a device that signed one of
+ * the replica's orders. 0, WO_ENOTFOUND or WO_EIO. */
+int replica_device_key(struct replica *r, int64_t device, uint8_t pub[32]);
+
+/* Device time of the order's oldest pending op of this kind ("accept"),
+ * 0 in *at when there is none. 0 or WO_EIO. */
+int replica_pending_op_at(struct replica *r, int64_t order, const char *kind,
+                          int64_t *at);
+
 typedef void (*replica_outbox_fn)(void *arg, int64_t seq, const char *id,
                                   int64_t order, const char *kind, int64_t at,
                                   const char *state, const char *reason);

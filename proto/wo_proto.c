@@ -179,6 +179,7 @@ static const struct fdesc sig_f[] = {
     F_STR(struct wo_sig, statement, REQ, WO_MAX_STMT),
     F_BIN(struct wo_sig, sig, REQ, 64),
     F_BOOL(struct wo_sig, verified, OPT),
+    F_BIN(struct wo_sig, pubkey, OPT, 32),
 };
 ODESC(sig_d, struct wo_sig, sig_f);
 

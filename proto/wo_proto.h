@@ -186,6 +186,8 @@ struct wo_sig {
     uint8_t *sig;
     size_t sig_len;
     bool verified;          /* set by whoever last verified it */
+    uint8_t *pubkey;        /* optional: the signing device's Ed25519 key, */
+    size_t pubkey_len;      /* 32, so a receiver can verify it offline */
 };
 
 struct wo_rejection {       /* an op the server refused, for dispatchers */

@@ -374,6 +374,16 @@ static int fill_sig(sqlite3_stmt *q, void *e)
     if (g->sig)
         memcpy(g->sig, sqlite3_column_blob(q, 8), g->sig_len);
     g->verified = sqlite3_column_int(q, 9) != 0;
+    /* the server's query adds the signing device's key, which travels
+     * with the signature so a client can verify it offline */
+    if (sqlite3_column_count(q) > 10 && sqlite3_column_bytes(q, 10) == 32) {
+        if ((g->pubkey = malloc(32))) {
+            memcpy(g->pubkey, sqlite3_column_blob(q, 10), 32);
+            g->pubkey_len = 32;
+        }
+        if (!g->pubkey)
+            return WO_ENOMEM;
+    }
     return g->id && g->role && g->signer && g->statement && g->sig
                ? 0
                : WO_ENOMEM;

@@ -107,7 +107,7 @@ int wo_db_int(sqlite3_stmt *q, int64_t *v);
  *   parts:  id, author, at, part_no, qty, descr, serials, late
  *   notes:  id, author, at, body, late
  *   sigs:   id, role, signer, device_id, signed_at, satisfied, comment,
- *           statement, sig, verified
+ *           statement, sig, verified[, the signing device's 32-byte key]
  * 0 or WO_ENOMEM / WO_EIO; on failure o's arrays may be partly filled
  * (wo_order_cleanup frees them).
  */

@@ -197,3 +197,34 @@ ORDER BY rank LIMIT :limit;
 
 -- name: past_count
 SELECT count(*) FROM past;
+
+-- ---- service reports (docs/report.md) ----------------------------------
+
+-- name: order_sla_put
+INSERT INTO order_sla(order_id, tier, sla_version, response_due,
+                      resolve_due, responded_at, resolved_at, paused_at,
+                      completed_at)
+VALUES (:order, :tier, :sla_version, :response_due, :resolve_due,
+        :responded_at, :resolved_at, :paused_at, :completed_at)
+ON CONFLICT(order_id) DO UPDATE SET
+  tier = excluded.tier, sla_version = excluded.sla_version,
+  response_due = excluded.response_due, resolve_due = excluded.resolve_due,
+  responded_at = excluded.responded_at, resolved_at = excluded.resolved_at,
+  paused_at = excluded.paused_at, completed_at = excluded.completed_at;
+
+-- name: order_sla_get
+SELECT tier, sla_version, response_due, resolve_due, responded_at,
+       resolved_at, paused_at, completed_at
+FROM order_sla WHERE order_id = :order;
+
+-- name: device_key_put
+INSERT INTO device_keys(device_id, pubkey) VALUES (:device, :pubkey)
+ON CONFLICT(device_id) DO NOTHING;
+
+-- name: device_key_get
+SELECT pubkey FROM device_keys WHERE device_id = :device;
+
+-- name: pending_op_at
+-- device time of this order's oldest op of a kind still in the outbox
+SELECT min(at) FROM outbox
+WHERE order_id = :order AND kind = :kind AND state = 'pending';

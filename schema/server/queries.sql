@@ -147,9 +147,11 @@ VALUES (:id, :order, :author, :device, :at, :body, :late);
 
 -- name: sigs_of
 -- verified: the verdict of the check made when the op was applied
-SELECT id, role, signer, device_id, signed_at, satisfied, comment,
-       statement, sig, verified
-FROM signatures WHERE order_id = :order ORDER BY signed_at, id;
+-- pubkey: the signing device's key, sent with the signature (docs/report.md)
+SELECT s.id, s.role, s.signer, s.device_id, s.signed_at, s.satisfied,
+       s.comment, s.statement, s.sig, s.verified, d.pubkey
+FROM signatures s LEFT JOIN devices d ON d.id = s.device_id
+WHERE s.order_id = :order ORDER BY s.signed_at, s.id;
 
 -- name: sig_insert
 -- only a verified signature is ever inserted (server/verify.h)
