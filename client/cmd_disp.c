@@ -120,6 +120,21 @@ int cmd_cancel(struct client *c, int argc, char **argv)
     return cmd__run(c, &cmd, 1);
 }
 
+/* A new recipient code (the old one stops working): printed once. */
+int cmd_code(struct client *c, int argc, char **argv)
+{
+    const struct cli_spec spec = {"wo code WO [--json]", NULL, 1, 1};
+    struct wo_cmd cmd = {.name = "code"};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (cli_parse_id(argv[first], &cmd.wo))
+        return cli_usage(spec.usage);
+    if (!cmd__is_office(c))
+        return 1;
+    return cmd__run(c, &cmd, 1);
+}
+
 int cmd_board(struct client *c, int argc, char **argv)
 {
     const struct cli_spec spec = {"wo board [--json]", NULL, 0, 0};

@@ -308,6 +308,9 @@ int cmd_cosign(struct client *c, int argc, char **argv)
     if (unsatisfied && (!comment || !*comment))
         return cli_error("--unsatisfied needs --comment saying what is "
                          "wrong");
+    if (strlen(code) != 8 || strspn(code, "0123456789") != 8)
+        return cli_error("the confirmation code is the 8 digits the "
+                         "requester was given when the order was opened");
     struct wo_order o;
     if ((rc = load(c, argv[first], &o)))
         return rc;

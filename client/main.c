@@ -43,6 +43,7 @@ static const char usage[] =
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
     "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
     "  assign WO TECH | cancel WO --reason T | board [--json] | show WO [--json]\n"
+    "  code WO [--json]              a new recipient code (the old one stops)\n"
     "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
     "  history WO [--json] | alerts [--json] | sla show [--json]\n"
     "  schedule WO --from TIME --to TIME      next visit's window\n"
@@ -116,6 +117,7 @@ static const struct {
     {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
     {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
     {"cancel", cmd_cancel, 1}, {"device", cmd_device, 1},
+    {"code", cmd_code, 1},
     {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},
     {"history", cmd_history, 1}, {"alerts", cmd_alerts, 1},
     {"sla", cmd_sla, 1},       {"tier", cmd_tier, 1},

@@ -123,7 +123,9 @@ void print_alert(const struct wo_alert *a)
     } texts[] = {{"response.75", "75% of the response target used"},
                  {"response.breach", "response target BREACHED"},
                  {"resolve.75", "75% of the resolution target used"},
-                 {"resolve.breach", "resolution target BREACHED"}};
+                 {"resolve.breach", "resolution target BREACHED"},
+                 {"code.locked", "co-signing LOCKED after wrong recipient "
+                                 "codes: issue a new one (wo code WO)"}};
     const char *text = a->kind;
     char tb[32];
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -176,4 +177,18 @@ size_t wo_auth_text(const uint8_t nonce[WO_NONCE_LEN], int64_t device_id,
     wo_hex(nonce, WO_NONCE_LEN, hex);
     int n = snprintf(out, cap, "wo-auth/1\n%s\n%" PRId64 "\n", hex, device_id);
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+int wo_code_hash(const char *code, const uint8_t salt[WO_CODE_SALT],
+                 uint8_t out[32])
+{
+    return PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, WO_CODE_SALT,
+                             WO_CODE_ITER, EVP_sha256(), 32, out) == 1
+               ? 0
+               : WO_ECRYPTO;
+}
+
+int wo_equal(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
 }

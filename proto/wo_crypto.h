@@ -52,6 +52,21 @@ int wo_verify(const uint8_t pub[WO_KEY_LEN], const void *msg, size_t n,
               const uint8_t sig[WO_SIG_LEN]);
 
 /*
+ * A short secret (a recipient's confirmation code) as kept at rest:
+ * PBKDF2-HMAC-SHA256 with a per-secret random salt, so that a copy of the
+ * store does not show the codes and each guess against it costs
+ * WO_CODE_ITER hashes. 0 or WO_ECRYPTO.
+ */
+#define WO_CODE_SALT 16
+#define WO_CODE_ITER 20000
+int wo_code_hash(const char *code, const uint8_t salt[WO_CODE_SALT],
+                 uint8_t out[32]);
+
+/* 1 if a and b (n bytes) are equal, in time that does not depend on
+ * where they differ. */
+int wo_equal(const void *a, const void *b, size_t n);
+
+/*
  * The text a device signs to answer a challenge:
  * "wo-auth/1\n<hex nonce>\n<device id>\n". Writes at most cap bytes;
  * returns its length.

@@ -41,6 +41,8 @@ struct call {
     int64_t *ids, one;
     size_t n_ids;
     int reverify;           /* re-check signatures of the answered orders */
+    char code[16];          /* a recipient code just made: shown once, in
+                             * the answer, never stored in clear */
 };
 
 typedef int (*handler_fn)(struct call *c);

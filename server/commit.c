@@ -84,6 +84,28 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
 }
 
 /*
+ * One more wrong recipient code on order: at the limit co-signing locks
+ * (ops.c refuses until `wo code`), the office gets an alert and the
+ * history says why. Each attempt is in the history already, as the
+ * rejection of its op.
+ */
+static int count_wrong_code(struct srv *srv, int64_t order, int64_t now)
+{
+    char detail[96];
+    int64_t seq;
+    int n, rc = store_code_failed(srv->store, order, &n);
+    if (rc || n != OPS_CODE_TRIES)
+        return rc;
+    snprintf(detail, sizeof detail, "co-signing locked after %d wrong "
+             "confirmation codes; a dispatcher issues a new one", n);
+    rc = store_alert_add(srv->store, order, "code.locked", now);
+    if (!rc)
+        rc = store_change(srv->store, order, "code.locked", "system", 0, 0,
+                          detail, now, &seq);
+    return rc;
+}
+
+/*
  * A fresh rejection keeps the verdict, so that a replay gets the same
  * answer. It is also a change of the order (its history shows it, and the
  * order is pushed again) so that a replica that showed the op's local
@@ -98,6 +120,8 @@ static int record_rejection(struct srv *srv, const struct entry *e,
     o->changed_order = 0;
     int rc = store_op_record(srv->store, op, e->auth.device_id,
                              e->auth.clock_offset, "rejected", o->reason, now);
+    if (!rc && o->wrong_code)
+        rc = count_wrong_code(srv, op->wo, now);
     if (rc)
         return rc;
     rc = store_order_head(srv->store, op->wo, status, &assignee, NULL);

@@ -246,8 +246,8 @@ void desk_tick(struct srv *srv)
         }
         for (size_t i = 0; i < n_closing; i++)
             push_order(srv, closing[i], 0);
-        if (made)
-            push_new_alerts(srv);
+        /* also alerts made elsewhere (a locked recipient code) */
+        push_new_alerts(srv);
     }
     free(up);
     free(prev);

@@ -45,6 +45,7 @@ static const struct route {
     {WO_F_CMD, "dispute", handle_cmd_move, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "escalate", handle_cmd_escalate, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "schedule", handle_cmd_schedule, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "code", handle_cmd_code, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "sla.set", handle_cmd_sla_set, ADMIN, WRITE | REPLY},
     {WO_F_CMD, "tier", handle_cmd_tier, ADMIN, WRITE | REPLY},
     {WO_F_CMD, "revoke", handle_cmd_revoke, ADMIN, WRITE | REPLY},
@@ -141,6 +142,13 @@ static int reply_orders(struct call *c, struct wo_result *res)
         if (rc)
             break;
         res->n_orders++;
+        if (c->code[0] && !i) {
+            free(o->recipient_code);
+            if (!(o->recipient_code = strdup(c->code))) {
+                rc = WO_ENOMEM;
+                break;
+            }
+        }
         if (c->reverify)
             verify_order(st, o);
         rc = desk_annotate(o, now);

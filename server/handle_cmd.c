@@ -19,6 +19,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "verify.h"
 #include "wo_clock.h"
 #include "wo_lifecycle.h"
 #define WO_SQLKIT_NO_SQLITE /* only wo_fts_query(): no SQLite here */
@@ -85,6 +86,7 @@ int handle_cmd_create(struct call *c)
 {
     struct wo_cmd *cmd = cmd_of(c);
     struct store_user tech;
+    struct store_code kept;
     int64_t id, seq, now = wo_clock_now_ms();
     if (!cmd->title || !*cmd->title)
         return fail(c, WO_EINVAL, "create needs a title");
@@ -92,7 +94,10 @@ int handle_cmd_create(struct call *c)
         return fail(c, WO_EINVAL, "priority must be P1, P2 or P3");
     int rc = cmd->assignee ? find_tech(c, cmd->assignee, &tech) : 0;
     if (!rc)
-        rc = store_order_create(c->srv->store, cmd, c->a->user_id, now, &id);
+        rc = verify_code_new(c->code, &kept);
+    if (!rc)
+        rc = store_order_create(c->srv->store, cmd, &kept, c->a->user_id, now,
+                                &id);
     if (!rc)
         rc = store_change(c->srv->store, id, "create", c->a->user,
                           c->a->device_id, 0, cmd->title, now, &seq);
@@ -253,6 +258,33 @@ int handle_cmd_schedule(struct call *c)
         rc = store_change(c->srv->store, cmd->wo, "schedule", c->a->user,
                           c->a->device_id, 0, detail, now, &seq);
     call_push(c, cmd->wo, 0, 0);
+    call_reply_order(c, cmd->wo);
+    return rc;
+}
+
+/*
+ * A new recipient code for an order: the requester lost it, or co-signing
+ * locked after too many wrong codes. The old code stops working; the new
+ * one is in this answer only.
+ */
+int handle_cmd_code(struct call *c)
+{
+    struct wo_cmd *cmd = cmd_of(c);
+    struct store_code kept;
+    char status[WO_MAX_ID + 1];
+    int64_t assignee, seq;
+    int rc = order_head(c, cmd->wo, status, &assignee, NULL);
+    if (rc)
+        return rc;
+    if (wo_lifecycle_is_terminal(status))
+        return fail(c, WO_ESTATE, "order %lld is %s: the recipient has "
+                    "nothing left to co-sign", (long long)cmd->wo, status);
+    if (!(rc = verify_code_new(c->code, &kept)))
+        rc = store_code_set(c->srv->store, cmd->wo, &kept);
+    if (!rc)
+        rc = store_change(c->srv->store, cmd->wo, "code.new", c->a->user,
+                          c->a->device_id, 0, "a new recipient code; the "
+                          "old one no longer works", wo_clock_now_ms(), &seq);
     call_reply_order(c, cmd->wo);
     return rc;
 }

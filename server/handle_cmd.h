@@ -13,6 +13,7 @@ int handle_cmd_assign(struct call *c);
 int handle_cmd_move(struct call *c);        /* cancel, dispute */
 int handle_cmd_escalate(struct call *c);
 int handle_cmd_schedule(struct call *c);
+int handle_cmd_code(struct call *c);        /* a new recipient code */
 int handle_cmd_sla_set(struct call *c);
 int handle_cmd_sla_show(struct call *c);
 int handle_cmd_tier(struct call *c);

@@ -97,6 +97,34 @@ static int apply_part(struct opctx *x)
                           x->late);
 }
 
+/*
+ * The recipient's confirmation code, before anything else of a co-sign.
+ * A wrong one is counted after the verdict is recorded (this function
+ * writes nothing: see ops.h); at OPS_CODE_TRIES co-signing is locked.
+ */
+static int check_code(struct opctx *x)
+{
+    const struct wo_op *op = x->op;
+    struct store_code kept;
+    int failures, rc = store_code_get(x->srv->store, op->wo, &kept, &failures);
+    if (rc)
+        return rc;
+    if (failures >= OPS_CODE_TRIES)
+        return reject(x->out, "co-signing order %lld is locked after %d wrong "
+                      "confirmation codes: ask the dispatcher for a new code "
+                      "(wo code %lld)", (long long)op->wo, failures,
+                      (long long)op->wo);
+    if ((rc = verify_code_matches(&kept, op->code)) < 0)
+        return rc;
+    if (rc == 1)
+        return 0;
+    x->out->wrong_code = 1;
+    return reject(x->out, "recipient confirmation code is wrong (attempt %d "
+                  "of %d): ask the requester for the code given when order "
+                  "%lld was opened", failures + 1, OPS_CODE_TRIES,
+                  (long long)op->wo);
+}
+
 /* Both signatures: verified once, here; only a verified one is stored. */
 static int apply_sign(struct opctx *x)
 {
@@ -113,6 +141,8 @@ static int apply_sign(struct opctx *x)
             return reject(x->out, "order %lld needs at least one visit and no "
                           "open visit before the technician signs",
                           (long long)op->wo);
+    } else if ((rc = check_code(x)) || x->out->fresh_reject) {
+        return rc;
     }
     rc = verify_signing_op(x->srv->store, x->a, op, x->k->role, signer, why,
                            sizeof why);

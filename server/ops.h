@@ -19,11 +19,17 @@
 struct srv;
 struct session_auth;
 
+/* Wrong recipient codes an order takes before co-signing locks, until a
+ * dispatcher issues a new code (`wo code WO`). */
+#define OPS_CODE_TRIES 5
+
 struct apply_out {
     const char *result;         /* "applied" | "duplicate" | "rejected" */
     char reason[512];
     int64_t changed_order;      /* order to push after commit, or 0 */
     int fresh_reject;           /* rejected now: record the verdict */
+    int wrong_code;             /* rejected for a wrong recipient code:
+                                 * count it (commit.c, after the verdict) */
 };
 
 /*

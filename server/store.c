@@ -7,11 +7,39 @@
  * <sqlite3.h> through wo_sqlkit.h. (handle_cmd.c includes wo_sqlkit.h
  * too, but only for wo_fts_query(), which needs no SQLite.)
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_int.h"
+#include "wo_crypto.h"
 
 extern const struct wo_sqlfile wo_server_sql[];
+
+/*
+ * Stores from before schema v7 kept recipient codes in clear: hash each
+ * once, in one transaction, and blank the clear column. A no-op after.
+ */
+static int hash_clear_codes(struct store *s)
+{
+    sqlite3_stmt *q = ST(codes_in_clear);
+    int rc = store_begin(s), r = SQLITE_DONE;
+    while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_code c;
+        int64_t id = sqlite3_column_int64(q, 0);
+        const char *clear = (const char *)sqlite3_column_text(q, 1);
+        if (!(rc = wo_random(c.salt, sizeof c.salt)) &&
+            !(rc = wo_code_hash(clear ? clear : "", c.salt, c.hash)))
+            rc = store_code_set(s, id, &c);
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    if (!rc)
+        return store_commit(s);
+    store_rollback(s);
+    return rc;
+}
 
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
@@ -23,6 +51,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
                         errlen);
     if (rc) {
         free(s);
+        return rc;
+    }
+    if ((rc = hash_clear_codes(s))) {
+        snprintf(err, errlen, "cannot hash the recipient codes of an older "
+                 "store: %s", wo_strerror(rc));
+        store_close(s);
         return rc;
     }
     *out = s;

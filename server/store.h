@@ -107,8 +107,28 @@ int store_change(struct store *st, int64_t order, const char *kind,
                  const char *detail, int64_t now, int64_t *seq);
 int store_max_seq(struct store *st, int64_t *seq);
 
+/* A recipient's confirmation code as kept: salt and PBKDF2 hash
+ * (wo_code_hash); the clear code is never stored. */
+struct store_code {
+    uint8_t salt[16];
+    uint8_t hash[32];
+};
+
 int store_order_create(struct store *st, const struct wo_cmd *c,
-                       int64_t by_user, int64_t now, int64_t *id);
+                       const struct store_code *code, int64_t by_user,
+                       int64_t now, int64_t *id);
+
+/* The code of order id and the wrong codes sent since it was issued. */
+int store_code_get(struct store *st, int64_t id, struct store_code *code,
+                   int *failures);
+/* A new code for order id; its count of wrong codes starts again. */
+int store_code_set(struct store *st, int64_t id,
+                   const struct store_code *code);
+/* One more wrong code for order id; *failures: how many now. */
+int store_code_failed(struct store *st, int64_t id, int *failures);
+/* An alert of kind (e.g. "code.locked") for order id, made now. */
+int store_alert_add(struct store *st, int64_t order, const char *kind,
+                    int64_t now);
 int store_order_set_status(struct store *st, int64_t id, const char *status);
 int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
                              const char *status);

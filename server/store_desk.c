@@ -196,3 +196,13 @@ int store_order_schedule(struct store *s, int64_t id, int64_t start,
     wo_db_bind_int(q, ":id", id);
     return wo_db_exec(q);
 }
+
+int store_alert_add(struct store *s, int64_t order, const char *kind,
+                    int64_t now)
+{
+    sqlite3_stmt *q = ST(alert_insert);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":kind", kind);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}

@@ -135,16 +135,9 @@ int store_order_head(struct store *s, int64_t id, char status[WO_MAX_ID + 1],
 }
 
 int store_order_create(struct store *s, const struct wo_cmd *c,
-                       int64_t by_user, int64_t now, int64_t *id)
+                       const struct store_code *code, int64_t by_user,
+                       int64_t now, int64_t *id)
 {
-    char code[12];
-    uint8_t r[4];
-    if (wo_random(r, sizeof r))
-        return WO_ECRYPTO;
-    /* 8 digits, read over the phone or printed on the job sheet */
-    snprintf(code, sizeof code, "%08u",
-             (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
-                         (uint32_t)r[2] << 8 | r[3]) % 100000000u));
     sqlite3_stmt *q = ST(order_insert);
     wo_db_bind_text(q, ":title", c->title);
     wo_db_bind_text(q, ":description", c->description);
@@ -153,13 +146,54 @@ int store_order_create(struct store *s, const struct wo_cmd *c,
     wo_db_bind_text(q, ":requester", c->requester);
     wo_db_bind_text(q, ":contact", c->contact);
     wo_db_bind_text(q, ":priority", c->priority);
-    wo_db_bind_text(q, ":code", code);
+    wo_db_bind_blob(q, ":salt", code->salt, sizeof code->salt);
+    wo_db_bind_blob(q, ":hash", code->hash, sizeof code->hash);
     wo_db_bind_int(q, ":by", by_user);
     wo_db_bind_int(q, ":now", now);
     int rc = wo_db_exec(q);
     if (!rc)
         *id = store__last_id(s);
     return rc;
+}
+
+int store_code_get(struct store *s, int64_t id, struct store_code *code,
+                   int *failures)
+{
+    sqlite3_stmt *q = ST(code_get);
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    int ok = sqlite3_column_bytes(q, 0) == sizeof code->salt &&
+             sqlite3_column_bytes(q, 1) == sizeof code->hash;
+    if (ok) {
+        memcpy(code->salt, sqlite3_column_blob(q, 0), sizeof code->salt);
+        memcpy(code->hash, sqlite3_column_blob(q, 1), sizeof code->hash);
+    }
+    *failures = sqlite3_column_int(q, 2);
+    sqlite3_reset(q);
+    return ok ? 0 : WO_EIO; /* every order has a code from schema v7 on */
+}
+
+int store_code_set(struct store *s, int64_t id, const struct store_code *code)
+{
+    sqlite3_stmt *q = ST(code_set);
+    wo_db_bind_blob(q, ":salt", code->salt, sizeof code->salt);
+    wo_db_bind_blob(q, ":hash", code->hash, sizeof code->hash);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int store_code_failed(struct store *s, int64_t id, int *failures)
+{
+    sqlite3_stmt *q = ST(code_failed);
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    *failures = sqlite3_column_int(q, 0);
+    sqlite3_reset(q);
+    return 0;
 }
 
 int store_order_set_status(struct store *s, int64_t id, const char *status)

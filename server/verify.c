@@ -8,6 +8,27 @@
 #include "wo_crypto.h"
 #include "wo_statement.h"
 
+int verify_code_new(char code[VERIFY_CODE_LEN + 1], struct store_code *kept)
+{
+    uint8_t r[4];
+    int rc = wo_random(r, sizeof r);
+    if (!rc)
+        rc = wo_random(kept->salt, sizeof kept->salt);
+    if (rc)
+        return rc;
+    snprintf(code, VERIFY_CODE_LEN + 1, "%08u",
+             (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 |
+                         (uint32_t)r[2] << 8 | r[3]) % 100000000u));
+    return wo_code_hash(code, kept->salt, kept->hash);
+}
+
+int verify_code_matches(const struct store_code *kept, const char *code)
+{
+    uint8_t h[32];
+    int rc = wo_code_hash(code ? code : "", kept->salt, h);
+    return rc ? rc : wo_equal(h, kept->hash, sizeof h);
+}
+
 int verify_signing_op(struct store *st, const struct session_auth *a,
                       const struct wo_op *op, const char *role,
                       const char *signer, char *reason, size_t len)
@@ -15,16 +36,10 @@ int verify_signing_op(struct store *st, const struct session_auth *a,
     struct wo_order o;
     uint8_t pub[32];
     char err[256];
-    int rc = store_order_load(st, op->wo, STORE_LOAD_OFFICE, &o, NULL);
+    int rc = store_order_load(st, op->wo, STORE_LOAD_TECH, &o, NULL);
     if (rc)
         return rc;
-    if (!strcmp(role, "recipient") &&
-        (!o.recipient_code || strcmp(o.recipient_code, op->code))) {
-        snprintf(reason, len, "recipient confirmation code is wrong: ask the "
-                 "requester for the code given when order %lld was opened",
-                 (long long)op->wo);
-        rc = WO_ECRYPTO;
-    } else if ((rc = store_device_pubkey(st, a->device_id, pub))) {
+    if ((rc = store_device_pubkey(st, a->device_id, pub))) {
         /* a storage failure, not a verdict */
     } else if (wo_verify(pub, op->statement, strlen(op->statement), op->sig)) {
         snprintf(reason, len, "%s signature does not verify against device "

@@ -2,8 +2,9 @@
  * verify.h - checking Ed25519 signatures over signed statements.
  *
  * A signing op is verified once, when it is applied: the signature against
- * the device's registered key, the statement against the server's own
- * records of the order, and for the recipient the confirmation code. Only
+ * the device's registered key and the statement against the server's own
+ * records of the order (the recipient's confirmation code is checked
+ * before, by ops.c, which counts wrong codes). Only
  * a signature that passes is stored, and the store keeps that verdict, so
  * pushes and catch-ups send it without verifying again. verify_order()
  * re-checks an order's stored signatures from scratch, for the office
@@ -18,7 +19,18 @@
 #include "wo_proto.h"
 
 struct store;
+struct store_code;
 struct session_auth;
+
+/* Recipient confirmation codes: 8 digits, read over the phone or printed
+ * on the job sheet; kept only as a salted hash (store.h). */
+#define VERIFY_CODE_LEN 8
+
+/* A fresh code into code (VERIFY_CODE_LEN + 1 bytes) and its hash. */
+int verify_code_new(char code[VERIFY_CODE_LEN + 1], struct store_code *kept);
+
+/* 1 if code is the one kept, 0 if not, or a WO_E* code. */
+int verify_code_matches(const struct store_code *kept, const char *code);
 
 /*
  * Verify signing op `op` from the session authenticated as a, signed as

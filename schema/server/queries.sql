@@ -42,12 +42,14 @@ SELECT coalesce(max(seq), 0) FROM changes;
 
 -- name: order_insert
 -- the SLA version in force when the order opens stays with it
+-- the recipient's code only as its hash (schema v7); recipient_code stays ''
 INSERT INTO orders(title, description, site, asset, requester, contact,
                    priority, status, assignee_id, recipient_code,
+                   code_salt, code_hash,
                    created_by, created_at, updated_at, seq,
                    sla_version, response_due, resolve_due)
 SELECT :title, :description, :site, :asset, :requester, :contact,
-       :priority, 'new', NULL, :code, :by, :now, :now, 0,
+       :priority, 'new', NULL, '', :salt, :hash, :by, :now, :now, 0,
        p.version, :now + p.response_ms, :now + p.resolve_ms
 FROM sla_policies p
 WHERE p.priority = :priority
@@ -64,7 +66,7 @@ UPDATE orders SET assignee_id = :user, status = :status WHERE id = :id;
 
 -- name: order_get
 SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
-       o.contact, o.priority, o.status, u.name, o.recipient_code,
+       o.contact, o.priority, o.status, u.name, nullif(o.recipient_code, ''),
        o.created_at, o.updated_at, o.assignee_id, o.tier, o.sla_version,
        o.response_due, o.resolve_due, o.responded_at, o.resolved_at,
        o.paused_at, o.completed_at, o.visit_start, o.visit_end
@@ -379,3 +381,24 @@ SELECT u.name, 0,
   0, 0, 0, 0, 0, 0
 FROM users u WHERE u.role = 'technician'
 ORDER BY open DESC, done DESC, u.name;
+
+-- name: code_get
+-- a recipient code as kept: salt and hash, and wrong codes since issued
+SELECT code_salt, code_hash, code_failures FROM orders WHERE id = :id;
+
+-- name: code_set
+UPDATE orders SET code_salt = :salt, code_hash = :hash, code_failures = 0,
+                  recipient_code = ''
+WHERE id = :id;
+
+-- name: code_failed
+UPDATE orders SET code_failures = code_failures + 1 WHERE id = :id
+RETURNING code_failures;
+
+-- name: codes_in_clear
+-- orders from before schema v7, whose code store_open() hashes once
+SELECT id, recipient_code FROM orders
+WHERE recipient_code <> '' AND code_hash IS NULL;
+
+-- name: alert_insert
+INSERT INTO alerts(order_id, kind, at) VALUES (:order, :kind, :now);
