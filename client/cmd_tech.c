@@ -203,8 +203,10 @@ int cmd_note(struct client *c, int argc, char **argv)
         return cli_error("note is longer than 8192 bytes");
     if ((rc = load(c, argv[1], &o)))
         return rc;
-    struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_NOTE_ADD), .text = argv[2]};
-    rc = record(c, &op);
+    struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_NOTE_ADD),
+                       .text = argv[2]};
+    if (!(rc = allowed(&o, op.kind, NULL)))
+        rc = record(c, &op);
     wo_order_cleanup(&o);
     return rc;
 }
@@ -237,7 +239,8 @@ int cmd_part(struct client *c, int argc, char **argv)
     op.desc = (char *)desc;
     op.serials = serial.v;
     op.n_serials = serial.n;
-    rc = record(c, &op);
+    if (!(rc = allowed(&o, op.kind, NULL)))
+        rc = record(c, &op);
     wo_order_cleanup(&o);
     return rc;
 }

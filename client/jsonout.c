@@ -5,10 +5,13 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "jsonout.h"
+#include "wo_crypto.h"
+#include "wo_statement.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -58,11 +61,12 @@ static json_t *order_json(const struct wo_order *o, int full)
     for (size_t i = 0; i < o->n_visits; i++) {
         const struct wo_visit *v = &o->visits[i];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:o, s:o}", "id", v->id, "tech",
-                         v->tech, "started_at", (json_int_t)v->started_at,
-                         "ended_at",
+            a, json_pack("{s:s, s:s, s:I, s:o, s:o, s:b}", "id", v->id,
+                         "tech", v->tech, "started_at",
+                         (json_int_t)v->started_at, "ended_at",
                          v->ended_at ? json_integer(v->ended_at) : json_null(),
-                         "outcome", str_or_null(v->outcome)));
+                         "outcome", str_or_null(v->outcome), "signed",
+                         wo_record_signed(o, "visit", v->id)));
     }
     json_object_set_new(j, "visits", a);
     a = json_array();
@@ -72,32 +76,46 @@ static json_t *order_json(const struct wo_order *o, int full)
         for (size_t k = 0; k < p->n_serials; k++)
             json_array_append_new(ser, json_string(p->serials[k]));
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b}", "id",
-                         p->id, "author", p->author, "at", (json_int_t)p->at,
-                         "part_no", p->part_no, "qty", (json_int_t)p->qty,
-                         "desc", str_or_null(p->desc), "serials", ser,
-                         "late", p->late));
+            a, json_pack("{s:s, s:s, s:I, s:s, s:I, s:o, s:o, s:b, s:b}",
+                         "id", p->id, "author", p->author, "at",
+                         (json_int_t)p->at, "part_no", p->part_no, "qty",
+                         (json_int_t)p->qty, "desc", str_or_null(p->desc),
+                         "serials", ser, "late", p->late, "signed",
+                         wo_record_signed(o, "part", p->id)));
     }
     json_object_set_new(j, "parts", a);
     a = json_array();
     for (size_t i = 0; i < o->n_notes; i++) {
         const struct wo_note *n = &o->notes[i];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:s, s:b}", "id", n->id, "author",
-                         n->author, "at", (json_int_t)n->at, "text",
-                         n->text, "late", n->late));
+            a, json_pack("{s:s, s:s, s:I, s:s, s:b, s:b}", "id", n->id,
+                         "author", n->author, "at", (json_int_t)n->at, "text",
+                         n->text, "late", n->late, "signed",
+                         wo_record_signed(o, "note", n->id)));
     }
     json_object_set_new(j, "notes", a);
     a = json_array();
     for (size_t i = 0; i < o->n_sigs; i++) {
         const struct wo_sig *g = &o->sigs[i];
+        uint8_t d[32];
+        char sig[2 * 64 + 1] = "", key[2 * 32 + 1] = "", sha[2 * 32 + 1];
+        /* what anyone needs to check it with openssl (docs/protocol.md) */
+        wo_sha256(g->statement, strlen(g->statement), d);
+        wo_hex(d, 32, sha);
+        if (g->sig_len == 64)
+            wo_hex(g->sig, 64, sig);
+        if (g->pubkey_len == 32)
+            wo_hex(g->pubkey, 32, key);
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:b}", "id",
-                         g->id, "role", g->role, "signer", g->signer,
+            a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:b, s:o, s:b, s:s, s:s,"
+                         " s:o, s:s}",
+                         "id", g->id, "role", g->role, "signer", g->signer,
                          "device_id", (json_int_t)g->device_id, "signed_at",
                          (json_int_t)g->signed_at, "satisfied", g->satisfied,
                          "comment", str_or_null(g->comment), "verified",
-                         g->verified));
+                         g->verified, "statement", g->statement, "sig", sig,
+                         "pubkey", key[0] ? json_string(key) : json_null(),
+                         "statement_sha256", sha));
     }
     json_object_set_new(j, "signatures", a);
     a = json_array();

@@ -9,6 +9,7 @@
 #include <csv.h>
 
 #include "print.h"
+#include "wo_statement.h"
 
 const char *print_time(int64_t ms, char *buf, size_t len)
 {
@@ -44,24 +45,32 @@ void print_order(const struct wo_order *o)
     }
     if (o->recipient_code)
         printf("  recipient confirmation code: %s\n", o->recipient_code);
+    /* once anyone has signed, a record no signature lists says so */
+#define UNSIGNED(kind, id)                                                  \
+    (o->n_sigs && !wo_record_signed(o, kind, id)                            \
+         ? "  [NOT covered by any signature]" : "")
     for (size_t i = 0; i < o->n_visits; i++)
-        printf("  visit %s by %s from %s%s%s\n", o->visits[i].id,
+        printf("  visit %s by %s from %s%s%s%s\n", o->visits[i].id,
                o->visits[i].tech,
                print_time(o->visits[i].started_at, tb, sizeof tb),
                o->visits[i].outcome ? ": " : " (open)",
-               o->visits[i].outcome ? o->visits[i].outcome : "");
+               o->visits[i].outcome ? o->visits[i].outcome : "",
+               UNSIGNED("visit", o->visits[i].id));
     for (size_t i = 0; i < o->n_parts; i++) {
         printf("  part  %s x%lld%s%s by %s", o->parts[i].part_no,
                (long long)o->parts[i].qty, o->parts[i].desc ? " " : "",
                o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
         for (size_t k = 0; k < o->parts[i].n_serials; k++)
             printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
-        printf("%s\n", o->parts[i].late ? "  (recorded after reassignment)"
-                                        : "");
+        printf("%s%s\n", o->parts[i].late ? "  (recorded after reassignment)"
+                                          : "",
+               UNSIGNED("part", o->parts[i].id));
     }
     for (size_t i = 0; i < o->n_notes; i++)
-        printf("  note  %s: %s%s\n", o->notes[i].author, o->notes[i].text,
-               o->notes[i].late ? "  (recorded after reassignment)" : "");
+        printf("  note  %s: %s%s%s\n", o->notes[i].author, o->notes[i].text,
+               o->notes[i].late ? "  (recorded after reassignment)" : "",
+               UNSIGNED("note", o->notes[i].id));
+#undef UNSIGNED
     for (size_t i = 0; i < o->n_sigs; i++)
         printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,
                o->sigs[i].role,

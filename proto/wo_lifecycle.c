@@ -36,8 +36,9 @@ static const struct rule {
     {"dispute", NULL, "completed", "disputed"},
     {"close.auto", NULL, "completed", "closed"},
     {"schedule", NULL, ACTIVE, NULL},
-    {"note.add", NULL, "*", NULL},
-    {"part.add", NULL, "*", NULL},
+    /* a record on a closed order would stand outside both signatures */
+    {"note.add", NULL, "new completed disputed " ACTIVE, NULL},
+    {"part.add", NULL, "new completed disputed " ACTIVE, NULL},
 };
 
 static int in_list(const char *list, const char *s)

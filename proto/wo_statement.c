@@ -318,3 +318,77 @@ out:
     free(r);
     return rc;
 }
+
+int wo_statement_lists(const char *text, const char *kind, const char *id)
+{
+    size_t kl = strlen(kind), il = strlen(id);
+    /* record lines come after the two header lines: "\nKIND ID HASH" */
+    for (const char *p = text ? strchr(text, '\n') : NULL; p;
+         p = strchr(p + 1, '\n'))
+        if (!strncmp(p + 1, kind, kl) && p[1 + kl] == ' ' &&
+            !strncmp(p + 2 + kl, id, il) && p[2 + kl + il] == ' ')
+            return 1;
+    return 0;
+}
+
+int wo_record_signed(const struct wo_order *o, const char *kind,
+                     const char *id)
+{
+    for (size_t i = 0; i < o->n_sigs; i++)
+        if (wo_statement_lists(o->sigs[i].statement, kind, id))
+            return 1;
+    return 0;
+}
+
+/* The technician's signature on o, or NULL. */
+static const struct wo_sig *tech_sig(const struct wo_order *o)
+{
+    for (size_t i = 0; i < o->n_sigs; i++)
+        if (!strcmp(o->sigs[i].role, "technician"))
+            return &o->sigs[i];
+    return NULL;
+}
+
+int wo_statement_covers(const char *text, const struct wo_order *o,
+                        const struct wo_stmt_meta *m, char *err,
+                        size_t errlen)
+{
+    int tech = !strcmp(m->role, "technician");
+    const struct wo_sig *t = tech ? NULL : tech_sig(o);
+    size_t n = 0;
+    struct rec *r = collect(o, &n);
+    const char *who;
+    int rc = 0;
+    if (!r)
+        return WO_ENOMEM;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (tech) {
+            /* visits name their technician, parts and notes their author;
+             * collect() points r[i].id at the record's own id */
+            size_t k = 0;
+            who = NULL;
+            for (k = 0; !who && k < o->n_visits; k++)
+                if (o->visits[k].id == r[i].id)
+                    who = o->visits[k].tech;
+            for (k = 0; !who && k < o->n_parts; k++)
+                if (o->parts[k].id == r[i].id)
+                    who = o->parts[k].author;
+            for (k = 0; !who && k < o->n_notes; k++)
+                if (o->notes[k].id == r[i].id)
+                    who = o->notes[k].author;
+            if (!who || strcmp(who, m->signer))
+                continue;
+        } else if (!t || !wo_statement_lists(t->statement, r[i].kind,
+                                             r[i].id)) {
+            continue;
+        }
+        if (!wo_statement_lists(text, r[i].kind, r[i].id)) {
+            snprintf(err, errlen, "the statement leaves out %s %s, which %s",
+                     r[i].kind, r[i].id, tech ? "the signer recorded"
+                                               : "the technician signed for");
+            rc = WO_ECRYPTO;
+        }
+    }
+    free(r);
+    return rc;
+}

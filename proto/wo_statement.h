@@ -50,4 +50,23 @@ int wo_statement_build(const struct wo_order *o, const struct wo_stmt_meta *m,
 int wo_statement_check(const char *text, const struct wo_order *o,
                        const struct wo_stmt_meta *m, char *err, size_t errlen);
 
+/* 1 if statement text lists the record (kind "visit", "part" or "note",
+ * and its id), else 0. */
+int wo_statement_lists(const char *text, const char *kind, const char *id);
+
+/*
+ * What a signature must cover (docs/protocol.md, "Signed statements"): a
+ * technician's statement lists every visit, part and note that signer
+ * recorded on o; a recipient's lists every record the technician's
+ * signature on o lists. 0, or WO_ECRYPTO with the first record missing
+ * named in err.
+ */
+int wo_statement_covers(const char *text, const struct wo_order *o,
+                        const struct wo_stmt_meta *m, char *err,
+                        size_t errlen);
+
+/* 1 if some signature on o lists the record. */
+int wo_record_signed(const struct wo_order *o, const char *kind,
+                     const char *id);
+
 #endif

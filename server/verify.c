@@ -53,6 +53,8 @@ int verify_signing_op(struct store *st, const struct session_auth *a,
                                  .satisfied = op->satisfied,
                                  .comment = op->comment};
         rc = wo_statement_check(op->statement, &o, &m, err, sizeof err);
+        if (!rc)
+            rc = wo_statement_covers(op->statement, &o, &m, err, sizeof err);
         if (rc && rc != WO_ENOMEM) {
             snprintf(reason, len, "%s signature rejected: %s", role, err);
             rc = WO_ECRYPTO;

@@ -102,9 +102,11 @@ ON CONFLICT(id) DO UPDATE SET pending = min(signatures.pending,
                               verified = excluded.verified;
 
 -- name: sigs_of
-SELECT id, role, signer, device_id, signed_at, satisfied, comment,
-       statement, sig, verified FROM signatures WHERE order_id = :order
-ORDER BY signed_at, id;
+-- with the signing device's key when the server sent it (device_keys)
+SELECT s.id, s.role, s.signer, s.device_id, s.signed_at, s.satisfied,
+       s.comment, s.statement, s.sig, s.verified, k.pubkey
+FROM signatures s LEFT JOIN device_keys k ON k.device_id = s.device_id
+WHERE s.order_id = :order ORDER BY s.signed_at, s.id;
 
 -- name: visits_of_op_delete
 DELETE FROM visits WHERE id = :id AND pending = 1;

@@ -1,5 +1,8 @@
 """Issue 10: recipient codes cannot be guessed and are not kept in clear;
 a signature covers the work it claims."""
+import hashlib
+import os
+import subprocess
 import unittest
 
 from harness import Env
@@ -78,6 +81,106 @@ class Codes(Env):
         self.assertEqual(r.returncode, 2)
         self.assertIn("8 digits", r.stderr)
         self.assertEqual(len(self.wo_json("alice", "outbox")), before)
+
+
+class Coverage(Env):
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+
+    def test_a_signature_that_leaves_out_the_signers_work_is_rejected(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "note", wo, "Found the leak")
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("alice", "sync")
+        # the laptop lost the note (the server has it): its statement
+        # would sign for less than the technician recorded
+        db = self.replica("alice")
+        db.execute("DELETE FROM notes")
+        db.commit()
+        self.wo("alice", "sign", wo)
+        self.assertEqual(self.wo("alice", "sync", check=False).returncode, 3)
+        reason = self.wo_json("alice", "outbox")[-1]["reason"]
+        self.assertIn("leaves out note", reason)
+        d = self.wo_json("disp", "show", wo)
+        self.assertEqual(d["signatures"], [])
+        self.assertEqual(d["status"], "accepted")
+
+    def sign_job(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        for args in (("accept", wo), ("visit", "start", wo),
+                     ("part", wo, "VLV-1", "--qty", "1"),
+                     ("visit", "end", wo, "--outcome", "done"),
+                     ("sign", wo)):
+            self.wo("alice", *args)
+        self.wo("alice", "sync")
+        return o, wo
+
+    def test_a_record_after_the_signature_is_marked_in_every_view(self):
+        o, wo = self.sign_job()
+        self.wo("alice", "part", wo, "GSK-9", "--qty", "2")
+        self.wo("alice", "sync")
+        for who in ("alice", "disp"):
+            d = self.wo_json(who, "show", wo)
+            signed = {p["part_no"]: p["signed"] for p in d["parts"]}
+            self.assertEqual(signed, {"VLV-1": True, "GSK-9": False})
+            text = self.wo(who, "show", wo).stdout
+            line = [l for l in text.splitlines() if "GSK-9" in l][0]
+            self.assertIn("NOT covered by any signature", line)
+            line = [l for l in text.splitlines() if "VLV-1" in l][0]
+            self.assertNotIn("NOT covered", line)
+
+    def test_no_record_on_a_closed_order(self):
+        o, wo = self.sign_job()
+        # a second laptop of the same technician, still showing the job
+        code = self.srv_cmd(["user", "code", "alice", "--data", self.data,
+                             "--quiet"]).stdout.strip()
+        self.wo("alice2", "enroll", "--server", self.url(), "--ca", self.ca,
+                "--code", code)
+        self.wo("alice2", "sync")
+        self.wo("alice", "cosign", wo, "--name", "Jo", "--code",
+                o["recipient_code"])
+        self.wo("alice", "sync")
+        self.assertEqual(self.wo_json("disp", "show", wo)["status"], "closed")
+        self.stop_server()
+        self.wo("alice2", "note", wo, "one more thing")
+        self.start_server()
+        self.assertEqual(self.wo("alice2", "sync", check=False).returncode, 3)
+        out = self.wo_json("alice2", "outbox")
+        self.assertIn("order is closed", out[-1]["reason"])
+        self.assertEqual(len(self.wo_json("disp", "show", wo)["notes"]), 0)
+
+    def test_signatures_verify_with_openssl_alone(self):
+        o, wo = self.sign_job()
+        g = self.wo_json("disp", "show", wo)["signatures"][0]
+        stmt = g["statement"].encode()
+        self.assertEqual(g["statement_sha256"],
+                         hashlib.sha256(stmt).hexdigest())
+        # the raw key as SubjectPublicKeyInfo DER: a fixed prefix for Ed25519
+        der = bytes.fromhex("302a300506032b6570032100" + g["pubkey"])
+        # Ed25519 signs the statement's SHA-256 (docs/protocol.md)
+        files = {"pub.der": der, "stmt": hashlib.sha256(stmt).digest(),
+                 "sig": bytes.fromhex(g["sig"])}
+        for name, data in files.items():
+            with open(os.path.join(self.dir, name), "wb") as f:
+                f.write(data)
+        cmd = ["openssl", "pkeyutl", "-verify", "-pubin", "-keyform", "DER",
+               "-inkey", "pub.der", "-rawin", "-in", "stmt", "-sigfile",
+               "sig"]
+        r = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Signature Verified Successfully", r.stdout)
+        with open(os.path.join(self.dir, "stmt"), "ab") as f:
+            f.write(b"x")
+        r = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
 
 
 if __name__ == "__main__":

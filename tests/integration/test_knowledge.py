@@ -122,18 +122,22 @@ class Knowledge(ClockEnv):
 
     def test_index_follows_late_notes_and_survives_restart(self):
         """The server's index is written by triggers in the transaction
-        that closes the order, and follows a note that lands after."""
+        that closes the order, from the records synced in the same batch;
+        no record lands on it after (issue 10: it would stand outside both
+        signatures)."""
         a = self.create(title="Pump seal", asset="P-1", assign="alice")
         wo = str(a["id"])
         self.wo("alice", "sync")
         self.wo("alice", "accept", wo)
         self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "note", wo, "mechanical seal swapped for viton")
         self.wo("alice", "visit", "end", wo, "--outcome", "done")
         self.wo("alice", "sign", wo)
         self.wo("alice", "cosign", wo, "--name", "Ann", "--code",
                 a["recipient_code"])
-        # written after the co-signature, synced in the same batch
-        self.wo("alice", "note", wo, "mechanical seal swapped for viton")
+        r = self.wo("alice", "note", wo, "one more thing", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("order is closed", r.stderr)
         self.wo("alice", "sync")
         self.assertEqual(self.show(wo)["status"], "closed")
         self.stop_server(sig_kill=True)
