@@ -61,12 +61,14 @@ typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
 
 static int cmd_enroll(struct client *c, int argc, char **argv)
 {
-    const char *server = NULL, *ca = NULL, *code = NULL;
+    const char *server = NULL, *ca = NULL, *code = NULL, *user = NULL;
     const struct cli_opt opts[] = {CLI_OPT("server", CLI_STR, &server),
                                    CLI_OPT("ca", CLI_STR, &ca),
-                                   CLI_OPT("code", CLI_STR, &code), CLI_END};
+                                   CLI_OPT("code", CLI_STR, &code),
+                                   CLI_OPT("user", CLI_STR, &user), CLI_END};
     const struct cli_spec spec = {"wo enroll --server wss://HOST:PORT --ca "
-                                  "FILE --code CODE", opts, 0, 0};
+                                  "FILE --code CODE [--user NAME]", opts, 0,
+                                  0};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
@@ -78,7 +80,7 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
                 strerror(errno));
         return 2;
     }
-    rc = sync_enroll(c, server, abs, code);
+    rc = sync_enroll(c, server, abs, code, user);
     free(abs);
     return rc;
 }

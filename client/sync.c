@@ -32,7 +32,7 @@ struct conn {
     int watch;
     const struct sync_events *ev; /* NULL: nobody listens */
     /* enrol */
-    const char *code;
+    const char *code, *user;
     uint8_t priv[32], pub[32];
     int64_t enrolled_device;
     char *enrolled_user, *enrolled_role;
@@ -95,7 +95,8 @@ static void on_challenge(struct conn *k, struct wo_challenge *ch)
         char host[256] = "laptop";
         gethostname(host, sizeof host - 1);
         struct wo_enroll e = {.code = (char *)k->code, .pubkey = k->pub,
-                              .pubkey_len = 32, .device_name = host};
+                              .pubkey_len = 32, .device_name = host,
+                              .user = (char *)k->user};
         net_send(k->n, WO_F_ENROLL, &e);
         return;
     }
@@ -261,9 +262,9 @@ static int run_once(struct conn *k, const char *url, const char *ca,
 }
 
 int sync_enroll(struct client *c, const char *url, const char *ca,
-                const char *code)
+                const char *code, const char *user)
 {
-    struct conn k = {.c = c, .mode = M_ENROLL, .code = code};
+    struct conn k = {.c = c, .mode = M_ENROLL, .code = code, .user = user};
     char path[4096];
     if (wo_key_generate(k.priv, k.pub)) {
         fprintf(stderr, "wo: cannot make a device key\n");

@@ -26,7 +26,7 @@ struct sync_events {
  * registration at url (trusting only the CA file ca), and save key and
  * settings in c's home and replica. Returns the exit code: 0 or 1. */
 int sync_enroll(struct client *c, const char *url, const char *ca,
-                const char *code);
+                const char *code, const char *user);
 
 /* Push the outbox, catch up; with watch, stay connected, apply pushes,
  * and reconnect with capped exponential backoff and jitter until

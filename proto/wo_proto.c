@@ -67,6 +67,7 @@ static const struct fdesc enroll_f[] = {
     F_STR(struct wo_enroll, code, REQ, WO_MAX_ID),
     F_BIN(struct wo_enroll, pubkey, REQ, 32),
     F_STR(struct wo_enroll, device_name, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_enroll, user, OPT, WO_MAX_ID),
 };
 ODESC(enroll_d, struct wo_enroll, enroll_f);
 

@@ -76,6 +76,8 @@ struct wo_enroll {
     uint8_t *pubkey;
     size_t pubkey_len;      /* 32: raw Ed25519 public key */
     char *device_name;      /* optional, free text */
+    char *user;             /* optional: the user the code was made for;
+                             * wrong codes are then counted per user */
 };
 
 struct wo_enrolled {

@@ -13,6 +13,7 @@
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
+#include "throttle.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
 
@@ -26,21 +27,44 @@ int handle_connect(struct srv *srv, struct session *s)
     return session_send(s, WO_F_CHALLENGE, &ch);
 }
 
+/*
+ * Enrolment codes cannot be guessed: 59 bits each, one use, an expiry,
+ * and wrong codes counted per user name given (throttle.h). A refusal is
+ * logged and closes the connection.
+ */
 int handle_enroll(struct call *c)
 {
     struct wo_enroll *e = c->body;
     struct store_user u;
-    int64_t dev;
-    int rc = store_enroll(c->srv->store, e->code, e->pubkey, e->device_name,
-                          wo_clock_now_ms(), &dev, &u);
-    if (rc == WO_EAUTH)
-        snprintf(c->reason, sizeof c->reason, "enrolment code is unknown or "
-                 "already used: ask an admin for a new one "
-                 "(wo-server user code NAME)");
-    else if (rc == WO_EEXIST)
+    const char *why = NULL;
+    int64_t dev, now = wo_clock_now_ms();
+    int rc;
+    if (e->user && throttle_blocked(c->srv->enrol_users, e->user, now)) {
+        rc = WO_EPERM;
+        why = "too many wrong codes";
+        snprintf(c->reason, sizeof c->reason, "too many wrong enrolment "
+                 "codes for user %s: wait %d minutes, or ask an admin for a "
+                 "new code (wo-server user code %s)", e->user,
+                 ENROL_WINDOW_MIN, e->user);
+    } else {
+        rc = store_enroll(c->srv->store, e->code, e->user, e->pubkey,
+                          e->device_name, now, &dev, &u, &why);
+    }
+    if (rc == WO_EAUTH) {
+        if (e->user)
+            throttle_fail(c->srv->enrol_users, e->user, now);
+        snprintf(c->reason, sizeof c->reason, "enrolment code is %s%s: ask "
+                 "an admin for a new one (wo-server user code NAME)",
+                 why ? why : "unknown", why && !strcmp(why, "used")
+                                        ? " already" : "");
+    } else if (rc == WO_EEXIST) {
         snprintf(c->reason, sizeof c->reason,
                  "this device key is already enrolled");
+    }
     if (rc) {
+        fprintf(stderr, "wo-server: enrolment refused (%s)%s%s\n",
+                why ? why : wo_strerror(rc), e->user ? " for user " : "",
+                e->user ? e->user : "");
         session_close(c->s, WO_CLOSE_POLICY, "enrolment refused");
         return rc;
     }

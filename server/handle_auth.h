@@ -12,6 +12,10 @@
 struct srv;
 struct session;
 
+/* Wrong enrolment codes a user name may take in a window. */
+#define ENROL_TRIES 5
+#define ENROL_WINDOW_MIN 15
+
 int handle_connect(struct srv *srv, struct session *s);
 int handle_enroll(struct call *c);
 int handle_auth(struct call *c);

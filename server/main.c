@@ -17,10 +17,12 @@
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
+#include "handle_auth.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
+#include "throttle.h"
 #include "tlsgen.h"
 #include "wo_clock.h"
 #include "ws.h"
@@ -29,11 +31,13 @@ static const char usage[] =
     "usage: wo-server COMMAND [options]\n"
     "\n"
     "  init --data DIR                      create the store and dev TLS files\n"
-    "  user add NAME --role ROLE --data DIR [--quiet]\n"
+    "  user add NAME --role ROLE --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       add a user (technician, dispatcher,\n"
     "                                       admin); prints a one-time enrolment\n"
-    "                                       code\n"
-    "  user code NAME --data DIR [--quiet]  a new enrolment code for NAME\n"
+    "                                       code, valid for --code-ttl (7d;\n"
+    "                                       30m, 12h, 0 = no expiry)\n"
+    "  user code NAME --data DIR [--code-ttl 7d] [--quiet]\n"
+    "                                       a new enrolment code for NAME\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  run --data DIR --listen HOST:PORT [--event-lib ev|poll]\n"
@@ -43,6 +47,7 @@ static const char usage[] =
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock;
     int quiet, json;
+    int64_t code_ttl_ms;
     long commit_window_us, max_conns;
     int npos;
     char *pos[4];
@@ -54,6 +59,20 @@ static int die_usage(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n\n%s", usage);
     return 2;
+}
+
+/* "30m", "12h", "7d", "90s" or plain ms, to ms; -1 if malformed. */
+static int64_t parse_duration(const char *s)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    int64_t unit = !*end ? 1 : !strcmp(end, "s") ? 1000
+                 : !strcmp(end, "m") ? 60000 : !strcmp(end, "h") ? 3600000
+                 : !strcmp(end, "d") ? 86400000 : -1;
+    if (errno || end == s || v < 0 || unit < 0 || v > 3650LL * 86400000)
+        return -1;
+    return v * unit;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -68,6 +87,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
         {"test-clock", required_argument, 0, 't'},
+        {"code-ttl", required_argument, 0, 'T'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -76,6 +96,7 @@ static int parse(int argc, char **argv, struct opts *o)
     int c;
     char *end;
     memset(o, 0, sizeof *o);
+    o->code_ttl_ms = STORE_CODE_TTL_MS;
     o->commit_window_us = 2000;
     o->max_conns = 16;
     o->event_lib = "ev";
@@ -90,6 +111,11 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'c': o->cert = optarg; break;
         case 'k': o->key = optarg; break;
         case 't': o->test_clock = optarg; break;
+        case 'T':
+            if ((o->code_ttl_ms = parse_duration(optarg)) < 0)
+                return die_usage("--code-ttl '%s' must be a duration such as "
+                                 "30m, 12h or 7d (0: no expiry)", optarg);
+            break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -225,9 +251,10 @@ static int cmd_user(struct opts *o)
     if ((rc = open_store(o, &st)))
         return rc;
     if (!strcmp(o->pos[0], "add"))
-        rc = store_user_add(st, name, o->role, now_ms(), code);
+        rc = store_user_add(st, name, o->role, now_ms(), o->code_ttl_ms,
+                            code);
     else
-        rc = store_user_code(st, name, now_ms(), code);
+        rc = store_user_code(st, name, now_ms(), o->code_ttl_ms, code);
     store_close(st);
     if (rc == WO_EEXIST) {
         fprintf(stderr, "wo-server: user '%s' already exists; for a new "
@@ -447,9 +474,13 @@ static int cmd_run(struct opts *o)
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);
     r.srv.sessions = sessreg_create();
-    rc = r.srv.commit && r.srv.sessions ? serve(&r, &cfg) : 1;
+    r.srv.enrol_users = throttle_create(ENROL_TRIES, ENROL_WINDOW_MIN * 60000LL,
+                                        4096);
+    rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users
+             ? serve(&r, &cfg) : 1;
     commit_destroy(r.srv.commit);
     sessreg_destroy(r.srv.sessions);
+    throttle_destroy(r.srv.enrol_users);
     store_close(r.srv.store);
     return rc;
 }
@@ -470,6 +501,10 @@ int main(int argc, char **argv)
     int rc = parse(argc - 1, argv + 1, &o);
     if (rc)
         return rc;
+    /* tests move time through a file (wo_clock.h), as for wo; run also
+     * takes --test-clock; never set in use */
+    if (getenv("WO_TEST_CLOCK"))
+        wo_clock_use_offset_file(getenv("WO_TEST_CLOCK"));
     if (!strcmp(cmd, "init"))
         return cmd_init(&o);
     if (!strcmp(cmd, "user"))

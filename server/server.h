@@ -12,12 +12,14 @@
 struct commit;
 struct sessreg;
 struct store;
+struct throttle;
 
 struct srv {
     struct store *store;
     struct commit *commit;
     struct sessreg *sessions;
     int max_conns_per_user;     /* per-user connection cap */
+    struct throttle *enrol_users;   /* wrong enrolment codes per user */
     int64_t alerts_pushed;      /* desk.c: last alert id pushed live;
                                  * -1 until read from the store */
 };

@@ -59,19 +59,26 @@ int64_t store_total_changes(struct store *st);
 
 /* Users and devices ---------------------------------------------------- */
 
-/* Add a user and make a one-time enrolment code (written to code). */
+/* How long an enrolment code enrols, unless `user add|code --code-ttl`
+ * says otherwise. */
+#define STORE_CODE_TTL_MS (7LL * 24 * 3600 * 1000)
+
+/* Add a user and make a one-time enrolment code (written to code) that
+ * expires at now + ttl_ms (0: never). */
 int store_user_add(struct store *st, const char *name, const char *role,
-                   int64_t now, char code[STORE_CODE_LEN]);
+                   int64_t now, int64_t ttl_ms, char code[STORE_CODE_LEN]);
 /* A fresh enrolment code for an existing user (lost laptop, new device). */
 int store_user_code(struct store *st, const char *name, int64_t now,
-                    char code[STORE_CODE_LEN]);
+                    int64_t ttl_ms, char code[STORE_CODE_LEN]);
 int store_user_get(struct store *st, const char *name, struct store_user *u);
 
-/* Trade a one-time code for a registered device key. WO_EAUTH when the
- * code is unknown or used, WO_EEXIST when the key is already enrolled. */
-int store_enroll(struct store *st, const char *code, const uint8_t pub[32],
-                 const char *devname, int64_t now, int64_t *device_id,
-                 struct store_user *u);
+/* Trade a one-time code for a registered device key; with user not NULL
+ * the code must be that user's. WO_EAUTH when the code is unknown, used,
+ * expired or another user's (*why then names which: "unknown", "used",
+ * "expired"), WO_EEXIST when the key is already enrolled. */
+int store_enroll(struct store *st, const char *code, const char *user,
+                 const uint8_t pub[32], const char *devname, int64_t now,
+                 int64_t *device_id, struct store_user *u, const char **why);
 int store_device_get(struct store *st, int64_t id, struct store_device *d);
 int store_device_revoke(struct store *st, int64_t id, int64_t now);
 

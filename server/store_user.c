@@ -30,7 +30,7 @@ static int make_code(char code[STORE_CODE_LEN])
 }
 
 static int code_store(struct store *s, int64_t user, int64_t now,
-                      char code[STORE_CODE_LEN])
+                      int64_t ttl_ms, char code[STORE_CODE_LEN])
 {
     uint8_t h[32];
     int rc = make_code(code);
@@ -41,11 +41,12 @@ static int code_store(struct store *s, int64_t user, int64_t now,
     wo_db_bind_blob(q, ":hash", h, 32);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":now", now);
+    store__bind_opt(q, ":expires", ttl_ms > 0 ? now + ttl_ms : 0);
     return wo_db_exec(q);
 }
 
 int store_user_add(struct store *s, const char *name, const char *role,
-                   int64_t now, char code[STORE_CODE_LEN])
+                   int64_t now, int64_t ttl_ms, char code[STORE_CODE_LEN])
 {
     int rc = store_begin(s);
     if (rc)
@@ -57,7 +58,7 @@ int store_user_add(struct store *s, const char *name, const char *role,
     if ((rc = wo_db_exec(q)))
         goto fail;
     int64_t uid = store__last_id(s);
-    if ((rc = code_store(s, uid, now, code)))
+    if ((rc = code_store(s, uid, now, ttl_ms, code)))
         goto fail;
     return store_commit(s);
 fail:
@@ -81,7 +82,7 @@ int store_user_get(struct store *s, const char *name, struct store_user *u)
 }
 
 int store_user_code(struct store *s, const char *name, int64_t now,
-                    char code[STORE_CODE_LEN])
+                    int64_t ttl_ms, char code[STORE_CODE_LEN])
 {
     struct store_user u;
     int rc = store_user_get(s, name, &u);
@@ -89,28 +90,57 @@ int store_user_code(struct store *s, const char *name, int64_t now,
         return rc;
     if ((rc = store_begin(s)))
         return rc;
-    if ((rc = code_store(s, u.id, now, code))) {
+    if ((rc = code_store(s, u.id, now, ttl_ms, code))) {
         store_rollback(s);
         return rc;
     }
     return store_commit(s);
 }
 
-int store_enroll(struct store *s, const char *code, const uint8_t pub[32],
-                 const char *devname, int64_t now, int64_t *device_id,
-                 struct store_user *u)
+/* Why the code with hash h did not enrol. */
+static const char *code_refusal(struct store *s, const uint8_t h[32],
+                                int64_t now)
+{
+    sqlite3_stmt *q = ST(code_state);
+    wo_db_bind_blob(q, ":hash", h, 32);
+    const char *why = "unknown";
+    if (store__row(q) == 1) {
+        if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+            why = "used";
+        else if (sqlite3_column_type(q, 1) != SQLITE_NULL &&
+                 sqlite3_column_int64(q, 1) <= now)
+            why = "expired";
+        else
+            why = "another user's"; /* valid, but not for the name given */
+        sqlite3_reset(q);
+    }
+    return why;
+}
+
+int store_enroll(struct store *s, const char *code, const char *user,
+                 const uint8_t pub[32], const char *devname, int64_t now,
+                 int64_t *device_id, struct store_user *u, const char **why)
 {
     uint8_t h[32];
-    int rc = store_begin(s);
-    if (rc)
+    struct store_user named = {0};
+    *why = NULL;
+    int rc = user ? store_user_get(s, user, &named) : 0;
+    if (rc == WO_ENOTFOUND) {
+        *why = "unknown";
+        return WO_EAUTH;
+    }
+    if (rc || (rc = store_begin(s)))
         return rc;
     wo_sha256(code, strlen(code), h);
     sqlite3_stmt *q = ST(code_take);
     wo_db_bind_blob(q, ":hash", h, 32);
     wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":user", named.id);
     int r = store__row(q);
     if (r <= 0) {
         rc = r == 0 ? WO_EAUTH : r;
+        if (!r)
+            *why = code_refusal(s, h, now);
         goto fail;
     }
     int64_t uid = sqlite3_column_int64(q, 0);

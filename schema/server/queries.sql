@@ -10,13 +10,20 @@ INSERT INTO users(name, role, created_at) VALUES (:name, :role, :now);
 SELECT id, name, role, tier FROM users WHERE name = :name;
 
 -- name: code_insert
-INSERT INTO enrol_codes(code_hash, user_id, created_at)
-VALUES (:hash, :user, :now);
+INSERT INTO enrol_codes(code_hash, user_id, created_at, expires_at)
+VALUES (:hash, :user, :now, :expires);
 
 -- name: code_take
+-- :user 0: any user; else the code must be that user's
 UPDATE enrol_codes SET used_at = :now
 WHERE code_hash = :hash AND used_at IS NULL
+  AND (expires_at IS NULL OR expires_at > :now)
+  AND (:user = 0 OR user_id = :user)
 RETURNING user_id;
+
+-- name: code_state
+-- why a code did not enrol: used, or expired (no row: unknown)
+SELECT used_at, expires_at FROM enrol_codes WHERE code_hash = :hash;
 
 -- name: device_insert
 INSERT INTO devices(user_id, pubkey, name, enrolled_at)

@@ -5,7 +5,7 @@ import os
 import subprocess
 import unittest
 
-from harness import Env
+from harness import HOUR, ClockEnv, Env
 
 
 class Codes(Env):
@@ -181,6 +181,44 @@ class Coverage(Env):
             f.write(b"x")
         r = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
+
+
+class Enrolment(ClockEnv):
+    def enroll_with(self, who, code, *extra):
+        return self.wo(who, "enroll", "--server", self.url(), "--ca",
+                       self.ca, "--code", code, *extra, check=False)
+
+    def test_codes_expire(self):
+        code = self.srv_cmd(["user", "add", "bob", "--role", "technician",
+                             "--data", self.data, "--code-ttl", "1h",
+                             "--quiet"]).stdout.strip()
+        self.advance(2 * HOUR)
+        r = self.enroll_with("bob", code)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("enrolment code is expired", r.stderr)
+        # a new code, with the default week, works
+        code = self.srv_cmd(["user", "code", "bob", "--data", self.data,
+                             "--quiet"]).stdout.strip()
+        self.advance(6 * 24 * HOUR)
+        self.assertEqual(self.enroll_with("bob", code).returncode, 0)
+
+    def test_wrong_codes_per_user_are_limited_and_logged(self):
+        code = self.add_user("bob", "technician")
+        for _ in range(5):
+            r = self.enroll_with("bob", "AAAA-BBBB-CCCC", "--user", "bob")
+            self.assertIn("enrolment code is unknown", r.stderr)
+        r = self.enroll_with("bob", code, "--user", "bob")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("too many wrong enrolment codes for user bob",
+                      r.stderr)
+        self.assertIn("enrolment refused (unknown) for user bob",
+                      self.server_log())
+        # the window passes; the right code works, for the right user only
+        self.advance(HOUR)
+        r = self.enroll_with("bob", code, "--user", "alice")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(self.enroll_with("bob", code, "--user",
+                                          "bob").returncode, 0)
 
 
 if __name__ == "__main__":

@@ -54,10 +54,11 @@ static struct session *login(struct fixture *f, const char *name,
     uint8_t pub[32];
     struct store_user u;
     int64_t dev;
-    assert_int_equal(store_user_add(f->srv.store, name, role, 1, code), 0);
+    const char *why;
+    assert_int_equal(store_user_add(f->srv.store, name, role, 1, 0, code), 0);
     assert_int_equal(wo_random(pub, sizeof pub), 0);
-    assert_int_equal(store_enroll(f->srv.store, code, pub, "test", 1, &dev,
-                                  &u), 0);
+    assert_int_equal(store_enroll(f->srv.store, code, NULL, pub, "test", 1,
+                                  &dev, &u, &why), 0);
     struct session *s = session_create(f->srv.sessions, &fake, conn, 0);
     assert_non_null(s);
     struct session_auth a = {.user_id = u.id, .device_id = dev};
