@@ -53,6 +53,14 @@ static int load(struct client *c, const char *arg, struct wo_order *o)
     return 0;
 }
 
+/* The order's state does not allow what was asked: a failure (exit 1), not
+ * a bad argument (exit 2, README "Command line"). */
+static int refuse(const struct wo_order *o, const char *why)
+{
+    fprintf(stderr, "wo: order %lld: %s\n", (long long)o->id, why);
+    return 1;
+}
+
 /* Check the shared state machine offline; 0 if allowed. */
 static int allowed(const struct wo_order *o, const char *ev, const char *arg)
 {
@@ -138,10 +146,14 @@ int cmd_depart(struct client *c, int argc, char **argv)
     return status_op(c, argc, argv, KIND(WO_OP_DEPART));
 }
 
-static const struct wo_visit *open_visit(const struct wo_order *o)
+/* user's open visit of o: a former holder's open visit is theirs, not
+ * this technician's to end, and does not block them. */
+static const struct wo_visit *open_visit(const struct wo_order *o,
+                                         const char *user)
 {
     for (size_t i = 0; i < o->n_visits; i++)
-        if (!o->visits[i].ended_at)
+        if (!o->visits[i].ended_at && user &&
+            !strcmp(o->visits[i].tech, user))
             return &o->visits[i];
     return NULL;
 }
@@ -170,13 +182,14 @@ int cmd_visit(struct client *c, int argc, char **argv)
         op.kind = KIND(WO_OP_VISIT_START);
         rc = allowed(&o, op.kind, NULL);
     } else if (!strcmp(verb, "end")) {
-        const struct wo_visit *v = open_visit(&o);
+        const struct wo_visit *v = open_visit(&o, c->user);
         op.kind = KIND(WO_OP_VISIT_END);
+        /* one's own open visit can always be ended: if the order moved on
+         * meanwhile (reassigned and back), the end is a fact that moves no
+         * status, on the server as here (docs/sync.md) */
         if (!v)
-            rc = cli_error("no visit is open on this order: start one "
-                           "with 'wo visit start WO'");
-        else
-            rc = allowed(&o, op.kind, outcome);
+            rc = refuse(&o, "no visit of yours is open: start one with "
+                        "'wo visit start WO'");
         op.ref = v ? v->id : NULL;
         op.outcome = (char *)outcome;
     } else {
@@ -276,9 +289,9 @@ int cmd_sign(struct client *c, int argc, char **argv)
     int rc;
     if ((rc = load(c, argc > 1 ? argv[1] : NULL, &o)))
         return rc;
-    if (!o.n_visits || open_visit(&o))
-        rc = cli_error("sign needs at least one visit and no open visit: "
-                       "end the visit first");
+    if (!o.n_visits || open_visit(&o, c->user))
+        rc = refuse(&o, "signing needs at least one visit and no open "
+                    "visit of yours: end the visit first");
     else
         rc = allowed(&o, KIND(WO_OP_SIGN_TECH), NULL);
     if (!rc) {

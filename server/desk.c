@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "desk.h"
 #include "push.h"
@@ -61,6 +62,26 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
     return rc;
 }
 
+int desk_late_response(struct srv *srv, int64_t id, int64_t now)
+{
+    char detail[200], when[32];
+    int undone;
+    int64_t at, seq;
+    int rc = store_sla_breach_undone(srv->store, id, &undone, &at);
+    if (rc || !undone)
+        return rc;
+    time_t sec = (time_t)(at / 1000);
+    struct tm tm;
+    if (!gmtime_r(&sec, &tm) || !strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S",
+                                          &tm))
+        snprintf(when, sizeof when, "%lld ms", (long long)at);
+    snprintf(detail, sizeof detail, "response at %s UTC (a late accept, at "
+             "its corrected time) is within the target: the response breach "
+             "did not happen", when);
+    return store_change(srv->store, id, "sla.corrected", "system", 0, 0,
+                        detail, now, &seq);
+}
+
 /* ---- assignment and escalation ------------------------------------------ */
 
 int desk_assign(struct srv *srv, const char *actor, int64_t device,
@@ -82,7 +103,7 @@ int desk_assign(struct srv *srv, const char *actor, int64_t device,
         rc = store_change(srv->store, id, ev, actor, device, 0, detail, now,
                           &seq);
     if (!rc)
-        rc = store_tech_add(srv->store, id, tech->id, seq);
+        rc = store_tech_add(srv->store, id, tech->id, seq, now);
     return rc;
 }
 

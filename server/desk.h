@@ -26,6 +26,13 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
                    const char *from, const char *to, int64_t t, int64_t now);
 
 /*
+ * Inside the transaction of a former holder's late accept (ops.c): if the
+ * response now counts within its target although a breach alert was made,
+ * say so in the history ("sla.corrected"): the breach did not happen.
+ */
+int desk_late_response(struct srv *srv, int64_t id, int64_t now);
+
+/*
  * Inside an open transaction: give order id (now in `status`, held by
  * user from_id named from, or 0 / NULL) to tech by event ev ("assign",
  * "escalate"), moving it to `to` (the caller checked the move); why, if

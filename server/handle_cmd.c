@@ -126,7 +126,8 @@ int handle_cmd_assign(struct call *c)
         rc = find_tech(c, cmd->assignee, &tech);
     if (rc)
         return rc;
-    if (prev == tech.id)
+    /* a disputed order may go back to the technician who holds it */
+    if (prev == tech.id && strcmp(status, "disputed"))
         return fail(c, WO_EINVAL, "order %lld is already assigned to %s",
                     (long long)cmd->wo, tech.name);
     rc = desk_assign(c->srv, c->a->user, c->a->device_id, cmd->wo, &tech, prev,

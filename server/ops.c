@@ -27,7 +27,12 @@ struct opctx {
     const struct session_auth *a;
     const struct wo_op *op;
     const struct wo_opkind *k;
-    int late;                   /* a former holder's note or part */
+    int64_t t;                  /* the op's time, corrected to the server's */
+    int late;                   /* recorded while the order was away */
+    int fact;                   /* a status op that moves nothing: work a
+                                 * former holder did while they held it, or
+                                 * the end of one's own visit after the
+                                 * order moved on (docs/sync.md) */
     struct apply_out *out;
 };
 
@@ -52,15 +57,16 @@ static int apply_visit_start(struct opctx *x)
     struct store *st = x->srv->store;
     const struct wo_op *op = x->op;
     int64_t total, open;
-    int rc = store_visit_counts(st, op->wo, &total, &open);
+    /* only one's own open visit blocks: a former holder's stays theirs */
+    int rc = store_visit_counts_tech(st, op->wo, x->a->user, &total, &open);
     if (rc)
         return rc;
     if (open)
-        return reject(x->out, "a visit is already open on order %lld: end it "
-                      "first", (long long)op->wo);
+        return reject(x->out, "a visit of yours is already open on order "
+                      "%lld: end it first", (long long)op->wo);
     rc = store_visit_add(st, op->id, op->wo, x->a->user, x->a->device_id,
-                         op->at);
-    if (!rc) /* the scheduled visit is happening: its window is used */
+                         op->at, x->fact);
+    if (!rc && !x->fact) /* the scheduled visit is happening: its window */
         rc = store_order_schedule(st, op->wo, 0, 0);
     return rc;
 }
@@ -134,12 +140,15 @@ static int apply_sign(struct opctx *x)
     char why[sizeof x->out->reason];
     int rc;
     if (tech) {
-        int64_t total, open;
-        if ((rc = store_visit_counts(x->srv->store, op->wo, &total, &open)))
+        int64_t total, open, mine, mine_open;
+        if ((rc = store_visit_counts(x->srv->store, op->wo, &total, &open)) ||
+            (rc = store_visit_counts_tech(x->srv->store, op->wo, x->a->user,
+                                          &mine, &mine_open)))
             return rc;
-        if (!total || open)
+        /* a former holder's visit left open does not block the holder */
+        if (!total || mine_open)
             return reject(x->out, "order %lld needs at least one visit and no "
-                          "open visit before the technician signs",
+                          "open visit of yours before you sign",
                           (long long)op->wo);
     } else if ((rc = check_code(x)) || x->out->fresh_reject) {
         return rc;
@@ -166,29 +175,60 @@ static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
 };
 
 /*
- * Is the sender the order's holder? Notes and parts of a former holder are
- * kept; those recorded after the order was taken away are marked late
- * (docs/sync.md). 0 to go on (x->late set), or a rejection / error.
+ * Who may send this op, judged by the holding period its corrected time
+ * falls in (docs/sync.md, "Reassignment"):
+ *   - the holder: yes; a note or part written while the order was away
+ *     from them (it came back before they synced) is marked late;
+ *   - a former holder: notes and parts are kept (late when written after
+ *     the order left them); accept, depart and visit start/end done while
+ *     they held it are kept as facts, marked late, that move no status;
+ *     signing is the holder's alone;
+ *   - someone who never held it: no.
+ * 0 to go on, or a rejection / error.
  */
 static int check_holder(struct opctx *x, int64_t assignee)
 {
     const struct wo_op *op = x->op;
-    int64_t released;
-    if (assignee == x->a->user_id)
+    int at, ever;
+    int64_t first;
+    int rc = store_tech_held_at(x->srv->store, op->wo, x->a->user_id, x->t,
+                                &at, &ever, &first);
+    if (rc)
+        return rc;
+    if (assignee == x->a->user_id) {
+        /* a time before the first holding is device clock skew, not an
+         * absence: only a gap between periods makes a record late */
+        x->late = x->k->appends && !at && x->t >= first;
         return 0;
-    if (!x->k->appends)
-        return reject(x->out, "order %lld is no longer assigned to you (it "
-                      "was reassigned or unassigned); your notes and parts "
-                      "are kept", (long long)op->wo);
-    int held = store_tech_held(x->srv->store, op->wo, x->a->user_id,
-                               &released);
-    if (held < 0)
-        return held;
-    if (!held)
+    }
+    if (!ever)
         return reject(x->out, "order %lld was never assigned to you",
                       (long long)op->wo);
-    x->late = released && op->at + x->a->clock_offset > released;
+    if (x->k->appends) {
+        x->late = !at;
+        return 0;
+    }
+    if (x->k->record == WO_REC_SIG || !at)
+        return reject(x->out, "order %lld is no longer assigned to you (it "
+                      "was reassigned or unassigned)%s; your notes and parts "
+                      "are kept", (long long)op->wo,
+                      x->k->record == WO_REC_SIG ? ""
+                                                 : ", and this was done after");
+    x->fact = 1;
+    x->late = 1;
     return 0;
+}
+
+/* The holder ends a visit of theirs that the order's status no longer
+ * expects (it was reassigned and came back): 1 if op is such an end. */
+static int own_open_visit(struct opctx *x)
+{
+    int64_t vorder, ended;
+    char tech[WO_MAX_ID + 1];
+    return x->k->id == WO_OP_VISIT_END &&
+           !store_visit_get(x->srv->store, x->op->ref, &vorder, tech,
+                            &ended) &&
+           vorder == x->op->wo && !ended && !strcmp(tech, x->a->user);
 }
 
 /* Same op id again: answer as the first time, change nothing. 1 if seen. */
@@ -210,8 +250,9 @@ static int replay(struct srv *srv, const struct wo_op *op,
 int ops_apply(struct srv *srv, const struct session_auth *a,
               const struct wo_op *op, int64_t now, struct apply_out *out)
 {
-    char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 64];
-    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out};
+    char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 96];
+    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out,
+                      .t = op->at + a->clock_offset};
     int64_t assignee, seq;
     int rc;
 
@@ -228,9 +269,14 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
                       (long long)op->wo);
     if (rc || (rc = check_holder(&x, assignee)) || out->fresh_reject)
         return rc;
-    const char *next = wo_lifecycle_next(status, x.k->name,
-                                         wo_opkind_move_arg(x.k, op), reason,
-                                         sizeof reason);
+    const char *next = x.fact ? status
+                              : wo_lifecycle_next(status, x.k->name,
+                                                  wo_opkind_move_arg(x.k, op),
+                                                  reason, sizeof reason);
+    if (!next && own_open_visit(&x)) {
+        x.fact = 1;
+        next = status;
+    }
     if (!next)
         return reject(out, "%s", reason);
     rc = apply_kind[x.k->id](&x);
@@ -243,11 +289,15 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
         return rc;
     /* work done offline counts when it was done: device time corrected by
      * the offset measured at this connection's handshake */
-    if ((rc = desk_on_status(srv, op->wo, x.k->name, status, next,
-                             op->at + a->clock_offset, now)))
+    if ((rc = desk_on_status(srv, op->wo, x.k->name, status, next, x.t, now)))
         return rc;
-    snprintf(detail, sizeof detail, "op %s%s%s", op->id, moves ? " -> " : "",
-             moves ? next : "");
+    if (x.fact && x.k->id == WO_OP_ACCEPT &&
+        (rc = desk_late_response(srv, op->wo, now)))
+        return rc;
+    snprintf(detail, sizeof detail, "op %s%s%s%s", op->id,
+             moves ? " -> " : "", moves ? next : "",
+             x.fact ? " (late: done while the order was theirs; moves "
+                      "nothing)" : "");
     rc = store_change(srv->store, op->wo, x.k->name, a->user, a->device_id,
                       op->at, detail, now, &seq);
     if (!rc)

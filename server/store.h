@@ -186,7 +186,9 @@ int store_tech_least_busy(struct store *st, const char *tier,
                           struct store_user *u);
 int store_user_set_tier(struct store *st, const char *name, const char *tier);
 
-int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq);
+/* user holds order from server time now (change seq). */
+int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq,
+                   int64_t now);
 /* The former holder lost the order at server time now. */
 int store_tech_release(struct store *st, int64_t order, int64_t user,
                        int64_t now);
@@ -194,11 +196,23 @@ int store_tech_release(struct store *st, int64_t order, int64_t user,
  * while they hold it), else 0. */
 int store_tech_held(struct store *st, int64_t order, int64_t user,
                     int64_t *released_at);
+/* Whether user held order at server time t (*at), ever (*ever), and
+ * when they first did (*first; 0 if never or unknown). */
+int store_tech_held_at(struct store *st, int64_t order, int64_t user,
+                       int64_t t, int *at, int *ever, int64_t *first);
+/* 1 in *undone if order id's response is now within its target although
+ * a response.breach alert was made; *at: the response time. */
+int store_sla_breach_undone(struct store *st, int64_t id, int *undone,
+                            int64_t *at);
+/* One technician's visits of order and their open ones. */
+int store_visit_counts_tech(struct store *st, int64_t order,
+                            const char *tech, int64_t *total, int64_t *open);
 
 /* Records ---------------------------------------------------------------- */
 
+/* late: a former holder's visit, kept as a fact. */
 int store_visit_add(struct store *st, const char *id, int64_t order,
-                    const char *tech, int64_t device, int64_t at);
+                    const char *tech, int64_t device, int64_t at, int late);
 /* WO_ENOTFOUND if no such visit; fills order/tech/ended_at. */
 int store_visit_get(struct store *st, const char *id, int64_t *order,
                     char tech[WO_MAX_ID + 1], int64_t *ended_at);

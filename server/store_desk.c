@@ -206,3 +206,17 @@ int store_alert_add(struct store *s, int64_t order, const char *kind,
     wo_db_bind_int(q, ":now", now);
     return wo_db_exec(q);
 }
+
+int store_sla_breach_undone(struct store *s, int64_t id, int *undone,
+                            int64_t *at)
+{
+    sqlite3_stmt *q = ST(sla_breach_undone);
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    *undone = sqlite3_column_int(q, 0);
+    *at = sqlite3_column_int64(q, 1);
+    sqlite3_reset(q);
+    return 0;
+}

@@ -257,12 +257,20 @@ int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
     return wo_db_load_ids(q, ids, n);
 }
 
-int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq)
+int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq,
+                   int64_t now)
 {
     sqlite3_stmt *q = ST(tech_add);
     wo_db_bind_int(q, ":order", order);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":seq", seq);
+    int rc = wo_db_exec(q);
+    if (rc)
+        return rc;
+    q = ST(holding_open);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
     return wo_db_exec(q);
 }
 
@@ -273,7 +281,46 @@ int store_tech_release(struct store *s, int64_t order, int64_t user,
     wo_db_bind_int(q, ":order", order);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
+    if (rc)
+        return rc;
+    q = ST(holding_close);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
     return wo_db_exec(q);
+}
+
+int store_tech_held_at(struct store *s, int64_t order, int64_t user,
+                       int64_t t, int *at, int *ever, int64_t *first)
+{
+    sqlite3_stmt *q = ST(holding_at);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":t", t);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_EIO : r;
+    *at = sqlite3_column_int(q, 0) > 0;
+    *ever = sqlite3_column_int(q, 1) > 0;
+    *first = sqlite3_column_int64(q, 2);
+    sqlite3_reset(q);
+    return 0;
+}
+
+int store_visit_counts_tech(struct store *s, int64_t order, const char *tech,
+                            int64_t *total, int64_t *open)
+{
+    sqlite3_stmt *q = ST(visit_counts_tech);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":tech", tech);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_EIO : r;
+    *total = sqlite3_column_int64(q, 0);
+    *open = sqlite3_column_int64(q, 1);
+    sqlite3_reset(q);
+    return 0;
 }
 
 int store_tech_held(struct store *s, int64_t order, int64_t user,
@@ -294,7 +341,7 @@ int store_tech_held(struct store *s, int64_t order, int64_t user,
 /* ---- records ----------------------------------------------------------- */
 
 int store_visit_add(struct store *s, const char *id, int64_t order,
-                    const char *tech, int64_t device, int64_t at)
+                    const char *tech, int64_t device, int64_t at, int late)
 {
     sqlite3_stmt *q = ST(visit_insert);
     wo_db_bind_text(q, ":id", id);
@@ -302,6 +349,7 @@ int store_visit_add(struct store *s, const char *id, int64_t order,
     wo_db_bind_text(q, ":tech", tech);
     wo_db_bind_int(q, ":device", device);
     wo_db_bind_int(q, ":at", at);
+    wo_db_bind_int(q, ":late", late);
     return wo_db_exec(q);
 }
 

@@ -117,13 +117,39 @@ WHERE order_id = :order AND user_id = :user;
 -- name: tech_held
 SELECT released_at FROM order_techs WHERE order_id = :order AND user_id = :user;
 
+-- name: holding_open
+INSERT INTO holdings(order_id, user_id, from_at) VALUES (:order, :user, :now);
+
+-- name: holding_close
+UPDATE holdings SET to_at = :now
+WHERE order_id = :order AND user_id = :user AND to_at IS NULL;
+
+-- name: holding_at
+-- did :user hold :order at server time :t? and ever?
+SELECT coalesce(sum(from_at <= :t AND (to_at IS NULL OR to_at > :t)), 0),
+       count(*), min(from_at)
+FROM holdings WHERE order_id = :order AND user_id = :user;
+
+-- name: sla_breach_undone
+-- a response now inside its target, although a breach alert was made
+SELECT responded_at IS NOT NULL AND responded_at <= response_due
+       AND EXISTS (SELECT 1 FROM alerts a WHERE a.order_id = o.id
+                   AND a.kind = 'response.breach'),
+       coalesce(responded_at, 0)
+FROM orders o WHERE id = :id;
+
+-- name: visit_counts_tech
+-- one technician's visits of an order, and their open ones
+SELECT count(*), coalesce(sum(ended_at IS NULL), 0) FROM visits
+WHERE order_id = :order AND tech = :tech;
+
 -- name: visits_of
 SELECT id, tech, started_at, ended_at, outcome FROM visits
 WHERE order_id = :order ORDER BY started_at, id;
 
 -- name: visit_insert
-INSERT INTO visits(id, order_id, tech, device_id, started_at)
-VALUES (:id, :order, :tech, :device, :at);
+INSERT INTO visits(id, order_id, tech, device_id, started_at, late)
+VALUES (:id, :order, :tech, :device, :at, :late);
 
 -- name: visit_get
 SELECT order_id, tech, ended_at FROM visits WHERE id = :id;
@@ -196,8 +222,12 @@ FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 -- order's life: no earlier than its creation, no later than :now.
 
 -- name: sla_respond
-UPDATE orders SET responded_at = max(created_at, min(:t, :now))
-WHERE id = :id AND responded_at IS NULL;
+-- the earliest response counts: a former holder's accept that arrives
+-- late may move it earlier (docs/sync.md)
+UPDATE orders SET responded_at =
+    min(coalesce(responded_at, max(created_at, min(:t, :now))),
+        max(created_at, min(:t, :now)))
+WHERE id = :id;
 
 -- name: sla_pause
 UPDATE orders SET paused_at = max(created_at, min(:t, :now))

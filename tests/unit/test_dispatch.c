@@ -289,7 +289,7 @@ static void test_op_rules(void **state)
     assert_string_equal(acks->acks[0].result, "rejected");
     assert_non_null(strstr(acks->acks[0].reason, "never assigned"));
     assert_string_equal(acks->acks[1].result, "rejected");
-    assert_non_null(strstr(acks->acks[1].reason, "no longer assigned"));
+    assert_non_null(strstr(acks->acks[1].reason, "never assigned"));
     wo_frame_free(WO_F_ACKS, acks);
 }
 

@@ -1,0 +1,172 @@
+"""Issue 9: reassignment and time. What a technician did offline while they
+held an order is a fact; no order gets stuck whatever a reassignment
+interrupts; lateness is judged by every holding period."""
+import unittest
+
+from harness import MIN, ClockEnv, wait_until
+
+# how far alice takes an order before it is reassigned, as wo commands
+STEPS = [
+    [],
+    [("accept",)],
+    [("accept",), ("depart",)],
+    [("accept",), ("visit", "start")],
+    [("accept",), ("visit", "start"), ("visit", "end", "--outcome",
+                                       "needs-parts")],
+    [("accept",), ("visit", "start"), ("visit", "end", "--outcome",
+                                       "customer-absent")],
+    [("accept",), ("visit", "start"), ("visit", "end", "--outcome", "done")],
+]
+
+
+class Reassign(ClockEnv):
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+        self.enroll("bob", "technician")
+
+    def do(self, who, wo, step):
+        cmd = list(step)
+        # "visit start" -> wo visit start WO; the rest -> wo CMD WO ...
+        args = cmd[:2] + [wo] + cmd[2:] if cmd[0] == "visit" else \
+            cmd[:1] + [wo] + cmd[1:]
+        self.wo(who, *args)
+
+    def finish(self, who, o):
+        """Take the order from wherever it is to closed, as who."""
+        wo = str(o["id"])
+        self.wo(who, "sync")
+        d = self.wo_json(who, "show", wo)
+        if d["status"] in ("assigned", "reopened"):
+            self.wo(who, "accept", wo)
+        mine = [v for v in d["visits"] if v["tech"] == who and
+                v["ended_at"] is None]
+        if not mine:
+            self.wo(who, "visit", "start", wo)
+        self.wo(who, "visit", "end", wo, "--outcome", "done")
+        self.wo(who, "sign", wo)
+        self.wo(who, "cosign", wo, "--name", "Jo", "--code",
+                o["recipient_code"])
+        self.assertEqual(self.wo(who, "sync", check=False).returncode, 0,
+                         self.wo_json(who, "outbox"))
+        self.assertEqual(self.show(wo)["status"], "closed")
+
+    def test_every_step_reassigned_then_finished(self):
+        for steps in STEPS:
+            for back in (False, True):
+                with self.subTest(steps=steps, back=back):
+                    o = self.create(assign="alice")
+                    wo = str(o["id"])
+                    self.wo("alice", "sync")
+                    for s in steps:
+                        self.do("alice", wo, s)
+                    self.wo("alice", "sync")
+                    self.wo("disp", "assign", wo, "bob")
+                    if back:
+                        # and back to alice before she does anything more
+                        self.wo("disp", "assign", wo, "alice")
+                        self.finish("alice", o)
+                    else:
+                        self.finish("bob", o)
+
+    def test_a_former_holders_open_visit_ends_late(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "sync")
+        self.advance(10 * MIN)
+        # alice, offline, ends her visit; meanwhile the order goes to bob
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("disp", "assign", wo, "bob")
+        self.wo("bob", "sync")
+        self.wo("bob", "accept", wo)
+        self.wo("bob", "visit", "start", wo)   # alice's open visit: no block
+        self.assertEqual(self.wo("bob", "sync", check=False).returncode, 0)
+        self.assertEqual(self.wo("alice", "sync", check=False).returncode, 0)
+        d = self.show(wo)
+        visits = {v["tech"]: v for v in d["visits"]}
+        self.assertIsNotNone(visits["alice"]["ended_at"])
+        self.assertIsNone(visits["bob"]["ended_at"])
+        self.assertEqual(d["status"], "on_site")
+        late = [h for h in self.wo_json("disp", "history", wo)
+                if h["kind"] == "visit.end"]
+        self.assertIn("late", late[0]["detail"])
+
+    def test_a_disputed_order_reopens_to_its_holder(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        for s in STEPS[-1]:
+            self.do("alice", wo, s)
+        self.wo("alice", "sign", wo)
+        self.wo("alice", "sync")
+        self.wo("disp", "dispute", wo, "--reason", "still leaks")
+        self.wo("disp", "assign", wo, "alice")
+        self.assertEqual(self.show(wo)["status"], "reopened")
+        self.finish("alice", o)
+
+    def test_an_on_time_offline_accept_counts_after_escalation(self):
+        self.enroll("root", "admin")
+        self.wo("root", "tier", "bob", "L2")
+        self.wo("root", "sla", "set", "P1", "--escalate", "on")
+        o = self.create(prio="P1", assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.advance(5 * MIN)
+        self.wo("alice", "accept", wo)         # offline, on time
+        self.wo("alice", "visit", "start", wo)
+        self.advance(12 * MIN)                 # the server sees a breach
+        wait_until(lambda: self.show(wo)["assignee"] == "bob",
+                   what="the escalation to bob")
+        self.assertEqual(self.wo("alice", "sync", check=False).returncode, 0)
+        d = self.show(wo)
+        hist = self.wo_json("disp", "history", wo)
+        escalated = [h["at"] for h in hist if h["kind"] == "escalate"][0]
+        # the response counts when it was done: within the target, and
+        # long before the escalation the server made
+        self.assertLessEqual(d["responded_at"], d["response_due"])
+        self.assertLess(d["responded_at"], escalated - 10 * MIN)
+        self.assertEqual((d["assignee"], d["status"]), ("bob", "assigned"))
+        self.assertEqual([v["tech"] for v in d["visits"]], ["alice"])
+        fixed = [h for h in hist if h["kind"] == "sla.corrected"]
+        self.assertEqual(len(fixed), 1)
+        self.assertIn("did not happen", fixed[0]["detail"])
+        rep = {r["priority"]: r for r in self.wo_json("disp", "report", "sla")}
+        self.assertEqual((rep["P1"]["response_met"],
+                          rep["P1"]["response_missed"]), (1, 0))
+
+    def test_late_is_judged_by_every_holding_period(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "note", wo, "while mine")
+        self.wo("alice", "sync")
+        self.advance(MIN)
+        self.wo("disp", "assign", wo, "bob")
+        self.advance(MIN)
+        self.wo("alice", "note", wo, "while away")   # offline, not synced
+        self.advance(MIN)
+        self.wo("disp", "assign", wo, "alice")
+        self.advance(MIN)
+        self.wo("alice", "sync")
+        notes = {n["text"]: n["late"] for n in self.show(wo)["notes"]}
+        self.assertEqual(notes, {"while mine": False, "while away": True})
+
+    def test_state_problems_exit_1_not_2(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        r = self.wo("alice", "visit", "end", wo, "--outcome", "done",
+                    check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no visit of yours is open", r.stderr)
+        r = self.wo("alice", "sign", wo, check=False)
+        self.assertEqual(r.returncode, 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
