@@ -42,12 +42,13 @@ class Sync(Env):
         self.wo("alice", "visit", "end", wo, "--outcome", "done")
         sign = self.op_id(self.wo("alice", "sign", wo))
 
-        # back online: notes and parts land, status and signature do not
+        # back online: notes and parts land; what she did while the order
+        # was hers (accept, visit start) lands as a fact that moves no
+        # status (issue 9); what she did after, and her signature, do not
         self.assertEqual(self.wo("alice", "sync", check=False).returncode, 3)
         out = self.wo_json("alice", "outbox")
         self.assertEqual(sorted(x["kind"] for x in out),
-                         ["accept", "sign.technician", "visit.end",
-                          "visit.start"])
+                         ["sign.technician", "visit.end"])
         for x in out:
             self.assertEqual(x["state"], "rejected")
             self.assertIn("no longer assigned to you", x["reason"])
@@ -62,7 +63,8 @@ class Sync(Env):
 
         d = self.wo_json("disp", "show", wo)
         self.assertEqual(d["status"], "assigned")
-        self.assertEqual(d["visits"], [])
+        self.assertEqual([(v["tech"], v["ended_at"]) for v in d["visits"]],
+                         [("alice", None)])
         self.assertEqual(d["signatures"], [])
         notes = {n["text"]: n for n in d["notes"]}
         self.assertEqual(set(notes), {"before: valve seized",
@@ -75,7 +77,7 @@ class Sync(Env):
         for rec in list(notes.values()) + list(parts.values()):
             self.assertEqual(rec["author"], "alice")
         # every rejection is in the dispatcher's view, with its reason
-        self.assertEqual(len(d["rejected_ops"]), 4)
+        self.assertEqual(len(d["rejected_ops"]), 2)
 
         # the new technician gets them, marks and all
         self.wo("bob", "sync")
