@@ -46,6 +46,7 @@ struct conn {
     struct wo_result *res;
     /* outcome */
     int failed;
+    int server_trouble;     /* a 5xx: retry with backoff, in both modes */
     char err[640];
 };
 
@@ -218,11 +219,15 @@ static void on_frame(void *ud, int type, void *body)
         struct wo_error *e = body;
         char msg[600];
         snprintf(msg, sizeof msg, "server: %s", e->reason);
-        if (k->mode == M_SYNC && k->authed && e->req == 0 &&
-            e->status >= 500) {
-            /* storage trouble: ops stay queued, try again later */
+        if (k->mode == M_SYNC && e->status >= 500) {
+            /* the server's trouble (storage full, out of memory): what
+             * was sent stays in the outbox; hang up and come back after
+             * the backoff, on a fresh connection and catch-up, rather than
+             * wait on a session that may never deliver (docs/sync.md) */
             fprintf(stderr, "wo: %s\n", msg);
-            k->inflight = 0;
+            snprintf(k->err, sizeof k->err, "%s", msg);
+            k->server_trouble = 1;
+            net_stop(k->n);
             break;
         }
         fail(k, msg);
@@ -309,6 +314,30 @@ static int need_enrolled(struct client *c)
     return 0;
 }
 
+/* One-shot `wo sync`: how many times a server's 5xx is retried. */
+#define SYNC_TROUBLE_TRIES 4
+
+/*
+ * Capped exponential backoff with full jitter: the first retry falls
+ * anywhere in 0.25-3.25 s, so the clients of a restarted server come back
+ * spread over seconds, not in the same one; the window doubles up to 30 s.
+ */
+static int64_t backoff(int attempt)
+{
+    int64_t cap = 3000LL << (attempt < 4 ? attempt : 4);
+    if (cap > 30000)
+        cap = 30000;
+    return 250 + rand() % cap;
+}
+
+/* Sleep ms, waking for an interrupt; 1 if interrupted. */
+static int pause_ms(int64_t ms)
+{
+    for (int64_t t = 0; t < ms && !net_interrupted(); t += 50)
+        usleep(50000);
+    return net_interrupted();
+}
+
 int sync_run(struct client *c, int watch, const struct sync_events *ev)
 {
     if (need_enrolled(c))
@@ -318,8 +347,17 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
     for (;;) {
         struct conn k = {.c = c, .mode = M_SYNC, .watch = watch, .ev = ev};
         int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
+        if (!watch && k.server_trouble && attempt < SYNC_TROUBLE_TRIES) {
+            /* a one-shot sync retries a server's trouble a few times
+             * with the same backoff before it gives up */
+            int64_t wait = backoff(attempt++);
+            fprintf(stderr, "wo: retrying in %lld ms\n", (long long)wait);
+            if (pause_ms(wait))
+                return 1;
+            continue;
+        }
         if (!watch) {
-            if (rc || k.failed) {
+            if (rc || k.failed || k.server_trouble) {
                 fprintf(stderr, "wo: sync failed: %s\n%s", k.err,
                         k.failed ? "" : "(your recorded work is kept in the "
                                         "outbox; run 'wo sync' again when "
@@ -341,21 +379,14 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
             fprintf(stderr, "wo: %s\n", k.err);
             return 1; /* refused: retrying would not help */
         }
-        if (k.authed)
+        /* a session that got its server into trouble has not proved
+         * anything: the backoff keeps growing until a sync succeeds */
+        if (k.authed && !k.server_trouble)
             attempt = 0;
-        /* capped exponential backoff with full jitter: the first retry
-         * falls anywhere in 0.25-3.25 s, so the clients of a restarted
-         * server come back spread over seconds, not in the same one */
-        int64_t cap = 3000LL << (attempt < 4 ? attempt : 4);
-        if (cap > 30000)
-            cap = 30000;
-        int64_t wait = 250 + rand() % cap;
-        attempt++;
+        int64_t wait = backoff(attempt++);
         fprintf(stderr, "wo: disconnected (%s); retrying in %lld ms\n",
                 k.err, (long long)wait);
-        for (int64_t t = 0; t < wait && !net_interrupted(); t += 50)
-            usleep(50000);
-        if (net_interrupted())
+        if (pause_ms(wait))
             return 0;
     }
 }

@@ -1,9 +1,12 @@
 """Issue 9: reassignment and time. What a technician did offline while they
 held an order is a fact; no order gets stuck whatever a reassignment
 interrupts; lateness is judged by every holding period."""
+import os
+import sqlite3
+import subprocess
 import unittest
 
-from harness import MIN, ClockEnv, wait_until
+from harness import MIN, WO, ClockEnv, Env, wait_until
 
 # how far alice takes an order before it is reassigned, as wo commands
 STEPS = [
@@ -166,6 +169,35 @@ class Reassign(ClockEnv):
         self.assertIn("no visit of yours is open", r.stderr)
         r = self.wo("alice", "sign", wo, check=False)
         self.assertEqual(r.returncode, 1)
+
+
+class ServerTrouble(Env):
+    def test_one_shot_sync_retries_after_a_5xx(self):
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "note", wo, "written while the store is stuck")
+        # another process holds the store's write lock: the group commit
+        # fails (busy) and the server answers 503
+        db = sqlite3.connect(os.path.join(self.data, "server.db"),
+                             isolation_level=None)
+        self.addCleanup(db.close)
+        db.execute("BEGIN EXCLUSIVE")
+        p = subprocess.Popen([WO, "--home", self.home("alice"), "sync"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+        wait_until(lambda: "group commit failed" in self.server_log(),
+                   timeout=60, what="the group commit to fail")
+        db.execute("ROLLBACK")
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("retrying in", err)
+        self.assertIn("1 applied", out)
+        notes = [n["text"] for n in self.wo_json("disp", "show", wo)["notes"]]
+        self.assertEqual(notes, ["written while the store is stuck"])
 
 
 if __name__ == "__main__":
