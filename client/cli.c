@@ -189,15 +189,17 @@ int cli_read_secret(const char *what, char *buf, size_t cap)
     char *got;
     size_t len;
     if (tty) {
-        fprintf(stderr, "%s (not shown as you type): ", what);
-        fflush(stderr);
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL; /* Enter still ends the line visibly */
         sa.sa_handler = secret_interrupt;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, &prev);
+        /* echo off before the question: what is typed once it shows is
+         * never echoed (TCSAFLUSH drops what was typed ahead of it) */
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fprintf(stderr, "%s (not shown as you type): ", what);
+        fflush(stderr);
     }
     got = fgets(buf, (int)cap, stdin);
     if (tty) {

@@ -255,7 +255,7 @@ static int cmd_init(struct opts *o)
     char path[4096], tls[4096], ca_dir[4096], err[1024];
     struct store *st;
     struct stat sb;
-    int rc;
+    int rc, made_ca = 0;
     if ((rc = need_data(o)))
         return rc;
     if (private_dir(o->data) || ca_dir_of(o, ca_dir, sizeof ca_dir))
@@ -283,15 +283,17 @@ static int cmd_init(struct opts *o)
             fprintf(stderr, "wo-server: %s\n", err);
             return 1;
         }
-        printf("CA key: %s/ca.key (keep it apart: the server never needs "
-               "it; whoever has it can make certificates your clients "
-               "trust)\n", ca_dir);
+        made_ca = 1;
     } else if (move_old_ca_key(o, ca_dir)) {
         return 1;
     }
     printf("initialised %s\n  store:  %s/server.db\n  CA:     %s/tls/ca.pem "
            "(give this file to clients: wo enroll --ca)\n",
            o->data, o->data, o->data);
+    if (made_ca)
+        printf("  CA key: %s/ca.key (kept out of the data directory: the "
+               "server never needs it, and whoever has it can make "
+               "certificates your clients trust)\n", ca_dir);
     return 0;
 }
 
