@@ -80,19 +80,19 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
         return rc;
     if (!server || !ca)
         return cli_usage(spec.usage);
-    /* the code is read, not taken from argv, unless a script insists */
-    if (!code) {
-        if ((rc = cli_read_secret("enrolment code", typed, sizeof typed)))
-            return rc;
-        code = typed;
-    }
     char *abs = realpath(ca, NULL);
     if (!abs) {
         fprintf(stderr, "wo: cannot read the CA file %s: %s\n", ca,
                 strerror(errno));
         return 2;
     }
-    rc = sync_enroll(c, server, abs, code);
+    /* the code is read, not taken from argv, unless a script insists */
+    if (!code && (rc = cli_read_secret("enrolment code", typed,
+                                       sizeof typed))) {
+        free(abs);
+        return rc;
+    }
+    rc = sync_enroll(c, server, abs, code ? code : typed);
     free(abs);
     return rc;
 }

@@ -333,7 +333,7 @@ static int need_enrolled(struct client *c)
 {
     if (!c->server || !c->ca || !c->device) {
         fprintf(stderr, "wo: this home (%s) is not enrolled: run 'wo enroll "
-                        "--server wss://HOST:PORT --ca FILE --code CODE'\n",
+                        "--server wss://HOST:PORT --ca FILE'\n",
                 c->home);
         return 1;
     }
