@@ -239,7 +239,8 @@ static struct wo_db *open_db(const char *path, const struct wo_sqlfile *sql,
 {
     struct wo_db *db;
     char err[512];
-    if (wo_db_open(path, sql, names, n, &db, err, sizeof err))
+    if (wo_db_open(path, WO_DB_CREATE, sql, names, n, &db, err,
+                   sizeof err))
         die(err);
     return db;
 }

@@ -4,12 +4,16 @@
  * diagnostics are the same for every command; the option table says
  * where each value goes.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "wo_clock.h"
@@ -170,5 +174,59 @@ int cli_parse_time(const char *s, int64_t *ms)
     if (t == (time_t)-1)
         return -1;
     *ms = (int64_t)t * 1000;
+    return 0;
+}
+
+/* SIGINT while a secret is typed: only interrupt the read (no
+ * SA_RESTART), so the terminal gets its echo back before wo exits. */
+static void secret_interrupt(int sig) { (void)sig; }
+
+int cli_read_secret(const char *what, char *buf, size_t cap)
+{
+    struct termios old, quiet;
+    struct sigaction sa = {0}, prev;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *got;
+    size_t len;
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL; /* Enter still ends the line visibly */
+        sa.sa_handler = secret_interrupt;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &prev);
+        /* echo off before the question: what is typed once it shows is
+         * never echoed (TCSAFLUSH drops what was typed ahead of it) */
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fprintf(stderr, "%s (not shown as you type): ", what);
+        fflush(stderr);
+    }
+    got = fgets(buf, (int)cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        sigaction(SIGINT, &prev, NULL);
+    }
+    if (!got) {
+        int intr = ferror(stdin) && errno == EINTR;
+        clearerr(stdin);
+        if (tty && intr)
+            fputc('\n', stderr);
+        return cli_error("no %s was given: %s", what,
+                         tty ? "type it when asked"
+                             : "give it as one line on standard input");
+    }
+    len = strlen(buf);
+    if (len && buf[len - 1] == '\n')
+        buf[--len] = 0;
+    else if (len == cap - 1) {
+        /* no line end within cap: the rest of the line is still unread */
+        memset(buf, 0, cap);
+        return cli_error("the %s is too long (at most %zu characters)", what,
+                         cap - 2);
+    }
+    if (len && buf[len - 1] == '\r')
+        buf[--len] = 0;
+    if (!len)
+        return cli_error("no %s was given (an empty line)", what);
     return 0;
 }

@@ -92,4 +92,16 @@ int64_t cli_duration(const char *s);
  * ("+2h", "-30d"). 0, or -1 if malformed (*ms untouched). */
 int cli_parse_time(const char *s, int64_t *ms);
 
+/*
+ * Read a secret (an enrolment or recipient code) from the user rather
+ * than from argv, which every local user can read (ps, /proc/PID/cmdline).
+ * When standard input is a terminal: ask on stderr ("<what> (not shown as
+ * you type): ") and read one line with echo off, restoring the terminal
+ * even on Ctrl-C. Otherwise: read one line from standard input (scripts:
+ * `wo enroll ... < codefile`). The line end is dropped; buf (cap bytes)
+ * holds the rest. 0, or 2 after saying what is wrong (nothing read, an
+ * empty line, a line of cap - 1 bytes or more).
+ */
+int cli_read_secret(const char *what, char *buf, size_t cap);
+
 #endif

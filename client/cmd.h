@@ -2,7 +2,8 @@
  * cmd.h - the commands of wo, one function each, run from main.c's table
  * with the command's own argv (argv[0] is its name; --json is already
  * taken out into c->json). Each returns the process exit code: 0 ok,
- * 1 failure, 2 bad usage, 3 sync finished with rejected ops.
+ * 1 failure, 2 bad usage, 3 sync finished with rejected or quarantined
+ * ops.
  *
  * cmd_tech.c: technician commands, offline against the replica.
  * cmd_disp.c: dispatcher and admin commands, one request each, and show.

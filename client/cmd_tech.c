@@ -46,8 +46,9 @@ static int load(struct client *c, const char *arg, struct wo_order *o)
         return 1;
     }
     if (rc) {
-        fprintf(stderr, "wo: cannot read the replica: %s\n",
-                wo_strerror(rc));
+        char why[1024];
+        fprintf(stderr, "wo: cannot read order %lld: %s\n", (long long)id,
+                replica_why(c->r, rc, why, sizeof why));
         return 1;
     }
     return 0;
@@ -89,7 +90,9 @@ static int record(struct client *c, struct wo_op *op)
     int rc = replica_record(c->r, op, c->user, c->device);
     op->id = NULL;
     if (rc) {
-        fprintf(stderr, "wo: could not record: %s\n", wo_strerror(rc));
+        char msg[1024];
+        fprintf(stderr, "wo: could not record: %s\n",
+                replica_why(c->r, rc, msg, sizeof msg));
         return 1;
     }
     if (c->json)
@@ -102,23 +105,35 @@ static int record(struct client *c, struct wo_op *op)
 int cmd_list(struct client *c, int argc, char **argv)
 {
     int64_t *ids;
-    size_t n;
-    if (replica_order_ids(c->r, &ids, &n))
+    size_t n, k = 0;
+    char why[1024];
+    int rc = replica_order_ids(c->r, &ids, &n);
+    if (rc) {
+        fprintf(stderr, "wo: cannot list your orders: %s\n",
+                replica_why(c->r, rc, why, sizeof why));
         return 1;
+    }
     struct wo_order *os = calloc(n ? n : 1, sizeof *os);
-    size_t k = 0;
-    for (size_t i = 0; os && i < n; i++)
-        if (!replica_order_load(c->r, ids[i], &os[k]))
+    rc = os ? 0 : WO_ENOMEM;
+    /* an order that cannot be read is an error, not a shorter list: the
+     * list must never look complete when it is not */
+    for (size_t i = 0; !rc && i < n; i++) {
+        if ((rc = replica_order_load(c->r, ids[i], &os[k])))
+            fprintf(stderr, "wo: cannot read order %lld: %s\n",
+                    (long long)ids[i], replica_why(c->r, rc, why,
+                                                   sizeof why));
+        else
             k++;
-    if (c->json)
+    }
+    if (!rc && c->json)
         jsonout_orders(os, k);
-    else
+    else if (!rc)
         print_list(os, k);
     for (size_t i = 0; i < k; i++)
         wo_order_cleanup(&os[i]);
     free(os);
     free(ids);
-    return 0;
+    return rc ? 1 : 0;
 }
 
 /* An op that is only a move of the state machine: accept, depart. */
@@ -305,6 +320,19 @@ int cmd_sign(struct client *c, int argc, char **argv)
     return rc;
 }
 
+/* A recipient code is checked for its form before anything is recorded:
+ * a typo costs one of the five tries the server allows otherwise. */
+static int code_format_ok(const char *code)
+{
+    return strlen(code) == 8 && strspn(code, "0123456789") == 8;
+}
+
+static int code_format_error(void)
+{
+    return cli_error("the confirmation code is the 8 digits the requester "
+                     "was given when the order was opened");
+}
+
 int cmd_cosign(struct client *c, int argc, char **argv)
 {
     const char *name = NULL, *code = NULL, *comment = NULL;
@@ -314,27 +342,36 @@ int cmd_cosign(struct client *c, int argc, char **argv)
         CLI_OPT("unsatisfied", CLI_FLAG, &unsatisfied),
         CLI_OPT("comment", CLI_STR, &comment),
         CLI_OPT("yes", CLI_FLAG, &yes), CLI_END};
-    const struct cli_spec spec = {"wo cosign WO --name NAME --code CODE "
-                                  "[--unsatisfied --comment TEXT] [--yes]",
+    const struct cli_spec spec = {"wo cosign WO --name NAME [--unsatisfied "
+                                  "--comment TEXT] [--yes] (then the "
+                                  "recipient types the code)",
                                   opts, 1, 1};
+    char typed[WO_MAX_ID + 2];
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (!name || !*name || !code || !*code)
+    if (!name || !*name || (code && !*code))
         return cli_usage(spec.usage);
     if (unsatisfied && (!comment || !*comment))
         return cli_error("--unsatisfied needs --comment saying what is "
                          "wrong");
-    if (strlen(code) != 8 || strspn(code, "0123456789") != 8)
-        return cli_error("the confirmation code is the 8 digits the "
-                         "requester was given when the order was opened");
+    if (code && !code_format_ok(code))
+        return code_format_error();
     struct wo_order o;
     if ((rc = load(c, argv[first], &o)))
         return rc;
     rc = allowed(&o, KIND(WO_OP_SIGN_RECIPIENT),
                  unsatisfied ? "unsatisfied" : "satisfied");
-    /* the recipient reads what they sign (on a terminal) */
+    /* the recipient reads what they sign (on a terminal), then types
+     * their code, which never stands in argv unless a script put it
+     * there */
     if (!rc)
         rc = report_cosign_confirm(c, &o, name, yes);
+    if (!rc && !code) {
+        rc = cli_read_secret("recipient's code", typed, sizeof typed);
+        code = typed;
+        if (!rc && !code_format_ok(code))
+            rc = code_format_error();
+    }
     if (!rc) {
         struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_SIGN_RECIPIENT),
                            .at = wo_clock_now_ms(), .name = (char *)name,
@@ -373,12 +410,18 @@ int cmd_outbox(struct client *c, int argc, char **argv)
     if (c->json)
         p.json = jsonout_outbox_create();
     int rc = replica_outbox_list(c->r, outbox_row, &p);
-    if (p.json) {
+    if (rc) {
+        /* rows shown so far are not the whole outbox: say so, and never
+         * claim it is empty */
+        char why[1024];
+        fprintf(stderr, "wo: cannot read the whole outbox: %s\n",
+                replica_why(c->r, rc, why, sizeof why));
+    } else if (p.json) {
         jsonout_outbox_print(p.json);
-        jsonout_outbox_destroy(p.json);
     } else if (!p.n) {
         printf("outbox is empty: everything recorded has reached the "
                "server\n");
     }
+    jsonout_outbox_destroy(p.json);
     return rc ? 1 : 0;
 }

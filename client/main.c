@@ -25,14 +25,21 @@
 static const char usage[] =
     "usage: wo [--home DIR] COMMAND ...   (or set WO_HOME)\n"
     "\n"
-    "  enroll --server wss://HOST:PORT --ca FILE --code CODE\n"
+    "  enroll --server wss://HOST:PORT --ca FILE [--code CODE]\n"
+    "                                asks for the code (not shown), or reads\n"
+    "                                a line of standard input; warning:\n"
+    "                                --code shows the code to every user of\n"
+    "                                this machine (ps): for scripts only\n"
     "  sync [--watch]                push the outbox, catch up (and stay)\n"
     "technician (work offline):\n"
     "  list [--json] | show WO [--json] | accept WO | depart WO (en route)\n"
     "  visit start WO | visit end WO --outcome " WO_OUTCOMES "\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
-    "  sign WO | cosign WO --name NAME --code CODE [--unsatisfied --comment T]\n"
-    "           [--yes]   (on a terminal, cosign shows the report and asks)\n"
+    "  sign WO | cosign WO --name NAME [--unsatisfied --comment T] [--yes]\n"
+    "           on a terminal, cosign shows the report and asks, then asks\n"
+    "           the recipient's code (not shown); without a terminal it\n"
+    "           reads the code from standard input; --code CODE also works\n"
+    "           but shows the code to every user of this machine (ps)\n"
     "  outbox [--json]\n"
     "  report-pdf WO [--out FILE]    the service report as PDF (offline;\n"
     "                                dispatchers: online, with both signatures)\n"
@@ -67,12 +74,13 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
                                    CLI_OPT("code", CLI_STR, &code),
                                    CLI_OPT("user", CLI_STR, &user), CLI_END};
     const struct cli_spec spec = {"wo enroll --server wss://HOST:PORT --ca "
-                                  "FILE --code CODE [--user NAME]", opts, 0,
-                                  0};
+                                  "FILE [--user NAME] (then type the code; "
+                                  "--code CODE only in scripts)", opts, 0, 0};
+    char typed[WO_MAX_ID + 2];
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (!server || !ca || !code)
+    if (!server || !ca)
         return cli_usage(spec.usage);
     char *abs = realpath(ca, NULL);
     if (!abs) {
@@ -80,7 +88,13 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
                 strerror(errno));
         return 2;
     }
-    rc = sync_enroll(c, server, abs, code, user);
+    /* the code is read, not taken from argv, unless a script insists */
+    if (!code && (rc = cli_read_secret("enrolment code", typed,
+                                       sizeof typed))) {
+        free(abs);
+        return rc;
+    }
+    rc = sync_enroll(c, server, abs, code ? code : typed, user);
     free(abs);
     return rc;
 }
@@ -128,6 +142,32 @@ static const struct {
 };
 
 static void on_signal(int sig) { net_interrupt(); }
+
+/* The enrolled identity from the replica's settings into c (each NULL or
+ * 0 while unset). 0, or the replica's error: a damaged settings page is
+ * reported as such, not taken for "not enrolled". */
+static int read_config(struct client *c)
+{
+    char *dev = NULL;
+    int rc;
+    if ((rc = replica_config_get(c->r, "server", &c->server)) ||
+        (rc = replica_config_get(c->r, "ca", &c->ca)) ||
+        (rc = replica_config_get(c->r, "user", &c->user)) ||
+        (rc = replica_config_get(c->r, "role", &c->role)) ||
+        (rc = replica_config_get(c->r, "device_id", &dev)))
+        return rc;
+    c->device = dev ? strtoll(dev, NULL, 10) : 0;
+    free(dev);
+    return 0;
+}
+
+static void free_config(struct client *c)
+{
+    free(c->server);
+    free(c->ca);
+    free(c->user);
+    free(c->role);
+}
 
 int main(int argc, char **argv)
 {
@@ -181,24 +221,45 @@ int main(int argc, char **argv)
         fprintf(stderr, "wo: unknown command '%s'\n\n%s", argv[i], usage);
         return 2;
     }
-    if (mkdir(c.home, 0700) != 0 && errno != EEXIST) {
+    int enrolling = !cmds[k].needs_enrolment;
+    /* only wo enroll makes the home and its replica: any other command
+     * on a missing or damaged one says so instead of starting afresh */
+    if (enrolling && mkdir(c.home, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "wo: cannot create %s: %s\n", c.home,
                 strerror(errno));
         return 1;
     }
-    if (replica_open(c.home, &c.r, err, sizeof err)) {
-        fprintf(stderr, "wo: %s\n", err);
+    int rc = replica_open(c.home, enrolling, &c.r, err, sizeof err);
+    if (rc == WO_ENOTFOUND) {
+        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
+                        "wss://HOST:PORT --ca FILE' first\n", c.home);
         return 1;
     }
-    replica_config_get(c.r, "server", &c.server);
-    replica_config_get(c.r, "ca", &c.ca);
-    replica_config_get(c.r, "user", &c.user);
-    replica_config_get(c.r, "role", &c.role);
-    c.device = replica_config_int(c.r, "device_id");
+    if (rc) {
+        fprintf(stderr, "wo: %s\n", err);
+        if (rc == WO_EEXIST || rc == WO_EIO)
+            fprintf(stderr, "wo: nothing was changed. The server still holds "
+                            "everything this laptop synced; work recorded "
+                            "since the last sync is only in that file, so "
+                            "move it aside rather than deleting it. Then ask "
+                            "an admin for a new code ('wo-server user code "
+                            "NAME') and run 'wo enroll' to start again.\n");
+        return 1;
+    }
+    /* tests make a full disk this way; never set in use */
+    if (getenv("WO_TEST_DISK_FULL"))
+        replica_test_disk_full(c.r);
+    if ((rc = read_config(&c))) {
+        fprintf(stderr, "wo: cannot read this laptop's settings: %s\n",
+                replica_why(c.r, rc, err, sizeof err));
+        replica_close(c.r);
+        return 1;
+    }
     if (cmds[k].needs_enrolment && !c.device) {
         fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
-                        "wss://HOST:PORT --ca FILE --code CODE' first\n",
+                        "wss://HOST:PORT --ca FILE' first\n",
                 c.home);
+        free_config(&c);
         replica_close(c.r);
         return 1;
     }
@@ -207,12 +268,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     /* --json may stand anywhere after the command: taken out once here so
      * that no command parses it itself */
-    int rc = cmds[k].fn(&c, cli_take_flag(argc - i, argv + i, "--json",
-                                          &c.json), argv + i);
-    free(c.server);
-    free(c.ca);
-    free(c.user);
-    free(c.role);
+    rc = cmds[k].fn(&c, cli_take_flag(argc - i, argv + i, "--json",
+                                      &c.json), argv + i);
+    free_config(&c);
     replica_close(c.r);
     return rc;
 }

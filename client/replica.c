@@ -19,21 +19,23 @@ extern const struct wo_sqlfile wo_replica_sql[];
 
 struct replica {
     struct wo_db *db;
+    char path[4096];        /* HOME/replica.db, for messages */
+    int64_t quarantined;    /* outbox rows set aside by this process */
 };
 
 #define ST(q) wo_db_stmt(r->db, Q_##q)
 #define DUP(col) wo_db_col_text(q, col)
 
-int replica_open(const char *home, struct replica **out, char *err,
-                 size_t errlen)
+int replica_open(const char *home, int create, struct replica **out,
+                 char *err, size_t errlen)
 {
-    char path[4096];
     struct replica *r = calloc(1, sizeof *r);
     *out = NULL;
     if (!r)
         return WO_ENOMEM;
-    snprintf(path, sizeof path, "%s/replica.db", home);
-    int rc = wo_db_open(path, wo_replica_sql, qnames, Q__COUNT, &r->db, err,
+    snprintf(r->path, sizeof r->path, "%s/replica.db", home);
+    int rc = wo_db_open(r->path, create ? WO_DB_CREATE : WO_DB_EXISTING,
+                        wo_replica_sql, qnames, Q__COUNT, &r->db, err,
                         errlen);
     if (rc) {
         free(r);
@@ -42,6 +44,46 @@ int replica_open(const char *home, struct replica **out, char *err,
     *out = r;
     return 0;
 }
+
+const char *replica_why(struct replica *r, int rc, char *buf, size_t len)
+{
+    char msg[256];
+    switch (wo_db_fault(r->db, msg, sizeof msg)) {
+    case WO_DB_FAULT_FULL:
+        snprintf(buf, len, "disk full: there is no room left for %s "
+                 "(SQLite: %s). What this command was to record was not "
+                 "recorded; what was recorded before is kept. Free some "
+                 "space on that disk and run the command again",
+                 r->path, msg);
+        break;
+    case WO_DB_FAULT_DAMAGED:
+        snprintf(buf, len, "%s is damaged (SQLite: %s). The server still "
+                 "holds everything this laptop synced. Try 'wo sync' to "
+                 "send what can still be read; then move the file aside "
+                 "(keep it: work recorded since the last sync is in it), "
+                 "ask an admin for a new code ('wo-server user code NAME') "
+                 "and run 'wo enroll' to start again from the server's copy",
+                 r->path, msg);
+        break;
+    case WO_DB_FAULT_IO:
+        snprintf(buf, len, "cannot read or write %s (SQLite: %s): check "
+                 "the disk, then run the command again", r->path, msg);
+        break;
+    case WO_DB_FAULT_OTHER:
+        snprintf(buf, len, "%s (SQLite: %s)", wo_strerror(rc), msg);
+        break;
+    default:
+        snprintf(buf, len, "%s", wo_strerror(rc));
+    }
+    return buf;
+}
+
+int replica_test_disk_full(struct replica *r)
+{
+    return wo_db_exec(ST(test_disk_full));
+}
+
+int64_t replica_quarantined(struct replica *r) { return r->quarantined; }
 
 void replica_close(struct replica *r)
 {
@@ -391,23 +433,89 @@ out:
 
 /* ---- outbox ------------------------------------------------------------- */
 
-static int fill_op(sqlite3_stmt *q, void *e)
+/* Set outbox row seq aside: its op cannot be decoded (a damaged page, a
+ * bug), so it can never be sent, and leaving it pending would block every
+ * op behind it. It stays in the outbox, shown with the reason. */
+static int quarantine(struct replica *r, int64_t seq, const char *why)
 {
-    char err[128];
-    int rc = wo_op_decode(sqlite3_column_blob(q, 0),
-                          (size_t)sqlite3_column_bytes(q, 0), e, err,
-                          sizeof err);
-    if (rc)
-        memset(e, 0, sizeof(struct wo_op)); /* nothing left to clean */
+    char reason[256];
+    snprintf(reason, sizeof reason, "cannot be read back, so it cannot be "
+             "sent (%s); record the work again", why);
+    sqlite3_stmt *q = ST(outbox_quarantine);
+    wo_db_bind_text(q, ":reason", reason);
+    wo_db_bind_int(q, ":seq", seq);
+    int rc = wo_db_exec(q);
+    if (!rc)
+        r->quarantined++;
     return rc;
 }
 
-/* The ops in column 0 (msgpack) of q's rows; on failure, none. */
-static int decode_rows(sqlite3_stmt *q, struct wo_op **ops, size_t *n)
+/*
+ * The ops of q's rows (bound; columns seq, id, body), in order, into
+ * *ops / *n (caller cleans up; none on failure). A row whose body does
+ * not decode to an op with the row's id is quarantined, not returned;
+ * *skipped counts those.
+ */
+static int decode_rows(struct replica *r, sqlite3_stmt *q, struct wo_op **ops,
+                       size_t *n, size_t *skipped)
 {
+    struct bad {
+        int64_t seq;
+        char why[160];
+    } *bad = NULL;
+    size_t nbad = 0, cap = 0;
+    int s, rc = 0;
     *ops = NULL;
-    *n = 0;
-    int rc = wo_db_load_rows(q, (void **)ops, n, sizeof **ops, fill_op);
+    *n = *skipped = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        struct wo_op op;
+        char why[128] = "";
+        const char *id = (const char *)sqlite3_column_text(q, 1);
+        int d = wo_op_decode(sqlite3_column_blob(q, 2),
+                             (size_t)sqlite3_column_bytes(q, 2), &op, why,
+                             sizeof why);
+        if (!d && (!id || !op.id || strcmp(op.id, id))) {
+            wo_op_cleanup(&op);
+            snprintf(why, sizeof why, "its body is another op's");
+            d = WO_EPROTO;
+        }
+        if (d == WO_ENOMEM) {
+            rc = d;
+            break;
+        }
+        if (d) {
+            if (nbad == cap) {
+                struct bad *nb = realloc(bad, (cap = cap ? cap * 2 : 4) *
+                                                  sizeof *bad);
+                if (!nb) {
+                    rc = WO_ENOMEM;
+                    break;
+                }
+                bad = nb;
+            }
+            bad[nbad].seq = sqlite3_column_int64(q, 0);
+            snprintf(bad[nbad].why, sizeof bad[nbad].why, "%s",
+                     why[0] ? why : "not a valid op");
+            nbad++;
+            continue;
+        }
+        struct wo_op *grown = realloc(*ops, (*n + 1) * sizeof **ops);
+        if (!grown) {
+            wo_op_cleanup(&op);
+            rc = WO_ENOMEM;
+            break;
+        }
+        *ops = grown;
+        (*ops)[(*n)++] = op;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    /* after the reset: the statement is not stepping any more */
+    for (size_t i = 0; !rc && i < nbad; i++)
+        rc = quarantine(r, bad[i].seq, bad[i].why);
+    *skipped = rc ? 0 : nbad;
+    free(bad);
     if (rc) {
         for (size_t i = 0; i < *n; i++)
             wo_op_cleanup(&(*ops)[i]);
@@ -421,9 +529,16 @@ static int decode_rows(sqlite3_stmt *q, struct wo_op **ops, size_t *n)
 int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
                            size_t *n)
 {
-    sqlite3_stmt *q = ST(outbox_pending);
-    wo_db_bind_int(q, ":limit", (int64_t)max);
-    return decode_rows(q, ops, n);
+    size_t skipped;
+    int rc;
+    /* a batch that was all quarantined says nothing about what follows:
+     * read again until there is an op to send or none is pending */
+    do {
+        sqlite3_stmt *q = ST(outbox_pending);
+        wo_db_bind_int(q, ":limit", (int64_t)max);
+        rc = decode_rows(r, q, ops, n, &skipped);
+    } while (!rc && !*n && skipped);
+    return rc;
 }
 
 int64_t replica_outbox_count(struct replica *r)
@@ -653,10 +768,10 @@ static int replay_pending(struct replica *r, int64_t order, const char *user,
                           int64_t device)
 {
     struct wo_op *ops;
-    size_t n;
+    size_t n, skipped;
     sqlite3_stmt *q = ST(outbox_pending_order);
     wo_db_bind_int(q, ":order", order);
-    int rc = decode_rows(q, &ops, &n);
+    int rc = decode_rows(r, q, &ops, &n, &skipped);
     for (size_t i = 0; i < n; i++) {
         if (!rc)
             rc = apply_effect(r, &ops[i], user, device);

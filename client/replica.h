@@ -11,7 +11,10 @@
  *     replica never shows half a batch nor loses a local effect that has
  *     not been acked;
  *   - an op leaves the outbox only when acked applied/duplicate; a
- *     rejected op stays, marked, with the server's reason.
+ *     rejected op stays, marked, with the server's reason; an op that can
+ *     no longer be decoded stays too, quarantined, with why;
+ *   - only `wo enroll` creates the file (mode 0600); a file that is there
+ *     and is not a replica is refused and left as it is, never replaced.
  */
 #ifndef REPLICA_H
 #define REPLICA_H
@@ -23,10 +26,29 @@
 
 struct replica;
 
-/* Open or create HOME/replica.db. */
-int replica_open(const char *home, struct replica **out, char *err,
-                 size_t errlen);
+/*
+ * Open HOME/replica.db; create it (mode 0600) only when create is set
+ * (wo enroll) and nothing is there. WO_ENOTFOUND when it is missing,
+ * WO_EEXIST when a file is there that is not a replica (empty, not
+ * SQLite: it is left as it is), WO_EPERM when HOME can be written by
+ * others, WO_ESCHEMA when it is newer than this program, WO_EIO for
+ * damage SQLite met while opening. err says what went wrong.
+ */
+int replica_open(const char *home, int create, struct replica **out,
+                 char *err, size_t errlen);
 void replica_close(struct replica *r);
+
+/*
+ * Why the replica call that just returned rc failed, in words that say
+ * what to do: "disk full: ..." for a full disk, "... is damaged (SQLite:
+ * ...)" with what the server still holds for a damaged file, else rc's
+ * text with SQLite's. Written to buf (len bytes), which it returns.
+ */
+const char *replica_why(struct replica *r, int rc, char *buf, size_t len);
+
+/* Tests only (WO_TEST_DISK_FULL): from now on the file may not grow, as
+ * on a full disk. 0 or WO_EIO. */
+int replica_test_disk_full(struct replica *r);
 
 /* Settings kept in the replica: server, ca, device_id, user, role, cursor.
  * *val is malloc'd, NULL when unset. */
@@ -46,10 +68,15 @@ int replica_record(struct replica *r, const struct wo_op *op,
                    const char *user, int64_t device);
 
 /* Up to max pending ops, oldest first. Caller cleans each with
- * wo_op_cleanup() and frees the array. */
+ * wo_op_cleanup() and frees the array. A row whose op cannot be decoded
+ * is quarantined on the way (state 'quarantined', with the reason; never
+ * sent), so one damaged row does not hold back the ones behind it. */
 int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
                            size_t *n);
+/* Pending ops (not rejected, not quarantined); -1 when unreadable. */
 int64_t replica_outbox_count(struct replica *r);
+/* How many outbox rows this process has quarantined so far. */
+int64_t replica_quarantined(struct replica *r);
 
 /* Apply acks in one transaction. */
 int replica_apply_acks(struct replica *r, const struct wo_acks *acks);
@@ -74,6 +101,9 @@ int replica_device_key(struct replica *r, int64_t device, uint8_t pub[32]);
 int replica_pending_op_at(struct replica *r, int64_t order, const char *kind,
                           int64_t *at);
 
+/* Every outbox row, oldest first, to fn: state "pending", "rejected"
+ * (reason: the server's) or "quarantined" (reason: why it cannot be
+ * sent). 0, or WO_EIO when the outbox cannot be read (replica_why). */
 typedef void (*replica_outbox_fn)(void *arg, int64_t seq, const char *id,
                                   int64_t order, const char *kind, int64_t at,
                                   const char *state, const char *reason);

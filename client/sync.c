@@ -41,13 +41,14 @@ struct conn {
     size_t inflight;        /* ops sent, not yet acked */
     int caught_up;
     int64_t applied, duplicate, rejected, orders_in, revoked_in, past_in;
+    int64_t quarantine_told; /* replica_quarantined() already reported */
     /* cmd */
     struct wo_cmd *cmd;
     struct wo_result *res;
     /* outcome */
     int failed;
     int server_trouble;     /* a 5xx: retry with backoff, in both modes */
-    char err[640];
+    char err[1400];
 };
 
 static void fail(struct conn *k, const char *msg)
@@ -57,14 +58,40 @@ static void fail(struct conn *k, const char *msg)
     net_stop(k->n);
 }
 
+/* Say so when outbox rows were set aside since the last report: they
+ * will never go up, and the technician must record that work again. */
+static void tell_quarantine(struct conn *k)
+{
+    int64_t q = replica_quarantined(k->c->r) - k->quarantine_told;
+    if (q <= 0)
+        return;
+    k->quarantine_told += q;
+    fprintf(stderr, "wo: %lld op%s in the outbox could not be read back and "
+                    "%s set aside (quarantined), the rest go up; 'wo outbox' "
+                    "shows %s and why\n", (long long)q, q == 1 ? "" : "s",
+            q == 1 ? "was" : "were", q == 1 ? "it" : "them");
+}
+
+/* Fail with what the replica says went wrong (disk full, damage). */
+static void fail_replica(struct conn *k, const char *doing, int rc)
+{
+    char why[1024], msg[1200];
+    snprintf(msg, sizeof msg, "%s: %s", doing,
+             replica_why(k->c->r, rc, why, sizeof why));
+    fail(k, msg);
+}
+
 static void push_outbox(struct conn *k)
 {
     struct wo_op *ops;
     size_t n;
+    int rc;
     if (k->inflight || !k->authed)
         return;
-    if (replica_outbox_pending(k->c->r, PUSH_BATCH, &ops, &n)) {
-        fail(k, "cannot read the outbox");
+    rc = replica_outbox_pending(k->c->r, PUSH_BATCH, &ops, &n);
+    tell_quarantine(k);
+    if (rc) {
+        fail_replica(k, "cannot read the outbox", rc);
         return;
     }
     if (n) {
@@ -81,8 +108,9 @@ static void send_sync(struct conn *k)
 {
     struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor")};
     size_t n = 0;
-    if (replica_order_ids(k->c->r, &s.have, &n)) {
-        fail(k, "cannot read the replica");
+    int rc = replica_order_ids(k->c->r, &s.have, &n);
+    if (rc) {
+        fail_replica(k, "cannot read the replica", rc);
         return;
     }
     s.n_have = n > WO_MAX_ITEMS ? WO_MAX_ITEMS : n;
@@ -141,8 +169,9 @@ static void on_acks(struct conn *k, struct wo_acks *a)
                     a->acks[i].reason ? a->acks[i].reason : "");
         }
     }
-    if (replica_apply_acks(k->c->r, a)) {
-        fail(k, "cannot write acks to the replica");
+    int rc = replica_apply_acks(k->c->r, a);
+    if (rc) {
+        fail_replica(k, "cannot write acks to the replica", rc);
         return;
     }
     k->inflight = 0;
@@ -153,8 +182,11 @@ static void on_acks(struct conn *k, struct wo_acks *a)
 
 static void on_changes(struct conn *k, struct wo_changes *ch)
 {
-    if (replica_apply_changes(k->c->r, ch, k->c->user, k->c->device)) {
-        fail(k, "cannot apply the server's changes to the replica");
+    int rc = replica_apply_changes(k->c->r, ch, k->c->user, k->c->device);
+    tell_quarantine(k);
+    if (rc) {
+        fail_replica(k, "cannot apply the server's changes to the replica",
+                     rc);
         return;
     }
     /* after the apply: an alert is reported once the replica holds what
@@ -307,7 +339,7 @@ static int need_enrolled(struct client *c)
 {
     if (!c->server || !c->ca || !c->device) {
         fprintf(stderr, "wo: this home (%s) is not enrolled: run 'wo enroll "
-                        "--server wss://HOST:PORT --ca FILE --code CODE'\n",
+                        "--server wss://HOST:PORT --ca FILE'\n",
                 c->home);
         return 1;
     }
@@ -345,7 +377,8 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
     int attempt = 0;
     srand((unsigned)(wo_clock_now_ms() ^ getpid()));
     for (;;) {
-        struct conn k = {.c = c, .mode = M_SYNC, .watch = watch, .ev = ev};
+        struct conn k = {.c = c, .mode = M_SYNC, .watch = watch, .ev = ev,
+                         .quarantine_told = replica_quarantined(c->r)};
         int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
         if (!watch && k.server_trouble && attempt < SYNC_TROUBLE_TRIES) {
             /* a one-shot sync retries a server's trouble a few times
@@ -371,7 +404,7 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
                    (long long)k.rejected, (long long)k.orders_in,
                    (long long)k.revoked_in, (long long)k.past_in,
                    (long long)replica_outbox_count(c->r));
-            return k.rejected ? 3 : 0;
+            return k.rejected || replica_quarantined(c->r) ? 3 : 0;
         }
         if (net_interrupted())
             return 0;

@@ -31,7 +31,8 @@ int sync_enroll(struct client *c, const char *url, const char *ca,
 /* Push the outbox, catch up; with watch, stay connected, apply pushes,
  * and reconnect with capped exponential backoff and jitter until
  * SIGINT/SIGTERM. ev may be NULL. Returns the exit code: 0, 1 on
- * failure, 3 when the server rejected ops. */
+ * failure, 3 when the server rejected ops or outbox rows that cannot be
+ * decoded were quarantined (replica_outbox_pending). */
 int sync_run(struct client *c, int watch, const struct sync_events *ev);
 
 /* Dispatcher/admin: send one command, wait for its result. 0, or 1 after

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's first command: install what is missing, build, initialise a
-# data directory (embedded SQLite store, development CA and certificate),
-# create a dispatcher and a technician, and start the server.
+# data directory (embedded SQLite store, development certificate; the
+# CA's key goes beside it, to $DATA-ca), create a dispatcher and a
+# technician, and start the server.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -13,11 +14,12 @@ LISTEN=${WO_LISTEN:-127.0.0.1:8443}
 if [ ! -f "$DATA/.demo-users" ]; then
     D=$(./build/bin/wo-server user add dispatcher1 --role dispatcher --data "$DATA" --quiet)
     T=$(./build/bin/wo-server user add tech1 --role technician --data "$DATA" --quiet)
-    touch "$DATA/.demo-users"
+    (umask 077 && touch "$DATA/.demo-users")
     echo
-    echo "Enrol the dispatcher and the technician (one-time codes):"
-    echo "  ./build/bin/wo --home ~/.wo-dispatcher enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem --code $D"
-    echo "  ./build/bin/wo --home ~/.wo-tech enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem --code $T"
+    echo "Enrol the dispatcher and the technician; each command asks for its"
+    echo "one-time code (dispatcher1: $D, tech1: $T):"
+    echo "  ./build/bin/wo --home ~/.wo-dispatcher enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem"
+    echo "  ./build/bin/wo --home ~/.wo-tech enroll --server wss://$LISTEN --ca $DATA/tls/ca.pem"
     echo "More users: ./build/bin/wo-server user add NAME --role technician --data $DATA"
     echo
 fi

@@ -1,8 +1,12 @@
 /*
- * main.c - wo-server's command line: init, user, device, run.
+ * main.c - wo-server's command line: init, user, device, check, run.
  * Each subcommand is a small function picked from a table; each bad
  * argument gets a message saying what is wrong and how to fix it, and a
  * non-zero exit (2 for usage, 1 for failures).
+ *
+ * Files: only init creates a store; every other command opens one that
+ * must exist and be a store (a damaged or emptied file is named, never
+ * replaced). The CA's private key lives outside the data directory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,7 +34,10 @@
 static const char usage[] =
     "usage: wo-server COMMAND [options]\n"
     "\n"
-    "  init --data DIR                      create the store and dev TLS files\n"
+    "  init --data DIR [--ca-dir DIR]       create the store and dev TLS files;\n"
+    "                                       the CA's key goes to --ca-dir\n"
+    "                                       (default: DATA-ca, beside DATA),\n"
+    "                                       never into DATA\n"
     "  user add NAME --role ROLE --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       add a user (technician, dispatcher,\n"
     "                                       admin); prints a one-time enrolment\n"
@@ -40,12 +47,15 @@ static const char usage[] =
     "                                       a new enrolment code for NAME\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
+    "  check --data DIR                     check the whole store for damage\n"
+    "                                       (exit 1 with what is wrong)\n"
     "  run --data DIR --listen HOST:PORT [--event-lib ev|poll]\n"
     "      [--commit-window-us N] [--max-conns-per-user N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n";
 
 struct opts {
-    const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock;
+    const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
+        *ca_dir;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -88,6 +98,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"key", required_argument, 0, 'k'},
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'T'},
+        {"ca-dir", required_argument, 0, 'a'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -116,6 +127,7 @@ static int parse(int argc, char **argv, struct opts *o)
                 return die_usage("--code-ttl '%s' must be a duration such as "
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
+        case 'a': o->ca_dir = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -150,18 +162,32 @@ static int need_data(const struct opts *o)
     return 0;
 }
 
+/* What to do about a store that is there but cannot be used. */
+static void say_damaged(const struct opts *o)
+{
+    fprintf(stderr,
+            "wo-server: nothing was started and nothing was written. If the "
+            "store is damaged, stop every wo-server on it and restore "
+            "%s/server.db from a backup; 'wo-server check --data %s' lists "
+            "what is wrong. Only to start over as a new, empty server: move "
+            "the file away and run 'wo-server init --data %s'.\n",
+            o->data, o->data, o->data);
+}
+
 static int open_store(const struct opts *o, struct store **st)
 {
-    char path[4096], err[512];
-    struct stat sb;
+    char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/server.db", o->data);
-    if (stat(path, &sb) != 0) {
+    int rc = store_open(path, st, err, sizeof err);
+    if (rc == WO_ENOTFOUND) {
         fprintf(stderr, "wo-server: no store at %s: run 'wo-server init "
                         "--data %s' first\n", path, o->data);
         return 1;
     }
-    if (store_open(path, st, err, sizeof err)) {
+    if (rc) {
         fprintf(stderr, "wo-server: %s\n", err);
+        if (rc == WO_EEXIST || rc == WO_EIO)
+            say_damaged(o);
         return 1;
     }
     return 0;
@@ -182,42 +208,118 @@ static int valid_name(const char *n)
     return 1;
 }
 
+/* The directory for the CA's key: --ca-dir, or DATA-ca beside DATA.
+ * 0, or 1 after saying why there is none. */
+static int ca_dir_of(const struct opts *o, char *out, size_t cap)
+{
+    if (o->ca_dir) {
+        snprintf(out, cap, "%s", o->ca_dir);
+        return 0;
+    }
+    char *abs = realpath(o->data, NULL);
+    int ok = abs && strcmp(abs, "/") &&
+             (size_t)snprintf(out, cap, "%s-ca", abs) < cap;
+    free(abs);
+    if (!ok) {
+        fprintf(stderr, "wo-server: cannot name a CA directory beside %s: "
+                        "give one with --ca-dir DIR\n", o->data);
+        return 1;
+    }
+    return 0;
+}
+
+/* Make dir (0700) unless it exists; refuse one others can write. */
+static int private_dir(const char *dir)
+{
+    struct stat sb;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "wo-server: cannot create %s: %s\n", dir,
+                strerror(errno));
+        return 1;
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "wo-server: %s is not a directory\n", dir);
+        return 1;
+    }
+    if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+        fprintf(stderr, "wo-server: %s is writable by other users (mode "
+                        "%04o): use a directory only you can write ('chmod "
+                        "700 %s', or another one)\n", dir,
+                (unsigned)(sb.st_mode & 07777), dir);
+        return 1;
+    }
+    return 0;
+}
+
+/* An older init left the CA's key in DATA/tls: move it to ca_dir. */
+static int move_old_ca_key(const struct opts *o, const char *ca_dir)
+{
+    char from[4096], to[4200];
+    struct stat sb;
+    snprintf(from, sizeof from, "%s/tls/ca.key", o->data);
+    if (stat(from, &sb) != 0)
+        return 0;
+    if (private_dir(ca_dir))
+        return 1;
+    snprintf(to, sizeof to, "%s/ca.key", ca_dir);
+    if (stat(to, &sb) == 0 || rename(from, to) != 0) {
+        fprintf(stderr, "wo-server: %s is the CA's private key and does not "
+                        "belong in the data directory, but it cannot be "
+                        "moved to %s (%s): move it yourself, to a place the "
+                        "server does not read\n", from, to,
+                stat(to, &sb) == 0 ? "a key is already there"
+                                   : strerror(errno));
+        return 1;
+    }
+    chmod(to, 0600);
+    printf("moved the CA's key out of the data directory: %s\n", to);
+    return 0;
+}
+
 static int cmd_init(struct opts *o)
 {
-    char path[4096], err[512];
+    char path[4096], tls[4096], ca_dir[4096], err[1024];
     struct store *st;
     struct stat sb;
-    int rc;
+    int rc, made_ca = 0;
     if ((rc = need_data(o)))
         return rc;
-    if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "wo-server: cannot create %s: %s\n", o->data,
-                strerror(errno));
+    if (private_dir(o->data) || ca_dir_of(o, ca_dir, sizeof ca_dir))
         return 1;
-    }
-    snprintf(path, sizeof path, "%s/tls", o->data);
-    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "wo-server: cannot create %s: %s\n", path,
-                strerror(errno));
-        return 1;
-    }
-    snprintf(path, sizeof path, "%s/tls/server.pem", o->data);
-    if (stat(path, &sb) != 0) {
-        snprintf(path, sizeof path, "%s/tls", o->data);
-        if (tlsgen_dev(path, err, sizeof err)) {
-            fprintf(stderr, "wo-server: %s\n", err);
-            return 1;
-        }
-    }
+    /* the store first: it refuses a file that is there and not a store,
+     * before anything else is written */
     snprintf(path, sizeof path, "%s/server.db", o->data);
-    if (store_open(path, &st, err, sizeof err)) {
+    if ((rc = store_create(path, &st, err, sizeof err))) {
         fprintf(stderr, "wo-server: %s\n", err);
+        if (rc == WO_EEXIST || rc == WO_EIO)
+            fprintf(stderr, "wo-server: init never writes over a file that "
+                            "is not a store. Restore it from a backup, or "
+                            "move it away to start a new, empty server.\n");
         return 1;
     }
     store_close(st);
+    snprintf(tls, sizeof tls, "%s/tls", o->data);
+    if (private_dir(tls))
+        return 1;
+    snprintf(path, sizeof path, "%s/tls/server.pem", o->data);
+    if (stat(path, &sb) != 0) {
+        if (private_dir(ca_dir))
+            return 1;
+        if (tlsgen_dev(tls, ca_dir, err, sizeof err)) {
+            fprintf(stderr, "wo-server: %s\n", err);
+            return 1;
+        }
+        made_ca = 1;
+    } else if (move_old_ca_key(o, ca_dir)) {
+        return 1;
+    }
     printf("initialised %s\n  store:  %s/server.db\n  CA:     %s/tls/ca.pem "
            "(give this file to clients: wo enroll --ca)\n",
            o->data, o->data, o->data);
+    if (made_ca)
+        printf("  CA key: %s/ca.key (kept out of the data directory: the "
+               "server never needs it, and whoever has it can make "
+               "certificates your clients trust)\n", ca_dir);
     return 0;
 }
 
@@ -274,8 +376,8 @@ static int cmd_user(struct opts *o)
         printf("%s\n", code);
     else
         printf("enrolment code for %s: %s\n(one use; on the laptop run: wo "
-               "enroll --server wss://HOST:PORT --ca %s/tls/ca.pem --code "
-               "%s)\n", name, code, o->data, code);
+               "enroll --server wss://HOST:PORT --ca %s/tls/ca.pem, and type "
+               "the code when it asks)\n", name, code, o->data);
     return 0;
 }
 
@@ -340,6 +442,51 @@ static int cmd_device(struct opts *o)
     }
     store_close(st);
     return rc ? 1 : 0;
+}
+
+/* ---- check: the store's pages -------------------------------------------- */
+
+struct findings {
+    FILE *to; /* check: stdout, its answer; run: stderr, the log */
+    int n;
+};
+
+/* Findings are SQLite's own lines ("Tree 7 page 7: btree page type
+ * invalid ..."); all of them, for whoever restores or repairs. */
+static void print_finding(void *arg, const char *finding)
+{
+    struct findings *f = arg;
+    fprintf(f->to, "  %s\n", finding);
+    f->n++;
+}
+
+/* Check the open store; full: every index against its table too. 0, or
+ * 1 after printing what is wrong and what to do. */
+static int check_store(const struct opts *o, struct store *st, int full)
+{
+    struct findings f = {full ? stdout : stderr, 0};
+    if (!store_check(st, full, print_finding, &f))
+        return 0;
+    fprintf(stderr, "wo-server: %s/server.db is damaged: the %s check found "
+                    "%d problem%s (listed %s).\n", o->data,
+            full ? "full" : "quick", f.n, f.n == 1 ? "" : "s",
+            full ? "on standard output" : "above");
+    say_damaged(o);
+    return 1;
+}
+
+static int cmd_check(struct opts *o)
+{
+    struct store *st;
+    int rc;
+    if ((rc = need_data(o)) || (rc = open_store(o, &st)))
+        return rc;
+    rc = check_store(o, st, 1);
+    store_close(st);
+    if (!rc)
+        printf("%s/server.db: no damage found (PRAGMA integrity_check)\n",
+               o->data);
+    return rc;
 }
 
 /* ---- run: the loop's owner ------------------------------------------------ */
@@ -437,6 +584,19 @@ static int serve(struct run *r, const struct ws_config *cfg)
     return r->flush && r->tick && r->stop ? 0 : 1;
 }
 
+/* A data directory from an older init still holds the CA's key. */
+static void warn_ca_key(const struct opts *o)
+{
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/tls/ca.key", o->data);
+    if (stat(path, &sb) == 0)
+        fprintf(stderr, "wo-server: warning: %s is the CA's private key; "
+                        "the server does not need it and should not hold "
+                        "it: 'wo-server init --data %s' moves it out of the "
+                        "data directory\n", path, o->data);
+}
+
 static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1}};
@@ -470,6 +630,20 @@ static int cmd_run(struct opts *o)
     cfg.event_lib = o->event_lib;
     if ((rc = open_store(o, &r.srv.store)))
         return rc;
+    /* a damaged page found now stops the start; found mid-sync it would
+     * fail ops one by one, with the server looking healthy */
+    if (check_store(o, r.srv.store, 0)) {
+        store_close(r.srv.store);
+        return 1;
+    }
+    if ((rc = store_hash_clear_codes(r.srv.store))) {
+        fprintf(stderr, "wo-server: cannot hash the recipient codes of an "
+                        "older store: %s (%s)\n", wo_strerror(rc),
+                store_errmsg(r.srv.store));
+        store_close(r.srv.store);
+        return 1;
+    }
+    warn_ca_key(o);
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);
@@ -511,6 +685,8 @@ int main(int argc, char **argv)
         return cmd_user(&o);
     if (!strcmp(cmd, "device"))
         return cmd_device(&o);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(&o);
     if (!strcmp(cmd, "run"))
         return cmd_run(&o);
     return die_usage("unknown command '%s'", cmd);

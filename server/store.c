@@ -6,6 +6,10 @@
  * store*.c files are the only server files that use SQLite; they reach
  * <sqlite3.h> through wo_sqlkit.h. (handle_cmd.c includes wo_sqlkit.h
  * too, but only for wo_fts_query(), which needs no SQLite.)
+ *
+ * Only `wo-server init` creates a store (store_create); everything else
+ * opens one that must exist and be a store, so a damaged or emptied file
+ * is named, never replaced by a new empty server.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +24,7 @@ extern const struct wo_sqlfile wo_server_sql[];
  * Stores from before schema v7 kept recipient codes in clear: hash each
  * once, in one transaction, and blank the clear column. A no-op after.
  */
-static int hash_clear_codes(struct store *s)
+int store_hash_clear_codes(struct store *s)
 {
     sqlite3_stmt *q = ST(codes_in_clear);
     int rc = store_begin(s), r = SQLITE_DONE;
@@ -41,26 +45,53 @@ static int hash_clear_codes(struct store *s)
     return rc;
 }
 
-int store_open(const char *path, struct store **out, char *err, size_t errlen)
+/* Open the store at path, creating it only when `how` says so. */
+static int open_how(const char *path, enum wo_db_how how, struct store **out,
+                    char *err, size_t errlen)
 {
     struct store *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s)
         return WO_ENOMEM;
-    int rc = wo_db_open(path, wo_server_sql, qnames, Q__COUNT, &s->db, err,
-                        errlen);
+    int rc = wo_db_open(path, how, wo_server_sql, qnames, Q__COUNT, &s->db,
+                        err, errlen);
     if (rc) {
         free(s);
         return rc;
     }
-    if ((rc = hash_clear_codes(s))) {
-        snprintf(err, errlen, "cannot hash the recipient codes of an older "
-                 "store: %s", wo_strerror(rc));
-        store_close(s);
-        return rc;
-    }
     *out = s;
     return 0;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+    return open_how(path, WO_DB_EXISTING, out, err, errlen);
+}
+
+int store_create(const char *path, struct store **out, char *err,
+                 size_t errlen)
+{
+    return open_how(path, WO_DB_CREATE, out, err, errlen);
+}
+
+int store_check(struct store *s, int full, store_finding_fn fn, void *arg)
+{
+    sqlite3_stmt *q = full ? ST(integrity_check) : ST(quick_check);
+    int r, found = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(q, 0);
+        if (t && !strcmp(t, "ok"))
+            continue;
+        fn(arg, t ? t : "(no text)");
+        found++;
+    }
+    /* the check itself can stop on damage it cannot read past */
+    if (r != SQLITE_DONE) {
+        fn(arg, sqlite3_errmsg(wo_db_handle(s->db)));
+        found++;
+    }
+    sqlite3_reset(q);
+    return found ? WO_EIO : 0;
 }
 
 void store_close(struct store *s)

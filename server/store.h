@@ -45,10 +45,36 @@ struct store_device {
     struct store_user user;
 };
 
-/* Open or create DIR/server.db (migrating it). err gets the reason. */
+/*
+ * Open the store at path (DATA/server.db), migrating it. It must exist
+ * and be a store: WO_ENOTFOUND when it is missing, WO_EEXIST when the
+ * file is not one (empty, not SQLite, another schema), WO_EPERM when its
+ * directory can be written by others, WO_ESCHEMA when it is newer than
+ * this program, WO_EIO for damage SQLite met while opening. Nothing is
+ * written to a file that is not a store. err says what went wrong.
+ */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
+/* As store_open(), but a missing store is created (mode 0600): only
+ * `wo-server init` does this. */
+int store_create(const char *path, struct store **out, char *err,
+                 size_t errlen);
 void store_close(struct store *st);
 const char *store_errmsg(struct store *st);
+
+/* Each problem a store check finds, as SQLite words it. */
+typedef void (*store_finding_fn)(void *arg, const char *finding);
+/*
+ * Check the store's pages: quick (full 0: PRAGMA quick_check, every
+ * b-tree page read once) or full (integrity_check: also every index
+ * against its table, slower). fn gets each finding. 0 when there is
+ * none, else WO_EIO.
+ */
+int store_check(struct store *st, int full, store_finding_fn fn, void *arg);
+
+/* Stores from before schema v7 kept recipient codes in clear: hash each
+ * once and blank the clear column (run by `wo-server run` once the store
+ * checked out). A no-op after. */
+int store_hash_clear_codes(struct store *st);
 
 int store_begin(struct store *st);
 int store_commit(struct store *st);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/ec.h>
@@ -69,15 +70,22 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer,
     return c;
 }
 
+/* Every file 0600, certificates too: the data directory holds nothing
+ * for others to read (clients get ca.pem from the admin). An existing
+ * file is truncated and made 0600 whatever its mode was. */
 static int write_pem(const char *dir, const char *name, EVP_PKEY *key,
                      X509 *cert)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  key ? 0600 : 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                  0600);
     if (fd < 0)
         return WO_EIO;
+    if (fchmod(fd, 0600) != 0) {
+        close(fd);
+        return WO_EIO;
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
@@ -88,7 +96,8 @@ static int write_pem(const char *dir, const char *name, EVP_PKEY *key,
     return fclose(f) == 0 && ok ? 0 : WO_EIO;
 }
 
-int tlsgen_dev(const char *dir, char *err, size_t errlen)
+int tlsgen_dev(const char *tls_dir, const char *ca_dir, char *err,
+               size_t errlen)
 {
     int rc = WO_ECRYPTO;
     EVP_PKEY *cak = new_key(), *srk = new_key();
@@ -99,11 +108,14 @@ int tlsgen_dev(const char *dir, char *err, size_t errlen)
     sr = ca ? make_cert(srk, "localhost", ca, cak, 0, 2) : NULL;
     if (!sr)
         goto out;
-    if ((rc = write_pem(dir, "ca.pem", NULL, ca)) ||
-        (rc = write_pem(dir, "ca.key", cak, NULL)) ||
-        (rc = write_pem(dir, "server.pem", NULL, sr)) ||
-        (rc = write_pem(dir, "server.key", srk, NULL)))
-        snprintf(err, errlen, "cannot write TLS files in %s", dir);
+    /* the CA's key first: without it in a safe place the rest is no use */
+    if ((rc = write_pem(ca_dir, "ca.key", cak, NULL)) ||
+        (rc = write_pem(ca_dir, "ca.pem", NULL, ca)))
+        snprintf(err, errlen, "cannot write the CA's files in %s", ca_dir);
+    else if ((rc = write_pem(tls_dir, "ca.pem", NULL, ca)) ||
+             (rc = write_pem(tls_dir, "server.pem", NULL, sr)) ||
+             (rc = write_pem(tls_dir, "server.key", srk, NULL)))
+        snprintf(err, errlen, "cannot write TLS files in %s", tls_dir);
 out:
     if (rc == WO_ECRYPTO)
         snprintf(err, errlen, "cannot generate TLS keys or certificates");

@@ -3,12 +3,18 @@
  *
  * Invariants: a migration and its user_version bump commit together or
  * not at all; every statement used at run time was prepared at open, so a
- * typo in schema/ fails at start-up (and in the schema test), not mid-sync.
+ * typo in schema/ fails at start-up (and in the schema test), not mid-sync;
+ * a database file is private (0600, in a directory only its owner can
+ * write) and an existing file that is not ours is never written to.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "wo_err.h"
 #include "wo_proto.h"
@@ -25,6 +31,11 @@ struct wo_db {
     sqlite3_stmt **st;
     size_t n;
     sqlite3_stmt *tx[TX__COUNT];
+    /* the failure a ROLLBACK followed (wo_db_fault): SQLite's extended
+     * code (0: none), errno and message, kept because the ROLLBACK
+     * replaces SQLite's own record of it */
+    int kept, kept_errno;
+    char kept_msg[256];
 };
 
 static int seterr(char *err, size_t len, const char *fmt, ...)
@@ -113,12 +124,104 @@ static int find_query(const char *text, const char *name, const char **sql,
     return -1;
 }
 
-int wo_db_open(const char *path, const struct wo_sqlfile *files,
-               const char *const *names, size_t n, struct wo_db **out,
-               char *err, size_t errlen)
+/* 0 if the directory holding path can be written by its owner alone;
+ * else WO_EPERM (or WO_EIO when it cannot be examined), err says so. */
+static int dir_private(const char *path, char *err, size_t errlen)
 {
-    int rc = WO_EIO;
+    char dir[4096];
+    struct stat sb;
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &sb) != 0) {
+        int e = errno;
+        seterr(err, errlen, "cannot examine %s: %s", dir, strerror(e));
+        return e == ENOENT ? WO_ENOTFOUND : WO_EIO;
+    }
+    if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+        seterr(err, errlen, "%s is writable by other users (mode %04o): "
+               "whoever can write there can replace or remove %s. Use a "
+               "directory only you can write: 'chmod 700 %s', or another "
+               "directory", dir, (unsigned)(sb.st_mode & 07777), path, dir);
+        return WO_EPERM;
+    }
+    return 0;
+}
+
+/* Older versions made the database (and so its -wal and -shm) 0644:
+ * take away what others could read. */
+static void make_private(const char *path)
+{
+    static const char *const ext[] = {"", "-wal", "-shm"};
+    char p[4200];
+    struct stat sb;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", path, ext[i]);
+        if (stat(p, &sb) == 0 && (sb.st_mode & 077))
+            chmod(p, sb.st_mode & 0700);
+    }
+}
+
+/* Remove a database this call created, with its -wal and -shm. */
+static void remove_created(const char *path)
+{
+    char p[4200];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+/*
+ * Is the file just opened a database of this program? Read-only, before
+ * any PRAGMA that writes (journal_mode=WAL would write a header into an
+ * empty file). 0, or WO_EEXIST / WO_EIO with err saying what it is.
+ */
+static int is_ours(sqlite3 *h, const char *path, off_t size, char *err,
+                   size_t errlen)
+{
+    sqlite3_stmt *st;
+    int v = -1, r;
+    if (size == 0) {
+        seterr(err, errlen, "%s exists but is empty (0 bytes): it is not a "
+               "database of this program and was left as it is", path);
+        return WO_EEXIST;
+    }
+    if ((r = sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL)) ==
+        SQLITE_OK) {
+        if ((r = sqlite3_step(st)) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (v < 0) {
+        int notdb = (sqlite3_errcode(h) & 0xff) == SQLITE_NOTADB;
+        seterr(err, errlen, "%s %s (SQLite: %s); it was left as it is", path,
+               notdb ? "exists but is not an SQLite database"
+                     : "cannot be read",
+               sqlite3_errmsg(h));
+        return notdb ? WO_EEXIST : WO_EIO;
+    }
+    if (v == 0) {
+        seterr(err, errlen, "%s is an SQLite database without this "
+               "program's schema (user_version 0): not ours, or damaged; "
+               "it was left as it is", path);
+        return WO_EEXIST;
+    }
+    return 0;
+}
+
+int wo_db_open(const char *path, enum wo_db_how how,
+               const struct wo_sqlfile *files, const char *const *names,
+               size_t n, struct wo_db **out, char *err, size_t errlen)
+{
+    int rc = WO_EIO, created = 0;
     const char *queries = NULL;
+    struct stat sb;
     struct wo_db *db = calloc(1, sizeof *db);
 
     *out = NULL;
@@ -130,15 +233,46 @@ int wo_db_open(const char *path, const struct wo_sqlfile *files,
         rc = WO_ENOMEM;
         goto fail;
     }
+    if ((rc = dir_private(path, err, errlen)))
+        goto fail;
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        if (e != ENOENT || how != WO_DB_CREATE) {
+            seterr(err, errlen, "no database at %s: %s", path, strerror(e));
+            rc = e == ENOENT ? WO_ENOTFOUND : WO_EIO;
+            goto fail;
+        }
+        /* made here, 0600 and exclusively: SQLite would make it 0644 less
+         * the umask, and its -wal and -shm take the database's mode */
+        int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            seterr(err, errlen, "cannot create %s: %s", path,
+                   strerror(errno));
+            rc = WO_EIO;
+            goto fail;
+        }
+        close(fd);
+        created = 1;
+    } else if (!S_ISREG(sb.st_mode)) {
+        seterr(err, errlen, "%s is not a regular file", path);
+        rc = WO_EEXIST;
+        goto fail;
+    } else {
+        make_private(path);
+    }
+    /* no SQLITE_OPEN_CREATE: the file exists by now, and if it went away
+     * meanwhile, SQLite must not make a new one in its place */
     if (sqlite3_open_v2(path, &db->h,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         seterr(err, errlen, "cannot open %s: %s", path,
                db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        rc = WO_EIO;
         goto fail;
     }
     sqlite3_busy_timeout(db->h, 10000);
+    if (!created && (rc = is_ours(db->h, path, sb.st_size, err, errlen)))
+        goto fail;
     /* temp_store=MEMORY keeps SQLite's temporary files (statement
      * journals of multi-row writes inside a transaction, sorts, transient
      * indexes) off the disk; none is needed after a crash. The group
@@ -183,6 +317,8 @@ int wo_db_open(const char *path, const struct wo_sqlfile *files,
     return 0;
 fail:
     wo_db_close(db);
+    if (created)
+        remove_created(path);
     return rc;
 }
 
@@ -262,18 +398,67 @@ char *wo_db_col_text(sqlite3_stmt *st, int col)
     return t ? strdup((const char *)t) : NULL;
 }
 
+/* SQLite's record of the failure just seen, kept in db (see struct
+ * wo_db); a success leaves what is kept alone. */
+static void keep_fault(struct wo_db *db)
+{
+    int e = sqlite3_extended_errcode(db->h);
+    if ((e & 0xff) == SQLITE_OK || e == SQLITE_ROW || e == SQLITE_DONE)
+        return;
+    db->kept = e;
+    db->kept_errno = sqlite3_system_errno(db->h);
+    snprintf(db->kept_msg, sizeof db->kept_msg, "%s", sqlite3_errmsg(db->h));
+}
+
 static int tx(struct wo_db *db, int which)
 {
     int r = sqlite3_step(db->tx[which]);
     sqlite3_reset(db->tx[which]);
+    if (r != SQLITE_DONE && which != TX_ROLLBACK)
+        keep_fault(db);
     return r == SQLITE_DONE ? 0 : WO_EIO;
 }
 
-int wo_db_begin(struct wo_db *db) { return tx(db, TX_BEGIN); }
+int wo_db_begin(struct wo_db *db)
+{
+    db->kept = 0; /* a new transaction: what failed before is history */
+    return tx(db, TX_BEGIN);
+}
+
 int wo_db_commit(struct wo_db *db) { return tx(db, TX_COMMIT); }
-void wo_db_rollback(struct wo_db *db) { tx(db, TX_ROLLBACK); }
+
+void wo_db_rollback(struct wo_db *db)
+{
+    keep_fault(db);
+    tx(db, TX_ROLLBACK);
+}
 
 const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }
+
+enum wo_db_fault wo_db_fault(struct wo_db *db, char *msg, size_t len)
+{
+    int e = db->kept, sys = db->kept_errno;
+    if (e)
+        snprintf(msg, len, "%s", db->kept_msg);
+    else {
+        e = sqlite3_extended_errcode(db->h);
+        sys = sqlite3_system_errno(db->h);
+        if ((e & 0xff) == SQLITE_OK || e == SQLITE_ROW || e == SQLITE_DONE) {
+            snprintf(msg, len, "%s", "");
+            return WO_DB_FAULT_NONE;
+        }
+        snprintf(msg, len, "%s", sqlite3_errmsg(db->h));
+    }
+    switch (e & 0xff) {
+    case SQLITE_FULL: return WO_DB_FAULT_FULL;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return WO_DB_FAULT_DAMAGED;
+    case SQLITE_IOERR:
+        /* a write that found no room can come back as an I/O error */
+        return sys == ENOSPC ? WO_DB_FAULT_FULL : WO_DB_FAULT_IO;
+    default: return WO_DB_FAULT_OTHER;
+    }
+}
 
 int wo_db_version(struct wo_db *db)
 {

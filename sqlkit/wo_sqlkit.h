@@ -29,21 +29,41 @@ struct wo_sqlfile {
 
 struct wo_db;
 
+/* What wo_db_open() may do when nothing is at path yet. */
+enum wo_db_how {
+    WO_DB_EXISTING, /* open only: a missing file is WO_ENOTFOUND */
+    WO_DB_CREATE    /* create it (mode 0600) when missing */
+};
+
 /*
- * Open (creating if needed) the database at path: WAL, synchronous=FULL,
- * foreign keys on. Applies each file of `files` whose name starts with a
- * digit, in order, for versions above the stored user_version, one
- * transaction each; refuses (WO_ESCHEMA) a database newer than the list.
- * Then prepares every query named in `names` (n of them) from the
+ * Open the database at path: WAL, synchronous=FULL, foreign keys on.
+ *
+ * Files are private and damage is named, never papered over:
+ *   - the directory holding path must not be writable by group or others
+ *     (WO_EPERM): whoever can write there can replace the database;
+ *   - a file it creates is mode 0600, so its -wal and -shm are too
+ *     (SQLite gives them the database's mode); an existing database, -wal
+ *     or -shm readable by others (made by an older version) is set 0600;
+ *   - an existing file that is not a database of this program (0 bytes,
+ *     not SQLite, or user_version 0) is refused with WO_EEXIST and left
+ *     exactly as it is: nothing is written to it, with either `how`;
+ *   - a file this call created is removed again if the open fails.
+ *
+ * Then applies each file of `files` whose name starts with a digit, in
+ * order, for versions above the stored user_version, one transaction
+ * each; refuses (WO_ESCHEMA) a database newer than the list. Then
+ * prepares every query named in `names` (n of them) from the
  * "-- name: X" blocks of the file called "queries.sql"; a missing name is
  * an error. A store passes the qnames[] and Q__COUNT that
  * cmake/query_ids.cmake generates from that same queries.sql, so names[i]
  * is the statement wo_db_stmt(db, Q_<name>) returns. On failure *out is
- * NULL and err says why.
+ * NULL and err says what went wrong (the caller adds what to do): 0,
+ * WO_ENOTFOUND, WO_EPERM, WO_EEXIST, WO_ESCHEMA, WO_ENOMEM or WO_EIO (a
+ * damaged file, among others: SQLite's message is in err).
  */
-int wo_db_open(const char *path, const struct wo_sqlfile *files,
-               const char *const *names, size_t n, struct wo_db **out,
-               char *err, size_t errlen);
+int wo_db_open(const char *path, enum wo_db_how how,
+               const struct wo_sqlfile *files, const char *const *names,
+               size_t n, struct wo_db **out, char *err, size_t errlen);
 
 /* Finalize everything and close; NULL is accepted. */
 void wo_db_close(struct wo_db *db);
@@ -75,6 +95,26 @@ void wo_db_rollback(struct wo_db *db);
 
 /* Last SQLite error message for logs. */
 const char *wo_db_errmsg(struct wo_db *db);
+
+/* What kind of trouble a failed call ran into, for a message that says
+ * what to do about it. */
+enum wo_db_fault {
+    WO_DB_FAULT_NONE,    /* no SQLite failure is known */
+    WO_DB_FAULT_FULL,    /* the disk (or the file's size limit) is full */
+    WO_DB_FAULT_DAMAGED, /* the file is damaged (SQLITE_CORRUPT, NOTADB) */
+    WO_DB_FAULT_IO,      /* the operating system refused a read or write */
+    WO_DB_FAULT_OTHER    /* anything else: msg has SQLite's words */
+};
+
+/*
+ * The fault behind the last failed call on db, with SQLite's message in
+ * msg (len bytes, "" for none). wo_db_rollback() keeps the failure that
+ * led to it (the ROLLBACK would otherwise replace it), until the next
+ * wo_db_begin(); a failed read is reported until the next call. A full
+ * disk is FULL whether SQLite says SQLITE_FULL or an I/O error whose
+ * errno is ENOSPC.
+ */
+enum wo_db_fault wo_db_fault(struct wo_db *db, char *msg, size_t len);
 
 /* PRAGMA user_version of an open database. */
 int wo_db_version(struct wo_db *db);

@@ -155,11 +155,16 @@ INSERT INTO outbox(id, order_id, kind, at, body)
 VALUES (:id, :order, :kind, :at, :body);
 
 -- name: outbox_pending
-SELECT body FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT :limit;
+SELECT seq, id, body FROM outbox WHERE state = 'pending' ORDER BY seq
+LIMIT :limit;
 
 -- name: outbox_pending_order
-SELECT body FROM outbox WHERE state = 'pending' AND order_id = :order
+SELECT seq, id, body FROM outbox WHERE state = 'pending' AND order_id = :order
 ORDER BY seq;
+
+-- name: outbox_quarantine
+-- a row whose op cannot be decoded: kept, shown, never sent
+UPDATE outbox SET state = 'quarantined', reason = :reason WHERE seq = :seq;
 
 -- name: outbox_delete
 DELETE FROM outbox WHERE id = :id RETURNING kind;
@@ -230,3 +235,10 @@ SELECT pubkey FROM device_keys WHERE device_id = :device;
 -- device time of this order's oldest op of a kind still in the outbox
 SELECT min(at) FROM outbox
 WHERE order_id = :order AND kind = :kind AND state = 'pending';
+
+-- ---- tests only ----------------------------------------------------------
+
+-- name: test_disk_full
+-- WO_TEST_DISK_FULL: the file may not grow by a page from now on, as on a
+-- full disk (a maximum below the current size is raised to it)
+PRAGMA max_page_count = 1;

@@ -3,6 +3,15 @@
 -- turns them into ids Q_<name> (cmake/query_ids.cmake).
 -- Parameters are named; a missing one is a bug that aborts loudly.
 
+-- ---- the store's own health (wo-server run, wo-server check) ------------
+-- Each returns one row "ok", or one row per problem found.
+
+-- name: quick_check
+PRAGMA quick_check;
+
+-- name: integrity_check
+PRAGMA integrity_check;
+
 -- name: user_insert
 INSERT INTO users(name, role, created_at) VALUES (:name, :role, :now);
 

@@ -76,7 +76,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/wo-dispatch-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(path, sizeof path, "%s/server.db", f->dir);
-    assert_int_equal(store_open(path, &f->srv.store, err, sizeof err), 0);
+    assert_int_equal(store_create(path, &f->srv.store, err, sizeof err), 0);
     f->srv.sessions = sessreg_create();
     f->srv.commit = commit_create(wake, f);
     f->srv.alerts_pushed = -1;

@@ -1,12 +1,14 @@
 /* Schema tests: every migration applies to an empty database, every named
  * query of both stores prepares, re-opening is a no-op, and a database
- * newer than the program is refused. */
+ * newer than the program is refused; database files are private and a
+ * file that is not a database of ours is refused, never written. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -35,33 +37,40 @@ static size_t names_of(const struct wo_sqlfile *f, char **names, size_t max)
 
 static void check(const struct wo_sqlfile *files)
 {
-    char path[] = "/tmp/wo-schema-XXXXXX", err[256];
-    int fd = mkstemp(path);
-    close(fd);
-    unlink(path);
+    char dir[] = "/tmp/wo-schema-XXXXXX", path[64], err[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
     char *names[256];
     size_t n = names_of(files, names, 256);
     assert_true(n > 10);
     struct wo_db *db;
-    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
-                                &db, err, sizeof err), 0);
+    assert_int_equal(wo_db_open(path, WO_DB_EXISTING, files,
+                                (const char *const *)names, n, &db, err,
+                                sizeof err), WO_ENOTFOUND);
+    assert_int_equal(wo_db_open(path, WO_DB_CREATE, files,
+                                (const char *const *)names, n, &db, err,
+                                sizeof err), 0);
     int v = wo_db_version(db);
     assert_true(v >= 1);
     wo_db_close(db);
-    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
-                                &db, err, sizeof err), 0);
+    assert_int_equal(wo_db_open(path, WO_DB_EXISTING, files,
+                                (const char *const *)names, n, &db, err,
+                                sizeof err), 0);
     assert_int_equal(wo_db_version(db), v);
     assert_int_equal(sqlite3_exec(wo_db_handle(db),
                                   "PRAGMA user_version = 999", 0, 0, 0), 0);
     wo_db_close(db);
-    assert_int_equal(wo_db_open(path, files, (const char *const *)names, n,
-                                &db, err, sizeof err), WO_ESCHEMA);
+    assert_int_equal(wo_db_open(path, WO_DB_EXISTING, files,
+                                (const char *const *)names, n, &db, err,
+                                sizeof err), WO_ESCHEMA);
     assert_non_null(strstr(err, "newer"));
     const char *missing = "no_such_query";
     unlink(path);
-    assert_int_not_equal(wo_db_open(path, files, &missing, 1, &db, err,
-                                    sizeof err), 0);
+    assert_int_not_equal(wo_db_open(path, WO_DB_CREATE, files, &missing, 1,
+                                    &db, err, sizeof err), 0);
     assert_non_null(strstr(err, "no_such_query"));
+    /* the failed open removed the file it had created */
+    assert_int_not_equal(access(path, F_OK), 0);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     unlink(path);
@@ -70,6 +79,62 @@ static void check(const struct wo_sqlfile *files)
     unlink(side);
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
+    rmdir(dir);
+}
+
+static const char *const no_names[] = {NULL};
+
+/* A file made by wo_db_open is 0600 whatever the umask; a file that is
+ * there and is not a database of ours is refused in both modes and left
+ * exactly as it was; a directory others can write is refused. */
+static void test_files(void **st)
+{
+    char dir[] = "/tmp/wo-schema-XXXXXX", path[64], err[512];
+    struct wo_db *db;
+    struct stat sb;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
+    mode_t old = umask(022);
+    assert_int_equal(wo_db_open(path, WO_DB_CREATE, wo_replica_sql, no_names,
+                                0, &db, err, sizeof err), 0);
+    umask(old);
+    wo_db_close(db);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* an older version's 0644 file is made private */
+    chmod(path, 0644);
+    assert_int_equal(wo_db_open(path, WO_DB_EXISTING, wo_replica_sql,
+                                no_names, 0, &db, err, sizeof err), 0);
+    wo_db_close(db);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+
+    static const struct {
+        const char *bytes, *says;
+    } bad[] = {{"", "empty"}, {"not a database, just text\n", "not an SQLite"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        for (int how = WO_DB_EXISTING; how <= WO_DB_CREATE; how++) {
+            FILE *f = fopen(path, "w");
+            assert_non_null(f);
+            fputs(bad[i].bytes, f);
+            fclose(f);
+            assert_int_equal(wo_db_open(path, (enum wo_db_how)how,
+                                        wo_replica_sql, no_names, 0, &db, err,
+                                        sizeof err), WO_EEXIST);
+            assert_null(db);
+            assert_non_null(strstr(err, bad[i].says));
+            assert_int_equal(stat(path, &sb), 0);
+            assert_int_equal((size_t)sb.st_size, strlen(bad[i].bytes));
+        }
+    unlink(path);
+
+    chmod(dir, 01777);
+    assert_int_equal(wo_db_open(path, WO_DB_CREATE, wo_replica_sql, no_names,
+                                0, &db, err, sizeof err), WO_EPERM);
+    assert_non_null(strstr(err, "chmod 700"));
+    assert_int_not_equal(access(path, F_OK), 0);
+    chmod(dir, 0700);
+    rmdir(dir);
 }
 
 /* User words become FTS5 phrases: no word is read as query syntax. */
@@ -123,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_fts_query),
         cmocka_unit_test(test_server),
         cmocka_unit_test(test_replica),
+        cmocka_unit_test(test_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
