@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <libwebsockets.h>
+#include <openssl/x509_vfy.h>
 
 #include "net.h"
 #include "wo_msgq.h"
@@ -27,9 +28,53 @@ struct net {
     lws_sorted_usec_list_t tick;
     char host[256], path[256];
     int port;
+    int64_t clock_off;      /* this laptop minus the server, ms, as last
+                             * measured (net_clock_hint); 0: unknown */
+    int tls_time;           /* the server's certificate failed on time */
+    char hint[200];
 };
 
 static volatile sig_atomic_t g_interrupted;
+
+void net_clock_hint(struct net *n, int64_t laptop_minus_server_ms)
+{
+    n->clock_off = laptop_minus_server_ms;
+}
+
+/* During the TLS handshake: note whether the server's certificate failed
+ * verification on time (not valid yet, or no more, on this laptop's
+ * clock); lws 4.1.6 reports only an opaque line when the handshake ends.
+ * OpenSSL's own verdict stands. */
+static void note_verify(struct net *n, X509_STORE_CTX *x, int ok)
+{
+    int e = ok || !x ? X509_V_OK : X509_STORE_CTX_get_error(x);
+    if (e == X509_V_ERR_CERT_NOT_YET_VALID || e == X509_V_ERR_CERT_HAS_EXPIRED)
+        n->tls_time = 1;
+}
+
+/* What to tell a user whose clock is the likely cause. */
+static const char *time_hint(struct net *n)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(now, sizeof now, "%Y-%m-%d %H:%M",
+                                        &tm))
+        snprintf(now, sizeof now, "?");
+    int64_t off = n->clock_off < 0 ? -n->clock_off : n->clock_off;
+    if (off >= 60000)
+        snprintf(n->hint, sizeof n->hint, "\nthis laptop's clock says %s "
+                 "UTC; your clock is off by %lld h %lld min (%s) against the "
+                 "server's at the last sync: set it right and try again",
+                 now, (long long)(off / 3600000),
+                 (long long)(off / 60000 % 60),
+                 n->clock_off > 0 ? "ahead" : "behind");
+    else
+        snprintf(n->hint, sizeof n->hint, "\nthis laptop's clock says %s "
+                 "UTC, at which the server's certificate is not valid: check "
+                 "the date and time, then try again", now);
+    return n->hint;
+}
 
 void net_interrupt(void) { g_interrupted = 1; }
 int net_interrupted(void) { return g_interrupted; }
@@ -95,9 +140,13 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     if (!n)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     switch (reason) {
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        note_verify(n, user, (int)len);
+        return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        snprintf(n->why, sizeof n->why, "cannot connect to %s:%d: %s",
-                 n->host, n->port, in ? (const char *)in : "unknown error");
+        snprintf(n->why, sizeof n->why, "cannot connect to %s:%d: %s%s",
+                 n->host, n->port, in ? (const char *)in : "unknown error",
+                 n->tls_time ? time_hint(n) : "");
         n->state = 2;
         n->wsi = NULL;
         return 0;

@@ -27,6 +27,10 @@ struct net_handlers {
  * ca_file. Returns NULL with err set when the URL is bad or the context
  * cannot be made; connection failures are reported by net_run().
  */
+/* What this laptop's clock was off by (laptop minus server, ms) at the
+ * last sync, so that a TLS failure caused by time can say so; 0 unknown. */
+void net_clock_hint(struct net *n, int64_t laptop_minus_server_ms);
+
 struct net *net_create(const char *url, const char *ca_file,
                        const struct net_handlers *h, void *ud, char *err,
                        size_t errlen);

@@ -143,9 +143,23 @@ static void on_challenge(struct conn *k, struct wo_challenge *ch)
     net_send(k->n, WO_F_AUTH, &a);
 }
 
+/* Beyond this a laptop's clock is called off (README, "Time"). */
+#define CLOCK_OFF_WARN_MS (2 * 60 * 1000)
+
 static void on_welcome(struct conn *k, struct wo_welcome *w)
 {
+    char v[32];
+    int64_t off = -w->clock_offset; /* laptop minus server */
     k->authed = 1;
+    /* kept, so that a later TLS failure caused by time can say by how
+     * much the clock was off (net_clock_hint) */
+    snprintf(v, sizeof v, "%lld", (long long)off);
+    replica_config_set(k->c->r, "clock_off", v);
+    if (off > CLOCK_OFF_WARN_MS || off < -CLOCK_OFF_WARN_MS)
+        fprintf(stderr, "wo: your clock is off by %lld min (%s) against the "
+                "server's: the office sees the server's times; set the "
+                "laptop's clock\n", (long long)((off < 0 ? -off : off) / 60000),
+                off > 0 ? "ahead" : "behind");
     if (k->mode == M_CMD) {
         net_send(k->n, WO_F_CMD, k->cmd);
         return;
@@ -288,6 +302,7 @@ static int run_once(struct conn *k, const char *url, const char *ca,
         snprintf(k->err, sizeof k->err, "%s", err);
         return WO_ENET;
     }
+    net_clock_hint(k->n, replica_config_int(k->c->r, "clock_off"));
     int rc = net_run(k->n, timeout_ms, err, sizeof err);
     net_destroy(k->n);
     k->n = NULL;

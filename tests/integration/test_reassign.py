@@ -4,6 +4,7 @@ interrupts; lateness is judged by every holding period."""
 import os
 import sqlite3
 import subprocess
+import time
 import unittest
 
 from harness import MIN, WO, ClockEnv, Env, wait_until
@@ -198,6 +199,85 @@ class ServerTrouble(Env):
         self.assertIn("1 applied", out)
         notes = [n["text"] for n in self.wo_json("disp", "show", wo)["notes"]]
         self.assertEqual(notes, ["written while the store is stuck"])
+
+
+CA_CNF = """[ca]
+default_ca = d
+[d]
+database = db/index
+serial = db/serial
+new_certs_dir = db
+default_md = sha256
+policy = p
+copy_extensions = copy
+unique_subject = no
+[p]
+commonName = supplied
+[ext]
+subjectAltName = IP:127.0.0.1,DNS:localhost
+"""
+
+
+class Clocks(Env):
+    def openssl(self, *args):
+        subprocess.run(["openssl"] + list(args), cwd=self.pki, check=True,
+                       capture_output=True)
+
+    def cert(self, name, start, end):
+        """A server certificate of our own CA valid from start to end."""
+        self.openssl("req", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                     name + ".key", "-out", name + ".csr", "-subj",
+                     "/CN=localhost")
+        self.openssl("ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem",
+                     "-keyfile", "ca.key", "-in", name + ".csr", "-out",
+                     name + ".pem", "-startdate", start, "-enddate", end,
+                     "-extensions", "ext")
+        return ["--cert", os.path.join(self.pki, name + ".pem"), "--key",
+                os.path.join(self.pki, name + ".key")]
+
+    def test_a_clock_that_is_off_is_told_so(self):
+        # the development certificate accepts clocks months behind
+        r = subprocess.run(["openssl", "x509", "-in",
+                            os.path.join(self.data, "tls", "server.pem"),
+                            "-noout", "-checkend", "0", "-startdate"],
+                           capture_output=True, text=True, check=True)
+        line = [l for l in r.stdout.splitlines() if "notBefore" in l][0]
+        start = subprocess.run(["date", "-d", line.split("=", 1)[1], "+%s"],
+                               capture_output=True, text=True,
+                               check=True).stdout
+        self.assertLess(int(start), int(time.time()) - 300 * 86400)
+
+        self.pki = os.path.join(self.dir, "pki")
+        os.makedirs(os.path.join(self.pki, "db"))
+        open(os.path.join(self.pki, "db", "index"), "w").close()
+        with open(os.path.join(self.pki, "db", "serial"), "w") as f:
+            f.write("01\n")
+        with open(os.path.join(self.pki, "ca.cnf"), "w") as f:
+            f.write(CA_CNF)
+        self.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key",
+                     "-out", "ca.pem", "-subj", "/CN=test CA", "-days", "30")
+        now = self.cert("now", "20200101000000Z", "20991231000000Z")
+        later = self.cert("later", "20980101000000Z", "20991231000000Z")
+        self.stop_server()
+        self.start_server(*now)
+        # alice's laptop runs three hours ahead of the server
+        skew = os.path.join(self.dir, "skew")
+        with open(skew, "w") as f:
+            f.write("%d\n" % (3 * 60 * MIN))
+        env = dict(os.environ, WO_TEST_CLOCK=skew)
+        code = self.add_user("alice", "technician")
+        self.wo("alice", "enroll", "--server", self.url(), "--ca",
+                os.path.join(self.pki, "ca.pem"), "--code", code, env=env)
+        r = self.wo("alice", "sync", env=env)
+        self.assertIn("your clock is off by 180 min (ahead)", r.stderr)
+        # a certificate this laptop's clock cannot accept: say why
+        self.stop_server()
+        self.start_server(*later)
+        r = self.wo("alice", "sync", env=env, check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("your clock is off by 3 h 0 min (ahead)", r.stderr)
 
 
 if __name__ == "__main__":
