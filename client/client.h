@@ -23,4 +23,18 @@ struct client {
  * WO_ECRYPTO. */
 int client_key(const struct client *c, uint8_t priv[32], uint8_t pub[32]);
 
+/*
+ * Time anchors (docs/sync.md, "Device time"): at each sync the laptop
+ * keeps the server's time, the server's MAC over it, this boot's id and
+ * its boot-clock reading; an op recorded later carries the anchor and the
+ * boot-clock time elapsed since (-1 after a restart), which the user
+ * cannot change by setting the wall clock.
+ */
+struct wo_op;
+int client_anchor_set(struct client *c, int64_t server_time,
+                      const uint8_t mac[32]);
+/* Fill op's anchor, elapsed and anchor_mac (mac: 32 bytes of storage the
+ * op points at); nothing when the laptop has no anchor yet. */
+void client_anchor_stamp(struct client *c, struct wo_op *op, uint8_t mac[32]);
+
 #endif

@@ -82,11 +82,13 @@ static int record(struct client *c, struct wo_op *op)
     char id[37], why[256];
     if (wo_opkind_check(op, why, sizeof why))
         return cli_error("%s", why);
+    uint8_t mac[32];
     if (wo_uuid(id))
         return 1;
     op->id = id;
     if (!op->at)
         op->at = wo_clock_now_ms();
+    client_anchor_stamp(c, op, mac);
     int rc = replica_record(c->r, op, c->user, c->device);
     op->id = NULL;
     if (rc) {

@@ -155,6 +155,11 @@ static void on_welcome(struct conn *k, struct wo_welcome *w)
      * much the clock was off (net_clock_hint) */
     snprintf(v, sizeof v, "%lld", (long long)off);
     replica_config_set(k->c->r, "clock_off", v);
+    /* the anchor ops recorded from now on are timed from (client.h) */
+    if (w->anchor_mac_len == 32 && !client_anchor_set(k->c, w->server_time,
+                                                      w->anchor_mac))
+        fprintf(stderr, "wo: cannot keep the time anchor in %s\n",
+                k->c->home);
     if (off > CLOCK_OFF_WARN_MS || off < -CLOCK_OFF_WARN_MS)
         fprintf(stderr, "wo: your clock is off by %lld min (%s) against the "
                 "server's: the office sees the server's times; set the "

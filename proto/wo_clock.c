@@ -1,6 +1,7 @@
 /* wo_clock.c - real time plus an optional test-controlled offset. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -30,10 +31,44 @@ static void reload_offset(void)
     offset_mtime = st.st_mtim;
 }
 
+/* A test's skew of this process's wall clock (a laptop set wrong). */
+static int64_t skew_ms(void)
+{
+    const char *s = offset_path ? getenv("WO_TEST_SKEW_MS") : NULL;
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
 int64_t wo_clock_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     reload_offset();
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms +
+           skew_ms();
+}
+
+int64_t wo_clock_mono_ms(void)
+{
+    struct timespec ts;
+    if (offset_path)
+        return wo_clock_now_ms() - skew_ms();
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wo_clock_boot_id(char out[40])
+{
+    const char *t = getenv("WO_TEST_BOOT_ID");
+    out[0] = 0;
+    if (t) {
+        snprintf(out, 40, "%s", t);
+        return;
+    }
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (!f)
+        return;
+    if (!fgets(out, 40, f))
+        out[0] = 0;
+    out[strcspn(out, "\n")] = 0;
+    fclose(f);
 }

@@ -18,4 +18,17 @@ void wo_clock_use_offset_file(const char *path);
 /* Milliseconds since the epoch, plus the test offset if any. */
 int64_t wo_clock_now_ms(void);
 
+/*
+ * A clock the user cannot set: milliseconds since boot, suspend included
+ * (CLOCK_BOOTTIME). Ops are timed by it against an anchor, the server's
+ * time at the last sync (docs/sync.md, "Device time"). Under a test clock
+ * it is the test clock's time without WO_TEST_SKEW_MS, so a test moves
+ * it with advance() and skews only the wall clock.
+ */
+int64_t wo_clock_mono_ms(void);
+
+/* The boot this mono clock counts from (/proc/sys/kernel/random/boot_id,
+ * or WO_TEST_BOOT_ID): into out (40 bytes); "" when unknown. */
+void wo_clock_boot_id(char out[40]);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -191,4 +192,13 @@ int wo_code_hash(const char *code, const uint8_t salt[WO_CODE_SALT],
 int wo_equal(const void *a, const void *b, size_t n)
 {
     return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int wo_hmac(const uint8_t key[32], const void *data, size_t n,
+            uint8_t out[32])
+{
+    unsigned int len = 32;
+    return HMAC(EVP_sha256(), key, 32, data, n, out, &len) && len == 32
+               ? 0
+               : WO_ECRYPTO;
 }

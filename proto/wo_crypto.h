@@ -62,6 +62,10 @@ int wo_verify(const uint8_t pub[WO_KEY_LEN], const void *msg, size_t n,
 int wo_code_hash(const char *code, const uint8_t salt[WO_CODE_SALT],
                  uint8_t out[32]);
 
+/* HMAC-SHA256 of n bytes of data under a 32-byte key. 0 or WO_ECRYPTO. */
+int wo_hmac(const uint8_t key[32], const void *data, size_t n,
+            uint8_t out[32]);
+
 /* 1 if a and b (n bytes) are equal, in time that does not depend on
  * where they differ. */
 int wo_equal(const void *a, const void *b, size_t n);

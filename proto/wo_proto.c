@@ -91,6 +91,7 @@ static const struct fdesc welcome_f[] = {
     F_I64(struct wo_welcome, device_id, REQ),
     F_I64(struct wo_welcome, server_time, REQ),
     F_I64(struct wo_welcome, clock_offset, OPT),
+    F_BIN(struct wo_welcome, anchor_mac, OPT, 32),
 };
 ODESC(welcome_d, struct wo_welcome, welcome_f);
 
@@ -113,6 +114,9 @@ static const struct fdesc op_f[] = {
     F_STR(struct wo_op, comment, OPT, WO_MAX_TEXT),
     F_STR(struct wo_op, statement, OPT, WO_MAX_STMT),
     F_BIN(struct wo_op, sig, OPT, 64),
+    F_I64(struct wo_op, anchor, OPT),
+    F_I64(struct wo_op, elapsed, OPT),
+    F_BIN(struct wo_op, anchor_mac, OPT, 32),
 };
 ODESC(op_d, struct wo_op, op_f);
 

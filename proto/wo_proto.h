@@ -99,6 +99,9 @@ struct wo_welcome {
     int64_t device_id;
     int64_t server_time;
     int64_t clock_offset;   /* server_time - client_time at auth, ms */
+    uint8_t *anchor_mac;    /* the server's MAC over (device, server_time):
+                             * ops timed from this welcome echo it */
+    size_t anchor_mac_len;  /* 32 */
 };
 
 /* One outbox op. Which optional fields an op carries depends on its kind
@@ -124,6 +127,12 @@ struct wo_op {
     char *statement;        /* sign.*: canonical statement that was signed */
     uint8_t *sig;
     size_t sig_len;
+    int64_t anchor;         /* server time of the sync the laptop counts
+                             * from (its welcome's server_time), 0: none */
+    int64_t elapsed;        /* ms on the laptop's boot clock since then;
+                             * -1: the laptop restarted since */
+    uint8_t *anchor_mac;    /* the welcome's anchor_mac, echoed */
+    size_t anchor_mac_len;  /* 32 */
 };
 
 struct wo_ops {

@@ -14,6 +14,7 @@
 #include "sessreg.h"
 #include "store.h"
 #include "throttle.h"
+#include "verify.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
 
@@ -126,8 +127,12 @@ int handle_auth(struct call *c)
         session_close(c->s, WO_CLOSE_POLICY, "authentication refused");
         return rc;
     }
+    uint8_t mac[32];
+    if ((rc = verify_anchor_make(c->srv->anchor_key, d.id, now, mac)))
+        return rc;
     struct wo_welcome w = {.user = sa.user, .role = sa.role,
                            .device_id = d.id, .server_time = now,
-                           .clock_offset = sa.clock_offset};
+                           .clock_offset = sa.clock_offset,
+                           .anchor_mac = mac, .anchor_mac_len = 32};
     return session_send(c->s, WO_F_WELCOME, &w);
 }

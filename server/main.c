@@ -636,6 +636,12 @@ static int cmd_run(struct opts *o)
         store_close(r.srv.store);
         return 1;
     }
+    if ((rc = store_secret(r.srv.store, "anchor", r.srv.anchor_key))) {
+        fprintf(stderr, "wo-server: cannot read or make the anchor key: %s "
+                        "(%s)\n", wo_strerror(rc), store_errmsg(r.srv.store));
+        store_close(r.srv.store);
+        return 1;
+    }
     if ((rc = store_hash_clear_codes(r.srv.store))) {
         fprintf(stderr, "wo-server: cannot hash the recipient codes of an "
                         "older store: %s (%s)\n", wo_strerror(rc),

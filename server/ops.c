@@ -231,6 +231,38 @@ static int own_open_visit(struct opctx *x)
            vorder == x->op->wo && !ended && !strcmp(tech, x->a->user);
 }
 
+/*
+ * The op's time as the server judges it (docs/sync.md, "Device time"):
+ * its anchor (a server time the device was given at a sync, MAC-checked)
+ * plus the laptop's boot-clock time elapsed since, never after now. A
+ * laptop that restarted since its sync has no elapsed time: then its wall
+ * clock, corrected by the offset measured at this connection, kept
+ * between the anchor and now. Sets x->t; returns the note for the
+ * history ("" when anchored).
+ */
+static const char *op_time(struct opctx *x, int64_t now)
+{
+    const struct wo_op *op = x->op;
+    int anchored = op->anchor > 0 &&
+                   verify_anchor_ok(x->srv->anchor_key, x->a->device_id,
+                                    op->anchor, op->anchor_mac,
+                                    op->anchor_mac_len);
+    if (anchored && op->elapsed >= 0) {
+        x->t = op->anchor + op->elapsed;
+        if (x->t > now)
+            x->t = now;
+        return "";
+    }
+    x->t = op->at + x->a->clock_offset;
+    if (x->t > now)
+        x->t = now;
+    if (anchored && x->t < op->anchor)
+        x->t = op->anchor;
+    return anchored ? " (timed by the laptop's clock, kept between its last "
+                      "sync and now: it restarted since)"
+                    : " (timed by the laptop's clock: no anchor)";
+}
+
 /* Same op id again: answer as the first time, change nothing. 1 if seen. */
 static int replay(struct srv *srv, const struct wo_op *op,
                   struct apply_out *out)
@@ -250,9 +282,8 @@ static int replay(struct srv *srv, const struct wo_op *op,
 int ops_apply(struct srv *srv, const struct session_auth *a,
               const struct wo_op *op, int64_t now, struct apply_out *out)
 {
-    char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 96];
-    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out,
-                      .t = op->at + a->clock_offset};
+    char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 320];
+    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out};
     int64_t assignee, seq;
     int rc;
 
@@ -263,6 +294,7 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     if (wo_opkind_check(op, reason, sizeof reason))
         return reject(out, "%s", reason);
     x.k = wo_opkind_find(op->kind);
+    const char *clock = op_time(&x, now);
     rc = store_order_head(srv->store, op->wo, status, &assignee, NULL);
     if (rc == WO_ENOTFOUND)
         return reject(out, "work order %lld does not exist",
@@ -294,10 +326,10 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     if (x.fact && x.k->id == WO_OP_ACCEPT &&
         (rc = desk_late_response(srv, op->wo, now)))
         return rc;
-    snprintf(detail, sizeof detail, "op %s%s%s%s", op->id,
+    snprintf(detail, sizeof detail, "op %s%s%s%s%s", op->id,
              moves ? " -> " : "", moves ? next : "",
              x.fact ? " (late: done while the order was theirs; moves "
-                      "nothing)" : "");
+                      "nothing)" : "", clock);
     rc = store_change(srv->store, op->wo, x.k->name, a->user, a->device_id,
                       op->at, detail, now, &seq);
     if (!rc)

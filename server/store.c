@@ -110,3 +110,31 @@ int64_t store_total_changes(struct store *s)
 {
     return sqlite3_total_changes64(wo_db_handle(s->db));
 }
+
+int store_secret(struct store *s, const char *name, uint8_t out[32])
+{
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *q = ST(secret_get);
+        wo_db_bind_text(q, ":name", name);
+        int r = store__row(q);
+        if (r < 0)
+            return r;
+        if (r == 1) {
+            int ok = sqlite3_column_bytes(q, 0) == 32;
+            if (ok)
+                memcpy(out, sqlite3_column_blob(q, 0), 32);
+            sqlite3_reset(q);
+            return ok ? 0 : WO_EIO;
+        }
+        uint8_t fresh[32];
+        int rc = wo_random(fresh, sizeof fresh);
+        if (rc)
+            return rc;
+        q = ST(secret_put);
+        wo_db_bind_text(q, ":name", name);
+        wo_db_bind_blob(q, ":secret", fresh, sizeof fresh);
+        if ((rc = wo_db_exec(q)))
+            return rc;
+    }
+    return WO_EIO;
+}

@@ -71,6 +71,10 @@ typedef void (*store_finding_fn)(void *arg, const char *finding);
  */
 int store_check(struct store *st, int full, store_finding_fn fn, void *arg);
 
+/* The server's own 32-byte secret called name, made (randomly) and kept
+ * the first time it is asked for. */
+int store_secret(struct store *st, const char *name, uint8_t out[32]);
+
 /* Stores from before schema v7 kept recipient codes in clear: hash each
  * once and blank the clear column (run by `wo-server run` once the store
  * checked out). A no-op after. */

@@ -8,6 +8,23 @@
 #include "wo_crypto.h"
 #include "wo_statement.h"
 
+int verify_anchor_make(const uint8_t key[32], int64_t device, int64_t t,
+                       uint8_t mac[32])
+{
+    char text[64];
+    int n = snprintf(text, sizeof text, "wo-anchor/1\n%lld\n%lld",
+                     (long long)device, (long long)t);
+    return wo_hmac(key, text, (size_t)n, mac);
+}
+
+int verify_anchor_ok(const uint8_t key[32], int64_t device, int64_t t,
+                     const uint8_t *mac, size_t mac_len)
+{
+    uint8_t want[32];
+    return mac && mac_len == 32 && !verify_anchor_make(key, device, t, want) &&
+           wo_equal(want, mac, 32);
+}
+
 int verify_code_new(char code[VERIFY_CODE_LEN + 1], struct store_code *kept)
 {
     uint8_t r[4];

@@ -22,6 +22,19 @@ struct store;
 struct store_code;
 struct session_auth;
 
+/*
+ * Time anchors (docs/sync.md, "Device time"): at authentication a device
+ * is given the server's time and a MAC over (device, that time) under the
+ * server's anchor key; ops recorded later carry the anchor, the MAC and
+ * the laptop's boot-clock time elapsed since, so the server can time them
+ * on its own clock without trusting the laptop's wall clock.
+ */
+int verify_anchor_make(const uint8_t key[32], int64_t device, int64_t t,
+                       uint8_t mac[32]);
+/* 1 if mac is the server's for (device, t). */
+int verify_anchor_ok(const uint8_t key[32], int64_t device, int64_t t,
+                     const uint8_t *mac, size_t mac_len);
+
 /* Recipient confirmation codes: 8 digits, read over the phone or printed
  * on the job sheet; kept only as a salted hash (store.h). */
 #define VERIFY_CODE_LEN 8

@@ -448,3 +448,9 @@ WHERE recipient_code <> '' AND code_hash IS NULL;
 
 -- name: alert_insert
 INSERT INTO alerts(order_id, kind, at) VALUES (:order, :kind, :now);
+
+-- name: secret_get
+SELECT secret FROM server_secrets WHERE name = :name;
+
+-- name: secret_put
+INSERT OR IGNORE INTO server_secrets(name, secret) VALUES (:name, :secret);

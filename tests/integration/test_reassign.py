@@ -201,6 +201,58 @@ class ServerTrouble(Env):
         self.assertEqual(notes, ["written while the store is stuck"])
 
 
+class DeviceTime(ClockEnv):
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+
+    def env(self, skew_ms=0, boot=None):
+        e = dict(os.environ, WO_TEST_SKEW_MS=str(skew_ms))
+        if boot:
+            e["WO_TEST_BOOT_ID"] = boot
+        return e
+
+    def test_turning_the_clock_back_does_not_turn_a_breach_into_a_met(self):
+        o = self.create(prio="P1", assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync", env=self.env(boot="b1"))
+        self.advance(20 * MIN)                 # 15 min target: breached
+        wait_until(lambda: "response.breach" in
+                   [a["kind"] for a in self.alerts()], what="the breach")
+        # the technician sets the laptop 20 minutes back, then accepts
+        self.wo("alice", "accept", wo, env=self.env(-20 * MIN, "b1"))
+        self.wo("alice", "sync", env=self.env(0, "b1"))
+        d = self.show(wo)
+        self.assertGreater(d["responded_at"], d["response_due"])
+        acc = [h for h in self.wo_json("disp", "history", wo)
+               if h["kind"] == "accept"][0]
+        # the device time is kept beside the server's judgement
+        self.assertLess(acc["client_at"], d["response_due"])
+        self.assertNotIn("laptop's clock", acc["detail"])
+
+    def test_a_restarted_laptop_is_timed_by_its_clock_within_bounds(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync", env=self.env(boot="b1"))
+        synced = self.offset
+        self.advance(5 * MIN)
+        # restarted, with a clock set to 1970: kept at the last sync
+        self.wo("alice", "accept", wo,
+                env=self.env(-self.now_ms(), "b2"))
+        self.wo("alice", "sync", env=self.env(0, "b2"))
+        d = self.show(wo)
+        acc = [h for h in self.wo_json("disp", "history", wo)
+               if h["kind"] == "accept"][0]
+        self.assertIn("restarted since", acc["detail"])
+        self.assertGreaterEqual(d["responded_at"], d["created_at"])
+        self.assertLessEqual(d["responded_at"] - d["created_at"],
+                             self.offset - synced + 5 * MIN)
+
+    def now_ms(self):
+        return int(time.time() * 1000) + self.offset
+
+
 CA_CNF = """[ca]
 default_ca = d
 [d]
