@@ -18,4 +18,12 @@ void wo_clock_use_offset_file(const char *path);
 /* Milliseconds since the epoch, plus the test offset if any. */
 int64_t wo_clock_now_ms(void);
 
+/*
+ * Milliseconds on a monotonic clock from an arbitrary start, for
+ * intervals (timeouts, rate limits): never moved by the test offset nor
+ * by a change of the system time, so moving a test clock a day ahead
+ * does not time out every connection.
+ */
+int64_t wo_clock_mono_ms(void);
+
 #endif

@@ -34,7 +34,8 @@ struct fake_conn {
 static void fake_want_write(void *conn) { ((struct fake_conn *)conn)->writes++; }
 static void fake_authed(void *conn) { ((struct fake_conn *)conn)->authed++; }
 
-static const struct transport fake = {fake_want_write, fake_authed};
+static const struct transport fake = {.want_write = fake_want_write,
+                                     .authenticated = fake_authed};
 
 struct fixture {
     char dir[64];
