@@ -236,22 +236,30 @@ void gate_handled(struct gate *g, struct session *s)
         mark_authed(g, n);
 }
 
+/* Whether n is closing; the grace for its close frame runs from the
+ * first sweep that finds it so (or closes it). */
+static int note_closing(struct node *n, int64_t now)
+{
+    const char *ignored;
+    if (!n->closing && session_closing(n->s, &ignored)) {
+        n->closing = 1;
+        n->closing_at = now;
+    }
+    return n->closing;
+}
+
 static void sweep_one(struct gate *g, struct node *n, int64_t now)
 {
     const struct gate_limits *l = &g->lim;
     struct session *s = n->s;
-    const char *ignored;
     char why[64];
     uint64_t heard = session_heard_count(s);
     if (heard != n->heard) {
         n->heard = heard;
         n->heard_at = now;
     }
-    if (session_closing(s, &ignored)) {
-        if (!n->closing) {
-            n->closing = 1;
-            n->closing_at = now;
-        } else if (!n->dropped && now - n->closing_at >= GATE_CLOSE_GRACE_MS) {
+    if (note_closing(n, now)) {
+        if (!n->dropped && now - n->closing_at >= GATE_CLOSE_GRACE_MS) {
             n->dropped = 1;
             session_drop(s);
         }
@@ -283,8 +291,10 @@ static void sweep_one(struct gate *g, struct node *n, int64_t now)
 void gate_sweep(struct gate *g, int64_t now)
 {
     /* a close only marks the session; none is freed during the walk */
-    for (struct node *n = g->all; n; n = n->next)
+    for (struct node *n = g->all; n; n = n->next) {
         sweep_one(g, n, now);
+        note_closing(n, now);
+    }
 }
 
 int gate_unauth(const struct gate *g) { return g->unauth; }
