@@ -147,6 +147,9 @@ int session_send(struct session *s, int type, const void *body)
     if (s->out.bytes >= SESSION_QUEUE_CAP) {
         /* it has not read what it was sent: free that now, and tell it
          * why in the close frame, the one thing still sent */
+        fprintf(stderr, "wo-server: session %llu (%s) is not reading: "
+                "%zu bytes queued; closing it\n", (unsigned long long)s->id,
+                session_peer(s), s->out.bytes);
         wo_outq_cleanup(&s->out);
         s->dropped = 1;
         session_close(s, WO_CLOSE_POLICY, "peer is not reading: over 4 MiB "

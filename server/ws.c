@@ -52,6 +52,7 @@ struct conn {
     struct session *s;
     struct wo_inbuf rx;
     int want_ping;          /* send a ping at the next writeable */
+    int close_sent;         /* our close frame is lws's to send now */
     char peer[64];          /* the peer's address */
 };
 
@@ -128,10 +129,17 @@ static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
 static int on_writeable(struct ws *w, struct conn *c, struct lws *wsi)
 {
     const char *why;
+    /* lws may call again while it sends our close frame and waits for
+     * the peer's: a -1 then would cut the close short, and with it what
+     * the peer has still to read */
+    if (c->close_sent)
+        return 0;
     if (c->want_ping) {
-        uint8_t ping[LWS_PRE + 1];
+        /* not empty: 4.1.6 tells us of a pong only when it has a payload
+         * (and a pong echoes its ping's) */
+        uint8_t ping[LWS_PRE + 2] = {[LWS_PRE] = 'w', [LWS_PRE + 1] = 'o'};
         c->want_ping = 0;
-        if (lws_write(wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+        if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
             return -1;
         lws_callback_on_writable(wsi); /* frames may wait too */
         return 0;
@@ -154,6 +162,7 @@ static int on_writeable(struct ws *w, struct conn *c, struct lws *wsi)
     if (code) {
         lws_close_reason(wsi, (enum lws_close_status)code,
                          (unsigned char *)why, strlen(why));
+        c->close_sent = 1;
         return -1;
     }
     return 0;
