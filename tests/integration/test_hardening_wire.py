@@ -373,35 +373,53 @@ class HardeningWire(Env):
         self.enroll("disp", "dispatcher")
         self.assertEqual(len(self.wo_json("disp", "board")), 40)
 
-    def test_bad_input_gets_400_with_a_valid_frame(self):
+    def error_for(self, d, frame):
+        """Send a bad frame on d; its error frame (whose strings must
+        decode as UTF-8), after which a good frame is still answered."""
+        if isinstance(frame, bytes):
+            d.sendb(frame)
+        else:
+            d.send(frame)
+        e = d.msg()
+        self.assertEqual(e["t"], "error", e)
+        self.cmd(d, 9, "sla.show")      # resets the count of bad frames
+        return e
+
+    def test_hostile_headers_get_400_not_500(self):
         d = self.login(self.device("ann", "dispatcher"))
-
-        def error(frame):
-            if isinstance(frame, bytes):
-                d.sendb(frame)
-            else:
-                d.send(frame)
-            e = d.msg()      # its strings decode as UTF-8, or this fails
-            self.assertEqual(e["t"], "error")
-            self.cmd(d, 9, "sla.show")      # a good frame between
-            return e
-
-        header = pack({"t": "sync", "cursor": 0})
-        e = error(b"\x83" + header[5:] + b"\xa4have\xdd\xff\xff\xff\xff")
+        entries = pack({"t": "sync", "cursor": 0})[5:]
+        e = self.error_for(d, b"\x83" + entries +
+                           b"\xa4have\xdd\xff\xff\xff\xff")
         self.assertEqual(e["status"], 400)
         self.assertIn("claims 4294967295 entries", e["reason"])
-        e = error(b"\x83" + header[5:] + b"\xa4deep" + b"\x91" * 32 + b"\x01")
+        e = self.error_for(d, b"\x83" + entries + b"\xa4deep" +
+                           b"\x91" * 32 + b"\x01")
         self.assertEqual(e["status"], 400)
         self.assertIn("nest deeper than 8", e["reason"])
-        e = error({"t": Raw(b"\xff")})
+        e = self.error_for(d, b"\x82" + entries[:7] +
+                           b"\xa4have\xdc\xff\xff")
+        self.assertEqual(e["status"], 400)
+
+    def test_every_string_sent_is_utf8(self):
+        d = self.login(self.device("bea", "dispatcher"))
+        e = self.error_for(d, {"t": Raw(b"\xff")})
         self.assertEqual(e["status"], 400)
         self.assertIn("not valid UTF-8", e["reason"])
-        e = error({"t": "sync", "cursor": 0, "note": Raw(b"caf\xe9")})
+        e = self.error_for(d, {"t": Raw(b"\xc3\xa9" * 40)})
+        self.assertIn("unknown frame type", e["reason"])
+        # refused even where nobody reads it
+        e = self.error_for(d, {"t": "sync", "cursor": 0,
+                               "note": Raw(b"caf\xe9")})
         self.assertEqual(e["status"], 400)
-        e = error({"t": "cmd", "req": 77, "name": "create", "title": "x" * 257,
-                   "priority": "P1"})
-        self.assertEqual((e["status"], e["req"]), (400, 77))
+
+    def test_an_error_carries_the_req_of_its_frame(self):
+        d = self.login(self.device("cid", "dispatcher"))
+        e = self.error_for(d, {"t": "cmd", "req": 77, "name": "create",
+                               "title": "x" * 257, "priority": "P1"})
+        self.assertEqual((e["status"], e.get("req")), (400, 77))
         self.assertIn("'title' is longer than 256", e["reason"])
+        e = self.error_for(d, {"t": "cmd", "req": 78, "name": Raw(b"\xff")})
+        self.assertEqual((e["status"], e.get("req")), (400, 78))
         # still served, never struck out
         self.assertEqual(self.cmd(d, 10, "board").get("orders", []), [])
 
