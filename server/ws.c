@@ -152,7 +152,7 @@ static int on_writeable(struct ws *w, struct conn *c, struct lws *wsi)
             return -1;
     }
     /* a paced catch-up makes its next frames as the peer reads */
-    if (session_hungry(c->s))
+    if (w->app.drained && session_hungry(c->s))
         w->app.drained(w->app.arg, c->s);
     if (session_queued(c->s)) {
         lws_callback_on_writable(wsi);
