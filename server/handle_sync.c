@@ -21,7 +21,8 @@
  * cursor), then the final frame: the last orders, the revocations (of the
  * ids the client holds and of those sent during this catch-up, whichever
  * are out of its scope now) and the global cursor. The final frame is
- * made in the same step as the last read of the list, and the session
+ * made in the same step as the last read of the list, after the past
+ * resolutions that appeared while the others were sent, and the session
  * subscribes to live pushes with it, so no change can fall between the
  * catch-up and the first push; until then a change reaches the session
  * through a later step, never as a push.
@@ -56,6 +57,7 @@ struct catchup {
     size_t n_check, cap_check;
     int64_t *past;      /* past resolutions to send, and how far */
     size_t n_past, i_past;
+    int64_t past_seq;   /* the change number when they were read */
 };
 
 static void catchup_free(void *job)
@@ -124,6 +126,37 @@ static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
     return rc;
 }
 
+/* A frame of past resolutions ids[0..n) (n <= PAST_BATCH); they keep the
+ * cursor where it is, so a cut here only sends them again. */
+static int send_past_ids(struct call *cl, const int64_t *ids, size_t n,
+                         int64_t cursor)
+{
+    struct wo_changes ch = {.cursor = cursor};
+    int rc = push_past_load(cl->srv, ids, n, &ch);
+    if (!rc)
+        rc = session_send(cl->s, WO_F_CHANGES, &ch);
+    push_past_free(&ch);
+    return rc;
+}
+
+/* The past resolutions that appeared since the list was read (an order
+ * closed, or one reached the technician, while the rest was sent). */
+static int send_late_past(struct call *cl, struct catchup *c, int64_t end)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    if (end <= c->past_seq)
+        return 0;
+    int rc = store_past_for_tech(cl->srv->store, c->user, c->past_seq,
+                                 PAST_LIMIT, &ids, &n);
+    for (size_t i = 0; !rc && i < n; i += PAST_BATCH)
+        rc = send_past_ids(cl, ids + i, n - i < PAST_BATCH ? n - i
+                                                           : PAST_BATCH,
+                           c->sent);
+    free(ids);
+    return rc;
+}
+
 /*
  * The last orders ids[0..n) (n <= BATCH), the revocations and the global
  * cursor, then live. The wire allows WO_MAX_ITEMS ids per array, so
@@ -137,6 +170,8 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
     int64_t end, *revoked = NULL;
     size_t n_revoked = 0, r = 0, u = 0;
     int rc = store_max_seq(srv->store, &end);
+    if (!rc)
+        rc = send_late_past(cl, c, end);
     if (rc)
         return rc;
     if (c->n_check) {
@@ -169,18 +204,13 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
     return rc;
 }
 
-/* A frame of past resolutions; they keep the cursor where it is, so a
- * cut here only sends them again. */
+/* The next frame of the past resolutions read for this catch-up. */
 static int send_past(struct call *cl, struct catchup *c)
 {
     size_t k = c->n_past - c->i_past;
-    struct wo_changes ch = {.cursor = c->sent};
     if (k > PAST_BATCH)
         k = PAST_BATCH;
-    int rc = push_past_load(cl->srv, c->past + c->i_past, k, &ch);
-    if (!rc)
-        rc = session_send(cl->s, WO_F_CHANGES, &ch);
-    push_past_free(&ch);
+    int rc = send_past_ids(cl, c->past + c->i_past, k, c->sent);
     c->i_past += k;
     return rc;
 }
@@ -206,8 +236,10 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
         /* the closed orders of the assets on the technician's orders
          * that a replica at the client's cursor lacks */
         c->past_read = c->in_past = 1;
-        rc = store_past_for_tech(st, c->user, c->from, PAST_LIMIT, &c->past,
-                                 &c->n_past);
+        rc = store_max_seq(st, &c->past_seq);
+        if (!rc)
+            rc = store_past_for_tech(st, c->user, c->from, PAST_LIMIT,
+                                     &c->past, &c->n_past);
     } else if (!(rc = send_final(cl, c, ids, n))) {
         *done = 1;
     }

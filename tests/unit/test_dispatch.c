@@ -456,6 +456,76 @@ static void test_catchup_is_paced(void **state)
     assert_null(session_job(f->tech));
 }
 
+/* An order on asset for assignee (NULL: none) with a description of n
+ * bytes; closed straight in the store when closed is set. */
+static int64_t create_on(struct fixture *f, const char *assignee,
+                         const char *asset, int closed, size_t n)
+{
+    char *desc = malloc(n + 1);
+    memset(desc, 'p', n);
+    desc[n] = 0;
+    struct wo_cmd c = {.req = 1, .name = "create", .title = "Lift",
+                       .priority = "P3", .asset = (char *)asset,
+                       .description = desc, .assignee = (char *)assignee};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    int64_t id = r->orders[0].id;
+    wo_frame_free(WO_F_RESULT, r);
+    free(desc);
+    if (closed)
+        assert_int_equal(store_order_set_status(f->srv.store, id, "closed"),
+                         0);
+    return id;
+}
+
+/* A past resolution that appears while the others are sent (an order on
+ * its asset reached the technician meanwhile) still comes before the
+ * final frame. */
+static void test_catchup_keeps_late_past_resolutions(void **state)
+{
+    struct fixture *f = *state;
+    /* 40 past resolutions of A, large: two frames that fill the queue,
+     * so the catch-up pauses between them and its final frame */
+    int64_t past_a = create_on(f, "tech2", "A", 1, 8000);
+    for (int i = 0; i < 39; i++)
+        create_on(f, "tech2", "A", 1, 8000);
+    int64_t past_b = create_on(f, "tech2", "B", 1, 10);
+    create_on(f, "tech1", "A", 0, 10);
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    int got_a = 0, got_b = 0, final = 0, made = 0;
+    for (;;) {
+        if (session_hungry(f->tech))
+            dispatch_drained(&f->srv, f->tech);
+        struct wo_outframe *o = session_next_frame(f->tech);
+        if (!o)
+            break;
+        char err[128];
+        int t;
+        void *body;
+        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                         sizeof err), 0);
+        free(o);
+        struct wo_changes *ch = body;
+        assert_false(final);
+        for (size_t i = 0; i < ch->n_past; i++) {
+            got_a |= ch->past[i].id == past_a;
+            got_b |= ch->past[i].id == past_b;
+        }
+        final = ch->final;
+        if (ch->n_past && !made) {
+            made = 1; /* the list of past resolutions was read: now B */
+            assert_false(got_b);
+            create_on(f, "tech1", "B", 0, 10);
+        }
+        wo_frame_free(t, body);
+    }
+    assert_true(made);
+    assert_true(final);
+    assert_true(got_a);
+    assert_true(got_b);
+}
+
 /* A peer that does not read is closed once its queue passes the cap, and
  * what was queued for it is freed at once. */
 static void test_slow_reader_is_closed(void **state)
@@ -505,6 +575,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_slow_reader_is_closed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_catchup_keeps_late_past_resolutions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
