@@ -904,7 +904,11 @@ int64_t wo_frame_peek_req(const uint8_t *data, size_t len)
         size_t key = r.i;
         if (rd_value(&r))
             return 0;
-        if (!(r.i - key == 4 && !memcmp(data + key, "\xa3req", 4))) {
+        /* the key's bytes alone: a str "req", in any of its encodings */
+        struct rd kr = {data, r.i, key};
+        struct item ki;
+        if (rd_item(&kr, &ki) || !ki.str || kr.n - kr.i != 3 ||
+            memcmp(data + kr.i, "req", 3)) {
             if (rd_value(&r))
                 return 0;
             continue;

@@ -189,6 +189,9 @@ static void test_req_is_read_from_a_bad_frame(void **st)
     key("reqs");
     msgpack_pack_int(&pk, 7);
     assert_int_equal(wo_frame_peek_req(raw.data, raw.len), 0);
+    /* "req" as a str 8: an encoder need not pick the shortest form */
+    assert_int_equal(wo_frame_peek_req((const uint8_t *)"\x81\xd9\x03req\x2a",
+                                       7), 42);
     assert_int_equal(wo_frame_peek_req((const uint8_t *)"\x93\x01", 2), 0);
     assert_int_equal(wo_frame_peek_req((const uint8_t *)"\x82\xa3req", 5), 0);
     assert_int_equal(wo_frame_peek_req(NULL, 0), 0);
