@@ -121,6 +121,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'I':
         case 'R':
         case 'B': {
+            /* where each of the letters "wmAUTIRB" puts its number */
             long *to[] = {&o->commit_window_us, &o->max_conns, &o->per_addr,
                           &o->unauth, &o->auth_s, &o->idle_s, &o->rate,
                           &o->burst};
