@@ -24,7 +24,7 @@ int client_anchor_set(struct client *c, int64_t server_time,
 {
     char t[24], mono[24], hex[65], boot[40];
     snprintf(t, sizeof t, "%lld", (long long)server_time);
-    snprintf(mono, sizeof mono, "%lld", (long long)wo_clock_mono_ms());
+    snprintf(mono, sizeof mono, "%lld", (long long)wo_clock_boot_ms());
     wo_hex(mac, 32, hex);
     wo_clock_boot_id(boot);
     return !replica_config_set(c->r, "anchor_server", t) &&
@@ -58,7 +58,7 @@ void client_anchor_stamp(struct client *c, struct wo_op *op, uint8_t mac[32])
         /* the boot clock counts from this boot only: after a restart the
          * server falls back to the wall clock, kept within bounds */
         op->elapsed = boot && now_boot[0] && !strcmp(boot, now_boot)
-                          ? wo_clock_mono_ms() -
+                          ? wo_clock_boot_ms() -
                                 replica_config_int(c->r, "anchor_mono")
                           : -1;
         if (op->elapsed < -1)

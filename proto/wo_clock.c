@@ -47,7 +47,7 @@ int64_t wo_clock_now_ms(void)
            skew_ms();
 }
 
-int64_t wo_clock_mono_ms(void)
+int64_t wo_clock_boot_ms(void)
 {
     struct timespec ts;
     if (offset_path)
@@ -71,4 +71,11 @@ void wo_clock_boot_id(char out[40])
         out[0] = 0;
     out[strcspn(out, "\n")] = 0;
     fclose(f);
+}
+
+int64_t wo_clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -25,10 +25,18 @@ int64_t wo_clock_now_ms(void);
  * it is the test clock's time without WO_TEST_SKEW_MS, so a test moves
  * it with advance() and skews only the wall clock.
  */
-int64_t wo_clock_mono_ms(void);
+int64_t wo_clock_boot_ms(void);
 
-/* The boot this mono clock counts from (/proc/sys/kernel/random/boot_id,
+/* The boot the boot clock counts from (/proc/sys/kernel/random/boot_id,
  * or WO_TEST_BOOT_ID): into out (40 bytes); "" when unknown. */
 void wo_clock_boot_id(char out[40]);
+
+/*
+ * Milliseconds on a monotonic clock from an arbitrary start, for
+ * intervals (timeouts, rate limits): never moved by the test offset nor
+ * by a change of the system time, so moving a test clock a day ahead
+ * does not time out every connection.
+ */
+int64_t wo_clock_mono_ms(void);
 
 #endif

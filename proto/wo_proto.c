@@ -13,7 +13,11 @@
  *     most WO_MAX_ITEMS entries, integers fit in int64_t;
  *   - a key given twice is an error (no silent last-one-wins);
  *   - every required field is present;
- *   - on any error nothing is returned and nothing leaks.
+ *   - before msgpack-c builds anything, one pass over the bytes (scan)
+ *     bounds what it would allocate and how deep it would recurse;
+ *   - on any error nothing is returned and nothing leaks, except that an
+ *     op of an ops frame that fails alone is kept as "invalid" (its id and
+ *     the reason) so that the rest of the frame can be applied.
  */
 #include <msgpack.h>
 #include <stdarg.h>
@@ -41,6 +45,10 @@ struct odesc {
     const struct fdesc *f;
     size_t nf;
     size_t size;
+    /* For elements of an array that may fail one by one: 1 + the offset
+     * of the char * that takes an element's decode error (its first field
+     * then identifies it); 0 when one bad element fails the frame. */
+    size_t soft_err;
 };
 
 #define REQ 1
@@ -53,7 +61,10 @@ struct odesc {
 #define F_IARR(S, k, r, n) {#k, K_I64ARR, r, 0, offsetof(S, k), offsetof(S, n), NULL}
 #define F_OARR(S, k, r, n, d) {#k, K_OBJARR, r, 0, offsetof(S, k), offsetof(S, n), &d}
 #define ODESC(name, S, arr) \
-    static const struct odesc name = {arr, sizeof(arr) / sizeof(arr[0]), sizeof(S)}
+    static const struct odesc name = {arr, sizeof(arr) / sizeof(arr[0]), sizeof(S), 0}
+#define ODESC_SOFT(name, S, arr, errf)                                       \
+    static const struct odesc name = {arr, sizeof(arr) / sizeof(arr[0]),    \
+                                      sizeof(S), offsetof(S, errf) + 1}
 
 /* ---- field tables ------------------------------------------------------ */
 
@@ -118,7 +129,9 @@ static const struct fdesc op_f[] = {
     F_I64(struct wo_op, elapsed, OPT),
     F_BIN(struct wo_op, anchor_mac, OPT, 32),
 };
-ODESC(op_d, struct wo_op, op_f);
+/* an op that fails alone becomes a rejected ack; the first field, id,
+ * names it (wo_proto.h, wo_frame_decode) */
+ODESC_SOFT(op_d, struct wo_op, op_f, invalid);
 
 static const struct fdesc ops_f[] = {
     F_OARR(struct wo_ops, ops, REQ, n_ops, op_d),
@@ -543,6 +556,8 @@ static void free_obj(const struct odesc *d, void *obj)
             break;
         }
     }
+    if (d->soft_err)
+        free(*AT(obj, d->soft_err - 1, char *));
     memset(obj, 0, d->size);
 }
 
@@ -571,6 +586,15 @@ void wo_op_cleanup(struct wo_op *op)
 static int copy_obj(const struct odesc *d, void *dst, const void *src)
 {
     memcpy(dst, src, d->size);
+    if (d->soft_err) {
+        const char *why = *CAT(src, d->soft_err - 1, char *);
+        char **p = AT(dst, d->soft_err - 1, char *);
+        *p = NULL;
+        if (why && !(*p = strdup(why))) {
+            memset(dst, 0, d->size);
+            return WO_ENOMEM;
+        }
+    }
     /* First clear every owned pointer in dst so a failure can free it. */
     for (size_t i = 0; i < d->nf; i++) {
         const struct fdesc *f = &d->f[i];
@@ -674,41 +698,247 @@ static int fail(struct derr *e, const char *fmt, ...)
     return WO_EPROTO;
 }
 
-/* Strict UTF-8 check: no overlongs, no surrogates, nothing above U+10FFFF,
- * and no NUL (our strings are C strings). */
+/* Length of the valid UTF-8 sequence at s[0] (n bytes left), or 0:
+ * strict, so no overlongs, no surrogates, nothing above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp, min;
+    size_t need;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0)
+        need = 1, min = 0x80, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0)
+        need = 2, min = 0x800, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0)
+        need = 3, min = 0x10000, cp = c & 0x07;
+    else
+        return 0;
+    if (need >= n)
+        return 0;
+    for (size_t k = 1; k <= need; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need + 1;
+}
+
+int wo_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_seq(s + i, n - i)))
+            return 0;
+    return 1;
+}
+
+void wo_utf8_clean(char *str)
+{
+    unsigned char *s = (unsigned char *)str;
+    size_t n = strlen(str);
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_seq(s + i, n - i))) {
+            s[i] = '?';
+            k = 1;
+        }
+}
+
+/* Field strings are C strings: valid UTF-8 and no NUL. */
 static int utf8_ok(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t need;
-        unsigned min, cp;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            need = 1, min = 0x80, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            need = 2, min = 0x800, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            need = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + need >= n)
-            return 0;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += need + 1;
+    return !memchr(s, 0, n) && wo_utf8_valid((const char *)s, n);
+}
+
+/* ---- scan: the bytes checked before msgpack-c builds objects ------------ */
+
+/*
+ * msgpack-c allocates for a container's claimed count before reading its
+ * entries, and gives up at 32 levels of nesting; it reports both as out
+ * of memory, which a peer would read as "retry later". This pass walks
+ * the bytes once with no allocation and refuses what the frame rules do
+ * not allow, with a reason.
+ */
+struct rd {
+    const uint8_t *p;
+    size_t n, i;
+};
+
+/* One msgpack item's header. */
+struct item {
+    uint64_t body;      /* payload bytes that follow the header */
+    uint64_t count;     /* a container's entries as claimed */
+    uint64_t entries;   /* values that follow: array n, map 2n */
+    int container, map, str;
+};
+
+static int rd_be(struct rd *r, size_t w, uint64_t *v)
+{
+    if (r->n - r->i < w)
+        return -1;
+    *v = 0;
+    while (w--)
+        *v = *v << 8 | r->p[r->i++];
+    return 0;
+}
+
+/* Read the header at r->i; -1 when truncated or not msgpack (0xc1). */
+static int rd_item(struct rd *r, struct item *it)
+{
+    static const uint8_t fixed[] = {/* payload of 0xc0..0xdf by tag */
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 8, 1, 2, 4, 8,
+        1, 2, 4, 8, 2, 3, 5, 9, 17, 0, 0, 0, 0, 0, 0, 0};
+    uint64_t v = 0;
+    memset(it, 0, sizeof *it);
+    if (r->i >= r->n)
+        return -1;
+    uint8_t c = r->p[r->i++];
+    if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+        return 0;
+    if (c <= 0x9f) {                    /* fixmap, fixarray */
+        it->container = 1;
+        it->map = c <= 0x8f;
+        it->count = c & 0x0f;
+        it->entries = it->count << it->map;
+        return 0;
     }
-    return 1;
+    if (c <= 0xbf) {
+        it->str = 1;
+        it->body = c & 0x1f;
+        return 0;
+    }
+    switch (c) {
+    case 0xc1:
+        return -1;
+    case 0xc4: case 0xc5: case 0xc6:    /* bin 8/16/32 */
+    case 0xd9: case 0xda: case 0xdb:    /* str 8/16/32 */
+        if (rd_be(r, (size_t)1 << (c >= 0xd9 ? c - 0xd9 : c - 0xc4), &v))
+            return -1;
+        it->body = v;
+        it->str = c >= 0xd9;
+        return 0;
+    case 0xc7: case 0xc8: case 0xc9:    /* ext 8/16/32: length, type */
+        if (rd_be(r, (size_t)1 << (c - 0xc7), &v))
+            return -1;
+        it->body = v + 1;
+        return 0;
+    case 0xdc: case 0xdd: case 0xde: case 0xdf: /* array/map 16/32 */
+        if (rd_be(r, c & 1 ? 4 : 2, &v))
+            return -1;
+        it->container = 1;
+        it->map = c >= 0xde;
+        it->count = v;
+        it->entries = v << it->map;
+        return 0;
+    default:                            /* numbers, fixext */
+        it->body = fixed[c - 0xc0];
+        return 0;
+    }
+}
+
+/* Skip the item's payload; -1 when the message ends first. */
+static int rd_skip(struct rd *r, const struct item *it)
+{
+    if (it->body > r->n - r->i)
+        return -1;
+    r->i += (size_t)it->body;
+    return 0;
+}
+
+static int scan(const uint8_t *data, size_t len, struct derr *e)
+{
+    struct rd r = {data, len, 0};
+    uint64_t left[WO_MAX_DEPTH];    /* entries still due in each container */
+    int top = 0;
+    struct item it;
+    for (;;) {
+        if (rd_item(&r, &it) || rd_skip(&r, &it))
+            return fail(e, "not a complete msgpack value");
+        if (it.str && !wo_utf8_valid((const char *)r.p + r.i - it.body,
+                                     (size_t)it.body))
+            return fail(e, "a string in the frame is not valid UTF-8");
+        if (it.entries > r.n - r.i)     /* each entry takes a byte */
+            return fail(e, "an array or map claims %llu entries but only "
+                        "%zu bytes follow", (unsigned long long)it.count,
+                        r.n - r.i);
+        if (it.container && top == WO_MAX_DEPTH)
+            return fail(e, "arrays and maps nest deeper than %d levels",
+                        WO_MAX_DEPTH);
+        if (it.container && it.entries) {
+            left[top++] = it.entries;
+            continue;
+        }
+        /* a whole value: it completes the containers it was last in */
+        for (;;) {
+            if (top == 0)
+                return r.i == r.n ? 0 : fail(e, "trailing bytes after the "
+                                             "msgpack value");
+            if (--left[top - 1])
+                break;
+            top--;
+        }
+    }
+}
+
+/* Skip one whole value, however deep, with a count of values still due
+ * instead of a stack. -1 on anything unreadable. */
+static int rd_value(struct rd *r)
+{
+    uint64_t due = 1;
+    struct item it;
+    while (due--) {
+        if (rd_item(r, &it) || rd_skip(r, &it))
+            return -1;
+        if (it.entries > r->n - r->i || due + it.entries > r->n - r->i)
+            return -1;
+        due += it.entries;
+    }
+    return 0;
+}
+
+int64_t wo_frame_peek_req(const uint8_t *data, size_t len)
+{
+    struct rd r = {data, len, 0};
+    struct item it;
+    uint64_t v;
+    if (!data || rd_item(&r, &it) || !it.map)
+        return 0;
+    for (uint64_t k = 0; k < it.count; k++) {
+        size_t key = r.i;
+        if (rd_value(&r))
+            return 0;
+        /* the key's bytes alone: a str "req", in any of its encodings */
+        struct rd kr = {data, r.i, key};
+        struct item ki;
+        if (rd_item(&kr, &ki) || !ki.str || kr.n - kr.i != 3 ||
+            memcmp(data + kr.i, "req", 3)) {
+            if (rd_value(&r))
+                return 0;
+            continue;
+        }
+        if (r.i >= r.n)
+            return 0;
+        uint8_t c = data[r.i++];
+        if (c <= 0x7f)
+            return c;
+        if (c >= 0xe0)
+            return (int8_t)c;
+        if (c >= 0xcc && c <= 0xd3 &&
+            !rd_be(&r, (size_t)1 << ((c - 0xcc) & 3), &v)) {
+            if (c <= 0xcf)      /* unsigned */
+                return v > INT64_MAX ? 0 : (int64_t)v;
+            switch (c) {        /* signed: extend from its width */
+            case 0xd0: return (int8_t)v;
+            case 0xd1: return (int16_t)v;
+            case 0xd2: return (int32_t)v;
+            default: return (int64_t)v;
+            }
+        }
+        return 0;
+    }
+    return 0;
 }
 
 static int get_i64(const msgpack_object *o, int64_t *out)
@@ -746,6 +976,44 @@ static int get_str(const msgpack_object *o, size_t max, char **out,
 
 static int decode_obj(const msgpack_object *m, const struct odesc *d,
                       void *obj, int depth, struct derr *e);
+
+/*
+ * An element of a soft array (d->soft_err) failed its checks for `why`:
+ * keep it as its first field (the id) and the reason, so that the caller
+ * can answer it alone. Fails the frame when even the id is unreadable.
+ */
+static int keep_invalid(const msgpack_object *m, const struct odesc *d,
+                        void *obj, const char *why, struct derr *e)
+{
+    const struct fdesc *id = &d->f[0];
+    const msgpack_object *v = NULL;
+    char idwhy[128];
+    struct derr ie = {idwhy, sizeof idwhy};
+    free_obj(d, obj);
+    for (uint32_t i = 0; m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size;
+         i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR &&
+            k->via.str.size == strlen(id->key) &&
+            !memcmp(k->via.str.ptr, id->key, k->via.str.size)) {
+            if (v)
+                return fail(e, "%s; and its '%s' appears twice", why,
+                            id->key);
+            v = &m->via.map.ptr[i].val;
+        }
+    }
+    if (!v)
+        return fail(e, "%s; and its '%s' is missing", why, id->key);
+    int rc = get_str(v, id->max, AT(obj, id->off, char *), id->key, &ie);
+    if (rc == WO_EPROTO)
+        return fail(e, "%s; and %s", why, idwhy);
+    if (rc)
+        return rc;
+    char **slot = AT(obj, d->soft_err - 1, char *);
+    if (!(*slot = strdup(why[0] ? why : "malformed")))
+        return WO_ENOMEM;
+    return 0;
+}
 
 static int decode_field(const struct fdesc *f, const msgpack_object *v,
                         void *obj, int depth, struct derr *e)
@@ -822,7 +1090,14 @@ static int decode_field(const struct fdesc *f, const msgpack_object *v,
     for (size_t j = 0; j < n; j++) {
         /* count first so a failed element is still freed */
         *AT(obj, f->off_n, size_t) = j + 1;
-        int rc = decode_obj(&it[j], f->sub, a + j * f->sub->size, depth + 1, e);
+        void *el = a + j * f->sub->size;
+        char why[256] = "";
+        struct derr ee = {why, sizeof why};
+        int rc = decode_obj(&it[j], f->sub, el, depth + 1, &ee);
+        if (rc == WO_EPROTO && f->sub->soft_err)
+            rc = keep_invalid(&it[j], f->sub, el, why, e);
+        else if (rc == WO_EPROTO)
+            rc = fail(e, "%s", why);
         if (rc)
             return rc;
     }
@@ -875,10 +1150,12 @@ static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
              WO_MAX_FRAME);
         return WO_ETOOBIG;
     }
+    int rc = scan(data, len, e);
+    if (rc)
+        return rc;
     msgpack_unpacked_init(u);
     msgpack_unpack_return r =
         msgpack_unpack_next(u, (const char *)data, len, &off);
-    int rc = 0;
     if (r == MSGPACK_UNPACK_NOMEM_ERROR)
         rc = WO_ENOMEM;
     else if (r != MSGPACK_UNPACK_SUCCESS)
@@ -928,8 +1205,12 @@ int wo_frame_decode(const uint8_t *data, size_t len, int *type, void **body,
                     !memcmp(ftypes[j].name, v->via.str.ptr, v->via.str.size))
                     t = j;
             if (t == WO_F_NONE) {
-                fail(&e, "unknown frame type '%.*s'",
-                     (int)(v->via.str.size > 32 ? 32 : v->via.str.size),
+                /* quote at most 32 bytes, cut between characters */
+                size_t q = v->via.str.size > 32 ? 32 : v->via.str.size;
+                while (q < v->via.str.size && q > 0 &&
+                       (v->via.str.ptr[q] & 0xC0) == 0x80)
+                    q--;
+                fail(&e, "unknown frame type '%.*s'", (int)q,
                      v->via.str.ptr);
                 rc = WO_EUNKNOWN;
                 goto out;

@@ -33,6 +33,7 @@
 #define WO_MAX_TEXT     8192          /* notes, descriptions, comments */
 #define WO_MAX_STMT     65536         /* canonical signed statements */
 #define WO_MAX_ITEMS    1000          /* entries in any one array */
+#define WO_MAX_DEPTH    8             /* arrays and maps nested in a frame */
 
 /* WebSocket close codes the server sends (docs/protocol.md, "Closing"). */
 enum wo_close {
@@ -42,7 +43,10 @@ enum wo_close {
     WO_CLOSE_INVALID = 1007,        /* undecodable frames, again and again */
     WO_CLOSE_POLICY = 1008,         /* refused auth, revoked, not reading */
     WO_CLOSE_TOO_BIG = 1009,        /* a message over WO_MAX_FRAME */
-    WO_CLOSE_INTERNAL = 1011        /* the server could not send a frame */
+    WO_CLOSE_INTERNAL = 1011,       /* the server could not send a frame */
+    WO_CLOSE_BUSY = 1013,           /* a connection cap: try again later */
+    WO_CLOSE_TIMEOUT = 4408,        /* no auth in time, or idle too long */
+    WO_CLOSE_RATE = 4429            /* frames faster than the rate limit */
 };
 
 enum wo_ftype {
@@ -133,6 +137,9 @@ struct wo_op {
                              * -1: the laptop restarted since */
     uint8_t *anchor_mac;    /* the welcome's anchor_mac, echoed */
     size_t anchor_mac_len;  /* 32 */
+    char *invalid;          /* decoded in an ops frame: why this op failed
+                             * its field checks (then only id is set);
+                             * NULL for a valid op. Never encoded. */
 };
 
 struct wo_ops {
@@ -390,11 +397,39 @@ int wo_frame_encode(int type, const void *body, struct wo_buf *out);
 /*
  * Decode one message. On success *type and *body are set and the caller
  * owns *body (release with wo_frame_free). On failure returns WO_EPROTO,
- * WO_EUNKNOWN or WO_ENOMEM, writes a reason naming the field into err
- * (errlen bytes) and leaves *body NULL.
+ * WO_EUNKNOWN, WO_ETOOBIG or WO_ENOMEM, writes a reason naming the field
+ * into err (errlen bytes, valid UTF-8) and leaves *body NULL.
+ *
+ * Before any object is built the bytes are checked: containers nest at
+ * most WO_MAX_DEPTH deep, no array or map claims more entries than the
+ * bytes left could hold, every string is valid UTF-8. So a hostile
+ * header cannot make the decoder allocate, and WO_ENOMEM means the
+ * machine really is out of memory.
+ *
+ * In an ops frame each op is checked alone: an op that fails its field
+ * checks but whose `id` can be read is kept with only `id` and `invalid`
+ * (the reason) set, so the other ops can still be applied. An op whose
+ * `id` cannot be read fails the whole frame.
  */
 int wo_frame_decode(const uint8_t *data, size_t len, int *type, void **body,
                     char *err, size_t errlen);
+
+/*
+ * The integer `req` of the message's top-level map, read without
+ * decoding the rest, so that an error answering a frame that failed to
+ * decode still names the request it answers. 0 when there is none or it
+ * cannot be read. Safe on any input.
+ */
+int64_t wo_frame_peek_req(const uint8_t *data, size_t len);
+
+/* 1 when s[0..n) is valid UTF-8 (no overlongs, surrogates or code points
+ * above U+10FFFF; NUL is allowed), else 0. */
+int wo_utf8_valid(const char *s, size_t n);
+
+/* Make the C string s valid UTF-8 in place: every byte that does not
+ * begin a valid sequence (a cut-off tail after truncation, say) becomes
+ * '?'. For text the server sends that may hold what a peer sent. */
+void wo_utf8_clean(char *s);
 
 /* Free a decoded (or codec-allocated) frame body; NULL is accepted. */
 void wo_frame_free(int type, void *body);

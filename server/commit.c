@@ -150,10 +150,23 @@ static int apply_all(struct srv *srv, struct entry *list, int64_t now)
         for (size_t i = 0; i < e->ops->n_ops; i++) {
             const struct wo_op *op = &e->ops->ops[i];
             struct apply_out *o = &e->out[i];
+            if (op->invalid) {
+                /* failed its field checks (the codec kept only its id):
+                 * refused alone; nothing of it can be recorded, and the
+                 * same bytes sent again get the same answer */
+                o->result = "rejected";
+                snprintf(o->reason, sizeof o->reason, "malformed op: %s; it "
+                         "cannot be applied as it is", op->invalid);
+                wo_utf8_clean(o->reason);
+                continue;
+            }
             int64_t before = store_total_changes(srv->store);
             int rc = ops_apply(srv, &e->auth, op, now, o);
             if (rc)
                 return rc;
+            /* a reason quoting the op's text may have been cut inside a
+             * character; it goes to the peer and into the history */
+            wo_utf8_clean(o->reason);
             if (!o->fresh_reject)
                 continue;
             if (store_total_changes(srv->store) != before) {

@@ -220,7 +220,8 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
     }
     int rc = wo_frame_decode(data, len, &type, &c.body, err, sizeof err);
     if (rc) {
-        refuse(s, rc, 0, WO_CLOSE_INVALID, "%s",
+        /* a client waiting on its req must hear about it */
+        refuse(s, rc, wo_frame_peek_req(data, len), WO_CLOSE_INVALID, "%s",
                err[0] ? err : wo_strerror(rc));
         return;
     }
@@ -257,4 +258,12 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
         free(c.ids);
     wo_frame_free(WO_F_RESULT, c.res);
     wo_frame_free(type, c.body);
+}
+
+void dispatch_drained(struct srv *srv, struct session *s)
+{
+    struct call c = {.srv = srv, .s = s, .a = session_auth(s)};
+    int rc = handle_sync_resume(&c);
+    if (rc)
+        refuse(s, rc, 0, 0, "%s", c.reason[0] ? c.reason : wo_strerror(rc));
 }

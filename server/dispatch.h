@@ -24,8 +24,13 @@ struct srv;
 int dispatch_connected(struct srv *srv, struct session *s);
 
 /* One reassembled message. Never fails the connection except by
- * session_close(). */
+ * session_close(). An error answering a frame that carried a `req`
+ * carries it, even when the frame did not decode. */
 void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
                     size_t len, int binary);
+
+/* The transport wrote frames and s is hungry (session_hungry): the next
+ * frames of its paced catch-up; a failure becomes an error frame. */
+void dispatch_drained(struct srv *srv, struct session *s);
 
 #endif

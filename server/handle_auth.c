@@ -39,8 +39,15 @@ int handle_enroll(struct call *c)
     struct store_user u;
     const char *why = NULL;
     int64_t dev, now = wo_clock_now_ms();
+    const char *addr = session_peer(c->s);
     int rc;
-    if (e->user && throttle_blocked(c->srv->enrol_users, e->user, now)) {
+    if (*addr && throttle_blocked(c->srv->enrol_addrs, addr, now)) {
+        rc = WO_EPERM;
+        why = "too many wrong codes from this address";
+        snprintf(c->reason, sizeof c->reason, "too many wrong enrolment "
+                 "codes from %s: wait %d minutes", addr, ENROL_WINDOW_MIN);
+    } else if (e->user && throttle_blocked(c->srv->enrol_users, e->user,
+                                           now)) {
         rc = WO_EPERM;
         why = "too many wrong codes";
         snprintf(c->reason, sizeof c->reason, "too many wrong enrolment "
@@ -54,6 +61,8 @@ int handle_enroll(struct call *c)
     if (rc == WO_EAUTH) {
         if (e->user)
             throttle_fail(c->srv->enrol_users, e->user, now);
+        if (*addr)
+            throttle_fail(c->srv->enrol_addrs, addr, now);
         snprintf(c->reason, sizeof c->reason, "enrolment code is %s%s: ask "
                  "an admin for a new one (wo-server user code NAME)",
                  why ? why : "unknown", why && !strcmp(why, "used")
@@ -63,9 +72,9 @@ int handle_enroll(struct call *c)
                  "this device key is already enrolled");
     }
     if (rc) {
-        fprintf(stderr, "wo-server: enrolment refused (%s)%s%s\n",
+        fprintf(stderr, "wo-server: enrolment refused (%s)%s%s from %s\n",
                 why ? why : wo_strerror(rc), e->user ? " for user " : "",
-                e->user ? e->user : "");
+                e->user ? e->user : "", *addr ? addr : "?");
         session_close(c->s, WO_CLOSE_POLICY, "enrolment refused");
         return rc;
     }

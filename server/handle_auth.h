@@ -15,6 +15,8 @@ struct session;
 /* Wrong enrolment codes a user name may take in a window. */
 #define ENROL_TRIES 5
 #define ENROL_WINDOW_MIN 15
+/* Wrong enrolment codes one source address may send in that window. */
+#define ENROL_ADDR_TRIES 20
 
 int handle_connect(struct srv *srv, struct session *s);
 int handle_enroll(struct call *c);

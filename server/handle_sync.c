@@ -1,19 +1,35 @@
 /*
- * handle_sync.c - cursor catch-up and live push.
+ * handle_sync.c - cursor catch-up, paced by what the peer reads, then
+ * live push.
  *
- * Catch-up: every order in the technician's scope whose last change is
- * after the client's cursor, oldest change first, in frames of at most
- * BATCH orders; each frame's cursor is the seq of its last order, so a
- * client that applies a frame and loses the connection resumes after it
- * with no gap. The final frame carries the revocations (ids the client
- * holds that are no longer in its scope) and the global cursor. From then
- * on the session is live and receives pushes in commit order.
+ * A catch-up is a job the session keeps (session_set_job). Each step makes
+ * one frame, and steps run only while the session's queue is below
+ * SESSION_QUEUE_LOW: at the sync, then each time the transport finds the
+ * session hungry after a write (dispatch_drained -> handle_sync_resume).
+ * So a catch-up of any size holds about the low-water mark plus one frame
+ * of memory, and goes at the pace the peer reads.
  *
- * The loop is single-threaded and catch-up runs to completion inside one
- * callback, so no change can slip between the catch-up and the first push.
+ * Technicians: every order in scope whose last change is after the
+ * client's cursor, oldest change first, in frames of at most BATCH
+ * orders. The list of changed orders is read afresh at each step, after
+ * the cursor of the last frame sent, because the loop serves others
+ * between steps: an order changed meanwhile comes in a later frame, with
+ * its new state. Each frame's cursor is the seq of its last order and
+ * every order in scope with a lower seq has been sent, so a client that
+ * applies a frame and loses the connection resumes after it with no gap.
+ * Then come the past resolutions (frames of their own that keep the
+ * cursor), then the final frame: the last orders, the revocations (of the
+ * ids the client holds and of those sent during this catch-up, whichever
+ * are out of its scope now) and the global cursor. The final frame is
+ * made in the same step as the last read of the list, after the past
+ * resolutions that appeared while the others were sent, and the session
+ * subscribes to live pushes with it, so no change can fall between the
+ * catch-up and the first push; until then a change reaches the session
+ * through a later step, never as a push.
  *
- * The office (dispatchers, admins) catches up on SLA alerts instead, after
- * the id of the last alert it saw, and is then live for new ones.
+ * The office (dispatchers, admins) catches up on SLA alerts after the id
+ * of the last alert it saw, a frame per step, and is then live for new
+ * ones.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,124 +47,279 @@
 #define PAST_BATCH 25   /* past resolutions in one frame */
 
 struct catchup {
-    struct srv *srv;
-    struct session *s;
-    struct wo_order orders[BATCH];
-    size_t n;
+    int office;         /* alerts, not orders */
+    int in_past;        /* sending past resolutions */
+    int past_read;      /* the list of past resolutions was read */
+    int64_t user;
+    int64_t from;       /* the client's cursor */
     int64_t sent;       /* cursor of the last frame sent */
+    int64_t *check;     /* ids whose scope the final frame checks */
+    size_t n_check, cap_check;
+    int64_t *past;      /* past resolutions to send, and how far */
+    size_t n_past, i_past;
+    int64_t past_seq;   /* the change number when they were read */
 };
 
-/*
- * The past resolutions the replica lacks (closed orders of the assets on
- * the technician's orders), in frames of their own before the final one;
- * they keep the cursor where it is, so a cut here only repeats them.
- */
-static int catchup_past(struct catchup *c, int64_t user, int64_t cursor)
+static void catchup_free(void *job)
+{
+    struct catchup *c = job;
+    if (!c)
+        return;
+    free(c->check);
+    free(c->past);
+    free(c);
+}
+
+static int remember(struct catchup *c, int64_t id)
+{
+    if (c->n_check == c->cap_check) {
+        size_t cap = c->cap_check ? 2 * c->cap_check : 64;
+        int64_t *p = realloc(c->check, cap * sizeof *p);
+        if (!p)
+            return WO_ENOMEM;
+        c->check = p;
+        c->cap_check = cap;
+    }
+    c->check[c->n_check++] = id;
+    return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Load orders ids[0..n) (n <= BATCH) into o; on failure none is kept. */
+static int load_orders(struct srv *srv, const int64_t *ids, size_t n,
+                       struct wo_order *o)
+{
+    for (size_t k = 0; k < n; k++) {
+        int rc = store_order_load(srv->store, ids[k], STORE_LOAD_TECH, &o[k],
+                                  NULL);
+        if (rc) {
+            while (k--)
+                wo_order_cleanup(&o[k]);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* One frame of BATCH orders; its cursor is the last one's seq. */
+static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
+{
+    struct wo_order o[BATCH];
+    int rc = load_orders(cl->srv, ids, BATCH, o);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < BATCH && !rc; k++)
+        rc = remember(c, ids[k]);
+    if (!rc) {
+        struct wo_changes ch = {.orders = o, .n_orders = BATCH,
+                                .cursor = o[BATCH - 1].seq};
+        rc = session_send(cl->s, WO_F_CHANGES, &ch);
+        c->sent = ch.cursor;
+    }
+    for (size_t k = 0; k < BATCH; k++)
+        wo_order_cleanup(&o[k]);
+    return rc;
+}
+
+/* A frame of past resolutions ids[0..n) (n <= PAST_BATCH); they keep the
+ * cursor where it is, so a cut here only sends them again. */
+static int send_past_ids(struct call *cl, const int64_t *ids, size_t n,
+                         int64_t cursor)
+{
+    struct wo_changes ch = {.cursor = cursor};
+    int rc = push_past_load(cl->srv, ids, n, &ch);
+    if (!rc)
+        rc = session_send(cl->s, WO_F_CHANGES, &ch);
+    push_past_free(&ch);
+    return rc;
+}
+
+/* The past resolutions that appeared since the list was read (an order
+ * closed, or one reached the technician, while the rest was sent). */
+static int send_late_past(struct call *cl, struct catchup *c, int64_t end)
 {
     int64_t *ids = NULL;
     size_t n = 0;
-    int rc = store_past_for_tech(c->srv->store, user, cursor, PAST_LIMIT,
-                                 &ids, &n);
-    for (size_t i = 0; !rc && i < n; i += PAST_BATCH) {
-        struct wo_changes ch = {.cursor = c->sent};
-        size_t k = n - i < PAST_BATCH ? n - i : PAST_BATCH;
-        if (!(rc = push_past_load(c->srv, ids + i, k, &ch)))
-            rc = session_send(c->s, WO_F_CHANGES, &ch);
-        push_past_free(&ch);
+    if (end <= c->past_seq)
+        return 0;
+    int rc = store_past_for_tech(cl->srv->store, c->user, c->past_seq,
+                                 PAST_LIMIT, &ids, &n);
+    for (size_t i = 0; !rc && i < n; i += PAST_BATCH)
+        rc = send_past_ids(cl, ids + i, n - i < PAST_BATCH ? n - i
+                                                           : PAST_BATCH,
+                           c->sent);
+    free(ids);
+    return rc;
+}
+
+/*
+ * The last orders ids[0..n) (n <= BATCH), the revocations and the global
+ * cursor, then live. The wire allows WO_MAX_ITEMS ids per array, so
+ * revocations beyond that go first in frames of their own.
+ */
+static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
+                      size_t n)
+{
+    struct srv *srv = cl->srv;
+    struct wo_order o[BATCH];
+    int64_t end, *revoked = NULL;
+    size_t n_revoked = 0, r = 0, u = 0;
+    int rc = store_max_seq(srv->store, &end);
+    if (!rc)
+        rc = send_late_past(cl, c, end);
+    if (rc)
+        return rc;
+    if (c->n_check) {
+        qsort(c->check, c->n_check, sizeof *c->check, cmp_id);
+        for (size_t i = 0; i < c->n_check; i++)
+            if (!u || c->check[u - 1] != c->check[i])
+                c->check[u++] = c->check[i];
+        if (!(revoked = calloc(u, sizeof *revoked)))
+            return WO_ENOMEM;
+        rc = store_scope_revoked(srv->store, c->user, c->check, u, revoked,
+                                 &n_revoked);
+    }
+    for (; !rc && n_revoked - r > WO_MAX_ITEMS; r += WO_MAX_ITEMS) {
+        struct wo_changes ch = {.revoked = revoked + r,
+                                .n_revoked = WO_MAX_ITEMS, .cursor = c->sent};
+        rc = session_send(cl->s, WO_F_CHANGES, &ch);
+    }
+    if (!rc && !(rc = load_orders(srv, ids, n, o))) {
+        struct wo_changes ch = {.orders = o, .n_orders = n,
+                                .revoked = revoked + r,
+                                .n_revoked = n_revoked - r, .cursor = end,
+                                .final = 1};
+        if (!(rc = session_send(cl->s, WO_F_CHANGES, &ch)))
+            session_subscribe(cl->s, SESSION_FEED_ORDERS);
+        c->sent = end;
+        for (size_t k = 0; k < n; k++)
+            wo_order_cleanup(&o[k]);
+    }
+    free(revoked);
+    return rc;
+}
+
+/* The next frame of the past resolutions read for this catch-up. */
+static int send_past(struct call *cl, struct catchup *c)
+{
+    size_t k = c->n_past - c->i_past;
+    if (k > PAST_BATCH)
+        k = PAST_BATCH;
+    int rc = send_past_ids(cl, c->past + c->i_past, k, c->sent);
+    c->i_past += k;
+    return rc;
+}
+
+/* One step of a technician's catch-up: at most one frame but at the end
+ * (the final frame, after any frames of extra revocations). */
+static int step_tech(struct call *cl, struct catchup *c, int *done)
+{
+    struct store *st = cl->srv->store;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc;
+    if (c->in_past) {
+        if (c->i_past < c->n_past)
+            return send_past(cl, c);
+        c->in_past = 0;
+    }
+    if ((rc = store_scope_changed(st, c->user, c->sent, &ids, &n)))
+        return rc;
+    if (n > BATCH) {
+        rc = send_batch(cl, c, ids);
+    } else if (!c->past_read) {
+        /* the closed orders of the assets on the technician's orders
+         * that a replica at the client's cursor lacks */
+        c->past_read = c->in_past = 1;
+        rc = store_max_seq(st, &c->past_seq);
+        if (!rc)
+            rc = store_past_for_tech(st, c->user, c->from, PAST_LIMIT,
+                                     &c->past, &c->n_past);
+    } else if (!(rc = send_final(cl, c, ids, n))) {
+        *done = 1;
     }
     free(ids);
     return rc;
 }
 
-static int batch_send(struct catchup *c, int64_t cursor, int64_t *revoked,
-                      size_t n_revoked, int final)
+static int step_office(struct call *cl, struct catchup *c, int *done)
 {
-    struct wo_changes ch = {.orders = c->orders, .n_orders = c->n,
-                            .revoked = revoked, .n_revoked = n_revoked,
-                            .cursor = cursor, .final = final};
-    int rc = session_send(c->s, WO_F_CHANGES, &ch);
-    c->sent = cursor;
-    for (size_t i = 0; i < c->n; i++)
-        wo_order_cleanup(&c->orders[i]);
-    c->n = 0;
+    struct wo_changes *ch = desk_alerts_after(cl->srv, c->sent);
+    if (!ch)
+        return WO_EIO;
+    int rc = session_send(cl->s, WO_F_CHANGES, ch);
+    c->sent = ch->cursor;
+    if (!rc && ch->final) {
+        session_subscribe(cl->s, SESSION_FEED_ALERTS);
+        *done = 1;
+    }
+    wo_frame_free(WO_F_CHANGES, ch);
     return rc;
 }
 
-static int catchup_one(struct catchup *c, int64_t id)
+/* Steps while the peer has read enough; the job ends when done or on
+ * failure (the peer reconnects to retry). */
+static int run_job(struct call *cl)
 {
-    struct wo_order *o = &c->orders[c->n];
-    int rc = store_order_load(c->srv->store, id, STORE_LOAD_TECH, o, NULL);
+    struct session *s = cl->s;
+    struct catchup *c = session_job(s);
+    int rc = 0, done = 0;
+    while (!rc && !done && session_hungry(s))
+        rc = c->office ? step_office(cl, c, &done) : step_tech(cl, c, &done);
+    if (rc || done)
+        session_set_job(s, NULL, NULL);
     if (rc)
-        return rc;
-    return ++c->n == BATCH ? batch_send(c, o->seq, NULL, 0, 0) : 0;
-}
-
-int handle_sync_tech(struct call *call)
-{
-    struct srv *srv = call->srv;
-    struct wo_sync *sy = call->body;
-    const struct session_auth *a = call->a;
-    struct catchup c = {.srv = srv, .s = call->s};
-    int64_t end;
-    int64_t *revoked = NULL, *changed = NULL;
-    size_t n_revoked = 0, n_changed = 0;
-
-    int rc = store_max_seq(srv->store, &end);
-    if (rc)
-        return rc;
-    if (sy->cursor < 0 || sy->cursor > end) {
-        /* a cursor from another server or a restored backup: start over */
-        sy->cursor = 0;
-    }
-    if ((rc = store_scope_changed(srv->store, a->user_id, sy->cursor,
-                                  &changed, &n_changed)))
-        goto out;
-    c.sent = sy->cursor;
-    for (size_t i = 0; !rc && i < n_changed; i++)
-        rc = catchup_one(&c, changed[i]);
-    if (!rc)
-        rc = catchup_past(&c, a->user_id, sy->cursor);
-    if (rc)
-        goto out;
-    if (sy->n_have) {
-        revoked = calloc(sy->n_have, sizeof *revoked);
-        if (!revoked) {
-            rc = WO_ENOMEM;
-            goto out;
-        }
-    }
-    if (sy->n_have &&
-        (rc = store_scope_revoked(srv->store, a->user_id, sy->have,
-                                  sy->n_have, revoked, &n_revoked)))
-        goto out;
-    if (!(rc = batch_send(&c, end, revoked, n_revoked, 1)))
-        session_subscribe(call->s, SESSION_FEED_ORDERS);
-out:
-    for (size_t i = 0; i < c.n; i++)
-        wo_order_cleanup(&c.orders[i]);
-    free(revoked);
-    free(changed);
-    if (rc)
-        snprintf(call->reason, sizeof call->reason, "catch-up failed: %s; "
+        snprintf(cl->reason, sizeof cl->reason, "catch-up failed: %s; "
                  "reconnect to retry", wo_strerror(rc));
     return rc;
 }
 
-int handle_sync_office(struct call *c)
+/* A new catch-up replaces one in progress; until its final frame the
+ * session gets no live pushes of the feed. */
+static int start(struct call *cl, struct catchup *c, enum session_feed f)
 {
-    const struct wo_sync *sy = c->body;
-    int64_t cursor = sy->cursor < 0 ? 0 : sy->cursor;
-    int rc, more;
-    do {
-        struct wo_changes *ch = desk_alerts_after(c->srv, cursor);
-        if (!ch)
-            return WO_EIO;
-        rc = session_send(c->s, WO_F_CHANGES, ch);
-        cursor = ch->cursor;
-        more = !ch->final;
-        wo_frame_free(WO_F_CHANGES, ch);
-    } while (!rc && more);
-    if (!rc)
-        session_subscribe(c->s, SESSION_FEED_ALERTS);
-    return rc;
+    session_unsubscribe(cl->s, f);
+    session_set_job(cl->s, c, catchup_free);
+    return run_job(cl);
+}
+
+int handle_sync_tech(struct call *cl)
+{
+    const struct wo_sync *sy = cl->body;
+    struct catchup *c = calloc(1, sizeof *c);
+    int64_t end;
+    if (!c)
+        return WO_ENOMEM;
+    int rc = store_max_seq(cl->srv->store, &end);
+    for (size_t i = 0; !rc && i < sy->n_have; i++)
+        rc = remember(c, sy->have[i]);
+    if (rc) {
+        catchup_free(c);
+        return rc;
+    }
+    c->user = cl->a->user_id;
+    /* a cursor from another server or a restored backup: start over */
+    c->from = c->sent = sy->cursor < 0 || sy->cursor > end ? 0 : sy->cursor;
+    return start(cl, c, SESSION_FEED_ORDERS);
+}
+
+int handle_sync_office(struct call *cl)
+{
+    const struct wo_sync *sy = cl->body;
+    struct catchup *c = calloc(1, sizeof *c);
+    if (!c)
+        return WO_ENOMEM;
+    c->office = 1;
+    c->from = c->sent = sy->cursor < 0 ? 0 : sy->cursor;
+    return start(cl, c, SESSION_FEED_ALERTS);
+}
+
+int handle_sync_resume(struct call *cl)
+{
+    return session_job(cl->s) ? run_job(cl) : 0;
 }

@@ -22,6 +22,7 @@
 #include "desk.h"
 #include "dispatch.h"
 #include "handle_auth.h"
+#include "gate.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
@@ -51,7 +52,14 @@ static const char usage[] =
     "                                       (exit 1 with what is wrong)\n"
     "  run --data DIR --listen HOST:PORT [--event-lib ev|poll]\n"
     "      [--commit-window-us N] [--max-conns-per-user N]\n"
-    "      [--cert FILE --key FILE] [--test-clock FILE]\n";
+    "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
+    "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
+    "      [--cert FILE --key FILE] [--test-clock FILE]\n"
+    "                                       limits (0 turns one off): per\n"
+    "                                       user 16, per address 256,\n"
+    "                                       unauthenticated 1024, 20 s to\n"
+    "                                       authenticate, 60 s idle, 100\n"
+    "                                       frames/s with bursts of 1000\n";
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
@@ -59,6 +67,7 @@ struct opts {
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
+    long per_addr, unauth, auth_s, idle_s, rate, burst;
     int npos;
     char *pos[4];
 };
@@ -94,10 +103,16 @@ static int parse(int argc, char **argv, struct opts *o)
         {"event-lib", required_argument, 0, 'e'},
         {"commit-window-us", required_argument, 0, 'w'},
         {"max-conns-per-user", required_argument, 0, 'm'},
+        {"max-conns-per-addr", required_argument, 0, 'A'},
+        {"max-unauth", required_argument, 0, 'U'},
+        {"auth-timeout-s", required_argument, 0, 'T'},
+        {"idle-timeout-s", required_argument, 0, 'I'},
+        {"frame-rate", required_argument, 0, 'R'},
+        {"frame-burst", required_argument, 0, 'B'},
         {"cert", required_argument, 0, 'c'},
         {"key", required_argument, 0, 'k'},
         {"test-clock", required_argument, 0, 't'},
-        {"code-ttl", required_argument, 0, 'T'},
+        {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
@@ -110,6 +125,12 @@ static int parse(int argc, char **argv, struct opts *o)
     o->code_ttl_ms = STORE_CODE_TTL_MS;
     o->commit_window_us = 2000;
     o->max_conns = 16;
+    o->per_addr = GATE_PER_ADDR;
+    o->unauth = GATE_UNAUTH;
+    o->auth_s = GATE_AUTH_MS / 1000;
+    o->idle_s = GATE_IDLE_MS / 1000;
+    o->rate = GATE_RATE;
+    o->burst = GATE_BURST;
     o->event_lib = "ev";
     opterr = 0;
     /* GNU getopt permutes: options may come before or after NAME/ID */
@@ -122,7 +143,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'c': o->cert = optarg; break;
         case 'k': o->key = optarg; break;
         case 't': o->test_clock = optarg; break;
-        case 'T':
+        case 'L':
             if ((o->code_ttl_ms = parse_duration(optarg)) < 0)
                 return die_usage("--code-ttl '%s' must be a duration such as "
                                  "30m, 12h or 7d (0: no expiry)", optarg);
@@ -131,12 +152,22 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
-        case 'm': {
+        case 'm':
+        case 'A':
+        case 'U':
+        case 'T':
+        case 'I':
+        case 'R':
+        case 'B': {
+            /* where each of the letters "wmAUTIRB" puts its number */
+            long *to[] = {&o->commit_window_us, &o->max_conns, &o->per_addr,
+                          &o->unauth, &o->auth_s, &o->idle_s, &o->rate,
+                          &o->burst};
             errno = 0;
             long v = strtol(optarg, &end, 10);
             if (errno || *end || v < 0 || v > 10000000)
                 return die_usage("'%s' is not a valid number", optarg);
-            *(c == 'w' ? &o->commit_window_us : &o->max_conns) = v;
+            *to[strchr("wmAUTIRB", c) - "wmAUTIRB"] = v;
             break;
         }
         case 'h': fputs(usage, stdout); exit(0);
@@ -503,19 +534,31 @@ static void on_signal(int sig) { g_stop = 1; }
  * listener, and the application's timers. */
 struct run {
     struct srv srv;
+    struct gate *gate;
     struct ws *ws;
-    struct ws_timer *flush, *tick, *stop;
+    struct ws_timer *flush, *tick, *stop, *sweep;
     int64_t commit_window_us;
 };
 
+/* The walk of every session for deadlines and pings (gate.h). */
+#define SWEEP_US (500 * 1000)
+
+/* A session over a gate cap is kept only to send its close frame. */
 static struct session *app_open(void *arg, const struct transport *tp,
                                 void *conn, size_t headroom)
 {
     struct run *r = arg;
     struct session *s = session_create(r->srv.sessions, tp, conn, headroom);
-    if (s && dispatch_connected(&r->srv, s)) {
+    if (!s)
+        return NULL;
+    int rc = gate_open(r->gate, s, wo_clock_mono_ms());
+    if (rc == WO_EPERM)
+        return s;
+    if (rc || dispatch_connected(&r->srv, s)) {
+        if (!rc)
+            gate_closed(r->gate, s);
         session_destroy(s);
-        s = NULL;
+        return NULL;
     }
     return s;
 }
@@ -523,10 +566,30 @@ static struct session *app_open(void *arg, const struct transport *tp,
 static void app_message(void *arg, struct session *s, const uint8_t *data,
                         size_t len, int binary)
 {
-    dispatch_frame(&((struct run *)arg)->srv, s, data, len, binary);
+    struct run *r = arg;
+    if (gate_frame(r->gate, s, wo_clock_mono_ms()))
+        return; /* over the frame rate: closing */
+    dispatch_frame(&r->srv, s, data, len, binary);
+    gate_handled(r->gate, s);
 }
 
-static void app_closed(void *arg, struct session *s) { session_destroy(s); }
+static void app_closed(void *arg, struct session *s)
+{
+    gate_closed(((struct run *)arg)->gate, s);
+    session_destroy(s);
+}
+
+static void app_drained(void *arg, struct session *s)
+{
+    dispatch_drained(&((struct run *)arg)->srv, s);
+}
+
+static void sweep_fire(void *arg)
+{
+    struct run *r = arg;
+    gate_sweep(r->gate, wo_clock_mono_ms());
+    ws_timer_arm(r->sweep, SWEEP_US);
+}
 
 /* The group commit's queue woke up: flush after the window. */
 static void flush_wake(void *arg)
@@ -562,26 +625,31 @@ static void stop_fire(void *arg)
 static int serve(struct run *r, const struct ws_config *cfg)
 {
     const struct ws_app app = {.arg = r, .open = app_open,
-                               .message = app_message, .closed = app_closed};
+                               .message = app_message, .closed = app_closed,
+                               .drained = app_drained};
     if (!(r->ws = ws_create(cfg, &app)))
         return 1;
     r->flush = ws_timer_create(r->ws, flush_fire, r);
     r->tick = ws_timer_create(r->ws, tick_fire, r);
     r->stop = ws_timer_create(r->ws, stop_fire, r);
-    if (r->flush && r->tick && r->stop) {
+    r->sweep = ws_timer_create(r->ws, sweep_fire, r);
+    int ok = r->flush && r->tick && r->stop && r->sweep;
+    if (ok) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
         ws_timer_arm(r->stop, 100 * 1000);
         ws_timer_arm(r->tick, 0);
+        ws_timer_arm(r->sweep, SWEEP_US);
         ws_run(r->ws);
         commit_flush(&r->srv);
     }
     ws_timer_destroy(r->flush);
     ws_timer_destroy(r->tick);
     ws_timer_destroy(r->stop);
+    ws_timer_destroy(r->sweep);
     ws_destroy(r->ws);
-    return r->flush && r->tick && r->stop ? 0 : 1;
+    return ok ? 0 : 1;
 }
 
 /* A data directory from an older init still holds the CA's key. */
@@ -656,8 +724,18 @@ static int cmd_run(struct opts *o)
     r.srv.sessions = sessreg_create();
     r.srv.enrol_users = throttle_create(ENROL_TRIES, ENROL_WINDOW_MIN * 60000LL,
                                         4096);
-    rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users
+    r.srv.enrol_addrs = throttle_create(ENROL_ADDR_TRIES,
+                                        ENROL_WINDOW_MIN * 60000LL, 4096);
+    const struct gate_limits lim = {
+        .per_addr = (int)o->per_addr, .unauth = (int)o->unauth,
+        .auth_ms = o->auth_s * 1000, .idle_ms = o->idle_s * 1000,
+        .rate = o->rate, .burst = o->burst};
+    r.gate = gate_create(&lim);
+    rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users &&
+                 r.srv.enrol_addrs && r.gate
              ? serve(&r, &cfg) : 1;
+    gate_destroy(r.gate);
+    throttle_destroy(r.srv.enrol_addrs);
     commit_destroy(r.srv.commit);
     sessreg_destroy(r.srv.sessions);
     throttle_destroy(r.srv.enrol_users);

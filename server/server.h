@@ -20,6 +20,7 @@ struct srv {
     struct sessreg *sessions;
     int max_conns_per_user;     /* per-user connection cap */
     struct throttle *enrol_users;   /* wrong enrolment codes per user */
+    struct throttle *enrol_addrs;   /* ... and per source address */
     uint8_t anchor_key[32];     /* MACs the time anchors (verify.h) */
     int64_t alerts_pushed;      /* desk.c: last alert id pushed live;
                                  * -1 until read from the store */

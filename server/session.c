@@ -3,8 +3,10 @@
  *
  * Invariants:
  *   - a session is in the registry from authentication until destroyed;
- *   - at most MAX_QUEUED_BYTES of encoded frames wait for one peer: a
- *     peer that stops reading is closed rather than buffered without end;
+ *   - a frame is queued only while less than SESSION_QUEUE_CAP bytes
+ *     wait, so a peer holds at most the cap plus one frame: a peer that
+ *     stops reading is closed, its queue dropped, rather than buffered
+ *     without end;
  *   - once closing, its input is ignored; frames queued before the queue
  *     drains (the error that explains the close) still go out, and the
  *     close frame is the last thing the peer gets.
@@ -19,8 +21,6 @@
 #include "wo_crypto.h"
 #include "wo_msgq.h"
 
-#define MAX_QUEUED_BYTES (64u * 1024 * 1024)
-
 struct session {
     struct sessreg *reg;
     const struct transport *tp;
@@ -32,8 +32,12 @@ struct session {
     uint8_t nonce[WO_NONCE_LEN];
     int strikes;                /* malformed frames in a row */
     struct wo_outq out;
+    int dropped;                /* queue dropped: a peer too far behind */
     int close_code;             /* nonzero: close once the queue is written */
     char close_why[64];
+    void *job;                  /* paced work resumed as the queue drains */
+    void (*free_job)(void *job);
+    uint64_t heard;             /* input and pongs received */
 };
 
 struct session *session_create(struct sessreg *reg, const struct transport *tp,
@@ -56,6 +60,7 @@ void session_destroy(struct session *s)
         return;
     if (s->authed)
         sessreg_remove(s->reg, s->id);
+    session_set_job(s, NULL, NULL);
     wo_outq_cleanup(&s->out);
     free(s);
 }
@@ -74,7 +79,8 @@ int session_set_auth(struct session *s, const struct session_auth *a)
         return rc;
     s->auth = *a;
     s->authed = 1;
-    s->tp->authenticated(s->conn);
+    if (s->tp->authenticated)
+        s->tp->authenticated(s->conn);
     return 0;
 }
 
@@ -83,27 +89,79 @@ void session_subscribe(struct session *s, enum session_feed f)
     s->feeds |= (unsigned)f;
 }
 
+void session_unsubscribe(struct session *s, enum session_feed f)
+{
+    s->feeds &= ~(unsigned)f;
+}
+
 int session_wants(const struct session *s, enum session_feed f)
 {
     return (s->feeds & (unsigned)f) != 0;
+}
+
+void session_set_job(struct session *s, void *job, void (*free_job)(void *))
+{
+    if (s->job && s->free_job)
+        s->free_job(s->job);
+    s->job = job;
+    s->free_job = free_job;
+}
+
+void *session_job(const struct session *s) { return s->job; }
+
+int session_hungry(const struct session *s)
+{
+    return s->job && !s->close_code && s->out.bytes < SESSION_QUEUE_LOW;
+}
+
+size_t session_queued_bytes(const struct session *s) { return s->out.bytes; }
+
+const char *session_peer(const struct session *s)
+{
+    const char *p = s->tp->peer ? s->tp->peer(s->conn) : NULL;
+    return p ? p : "";
+}
+
+void session_heard(struct session *s) { s->heard++; }
+
+uint64_t session_heard_count(const struct session *s) { return s->heard; }
+
+void session_ping(struct session *s)
+{
+    if (s->tp->ping)
+        s->tp->ping(s->conn);
+}
+
+void session_drop(struct session *s)
+{
+    if (s->tp->drop)
+        s->tp->drop(s->conn);
 }
 
 uint8_t *session_nonce(struct session *s) { return s->nonce; }
 
 int session_send(struct session *s, int type, const void *body)
 {
-    if (s->out.bytes > MAX_QUEUED_BYTES)
+    if (s->dropped)
         return WO_EIO; /* closing already: see below */
+    if (s->out.bytes >= SESSION_QUEUE_CAP) {
+        /* it has not read what it was sent: free that now, and tell it
+         * why in the close frame, the one thing still sent */
+        fprintf(stderr, "wo-server: session %llu (%s) is not reading: "
+                "%zu bytes queued; closing it\n", (unsigned long long)s->id,
+                session_peer(s), s->out.bytes);
+        wo_outq_cleanup(&s->out);
+        s->dropped = 1;
+        session_close(s, WO_CLOSE_POLICY, "peer is not reading: over 4 MiB "
+                      "queued");
+        return WO_EIO;
+    }
     int rc = wo_outq_push(&s->out, type, body);
     if (rc) {
         /* the peer would miss a frame: better it reconnects and catches
          * up than goes on with a gap */
         session_close(s, WO_CLOSE_INTERNAL, "server could not send a frame");
         return rc;
-    }
-    if (s->out.bytes > MAX_QUEUED_BYTES) {
-        session_close(s, WO_CLOSE_POLICY, "peer is not reading");
-        return WO_EIO;
     }
     s->tp->want_write(s->conn);
     return 0;
@@ -117,6 +175,9 @@ int session_error(struct session *s, int code, int64_t req, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
+    /* the one place every error reason passes: it may quote a peer's
+     * bytes, or be cut inside a character */
+    wo_utf8_clean(reason);
     struct wo_error e = {.status = wo_err_status(code), .reason = reason,
                          .req = req};
     return session_send(s, WO_F_ERROR, &e);

@@ -10,6 +10,12 @@
  *
  * Handlers never write to the socket: session_send() queues an encoded
  * frame and asks the transport for a writeable callback.
+ *
+ * The queue is bounded: a peer that lets SESSION_QUEUE_CAP bytes pile up
+ * and is sent one more frame is closed (1008) and its queue dropped at
+ * once. Work that would queue a lot (a catch-up) is a job the session
+ * keeps and resumes in steps while the queue is below SESSION_QUEUE_LOW:
+ * the transport calls back into the application when session_hungry().
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -23,12 +29,26 @@ struct session;
 struct sessreg;
 struct wo_outframe;
 
-/* How a session reaches its connection (ws.c fills one per server). */
+/* Bytes queued for one peer beyond which the next frame closes it. */
+#define SESSION_QUEUE_CAP (4u * 1024 * 1024)
+/* A paced job (catch-up) makes more frames only below this many bytes. */
+#define SESSION_QUEUE_LOW (256u * 1024)
+
+/* How a session reaches its connection (ws.c fills one per server). The
+ * members after want_write may be NULL (a test's transport). */
 struct transport {
     /* Ask for a writeable callback, where the glue pops queued frames. */
     void (*want_write)(void *conn);
-    /* The peer authenticated: lift its unauthenticated deadline. */
+    /* The peer authenticated (nothing for ws.c to do: the deadlines are
+     * the gate's, gate.h). */
     void (*authenticated)(void *conn);
+    /* The peer's address as text ("" when unknown). */
+    const char *(*peer)(void *conn);
+    /* Send a WebSocket ping; its pong counts as hearing from the peer. */
+    void (*ping)(void *conn);
+    /* Close at once, without a close frame: for a peer that does not
+     * even read the close frame. */
+    void (*drop)(void *conn);
 };
 
 struct session_auth {
@@ -66,21 +86,53 @@ int session_set_auth(struct session *s, const struct session_auth *a);
 
 /* Catch-up of a feed was sent, so live changes of it may follow. */
 void session_subscribe(struct session *s, enum session_feed f);
+/* A new catch-up of the feed begins: no live changes until its end. */
+void session_unsubscribe(struct session *s, enum session_feed f);
 int session_wants(const struct session *s, enum session_feed f);
+
+/*
+ * Keep `job` (a catch-up in progress) until it is replaced, cleared
+ * (job NULL) or the session is destroyed; the previous job, if any, is
+ * released with its own free function. free_job may be NULL.
+ */
+void session_set_job(struct session *s, void *job, void (*free_job)(void *));
+/* The job kept, or NULL. */
+void *session_job(const struct session *s);
+/* 1 when a job waits and the queue is below SESSION_QUEUE_LOW (and the
+ * session is not closing): time to make its next frames. */
+int session_hungry(const struct session *s);
+
+/* Payload bytes queued and not yet written. */
+size_t session_queued_bytes(const struct session *s);
+
+/* The peer's address as the transport gave it ("" when unknown). */
+const char *session_peer(const struct session *s);
+
+/* Signs of life: the transport calls session_heard() for each piece of
+ * input and each pong; session_heard_count() is how many so far. */
+void session_heard(struct session *s);
+uint64_t session_heard_count(const struct session *s);
+
+/* Ask the transport for a ping / to drop the connection now (no-ops on
+ * a transport without them). */
+void session_ping(struct session *s);
+void session_drop(struct session *s);
 
 /* The 32-byte challenge nonce sent on connect (filled by its handler). */
 uint8_t *session_nonce(struct session *s);
 
 /*
  * Encode and queue a frame. 0, or a WO_E* code: on any failure (out of
- * memory, or a peer too far behind) the session is already closing with
- * a close frame, so the peer reconnects and its catch-up brings what it
- * missed; callers need not close it again.
+ * memory, or a peer too far behind: SESSION_QUEUE_CAP bytes or more still
+ * queued) the session is already closing with a close frame, so the peer
+ * reconnects and its catch-up brings what it missed; callers need not
+ * close it again. A peer too far behind has its queue dropped at once.
  */
 int session_send(struct session *s, int type, const void *body);
 
-/* Queue an error frame: wire status from code, printf-style reason.
- * Returns what session_send() returned. */
+/* Queue an error frame: wire status from code, printf-style reason
+ * (made valid UTF-8 here, whatever a peer's bytes it quotes). Returns
+ * what session_send() returned. */
 int session_error(struct session *s, int code, int64_t req, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
 

@@ -11,7 +11,12 @@
  *   - we write only from the writeable callback, one frame per callback,
  *     with LWS_PRE headroom, and re-arm while the queue is not empty;
  *   - HTTP requests on this port are refused: we serve no HTTP, and 4.1.6
- *     mishandles some request bodies (docs/architecture.md, "Choices").
+ *     mishandles some request bodies (docs/architecture.md, "Choices");
+ *     an upgrade that offers subprotocols but not ours gets HTTP 400;
+ *   - no per-connection lws timer: deadlines, idle pings and hang-ups are
+ *     the application's one timer (gate.h), which closes with a close
+ *     frame; lws's own timeouts close without one, and its sorted timer
+ *     list does not scale (/work/shared/LWS-NOTES.md).
  *
  * All state lives in struct ws, reached from a callback through the
  * context's user pointer; there are no file-scope variables.
@@ -26,8 +31,6 @@
 #include "session.h"
 #include "wo_msgq.h"
 #include "ws.h"
-
-#define AUTH_TIMEOUT_S 20
 
 struct ws {
     struct lws_context *ctx;
@@ -48,6 +51,9 @@ struct conn {
     struct lws *wsi;
     struct session *s;
     struct wo_inbuf rx;
+    int want_ping;          /* send a ping at the next writeable */
+    int close_sent;         /* our close frame is lws's to send now */
+    char peer[64];          /* the peer's address */
 };
 
 static struct ws *ws_of(struct lws *wsi)
@@ -62,14 +68,28 @@ static void tp_want_write(void *conn)
     lws_callback_on_writable(((struct conn *)conn)->wsi);
 }
 
-static void tp_authenticated(void *conn)
+static const char *tp_peer(void *conn) { return ((struct conn *)conn)->peer; }
+
+static void tp_ping(void *conn)
 {
-    lws_set_timeout(((struct conn *)conn)->wsi, NO_PENDING_TIMEOUT, 0);
+    struct conn *c = conn;
+    c->want_ping = 1;
+    lws_callback_on_writable(c->wsi);
+}
+
+/* lws closes a wsi whose timeout is LWS_TO_KILL_ASYNC at its next
+ * service, from outside our callback. */
+static void tp_drop(void *conn)
+{
+    lws_set_timeout(((struct conn *)conn)->wsi, PENDING_TIMEOUT_USER_OK,
+                    LWS_TO_KILL_ASYNC);
 }
 
 static const struct transport transport = {
     .want_write = tp_want_write,
-    .authenticated = tp_authenticated,
+    .peer = tp_peer,
+    .ping = tp_ping,
+    .drop = tp_drop,
 };
 
 /* ---- callback handlers ------------------------------------------------- */
@@ -78,8 +98,7 @@ static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
-    /* an unauthenticated connection gets a short life */
-    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, AUTH_TIMEOUT_S);
+    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
     c->s = w->app.open(w->app.arg, &transport, c, LWS_PRE);
     return c->s ? 0 : -1;
 }
@@ -88,6 +107,7 @@ static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
                       const void *in, size_t len)
 {
     const char *why;
+    session_heard(c->s);
     if (session_closing(c->s, &why))
         return 0; /* ignore input from a peer we are closing */
     int rc = wo_inbuf_append(&c->rx, in, len, WO_MAX_FRAME);
@@ -106,24 +126,43 @@ static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
     return 0;
 }
 
-static int on_writeable(struct conn *c, struct lws *wsi)
+static int on_writeable(struct ws *w, struct conn *c, struct lws *wsi)
 {
-    struct wo_outframe *f = session_next_frame(c->s);
     const char *why;
+    /* lws may call again while it sends our close frame and waits for
+     * the peer's: a -1 then would cut the close short, and with it what
+     * the peer has still to read */
+    if (c->close_sent)
+        return 0;
+    if (c->want_ping) {
+        /* not empty: 4.1.6 tells us of a pong only when it has a payload
+         * (and a pong echoes its ping's) */
+        uint8_t ping[LWS_PRE + 2] = {[LWS_PRE] = 'w', [LWS_PRE + 1] = 'o'};
+        c->want_ping = 0;
+        if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+            return -1;
+        lws_callback_on_writable(wsi); /* frames may wait too */
+        return 0;
+    }
+    struct wo_outframe *f = session_next_frame(c->s);
     if (f) {
         int n = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
         free(f);
         if (n < 0)
             return -1;
-        if (session_queued(c->s)) {
-            lws_callback_on_writable(wsi);
-            return 0;
-        }
+    }
+    /* a paced catch-up makes its next frames as the peer reads */
+    if (w->app.drained && session_hungry(c->s))
+        w->app.drained(w->app.arg, c->s);
+    if (session_queued(c->s)) {
+        lws_callback_on_writable(wsi);
+        return 0;
     }
     int code = session_closing(c->s, &why);
     if (code) {
         lws_close_reason(wsi, (enum lws_close_status)code,
                          (unsigned char *)why, strlen(why));
+        c->close_sent = 1;
         return -1;
     }
     return 0;
@@ -146,16 +185,38 @@ static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED: return on_established(ws_of(wsi), c, wsi);
     case LWS_CALLBACK_RECEIVE: return on_receive(ws_of(wsi), c, wsi, in, len);
-    case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(c, wsi);
+    case LWS_CALLBACK_RECEIVE_PONG: session_heard(c->s); return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(ws_of(wsi), c, wsi);
     case LWS_CALLBACK_CLOSED: on_closed(ws_of(wsi), c); return 0;
     default: return 0;
     }
 }
 
+/* 1 when the upgrade's Sec-WebSocket-Protocol header lists ours or is
+ * absent (then lws binds protocol 0, which closes with 1002). Reads the
+ * header table, never the callback's `in` (see cb_refuse). */
+static int offers_ours(struct lws *wsi)
+{
+    char list[256];
+    int n = lws_hdr_copy(wsi, list, sizeof list, WSI_TOKEN_PROTOCOL);
+    if (n == 0)
+        return 1;
+    if (n < 0)
+        return 0; /* longer than any list naming ours needs */
+    for (char *save, *t = strtok_r(list, ", \t", &save); t;
+         t = strtok_r(NULL, ", \t", &save))
+        if (!strcmp(t, WO_SUBPROTOCOL))
+            return 1;
+    return 0;
+}
+
 /*
  * Protocol 0 gets every plain HTTP request and any WebSocket upgrade that
  * names no subprotocol. We refuse both: the client must ask for
- * WO_SUBPROTOCOL, which carries the protocol version.
+ * WO_SUBPROTOCOL, which carries the protocol version. An upgrade offering
+ * only other subprotocols would be dropped by 4.1.6 with no answer at
+ * all (it cannot bind a name it does not know), so it is answered here,
+ * before lws tries: HTTP 400 naming ours.
  */
 static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
                      void *user, void *in, size_t len)
@@ -165,6 +226,17 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
         return -1;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* `in` is not read: 4.1.6 passes freed memory after a bad
+         * Upgrade header (then the header table is gone too, and
+         * offers_ours() finds no list and lets lws go on as before) */
+        if (offers_ours(wsi))
+            return 0;
+        /* >0: "headers sent"; lws then ends the HTTP transaction */
+        return lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                                      "this server speaks WebSocket "
+                                      "subprotocol " WO_SUBPROTOCOL " only")
+                   ? -1 : 1;
     case LWS_CALLBACK_ESTABLISHED:
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
@@ -228,14 +300,6 @@ static const char *tls12_ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-/* A peer that vanished (laptop asleep, cable pulled) must not hold its
- * session forever: ping after 30 s of silence, drop after 60 s without a
- * valid frame. Watching clients answer pings and stay connected. */
-static const lws_retry_bo_t keepalive = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 60,
-};
-
 static struct lws_context *make_context(struct ws *w,
                                         const struct ws_config *cfg, int ev)
 {
@@ -254,8 +318,9 @@ static struct lws_context *make_context(struct ws *w,
     info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
                            SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
     info.alpn = "http/1.1"; /* no h2: WebSocket over HTTP/1.1 only */
+    /* bounds the TLS and HTTP stages before a WebSocket exists; a peer
+     * that vanishes later is the gate's (pings, then a close frame) */
     info.timeout_secs = 30;
-    info.retry_and_idle_policy = &keepalive;
     info.user = w;
     return lws_create_context(&info);
 }

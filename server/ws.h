@@ -38,6 +38,10 @@ struct ws_app {
                     size_t len, int binary);
     /* The connection is gone: the application frees the session. */
     void (*closed)(void *arg, struct session *s);
+    /* A frame was written and the session is hungry (session.h): make
+     * its next frames (the next step of a paced catch-up). May be NULL
+     * for an application with no paced work. */
+    void (*drained)(void *arg, struct session *s);
 };
 
 /* Listen as cfg says; NULL (with the reason on stderr) on failure. */

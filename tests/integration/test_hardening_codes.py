@@ -220,6 +220,19 @@ class Enrolment(ClockEnv):
         self.assertEqual(self.enroll_with("bob", code, "--user",
                                           "bob").returncode, 0)
 
+    def test_wrong_codes_per_address_are_limited(self):
+        code = self.add_user("bob", "technician")
+        for i in range(20):
+            r = self.enroll_with("x%d" % i, "AAAA-BBBB-CCCC")
+            self.assertIn("enrolment code is unknown", r.stderr)
+        r = self.enroll_with("bob", code)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("too many wrong enrolment codes from 127.0.0.1",
+                      r.stderr)
+        self.assertIn("from 127.0.0.1", self.server_log())
+        self.advance(HOUR)
+        self.assertEqual(self.enroll_with("bob", code).returncode, 0)
+
 
 if __name__ == "__main__":
     unittest.main()

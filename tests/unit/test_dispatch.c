@@ -34,7 +34,8 @@ struct fake_conn {
 static void fake_want_write(void *conn) { ((struct fake_conn *)conn)->writes++; }
 static void fake_authed(void *conn) { ((struct fake_conn *)conn)->authed++; }
 
-static const struct transport fake = {fake_want_write, fake_authed};
+static const struct transport fake = {.want_write = fake_want_write,
+                                     .authenticated = fake_authed};
 
 struct fixture {
     char dir[64];
@@ -313,6 +314,243 @@ static void test_opkind_table(void **state)
     assert_false(wo_outcome_valid("done|needs-parts"));
 }
 
+static void test_field_error_keeps_req(void **state)
+{
+    struct fixture *f = *state;
+    char title[WO_MAX_SHORT + 2];
+    memset(title, 't', sizeof title - 1);
+    title[sizeof title - 1] = 0;
+    struct wo_cmd c = {.req = 12, .name = "create", .title = title,
+                       .priority = "P2"};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    expect_error(f->disp, 400, 12, "field 'title' is longer than 256");
+}
+
+static void test_error_reasons_are_utf8(void **state)
+{
+    struct fixture *f = *state;
+    /* {"t": "\xff"}: a type that is not text is not quoted back */
+    dispatch_frame(&f->srv, f->disp, (const uint8_t *)"\x81\xa1t\xa1\xff", 5,
+                   1);
+    expect_error(f->disp, 400, 0, "not valid UTF-8"); /* decodes: valid */
+    /* whatever a reason quotes, the frame holds UTF-8 */
+    assert_int_equal(session_error(f->disp, WO_EINVAL, 3, "bad \xff byte, "
+                                   "cut \xc3"), 0);
+    expect_error(f->disp, 400, 3, "bad ? byte, cut ?");
+}
+
+static void test_one_bad_op_is_rejected_alone(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = create_order(f, "tech1");
+    char *big = malloc(WO_MAX_TEXT + 2);
+    memset(big, 'n', WO_MAX_TEXT + 1);
+    big[WO_MAX_TEXT + 1] = 0;
+    struct wo_op ops[] = {
+        {.id = "a1", .wo = id, .kind = "accept", .at = 10},
+        {.id = "n1", .wo = id, .kind = "note.add", .at = 11, .text = big},
+        {.id = "n2", .wo = id, .kind = "note.add", .at = 12, .text = "ok"},
+    };
+    struct wo_acks *acks = push_ops(f, f->tech, ops, 3);
+    assert_int_equal(acks->n_acks, 3);
+    assert_string_equal(acks->acks[0].result, "applied");
+    assert_string_equal(acks->acks[1].id, "n1");
+    assert_string_equal(acks->acks[1].result, "rejected");
+    assert_non_null(strstr(acks->acks[1].reason, "field 'text' is longer "
+                                                 "than 8192 bytes"));
+    assert_string_equal(acks->acks[2].result, "applied");
+    wo_frame_free(WO_F_ACKS, acks);
+    free(big);
+}
+
+/* A created order for assignee with a description of n bytes. */
+static int64_t create_big(struct fixture *f, const char *assignee, size_t n)
+{
+    char *desc = malloc(n + 1);
+    memset(desc, 'd', n);
+    desc[n] = 0;
+    struct wo_cmd c = {.req = 1, .name = "create", .title = "Chiller",
+                       .priority = "P3", .description = desc,
+                       .assignee = (char *)assignee};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    int64_t id = r->orders[0].id;
+    wo_frame_free(WO_F_RESULT, r);
+    free(desc);
+    return id;
+}
+
+static int has(const int64_t *a, size_t n, int64_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] == v)
+            return 1;
+    return 0;
+}
+
+/*
+ * A catch-up makes frames only while the peer has read what it was sent,
+ * and what changes between two of its steps is not lost: an order taken
+ * away after it was sent is revoked by the final frame, an order made
+ * meanwhile comes before it, and no live push comes before it.
+ */
+static void test_catchup_is_paced(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 200, DESC = 8000 };
+    int64_t ids[N], fresh = 0, last = 0;
+    int seen[N] = {0}, fresh_seen = 0, frames = 0, final = 0;
+    for (int i = 0; i < N; i++)
+        ids[i] = create_big(f, "tech1", DESC);
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    /* all of it would be N * DESC = 1.6 MB: it stops past the mark */
+    size_t q = session_queued_bytes(f->tech);
+    assert_true(q >= SESSION_QUEUE_LOW);
+    assert_true(q < SESSION_QUEUE_LOW + 50 * (DESC + 1000));
+    assert_false(session_wants(f->tech, SESSION_FEED_ORDERS));
+    for (;;) {
+        if (session_hungry(f->tech))
+            dispatch_drained(&f->srv, f->tech);
+        assert_true(session_queued_bytes(f->tech) <
+                    SESSION_QUEUE_LOW + 50 * (DESC + 1000));
+        struct wo_outframe *o = session_next_frame(f->tech);
+        if (!o)
+            break;
+        char err[128];
+        int t;
+        void *body;
+        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                         sizeof err), 0);
+        free(o);
+        assert_int_equal(t, WO_F_CHANGES);
+        struct wo_changes *ch = body;
+        assert_false(final);        /* the final frame is the last */
+        assert_true(ch->cursor >= last);
+        last = ch->cursor;
+        for (size_t i = 0; i < ch->n_orders; i++) {
+            fresh_seen |= ch->orders[i].id == fresh;
+            for (int k = 0; k < N; k++)
+                seen[k] += ch->orders[i].id == ids[k];
+        }
+        if (ch->final) {
+            final = 1;
+            assert_true(fresh_seen);
+            assert_true(has(ch->revoked, ch->n_revoked, ids[0]));
+        }
+        wo_frame_free(t, body);
+        if (++frames == 1) {
+            /* between two steps: ids[0] (sent) moves away, one is made */
+            assert_int_equal(seen[0], 1);
+            struct wo_cmd a = {.req = 2, .name = "assign", .wo = ids[0],
+                               .assignee = "tech2"};
+            send_frame(f, f->disp, WO_F_CMD, &a);
+            wo_frame_free(WO_F_RESULT, next_frame(f->disp, WO_F_RESULT));
+            fresh = create_big(f, "tech1", 10);
+        }
+    }
+    assert_true(final);
+    assert_true(frames > 4);
+    for (int k = 1; k < N; k++)
+        assert_int_equal(seen[k], 1);
+    assert_true(session_wants(f->tech, SESSION_FEED_ORDERS));
+    assert_null(session_job(f->tech));
+}
+
+/* An order on asset for assignee (NULL: none) with a description of n
+ * bytes; closed straight in the store when closed is set. */
+static int64_t create_on(struct fixture *f, const char *assignee,
+                         const char *asset, int closed, size_t n)
+{
+    char *desc = malloc(n + 1);
+    memset(desc, 'p', n);
+    desc[n] = 0;
+    struct wo_cmd c = {.req = 1, .name = "create", .title = "Lift",
+                       .priority = "P3", .asset = (char *)asset,
+                       .description = desc, .assignee = (char *)assignee};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    int64_t id = r->orders[0].id;
+    wo_frame_free(WO_F_RESULT, r);
+    free(desc);
+    if (closed)
+        assert_int_equal(store_order_set_status(f->srv.store, id, "closed"),
+                         0);
+    return id;
+}
+
+/* A past resolution that appears while the others are sent (an order on
+ * its asset reached the technician meanwhile) still comes before the
+ * final frame. */
+static void test_catchup_keeps_late_past_resolutions(void **state)
+{
+    struct fixture *f = *state;
+    /* 40 past resolutions of A, large: two frames that fill the queue,
+     * so the catch-up pauses between them and its final frame */
+    int64_t past_a = create_on(f, "tech2", "A", 1, 8000);
+    for (int i = 0; i < 39; i++)
+        create_on(f, "tech2", "A", 1, 8000);
+    int64_t past_b = create_on(f, "tech2", "B", 1, 10);
+    create_on(f, "tech1", "A", 0, 10);
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    int got_a = 0, got_b = 0, final = 0, made = 0;
+    for (;;) {
+        if (session_hungry(f->tech))
+            dispatch_drained(&f->srv, f->tech);
+        struct wo_outframe *o = session_next_frame(f->tech);
+        if (!o)
+            break;
+        char err[128];
+        int t;
+        void *body;
+        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                         sizeof err), 0);
+        free(o);
+        struct wo_changes *ch = body;
+        assert_false(final);
+        for (size_t i = 0; i < ch->n_past; i++) {
+            got_a |= ch->past[i].id == past_a;
+            got_b |= ch->past[i].id == past_b;
+        }
+        final = ch->final;
+        if (ch->n_past && !made) {
+            made = 1; /* the list of past resolutions was read: now B */
+            assert_false(got_b);
+            create_on(f, "tech1", "B", 0, 10);
+        }
+        wo_frame_free(t, body);
+    }
+    assert_true(made);
+    assert_true(final);
+    assert_true(got_a);
+    assert_true(got_b);
+}
+
+/* A peer that does not read is closed once its queue passes the cap, and
+ * what was queued for it is freed at once. */
+static void test_slow_reader_is_closed(void **state)
+{
+    struct fixture *f = *state;
+    const char *why;
+    for (int i = 0; i < 40; i++)
+        create_big(f, NULL, 8000);
+    int sent = 0;
+    while (sent < 60 && !session_closing(f->disp, &why)) {
+        struct wo_cmd b = {.req = 100 + sent++, .name = "board"};
+        send_frame(f, f->disp, WO_F_CMD, &b);
+    }
+    assert_int_equal(session_closing(f->disp, &why), WO_CLOSE_POLICY);
+    assert_non_null(strstr(why, "not reading"));
+    /* 4 MiB of boards of 40 orders of 8 kB: some 13, not 60 */
+    assert_true(sent * 40 * 8000 >= (int)SESSION_QUEUE_CAP);
+    assert_true(sent < 20);
+    assert_int_equal(session_queued_bytes(f->disp), 0);
+    assert_null(session_next_frame(f->disp));
+    assert_int_not_equal(session_send(f->disp, WO_F_RESULT,
+                                      &(struct wo_result){.req = 1}), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +566,18 @@ int main(void)
             test_assign_pushes_once_to_a_live_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_rules, setup, teardown),
         cmocka_unit_test(test_opkind_table),
+        cmocka_unit_test_setup_teardown(test_field_error_keeps_req, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_error_reasons_are_utf8, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_one_bad_op_is_rejected_alone,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catchup_is_paced, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_slow_reader_is_closed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_catchup_keeps_late_past_resolutions, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
