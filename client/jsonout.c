@@ -67,6 +67,13 @@ static json_t *order_json(const struct wo_order *o, int full)
                          v->ended_at ? json_integer(v->ended_at) : json_null(),
                          "outcome", str_or_null(v->outcome), "signed",
                          wo_record_signed(o, "visit", v->id)));
+        /* the server's judgement of when, beside the device's (office) */
+        json_t *last = json_array_get(a, json_array_size(a) - 1);
+        if (v->started_srv)
+            json_object_set_new(last, "started_srv",
+                                json_integer(v->started_srv));
+        if (v->ended_srv)
+            json_object_set_new(last, "ended_srv", json_integer(v->ended_srv));
     }
     json_object_set_new(j, "visits", a);
     a = json_array();
@@ -82,6 +89,9 @@ static json_t *order_json(const struct wo_order *o, int full)
                          (json_int_t)p->qty, "desc", str_or_null(p->desc),
                          "serials", ser, "late", p->late, "signed",
                          wo_record_signed(o, "part", p->id)));
+        if (p->at_srv)
+            json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                                "at_srv", json_integer(p->at_srv));
     }
     json_object_set_new(j, "parts", a);
     a = json_array();
@@ -92,6 +102,9 @@ static json_t *order_json(const struct wo_order *o, int full)
                          "author", n->author, "at", (json_int_t)n->at, "text",
                          n->text, "late", n->late, "signed",
                          wo_record_signed(o, "note", n->id)));
+        if (n->at_srv)
+            json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                                "at_srv", json_integer(n->at_srv));
     }
     json_object_set_new(j, "notes", a);
     a = json_array();

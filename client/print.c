@@ -49,13 +49,24 @@ void print_order(const struct wo_order *o)
 #define UNSIGNED(kind, id)                                                  \
     (o->n_sigs && !wo_record_signed(o, kind, id)                            \
          ? "  [NOT covered by any signature]" : "")
-    for (size_t i = 0; i < o->n_visits; i++)
-        printf("  visit %s by %s from %s%s%s%s\n", o->visits[i].id,
-               o->visits[i].tech,
-               print_time(o->visits[i].started_at, tb, sizeof tb),
-               o->visits[i].outcome ? ": " : " (open)",
-               o->visits[i].outcome ? o->visits[i].outcome : "",
-               UNSIGNED("visit", o->visits[i].id));
+    for (size_t i = 0; i < o->n_visits; i++) {
+        const struct wo_visit *v = &o->visits[i];
+        char dev[64] = "";
+        /* the office sees the server's judgement of when (docs/sync.md,
+         * "Device time"), with the laptop's own clock beside it when it
+         * said otherwise */
+        if (v->started_srv && (v->started_srv - v->started_at > 60000 ||
+                               v->started_at - v->started_srv > 60000)) {
+            char db[32];
+            snprintf(dev, sizeof dev, " (device clock: %s)",
+                     print_time(v->started_at, db, sizeof db));
+        }
+        printf("  visit %s by %s from %s%s%s%s%s\n", v->id, v->tech,
+               print_time(v->started_srv ? v->started_srv : v->started_at, tb,
+                          sizeof tb), dev,
+               v->outcome ? ": " : " (open)", v->outcome ? v->outcome : "",
+               UNSIGNED("visit", v->id));
+    }
     for (size_t i = 0; i < o->n_parts; i++) {
         printf("  part  %s x%lld%s%s by %s", o->parts[i].part_no,
                (long long)o->parts[i].qty, o->parts[i].desc ? " " : "",

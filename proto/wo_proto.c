@@ -162,6 +162,8 @@ static const struct fdesc visit_f[] = {
     F_I64(struct wo_visit, started_at, REQ),
     F_I64(struct wo_visit, ended_at, OPT),
     F_STR(struct wo_visit, outcome, OPT, WO_MAX_ID),
+    F_I64(struct wo_visit, started_srv, OPT),
+    F_I64(struct wo_visit, ended_srv, OPT),
 };
 ODESC(visit_d, struct wo_visit, visit_f);
 
@@ -174,6 +176,7 @@ static const struct fdesc part_f[] = {
     F_STR(struct wo_part, desc, OPT, WO_MAX_SHORT),
     F_SARR(struct wo_part, serials, OPT, WO_MAX_SHORT, n_serials),
     F_BOOL(struct wo_part, late, OPT),
+    F_I64(struct wo_part, at_srv, OPT),
 };
 ODESC(part_d, struct wo_part, part_f);
 
@@ -183,6 +186,7 @@ static const struct fdesc note_f[] = {
     F_I64(struct wo_note, at, REQ),
     F_STR(struct wo_note, text, REQ, WO_MAX_TEXT),
     F_BOOL(struct wo_note, late, OPT),
+    F_I64(struct wo_note, at_srv, OPT),
 };
 ODESC(note_d, struct wo_note, note_f);
 

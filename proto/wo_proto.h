@@ -170,6 +170,8 @@ struct wo_visit {
     int64_t started_at;
     int64_t ended_at;       /* 0 while open */
     char *outcome;          /* NULL while open */
+    int64_t started_srv;    /* the same times as the server judged them */
+    int64_t ended_srv;      /* (docs/sync.md, "Device time"); 0: none */
 };
 
 struct wo_part {
@@ -182,6 +184,7 @@ struct wo_part {
     char **serials;
     size_t n_serials;
     bool late;              /* recorded after the order left its author */
+    int64_t at_srv;         /* at, as the server judged it; 0: none */
 };
 
 struct wo_note {
@@ -190,6 +193,7 @@ struct wo_note {
     int64_t at;
     char *text;
     bool late;              /* recorded after the order left its author */
+    int64_t at_srv;         /* at, as the server judged it; 0: none */
 };
 
 struct wo_sig {

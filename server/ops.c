@@ -65,7 +65,7 @@ static int apply_visit_start(struct opctx *x)
         return reject(x->out, "a visit of yours is already open on order "
                       "%lld: end it first", (long long)op->wo);
     rc = store_visit_add(st, op->id, op->wo, x->a->user, x->a->device_id,
-                         op->at, x->fact);
+                         op->at, x->fact, x->t);
     if (!rc && !x->fact) /* the scheduled visit is happening: its window */
         rc = store_order_schedule(st, op->wo, 0, 0);
     return rc;
@@ -88,19 +88,20 @@ static int apply_visit_end(struct opctx *x)
         return reject(x->out, "visit %s was started by %s", op->ref, tech);
     if (op->at < 0)
         return reject(x->out, "visit end time is invalid");
-    return store_visit_end(x->srv->store, op->ref, op->at, op->outcome);
+    return store_visit_end(x->srv->store, op->ref, op->at, op->outcome,
+                           x->t);
 }
 
 static int apply_note(struct opctx *x)
 {
     return store_note_add(x->srv->store, x->op, x->a->user, x->a->device_id,
-                          x->late);
+                          x->late, x->t);
 }
 
 static int apply_part(struct opctx *x)
 {
     return store_part_add(x->srv->store, x->op, x->a->user, x->a->device_id,
-                          x->late);
+                          x->late, x->t);
 }
 
 /*

@@ -242,19 +242,23 @@ int store_visit_counts_tech(struct store *st, int64_t order,
 
 /* late: a former holder's visit, kept as a fact. */
 int store_visit_add(struct store *st, const char *id, int64_t order,
-                    const char *tech, int64_t device, int64_t at, int late);
+                    const char *tech, int64_t device, int64_t at, int late,
+                    int64_t at_srv);
 /* WO_ENOTFOUND if no such visit; fills order/tech/ended_at. */
 int store_visit_get(struct store *st, const char *id, int64_t *order,
                     char tech[WO_MAX_ID + 1], int64_t *ended_at);
 int store_visit_end(struct store *st, const char *id, int64_t at,
-                    const char *outcome);
+                    const char *outcome, int64_t at_srv);
 int store_visit_counts(struct store *st, int64_t order, int64_t *total,
                        int64_t *open);
 /* late: recorded after the order was taken from its author. */
+/* at_srv: the op's time as the server judged it (ops.c) */
 int store_part_add(struct store *st, const struct wo_op *op,
-                   const char *author, int64_t device, int late);
+                   const char *author, int64_t device, int late,
+                   int64_t at_srv);
 int store_note_add(struct store *st, const struct wo_op *op,
-                   const char *author, int64_t device, int late);
+                   const char *author, int64_t device, int late,
+                   int64_t at_srv);
 int store_sig_add(struct store *st, const struct wo_op *op, const char *role,
                   const char *signer, int64_t device);
 int store_sig_count(struct store *st, int64_t order, const char *role,

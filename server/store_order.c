@@ -341,7 +341,8 @@ int store_tech_held(struct store *s, int64_t order, int64_t user,
 /* ---- records ----------------------------------------------------------- */
 
 int store_visit_add(struct store *s, const char *id, int64_t order,
-                    const char *tech, int64_t device, int64_t at, int late)
+                    const char *tech, int64_t device, int64_t at, int late,
+                    int64_t at_srv)
 {
     sqlite3_stmt *q = ST(visit_insert);
     wo_db_bind_text(q, ":id", id);
@@ -350,6 +351,7 @@ int store_visit_add(struct store *s, const char *id, int64_t order,
     wo_db_bind_int(q, ":device", device);
     wo_db_bind_int(q, ":at", at);
     wo_db_bind_int(q, ":late", late);
+    wo_db_bind_int(q, ":at_srv", at_srv);
     return wo_db_exec(q);
 }
 
@@ -369,12 +371,13 @@ int store_visit_get(struct store *s, const char *id, int64_t *order,
 }
 
 int store_visit_end(struct store *s, const char *id, int64_t at,
-                    const char *outcome)
+                    const char *outcome, int64_t at_srv)
 {
     sqlite3_stmt *q = ST(visit_end);
     wo_db_bind_text(q, ":id", id);
     wo_db_bind_int(q, ":at", at);
     wo_db_bind_text(q, ":outcome", outcome);
+    wo_db_bind_int(q, ":at_srv", at_srv);
     return wo_db_exec(q);
 }
 
@@ -393,7 +396,8 @@ int store_visit_counts(struct store *s, int64_t order, int64_t *total,
 }
 
 int store_part_add(struct store *s, const struct wo_op *op,
-                   const char *author, int64_t device, int late)
+                   const char *author, int64_t device, int late,
+                   int64_t at_srv)
 {
     /* the op handler has checked that no serial holds a control char */
     char *ser = wo_serials_join(op->serials, op->n_serials);
@@ -410,13 +414,15 @@ int store_part_add(struct store *s, const struct wo_op *op,
     wo_db_bind_text(q, ":descr", op->desc);
     wo_db_bind_text(q, ":serials", op->n_serials ? ser : NULL);
     wo_db_bind_int(q, ":late", late);
+    wo_db_bind_int(q, ":at_srv", at_srv);
     int rc = wo_db_exec(q);
     free(ser);
     return rc;
 }
 
 int store_note_add(struct store *s, const struct wo_op *op,
-                   const char *author, int64_t device, int late)
+                   const char *author, int64_t device, int late,
+                   int64_t at_srv)
 {
     sqlite3_stmt *q = ST(note_insert);
     wo_db_bind_text(q, ":id", op->id);
@@ -426,6 +432,7 @@ int store_note_add(struct store *s, const struct wo_op *op,
     wo_db_bind_int(q, ":at", op->at);
     wo_db_bind_text(q, ":body", op->text);
     wo_db_bind_int(q, ":late", late);
+    wo_db_bind_int(q, ":at_srv", at_srv);
     return wo_db_exec(q);
 }
 

@@ -513,6 +513,11 @@ static int fill_visit(sqlite3_stmt *q, void *e)
     v->started_at = sqlite3_column_int64(q, 2);
     v->ended_at = sqlite3_column_int64(q, 3);
     v->outcome = DUP(4);
+    /* the server's own times, where its query has them */
+    if (sqlite3_column_count(q) > 6) {
+        v->started_srv = sqlite3_column_int64(q, 5);
+        v->ended_srv = sqlite3_column_int64(q, 6);
+    }
     return v->id && v->tech ? 0 : WO_ENOMEM;
 }
 
@@ -529,6 +534,8 @@ static int fill_part(sqlite3_stmt *q, void *e)
                          &p->serials, &p->n_serials))
         return WO_ENOMEM;
     p->late = sqlite3_column_int(q, 7) != 0;
+    if (sqlite3_column_count(q) > 8)
+        p->at_srv = sqlite3_column_int64(q, 8);
     return p->id && p->author && p->part_no ? 0 : WO_ENOMEM;
 }
 
@@ -540,6 +547,8 @@ static int fill_note(sqlite3_stmt *q, void *e)
     n->at = sqlite3_column_int64(q, 2);
     n->text = DUP(3);
     n->late = sqlite3_column_int(q, 4) != 0;
+    if (sqlite3_column_count(q) > 5)
+        n->at_srv = sqlite3_column_int64(q, 5);
     return n->id && n->author && n->text ? 0 : WO_ENOMEM;
 }
 

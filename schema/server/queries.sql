@@ -153,12 +153,15 @@ SELECT count(*), coalesce(sum(ended_at IS NULL), 0) FROM visits
 WHERE order_id = :order AND tech = :tech;
 
 -- name: visits_of
-SELECT id, tech, started_at, ended_at, outcome FROM visits
+-- the last two: the server's times of start and end (schema v11)
+SELECT id, tech, started_at, ended_at, outcome,
+       coalesce(started_srv, 0), coalesce(ended_srv, 0) FROM visits
 WHERE order_id = :order ORDER BY started_at, id;
 
 -- name: visit_insert
-INSERT INTO visits(id, order_id, tech, device_id, started_at, late)
-VALUES (:id, :order, :tech, :device, :at, :late);
+INSERT INTO visits(id, order_id, tech, device_id, started_at, late,
+                   started_srv)
+VALUES (:id, :order, :tech, :device, :at, :late, :at_srv);
 
 -- name: visit_get
 SELECT order_id, tech, ended_at FROM visits WHERE id = :id;
@@ -169,25 +172,27 @@ SELECT count(*), coalesce(sum(ended_at IS NULL), 0) FROM visits
 WHERE order_id = :order;
 
 -- name: visit_end
-UPDATE visits SET ended_at = :at, outcome = :outcome WHERE id = :id;
+UPDATE visits SET ended_at = :at, outcome = :outcome, ended_srv = :at_srv
+WHERE id = :id;
 
 -- name: parts_of
-SELECT id, author, at, part_no, qty, descr, serials, late FROM parts
+SELECT id, author, at, part_no, qty, descr, serials, late,
+       coalesce(at_srv, 0) FROM parts
 WHERE order_id = :order ORDER BY at, id;
 
 -- name: part_insert
 INSERT INTO parts(id, order_id, author, device_id, at, part_no, qty, descr,
-                  serials, late)
+                  serials, late, at_srv)
 VALUES (:id, :order, :author, :device, :at, :part_no, :qty, :descr,
-        :serials, :late);
+        :serials, :late, :at_srv);
 
 -- name: notes_of
-SELECT id, author, at, body, late FROM notes WHERE order_id = :order
-ORDER BY at, id;
+SELECT id, author, at, body, late, coalesce(at_srv, 0) FROM notes
+WHERE order_id = :order ORDER BY at, id;
 
 -- name: note_insert
-INSERT INTO notes(id, order_id, author, device_id, at, body, late)
-VALUES (:id, :order, :author, :device, :at, :body, :late);
+INSERT INTO notes(id, order_id, author, device_id, at, body, late, at_srv)
+VALUES (:id, :order, :author, :device, :at, :body, :late, :at_srv);
 
 -- name: sigs_of
 -- verified: the verdict of the check made when the op was applied

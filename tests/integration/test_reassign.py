@@ -249,6 +249,24 @@ class DeviceTime(ClockEnv):
         self.assertLessEqual(d["responded_at"] - d["created_at"],
                              self.offset - synced + 5 * MIN)
 
+    def test_a_fast_laptop_does_not_show_the_office_the_future(self):
+        o = self.create(assign="alice")
+        wo = str(o["id"])
+        fast = self.env(3 * 24 * 60 * MIN, "b1")     # three days fast
+        self.wo("alice", "sync", env=fast)
+        self.wo("alice", "accept", wo, env=fast)
+        self.wo("alice", "visit", "start", wo, env=fast)
+        self.wo("alice", "note", wo, "on site", env=fast)
+        self.wo("alice", "sync", env=fast)
+        d = self.show(wo)
+        v, n = d["visits"][0], d["notes"][0]
+        self.assertGreater(v["started_at"] - d["created_at"], 2 * 24 * 60 * MIN)
+        self.assertLess(v["started_srv"] - d["created_at"], MIN)
+        self.assertLess(n["at_srv"] - d["created_at"], MIN)
+        line = [l for l in self.wo("disp", "show", wo).stdout.splitlines()
+                if l.strip().startswith("visit")][0]
+        self.assertIn("device clock:", line)
+
     def now_ms(self):
         return int(time.time() * 1000) + self.offset
 
