@@ -859,6 +859,70 @@ static int decode_obj(const msgpack_object *m, const struct odesc *d,
     return 0;
 }
 
+/*
+ * 1 when no array or map header in data claims more entries than the
+ * bytes left could hold. msgpack-c allocates an array's or a map's slots
+ * from its header's count before it reads a single entry, so a 5-byte
+ * message claiming 2^32 entries would make it ask for ~100 GB. Every
+ * entry takes at least one byte, so the entries still owed may never
+ * outnumber the bytes still unread; this walk (headers only, no
+ * recursion) enforces that before msgpack-c sees the message. A malformed
+ * or truncated value is left for msgpack-c to refuse.
+ */
+static int counts_fit(const uint8_t *p, size_t len)
+{
+    uint64_t owed = 1;  /* values still to read: the root */
+    size_t i = 0;
+    while (owed && i < len) {
+        uint8_t b = p[i++];
+        uint64_t n = 0, skip = 0, items = 0;
+        size_t w = 0;   /* width of a length or count that follows */
+        owed--;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+            continue;
+        if (b >= 0x80 && b <= 0x8f)
+            items = 2u * (b & 0x0f);
+        else if (b >= 0x90 && b <= 0x9f)
+            items = b & 0x0f;
+        else if (b >= 0xa0 && b <= 0xbf)
+            skip = b & 0x1f;
+        else if (b == 0xca || b == 0xcb)
+            skip = b == 0xca ? 4 : 8;
+        else if (b >= 0xcc && b <= 0xd3)
+            skip = 1u << ((b - 0xcc) & 3);
+        else if (b >= 0xd4 && b <= 0xd8)
+            skip = 1 + (1u << (b - 0xd4));
+        else if (b == 0xc4 || b == 0xc7 || b == 0xd9)
+            w = 1;
+        else if (b == 0xc5 || b == 0xc8 || b == 0xda || b == 0xdc || b == 0xde)
+            w = 2;
+        else if (b == 0xc6 || b == 0xc9 || b == 0xdb || b == 0xdd || b == 0xdf)
+            w = 4;
+        else
+            return 1; /* 0xc1: never used; msgpack-c refuses it */
+        if (w) {
+            if (len - i < w)
+                return 1;
+            for (size_t k = 0; k < w; k++)
+                n = n << 8 | p[i + k];
+            i += w;
+            if (b == 0xdc || b == 0xdd)
+                items = n;
+            else if (b == 0xde || b == 0xdf)
+                items = 2 * n;
+            else
+                skip = n + (b >= 0xc7 && b <= 0xc9); /* ext: a type byte */
+        }
+        if (skip > len - i)
+            return 1; /* truncated: msgpack-c says so */
+        i += skip;
+        owed += items;
+        if (owed > len - i)
+            return 0;
+    }
+    return 1;
+}
+
 static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
                        struct derr *e)
 {
@@ -870,6 +934,9 @@ static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
              WO_MAX_FRAME);
         return WO_ETOOBIG;
     }
+    if (!counts_fit(data, len))
+        return fail(e, "an array or map claims more entries than the "
+                    "message holds");
     msgpack_unpacked_init(u);
     msgpack_unpack_return r =
         msgpack_unpack_next(u, (const char *)data, len, &off);
@@ -923,9 +990,18 @@ int wo_frame_decode(const uint8_t *data, size_t len, int *type, void **body,
                     !memcmp(ftypes[j].name, v->via.str.ptr, v->via.str.size))
                     t = j;
             if (t == WO_F_NONE) {
-                fail(&e, "unknown frame type '%.*s'",
-                     (int)(v->via.str.size > 32 ? 32 : v->via.str.size),
-                     v->via.str.ptr);
+                /* the reason goes back to the peer in an error frame,
+                 * which must hold UTF-8: name the type only when it is
+                 * text, cut at a character boundary */
+                const char *tn = v->via.str.ptr;
+                size_t tl = v->via.str.size > 32 ? 32 : v->via.str.size;
+                if (utf8_ok((const unsigned char *)tn, v->via.str.size)) {
+                    while (tl < v->via.str.size && (tn[tl] & 0xC0) == 0x80)
+                        tl--; /* tn[0] is a lead byte: stops by 0 */
+                    fail(&e, "unknown frame type '%.*s'", (int)tl, tn);
+                } else {
+                    fail(&e, "unknown frame type (not UTF-8 text)");
+                }
                 rc = WO_EUNKNOWN;
                 goto out;
             }
