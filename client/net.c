@@ -62,12 +62,12 @@ static const char *time_hint(struct net *n)
                                         &tm))
         snprintf(now, sizeof now, "?");
     int64_t off = n->clock_off < 0 ? -n->clock_off : n->clock_off;
+    int64_t min = (off + 30000) / 60000; /* to the nearest minute */
     if (off >= 60000)
         snprintf(n->hint, sizeof n->hint, "\nthis laptop's clock says %s "
                  "UTC; your clock is off by %lld h %lld min (%s) against the "
                  "server's at the last sync: set it right and try again",
-                 now, (long long)(off / 3600000),
-                 (long long)(off / 60000 % 60),
+                 now, (long long)(min / 60), (long long)(min % 60),
                  n->clock_off > 0 ? "ahead" : "behind");
     else
         snprintf(n->hint, sizeof n->hint, "\nthis laptop's clock says %s "

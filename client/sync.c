@@ -163,7 +163,8 @@ static void on_welcome(struct conn *k, struct wo_welcome *w)
     if (off > CLOCK_OFF_WARN_MS || off < -CLOCK_OFF_WARN_MS)
         fprintf(stderr, "wo: your clock is off by %lld min (%s) against the "
                 "server's: the office sees the server's times; set the "
-                "laptop's clock\n", (long long)((off < 0 ? -off : off) / 60000),
+                "laptop's clock\n",
+                (long long)(((off < 0 ? -off : off) + 30000) / 60000),
                 off > 0 ? "ahead" : "behind");
     if (k->mode == M_CMD) {
         net_send(k->n, WO_F_CMD, k->cmd);

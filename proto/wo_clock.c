@@ -1,4 +1,5 @@
-/* wo_clock.c - real time plus an optional test-controlled offset. */
+/* wo_clock.c - real time plus an optional test-controlled offset, or a
+ * test-controlled fixed time (see wo_clock.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +10,38 @@
 
 static const char *offset_path;
 static int64_t offset_ms;
-static struct timespec offset_mtime;
+static int frozen;              /* offset_ms is the time itself */
+static struct stat offset_st;   /* the file as last read */
 
 void wo_clock_use_offset_file(const char *path) { offset_path = path; }
+
+int wo_clock_is_test(void) { return offset_path != NULL; }
 
 static void reload_offset(void)
 {
     struct stat st;
     if (!offset_path || stat(offset_path, &st) != 0)
         return;
-    if (st.st_mtim.tv_sec == offset_mtime.tv_sec &&
-        st.st_mtim.tv_nsec == offset_mtime.tv_nsec)
+    /* a test replaces the file (new inode) or rewrites it in place; two
+     * writes within one tick of the file system's clock share an mtime,
+     * so the inode and size are compared too */
+    if (st.st_ino == offset_st.st_ino && st.st_size == offset_st.st_size &&
+        st.st_mtim.tv_sec == offset_st.st_mtim.tv_sec &&
+        st.st_mtim.tv_nsec == offset_st.st_mtim.tv_nsec)
         return;
     FILE *f = fopen(offset_path, "r");
     if (!f)
         return;
     long long v;
-    if (fscanf(f, "%lld", &v) == 1)
+    int at = fgetc(f) == '@';
+    if (!at)
+        rewind(f);
+    if (fscanf(f, "%lld", &v) == 1) {
         offset_ms = v;
+        frozen = at;
+    }
     fclose(f);
-    offset_mtime = st.st_mtim;
+    offset_st = st;
 }
 
 /* A test's skew of this process's wall clock (a laptop set wrong). */
@@ -41,8 +54,10 @@ static int64_t skew_ms(void)
 int64_t wo_clock_now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     reload_offset();
+    if (frozen)
+        return offset_ms + skew_ms();
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + offset_ms +
            skew_ms();
 }

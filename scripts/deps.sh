@@ -5,7 +5,8 @@ PKGS="build-essential cmake pkg-config libwebsockets-dev libwebsockets-evlib-ev
 libev-dev libsqlite3-dev libmsgpack-dev libssl-dev openssl libjansson-dev
 libcmocka-dev libcsv-dev python3
 libcairo2-dev libpango1.0-dev libqrencode-dev libpoppler-glib-dev
-fonts-dejavu-core poppler-utils jq"
+fonts-dejavu-core poppler-utils jq
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

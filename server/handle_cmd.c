@@ -87,7 +87,8 @@ int handle_cmd_create(struct call *c)
     struct wo_cmd *cmd = cmd_of(c);
     struct store_user tech;
     struct store_code kept;
-    int64_t id, seq, now = wo_clock_now_ms();
+    /* id is handed to call_reply_order() on failure too (then unused) */
+    int64_t id = 0, seq, now = wo_clock_now_ms();
     if (!cmd->title || !*cmd->title)
         return fail(c, WO_EINVAL, "create needs a title");
     if (!valid_priority(cmd->priority))

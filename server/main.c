@@ -538,6 +538,7 @@ struct run {
     struct ws *ws;
     struct ws_timer *flush, *tick, *stop, *sweep;
     int64_t commit_window_us;
+    int64_t tick_logged;        /* test clock: last tick time logged */
 };
 
 /* The walk of every session for deadlines and pings (gate.h). */
@@ -605,7 +606,18 @@ static void flush_fire(void *arg) { commit_flush(&((struct run *)arg)->srv); }
 static void tick_fire(void *arg)
 {
     struct run *r = arg;
+    int64_t at = wo_clock_now_ms();
     desk_tick(&r->srv);
+    /* Under a test clock, say once per clock time that a whole tick ran
+     * at it: a test that moved the clock waits for this line instead of
+     * sleeping and hoping a tick came (tests/integration/harness.py).
+     * `at` is read before the tick, so the line never claims a time the
+     * tick did not see. */
+    if (wo_clock_is_test() && at != r->tick_logged) {
+        fprintf(stderr, "wo-server: test clock: desk tick at %lld pid %ld\n",
+                (long long)at, (long)getpid());
+        r->tick_logged = at;
+    }
     ws_timer_arm(r->tick, 500 * 1000);
 }
 

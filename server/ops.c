@@ -175,6 +175,18 @@ static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
     [WO_OP_SIGN_RECIPIENT] = apply_sign,
 };
 
+/* op ends an open visit of the sender's own: a visit is its technician's
+ * to end, whatever happened to the order since (docs/sync.md). */
+static int own_open_visit(struct opctx *x)
+{
+    int64_t vorder, ended;
+    char tech[WO_MAX_ID + 1];
+    return x->k->id == WO_OP_VISIT_END &&
+           !store_visit_get(x->srv->store, x->op->ref, &vorder, tech,
+                            &ended) &&
+           vorder == x->op->wo && !ended && !strcmp(tech, x->a->user);
+}
+
 /*
  * Who may send this op, judged by the holding period its corrected time
  * falls in (docs/sync.md, "Reassignment"):
@@ -182,7 +194,8 @@ static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
  *     from them (it came back before they synced) is marked late;
  *   - a former holder: notes and parts are kept (late when written after
  *     the order left them); accept, depart and visit start/end done while
- *     they held it are kept as facts, marked late, that move no status;
+ *     they held it are kept as facts, marked late, that move no status,
+ *     and so is the end of their own open visit whenever it came;
  *     signing is the holder's alone;
  *   - someone who never held it: no.
  * 0 to go on, or a rejection / error.
@@ -209,7 +222,8 @@ static int check_holder(struct opctx *x, int64_t assignee)
         x->late = !at;
         return 0;
     }
-    if (x->k->record == WO_REC_SIG || !at)
+    /* the end of one's own open visit is a fact whenever it came */
+    if (x->k->record == WO_REC_SIG || (!at && !own_open_visit(x)))
         return reject(x->out, "order %lld is no longer assigned to you (it "
                       "was reassigned or unassigned)%s; your notes and parts "
                       "are kept", (long long)op->wo,
@@ -220,17 +234,6 @@ static int check_holder(struct opctx *x, int64_t assignee)
     return 0;
 }
 
-/* The holder ends a visit of theirs that the order's status no longer
- * expects (it was reassigned and came back): 1 if op is such an end. */
-static int own_open_visit(struct opctx *x)
-{
-    int64_t vorder, ended;
-    char tech[WO_MAX_ID + 1];
-    return x->k->id == WO_OP_VISIT_END &&
-           !store_visit_get(x->srv->store, x->op->ref, &vorder, tech,
-                            &ended) &&
-           vorder == x->op->wo && !ended && !strcmp(tech, x->a->user);
-}
 
 /*
  * The op's time as the server judges it (docs/sync.md, "Device time"):

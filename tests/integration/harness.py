@@ -221,9 +221,23 @@ MIN = 60 * 1000
 HOUR = 60 * MIN
 
 
+def write_clock(path, at_ms):
+    """Stand a test clock (wo-server --test-clock, WO_TEST_CLOCK) still at
+    at_ms, ms since the epoch, until the next write. The file is replaced,
+    never rewritten in place, so a reader sees each write (proto/wo_clock.c
+    compares the file's inode as well as its time)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("@%d\n" % at_ms)
+    os.replace(tmp, path)
+
+
 class ClockEnv(Env):
     """An Env whose server and clients share one clock the test moves
-    (wo-server --test-clock, the client's WO_TEST_CLOCK)."""
+    (wo-server --test-clock, the client's WO_TEST_CLOCK). The clock stands
+    still between moves, so every time a test asserts is exact however
+    long the machine takes between two steps; nothing waits on wall time
+    but the server's timers, and ticked() waits for those."""
     def setUp(self):
         self.clock_file = None
         super().setUp()
@@ -232,21 +246,31 @@ class ClockEnv(Env):
     def start_server(self, *extra):
         if not self.clock_file:
             self.clock_file = os.path.join(self.dir, "clock")
-            self.offset = 0
+            self.base = int(time.time() * 1000)     # offset 0: start time
             self.set_clock(0)
             os.environ["WO_TEST_CLOCK"] = self.clock_file
             self.addCleanup(os.environ.pop, "WO_TEST_CLOCK", None)
         return super().start_server("--test-clock", self.clock_file, *extra)
 
+    def now(self):
+        """The test clock's time, ms since the epoch."""
+        return self.base + self.offset
+
     def set_clock(self, offset_ms):
         self.offset = offset_ms
-        tmp = self.clock_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % offset_ms)
-        os.replace(tmp, self.clock_file)
+        write_clock(self.clock_file, self.now())
 
     def advance(self, ms):
         self.set_clock(self.offset + ms)
+
+    def ticked(self):
+        """Return once the running server has run a whole desk tick (SLA
+        alerts, escalation, the 24 h closure) at the clock's present time:
+        what the rules do at that time is then done."""
+        line = "test clock: desk tick at %d pid %d" % (self.now(),
+                                                       self.server.pid)
+        wait_until(lambda: line in self.server_log(), timeout=30,
+                   what="a desk tick at the test clock's time")
 
     def show(self, wo):
         return self.wo_json("disp", "show", str(wo))

@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import sqlite3
-import time
 
 from harness import HOUR, MIN, ClockEnv, wait_until
 
@@ -172,7 +171,7 @@ class Knowledge(ClockEnv):
         c = self.create(title="Pump", prio="P2", asset="Pump, north",
                         assign="bob")
         self.advance(2 * HOUR)                            # c breached
-        time.sleep(1.2)
+        self.ticked()
         da, db_ = self.show(a["id"]), self.show(b["id"])
 
         assets = self.report("assets")
