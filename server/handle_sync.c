@@ -190,8 +190,9 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
         rc = session_send(cl->s, WO_F_CHANGES, &ch);
     }
     if (!rc && !(rc = load_orders(srv, ids, n, o))) {
+        /* no revocations: no list (NULL + 0 is undefined in C) */
         struct wo_changes ch = {.orders = o, .n_orders = n,
-                                .revoked = revoked + r,
+                                .revoked = revoked ? revoked + r : NULL,
                                 .n_revoked = n_revoked - r, .cursor = end,
                                 .final = 1};
         if (!(rc = session_send(cl->s, WO_F_CHANGES, &ch)))

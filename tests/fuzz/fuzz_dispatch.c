@@ -51,7 +51,8 @@ struct fake_conn {
 static void fake_want_write(void *conn) { ((struct fake_conn *)conn)->writes++; }
 static void fake_authed(void *conn) { (void)conn; }
 
-static const struct transport fake = {fake_want_write, fake_authed};
+static const struct transport fake = {.want_write = fake_want_write,
+                                      .authenticated = fake_authed};
 
 static struct {
     char dir[128];
@@ -91,9 +92,12 @@ static void add_user(int i)
     uint8_t pub[32];
     struct store_user u;
     int64_t dev = 0;
-    if (store_user_add(W.srv.store, users[i].name, users[i].role, 1, code) ||
+    const char *why;
+    if (store_user_add(W.srv.store, users[i].name, users[i].role, 1, 0,
+                       code) ||
         wo_random(pub, sizeof pub) ||
-        store_enroll(W.srv.store, code, pub, "fuzz", 1, &dev, &u))
+        store_enroll(W.srv.store, code, NULL, pub, "fuzz", 1, &dev, &u,
+                     &why))
         die("user", store_errmsg(W.srv.store));
     struct session_auth *a = &W.auth[i];
     memset(a, 0, sizeof *a);
@@ -144,7 +148,7 @@ static void world_open(void)
     char path[256], err[256];
     fuzz_scratch_dir("wo-fuzz-dispatch", W.dir, sizeof W.dir);
     snprintf(path, sizeof path, "%s/server.db", W.dir);
-    if (store_open(path, &W.srv.store, err, sizeof err))
+    if (store_create(path, &W.srv.store, err, sizeof err))
         die("store_open", err);
     W.srv.sessions = sessreg_create();
     W.srv.commit = commit_create(wake, NULL);

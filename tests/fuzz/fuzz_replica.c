@@ -76,7 +76,7 @@ static void world_open(void)
 {
     char err[256];
     fuzz_scratch_dir("wo-fuzz-replica", W.dir, sizeof W.dir);
-    if (replica_open(W.dir, &W.r, err, sizeof err))
+    if (replica_open(W.dir, 1, &W.r, err, sizeof err))
         die("replica_open", err);
     seed();
 }
