@@ -192,6 +192,8 @@ class ServerTrouble(Env):
         self.addCleanup(lambda: p.poll() is None and p.kill())
         wait_until(lambda: "group commit failed" in self.server_log(),
                    timeout=60, what="the group commit to fail")
+        # the log names SQLite's own cause, not the rollback after it
+        self.assertIn("database is locked", self.server_log())
         db.execute("ROLLBACK")
         out, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 0, err)
