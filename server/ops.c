@@ -234,7 +234,6 @@ static int check_holder(struct opctx *x, int64_t assignee)
     return 0;
 }
 
-
 /*
  * The op's time as the server judges it (docs/sync.md, "Device time"):
  * its anchor (a server time the device was given at a sync, MAC-checked)
