@@ -1,15 +1,15 @@
 #!/bin/sh
 # The README's test command: build, run every test, then build again with
 # AddressSanitizer and UBSan and run every test once more. After each run
-# it prints what the randomized fault test did (schedules, faults). Last,
-# the libFuzzer targets (tests/fuzz/, built with clang in build-fuzz/)
-# replay their seeds and past crash inputs and fuzz 10 s each, one after
-# the other.
+# it prints what the randomized fault and model tests did (schedules,
+# faults, actions). Last, the libFuzzer targets (tests/fuzz/, built with
+# clang in build-fuzz/) replay their seeds and past crash inputs and fuzz
+# 10 s each, one after the other.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
 faults() {
-    grep -E "^(fault schedules run|faults injected)" \
+    grep -E "^(fault schedules run|faults injected|model schedules run|model totals)" \
         "$1/Testing/Temporary/LastTest.log" | sed "s|^|[$1] |" || true
 }
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
