@@ -314,6 +314,14 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     }
     if (!next)
         return reject(out, "%s", reason);
+    /* no new record on a closed or cancelled order, late facts included:
+     * it would stand outside both signatures (ending a visit already
+     * there is not a new record) */
+    if (x.fact && x.k->id == WO_OP_VISIT_START &&
+        wo_lifecycle_is_terminal(status))
+        return reject(out, "order is %s, where %s is not allowed (no new "
+                      "record on a closed or cancelled order)", status,
+                      x.k->name);
     rc = apply_kind[x.k->id](&x);
     if (rc == WO_EEXIST)
         return reject(out, "a record with id %s already exists", op->id);
