@@ -16,7 +16,7 @@
  *   - no per-connection lws timer: deadlines, idle pings and hang-ups are
  *     the application's one timer (gate.h), which closes with a close
  *     frame; lws's own timeouts close without one, and its sorted timer
- *     list does not scale (/work/shared/LWS-NOTES.md).
+ *     list does not scale (docs/architecture.md, "Choices").
  *
  * All state lives in struct ws, reached from a callback through the
  * context's user pointer; there are no file-scope variables.
