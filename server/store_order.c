@@ -257,6 +257,17 @@ int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
     return wo_db_load_ids(q, ids, n);
 }
 
+/* Run statement idx of the holding queries, bound to (order, user, now). */
+static int holding_exec(struct store *s, int idx, int64_t order, int64_t user,
+                        int64_t now)
+{
+    sqlite3_stmt *q = wo_db_stmt(s->db, idx);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":now", now);
+    return wo_db_exec(q);
+}
+
 int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq,
                    int64_t now)
 {
@@ -265,30 +276,14 @@ int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq,
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":seq", seq);
     int rc = wo_db_exec(q);
-    if (rc)
-        return rc;
-    q = ST(holding_open);
-    wo_db_bind_int(q, ":order", order);
-    wo_db_bind_int(q, ":user", user);
-    wo_db_bind_int(q, ":now", now);
-    return wo_db_exec(q);
+    return rc ? rc : holding_exec(s, Q_holding_open, order, user, now);
 }
 
 int store_tech_release(struct store *s, int64_t order, int64_t user,
                        int64_t now)
 {
-    sqlite3_stmt *q = ST(tech_release);
-    wo_db_bind_int(q, ":order", order);
-    wo_db_bind_int(q, ":user", user);
-    wo_db_bind_int(q, ":now", now);
-    int rc = wo_db_exec(q);
-    if (rc)
-        return rc;
-    q = ST(holding_close);
-    wo_db_bind_int(q, ":order", order);
-    wo_db_bind_int(q, ":user", user);
-    wo_db_bind_int(q, ":now", now);
-    return wo_db_exec(q);
+    int rc = holding_exec(s, Q_tech_release, order, user, now);
+    return rc ? rc : holding_exec(s, Q_holding_close, order, user, now);
 }
 
 int store_tech_held_at(struct store *s, int64_t order, int64_t user,
