@@ -576,6 +576,7 @@ static void app_message(void *arg, struct session *s, const uint8_t *data,
 
 static void app_closed(void *arg, struct session *s)
 {
+    dispatch_closed(&((struct run *)arg)->srv, s);
     gate_closed(((struct run *)arg)->gate, s);
     session_destroy(s);
 }
@@ -679,7 +680,7 @@ static void warn_ca_key(const struct opts *o)
 
 static int cmd_run(struct opts *o)
 {
-    struct run r = {.srv = {.alerts_pushed = -1}};
+    struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
     struct ws_config cfg = {0};
     char host[256], cert[4096], key[4096];
     int rc;
@@ -730,6 +731,9 @@ static int cmd_run(struct opts *o)
         return 1;
     }
     warn_ca_key(o);
+    /* events made before this start reach the office by the feed command */
+    if (store_feed_max(r.srv.store, &r.srv.feed_pushed))
+        r.srv.feed_pushed = -1;
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);

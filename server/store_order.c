@@ -64,6 +64,9 @@ int store_order_load(struct store *s, int64_t id, int how,
     o->completed_at = sqlite3_column_int64(q, 22);
     o->visit_start = sqlite3_column_int64(q, 23);
     o->visit_end = sqlite3_column_int64(q, 24);
+    o->came = DUP(25);
+    o->came_reason = DUP(26);
+    o->came_at = sqlite3_column_int64(q, 27);
     sqlite3_reset(q);
     if (!o->title || !o->priority || !o->status || !o->tier) {
         rc = WO_ENOMEM;
@@ -77,6 +80,17 @@ int store_order_load(struct store *s, int64_t id, int how,
     if (rc)
         goto fail;
     if (include_secret) {
+        /* the holder's delivery receipt (docs/protocol.md, "Field data") */
+        q = ST(receipt_of_holder);
+        wo_db_bind_int(q, ":order", id);
+        if ((rc = store__row(q)) < 0)
+            goto fail;
+        if (rc) {
+            o->stored_at = sqlite3_column_int64(q, 0);
+            o->stored_seq = sqlite3_column_int64(q, 1);
+            o->opened_at = sqlite3_column_int64(q, 2);
+        }
+        sqlite3_reset(q);
         q = ST(rejections_of);
         wo_db_bind_int(q, ":order", id);
         if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
@@ -254,6 +268,28 @@ int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
     sqlite3_stmt *q = ST(order_board);
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return wo_db_load_ids(q, ids, n);
+}
+
+static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)
+{
+    if (v)
+        wo_db_bind_text(q, name, v);
+    else
+        wo_db_bind_null(q, name);
+}
+
+int store_board_filtered(struct store *s, const struct store_board_filter *f,
+                         int64_t now, size_t limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(order_board_filtered);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    wo_db_bind_int(q, ":all", f->all || f->status);
+    bind_or_null(q, ":status", f->status);
+    bind_or_null(q, ":tech", f->tech);
+    bind_or_null(q, ":priority", f->priority);
+    bind_or_null(q, ":site", f->site);
     return wo_db_load_ids(q, ids, n);
 }
 
