@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "jsonout.h"
 #include "print.h"
 #include "cmd_report_pdf.h"
@@ -205,8 +206,8 @@ int cmd_show(struct client *c, int argc, char **argv)
         struct wo_order o;
         rc = replica_order_load(c->r, cmd.wo, &o);
         if (rc) {
-            fprintf(stderr, "wo: order %lld is not in your list (run 'wo "
-                            "sync')\n", (long long)cmd.wo);
+            fprintf(stderr, _("wo: order %lld is not in your list (run "
+                              "'wo sync')\n"), (long long)cmd.wo);
             return 1;
         }
         /* the first opening is a delivery receipt, kept offline and sent
@@ -223,7 +224,7 @@ int cmd_show(struct client *c, int argc, char **argv)
         else
             print_order(&o);
         if (here && !c->json)
-            printf("  (signatures verified on this device)\n");
+            printf("  %s\n", _("(signatures verified on this device)"));
         wo_order_cleanup(&o);
         return 0;
     }

@@ -36,7 +36,25 @@ void i18n_init(void)
     char dir[PATH_MAX + 32];
     /* messages only: a decimal comma or a translated month must never
      * reach a CSV, JSON or a parsed time */
-    setlocale(LC_MESSAGES, "");
+    if (!setlocale(LC_MESSAGES, "")) {
+        /* the asked-for locale is not installed (id_ID.UTF-8 on a fresh
+         * system): its language still chooses the messages, through
+         * LANGUAGE, which gettext reads in any locale but plain "C" */
+        const char *want = getenv("LC_ALL");
+        if (!want || !*want)
+            want = getenv("LC_MESSAGES");
+        if (!want || !*want)
+            want = getenv("LANG");
+        const char *lang = getenv("LANGUAGE");
+        if (want && *want && (!lang || !*lang)) {
+            char l[64];
+            size_t n = strcspn(want, ".@");
+            snprintf(l, sizeof l, "%.*s:%.*s", (int)n, want,
+                     (int)strcspn(want, "_.@"), want);
+            setenv("LANGUAGE", l, 1);
+        }
+        setlocale(LC_MESSAGES, "C.UTF-8");
+    }
     if (locale_dir_of_binary(dir, sizeof dir))
         snprintf(dir, sizeof dir, "%s", WO_LOCALEDIR);
     bindtextdomain("wo", dir);

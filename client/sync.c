@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "net.h"
 #include "replica.h"
 #include "sync.h"
@@ -309,8 +310,8 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
         if (!k->watch)
             net_stop(k->n);
         else
-            fprintf(stderr, "wo: up to date with %s; watching for changes\n",
-                    k->c->server);
+            fprintf(stderr, _("wo: up to date with %s; watching for "
+                              "changes\n"), k->c->server);
     }
 }
 
@@ -495,15 +496,15 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
         }
         if (!watch) {
             if (rc || k.failed || k.server_trouble) {
-                fprintf(stderr, "wo: sync failed: %s\n%s", k.err,
-                        k.failed ? "" : "(your recorded work is kept in the "
-                                        "outbox; run 'wo sync' again when "
-                                        "the network is back)\n");
+                fprintf(stderr, _("wo: sync failed: %s\n%s"), k.err,
+                        k.failed ? "" : _("(your recorded work is kept in "
+                                          "the outbox; run 'wo sync' again "
+                                          "when the network is back)\n"));
                 return 1;
             }
-            printf("synced: %lld applied, %lld duplicate, %lld rejected; "
-                   "%lld orders updated, %lld removed, %lld past "
-                   "resolutions; %lld ops pending\n",
+            printf(_("synced: %lld applied, %lld duplicate, %lld rejected; "
+                     "%lld orders updated, %lld removed, %lld past "
+                     "resolutions; %lld ops pending\n"),
                    (long long)k.applied, (long long)k.duplicate,
                    (long long)k.rejected, (long long)k.orders_in,
                    (long long)k.revoked_in, (long long)k.past_in,
