@@ -100,25 +100,6 @@ void feed_push(struct srv *srv)
     } while (n == FEED_BATCH);
 }
 
-struct devcount {
-    int64_t device;
-    int n;
-};
-
-static void count_dev(struct session *s, void *arg)
-{
-    (void)s;
-    ((struct devcount *)arg)->n++;
-}
-
-/* Connections of a's device now (s included while it is registered). */
-static int device_conns(struct srv *srv, const struct session_auth *a)
-{
-    struct devcount c = {a->device_id, 0};
-    sessreg_foreach_device(srv->sessions, a->device_id, count_dev, &c);
-    return c.n;
-}
-
 static void presence(struct srv *srv, struct session *s, const char *kind,
                      int first)
 {
@@ -140,12 +121,12 @@ void feed_online(struct srv *srv, struct session *s)
 {
     const struct session_auth *a = session_auth(s);
     if (a)
-        presence(srv, s, "device.online", device_conns(srv, a) == 1);
+        presence(srv, s, "device.online", sessreg_count_device(srv->sessions, a->device_id) == 1);
 }
 
 void feed_offline(struct srv *srv, struct session *s)
 {
     const struct session_auth *a = session_auth(s);
     if (a)
-        presence(srv, s, "device.offline", device_conns(srv, a) == 1);
+        presence(srv, s, "device.offline", sessreg_count_device(srv->sessions, a->device_id) == 1);
 }
