@@ -260,6 +260,21 @@ struct wo_order {
                              * sent; negative: breached */
     int64_t visit_start;    /* next visit's window set by a dispatcher, */
     int64_t visit_end;      /* server ms; 0 = none scheduled */
+    /* the formal request (docs/lifecycle.md, "Intake") */
+    char *type;             /* incident | request */
+    char *category;         /* hardware, software, access, network, ... */
+    char *department;       /* the requester's */
+    char *customer;         /* NULL: none (the default agreement) */
+    char *impact;           /* low | medium | high, when given */
+    char *urgency;
+    int64_t deadline;       /* requested, server ms; 0 = none */
+    char *requester_email;
+    bool needs_authorisation;
+    char *authoriser;       /* who approves, on the requester's side */
+    char *authoriser_email;
+    char *authorisation_code; /* only in the answer to create / code */
+    int64_t agreement_id;   /* the agreement version that governs it */
+    bool remote;            /* resolved with no site visit */
 };
 
 /* One line of an order's history (the changes table). */
@@ -319,6 +334,31 @@ struct wo_row {
     int64_t resolve_met, resolve_missed;
     int64_t response_ms;    /* mean time to respond, 0 = none */
     int64_t resolve_ms;     /* mean time to resolve, 0 = none */
+    int64_t incidents;      /* of orders: incidents and service requests */
+    int64_t requests;
+    int64_t labour_ms;      /* costs: time on site (visits) */
+    int64_t labour_cost;    /* at the labour rate */
+    int64_t parts_cost;     /* at the price list */
+    int64_t cost;           /* both */
+};
+
+/* One version of an SLA agreement (customer "" = the default). */
+struct wo_agreement {
+    int64_t id;
+    char *customer;
+    int64_t version;
+    int64_t effective_from;
+    char *tz;
+    char *hours;
+    char *holidays;
+    int64_t review_at;
+    int64_t p1_response, p1_resolve;
+    int64_t p2_response, p2_resolve;
+    int64_t p3_response, p3_resolve;
+    int64_t created_at;
+    char *created_by;
+    int64_t wo;             /* sla of an order: which order, and */
+    char *why;              /* why this version governs it */
 };
 
 struct wo_changes {
@@ -360,6 +400,33 @@ struct wo_cmd {
     int64_t since;          /* report: period [since, until), server ms */
     int64_t until;
     int64_t limit;          /* report assets, search: most rows wanted */
+    /* the formal request and the service desk (issue 14) */
+    char *type;             /* create: incident | request */
+    char *category;
+    char *department;
+    char *customer;         /* create, edit, agreement.*, report --customer */
+    char *impact;           /* low | medium | high */
+    char *urgency;
+    int64_t deadline;       /* server ms */
+    char *requester_email;
+    bool needs_authorisation;
+    char *authoriser;       /* create: who approves; authorise: who did */
+    char *authoriser_email;
+    char *code;             /* authorise: the one-time code */
+    bool refuse;            /* authorise: a refusal (with reason) */
+    char *statement;        /* authorise: the signed statement */
+    uint8_t *sig;           /* its Ed25519 signature by the sender's device */
+    size_t sig_len;
+    bool remote;            /* resolve: no site visit */
+    char *tz;               /* agreement.set: the customer's time zone */
+    char *hours;            /* "Mon-Fri 08:00-17:00" or "24x7" */
+    char *holidays;         /* "2026-12-25,2026-12-31" */
+    char *targets;          /* "P1=15m/4h P2=1h/8h" */
+    int64_t review;         /* agreement.set: review date, server ms */
+    char *kind;             /* customer.set: internal | external;
+                             * code: "authorisation" for that code */
+    int64_t price;          /* price.set, rate.set: minor currency units */
+    char *part_no;          /* price.set */
 };
 
 struct wo_result {
@@ -376,6 +443,9 @@ struct wo_result {
     size_t n_hits;
     struct wo_row *rows;
     size_t n_rows;
+    struct wo_agreement *agreements;
+    size_t n_agreements;
+    char *text;             /* settings and the like, as text */
 };
 
 struct wo_error {
@@ -440,6 +510,8 @@ void wo_frame_free(int type, void *body);
 
 /* Free the contents of one order (not the struct itself). */
 void wo_order_cleanup(struct wo_order *o);
+/* Free what an agreement holds (not a itself); NULL is accepted. */
+void wo_agreement_cleanup(struct wo_agreement *a);
 
 /* Encode / decode a single op, used by the client's outbox storage. */
 int wo_op_encode(const struct wo_op *op, struct wo_buf *out);

@@ -414,3 +414,34 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
     free(r);
     return rc;
 }
+
+int wo_statement_authorisation(int64_t wo, const char *name, int approved,
+                               const char *reason, int64_t device,
+                               int64_t at, char **out)
+{
+    *out = NULL;
+    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return WO_EINVAL;
+    if (!name || !*name)
+        return WO_EINVAL;
+    size_t rlen = !approved && reason ? strlen(reason) : 0;
+    size_t cap = strlen(name) + 2 * rlen + 256;
+    char *s = malloc(cap);
+    if (!s)
+        return WO_ENOMEM;
+    int n = snprintf(s, cap, "wo-authorisation/1\norder %lld\nauthoriser %s\n"
+                     "verdict %s\n", (long long)wo, name,
+                     approved ? "approved" : "refused");
+    if (rlen) {
+        memcpy(s + n, "reason ", 7);
+        n += 7;
+        wo_hex((const uint8_t *)reason, rlen, s + n);
+        n += (int)(2 * rlen);
+        s[n++] = '\n';
+    }
+    snprintf(s + n, cap - (size_t)n, "device %lld\nsigned-at %lld\n",
+             (long long)device, (long long)at);
+    *out = s;
+    return 0;
+}

@@ -69,4 +69,22 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
 int wo_record_signed(const struct wo_order *o, const char *kind,
                      const char *id);
 
+/*
+ * The statement of an authorisation (docs/protocol.md, "Authorisation"):
+ *
+ *   wo-authorisation/1
+ *   order <id>
+ *   authoriser <name>
+ *   verdict approved|refused
+ *   reason <hex of the UTF-8 reason>        refused only
+ *   device <device id>
+ *   signed-at <ms>
+ *
+ * signed by the device that recorded it. *out is malloc'd; 0, WO_EINVAL
+ * (a name with a control character) or WO_ENOMEM.
+ */
+int wo_statement_authorisation(int64_t wo, const char *name, int approved,
+                               const char *reason, int64_t device,
+                               int64_t at, char **out);
+
 #endif

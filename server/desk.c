@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "desk.h"
+#include "notify.h"
 #include "push.h"
 #include "server.h"
 #include "store.h"
@@ -49,7 +50,9 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
 {
     struct store *st = srv->store;
     int rc = 0;
-    if (!strcmp(ev, "accept"))
+    /* a resolution with no visit answers the request too */
+    if (!strcmp(ev, "accept") || !strcmp(ev, "resolve.remote") ||
+        !strcmp(ev, "resolve.desk"))
         rc = store_sla_event(st, STORE_SLA_RESPOND, id, t, now);
     if (!rc && strcmp(from, to)) {
         if (!strcmp(from, "on_hold_customer"))
@@ -58,6 +61,10 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
             rc = store_sla_event(st, STORE_SLA_PAUSE, id, t, now);
         if (!rc && !strcmp(to, "completed"))
             rc = store_sla_event(st, STORE_SLA_RESOLVE, id, t, now);
+        /* the requester hears of it (queued in this transaction) */
+        if (!rc && (!strcmp(to, "accepted") || !strcmp(to, "completed") ||
+                    !strcmp(to, "closed")))
+            rc = notify_event(st, id, to, now);
     }
     return rc;
 }
@@ -228,6 +235,8 @@ static int close_one(struct srv *srv, int64_t id, int64_t now)
     if (!rc)
         rc = store_change(srv->store, id, "close.auto", "system", 0, 0,
                           "no dispute within 24 h of completion", now, &seq);
+    if (!rc)
+        rc = notify_event(srv->store, id, "closed", now);
     return rc;
 }
 

@@ -16,6 +16,8 @@
 
 #include "desk.h"
 #include "handle_cmd.h"
+#include "handle_desk.h"
+#include "notify.h"
 #include "server.h"
 #include "session.h"
 #include "store.h"
@@ -91,9 +93,10 @@ int handle_cmd_create(struct call *c)
     int64_t id = 0, seq, now = wo_clock_now_ms();
     if (!cmd->title || !*cmd->title)
         return fail(c, WO_EINVAL, "create needs a title");
-    if (!valid_priority(cmd->priority))
-        return fail(c, WO_EINVAL, "priority must be P1, P2 or P3");
-    int rc = cmd->assignee ? find_tech(c, cmd->assignee, &tech) : 0;
+    /* the matrix's priority, or one given by hand */
+    int rc = handle_desk_priority(c);
+    if (!rc && cmd->assignee)
+        rc = find_tech(c, cmd->assignee, &tech);
     if (!rc)
         rc = verify_code_new(c->code, &kept);
     if (!rc)
@@ -102,6 +105,8 @@ int handle_cmd_create(struct call *c)
     if (!rc)
         rc = store_change(c->srv->store, id, "create", c->a->user,
                           c->a->device_id, 0, cmd->title, now, &seq);
+    if (!rc)
+        rc = handle_desk_intake(c, id, now);
     if (!rc && cmd->assignee) {
         rc = desk_assign(c->srv, c->a->user, c->a->device_id, id, &tech, 0,
                          NULL, "new", "assign", "assigned", NULL);
@@ -259,6 +264,8 @@ int handle_cmd_schedule(struct call *c)
     if (!rc)
         rc = store_change(c->srv->store, cmd->wo, "schedule", c->a->user,
                           c->a->device_id, 0, detail, now, &seq);
+    if (!rc)
+        rc = notify_event(c->srv->store, cmd->wo, "scheduled", now);
     call_push(c, cmd->wo, 0, 0);
     call_reply_order(c, cmd->wo);
     return rc;

@@ -250,6 +250,7 @@ WHERE id = :id AND paused_at IS NULL;
 -- name: sla_resume
 UPDATE orders
 SET resolve_due = resolve_due + max(0, max(created_at, min(:t, :now)) - paused_at),
+    resolve_warn = resolve_warn + max(0, max(created_at, min(:t, :now)) - paused_at),
     paused_at = NULL
 WHERE id = :id AND paused_at IS NOT NULL;
 
@@ -267,14 +268,16 @@ FROM orders o
 JOIN sla_policies p ON p.version = o.sla_version AND p.priority = o.priority
 JOIN (SELECT 'response.75' AS kind UNION ALL SELECT 'response.breach'
       UNION ALL SELECT 'resolve.75' UNION ALL SELECT 'resolve.breach') k
-WHERE o.status NOT IN ('closed', 'cancelled')
+WHERE o.status NOT IN ('closed', 'cancelled', 'awaiting_authorisation')
   AND CASE k.kind
       WHEN 'response.75' THEN o.responded_at IS NULL
-           AND :now >= o.response_due - p.response_ms / 4
+           AND :now >= coalesce(o.response_warn,
+                                o.response_due - p.response_ms / 4)
       WHEN 'response.breach' THEN o.responded_at IS NULL
            AND :now >= o.response_due
       WHEN 'resolve.75' THEN o.resolved_at IS NULL AND o.paused_at IS NULL
-           AND :now >= o.resolve_due - p.resolve_ms / 4
+           AND :now >= coalesce(o.resolve_warn,
+                                o.resolve_due - p.resolve_ms / 4)
       ELSE o.resolved_at IS NULL AND o.paused_at IS NULL
            AND :now >= o.resolve_due END
 ORDER BY o.id, k.kind;
@@ -459,3 +462,166 @@ SELECT secret FROM server_secrets WHERE name = :name;
 
 -- name: secret_put
 INSERT OR IGNORE INTO server_secrets(name, secret) VALUES (:name, :secret);
+
+-- ---- the formal request (issue 14, docs/lifecycle.md "Intake") ----------
+
+-- name: intake_set
+UPDATE orders SET type = :type, category = :category,
+    department = :department, customer = :customer, impact = :impact,
+    urgency = :urgency, deadline = :deadline,
+    requester_email = :requester_email, needs_auth = :needs_auth,
+    authoriser = :authoriser, authoriser_email = :authoriser_email
+WHERE id = :id;
+
+-- name: intake_get
+SELECT type, category, department, customer, impact, urgency, deadline,
+       requester_email, needs_auth, authoriser, authoriser_email,
+       agreement_id, remote, requester
+FROM orders WHERE id = :id;
+
+-- name: order_edit
+-- a dispatcher's edit: NULL keeps a field as it is
+UPDATE orders SET title = coalesce(:title, title),
+    description = coalesce(:description, description),
+    priority = coalesce(:priority, priority),
+    category = coalesce(:category, category),
+    site = coalesce(:site, site), asset = coalesce(:asset, asset),
+    contact = coalesce(:contact, contact),
+    deadline = coalesce(:deadline, deadline)
+WHERE id = :id;
+
+-- name: order_set_remote
+UPDATE orders SET remote = 1 WHERE id = :id;
+
+-- name: category_get
+SELECT needs_auth FROM categories WHERE name = :name;
+
+-- name: category_set
+INSERT INTO categories(name, needs_auth) VALUES (:name, coalesce(:needs_auth, 0))
+ON CONFLICT(name) DO UPDATE SET needs_auth = coalesce(:needs_auth, needs_auth);
+
+-- name: customer_get
+SELECT kind, needs_auth FROM customers WHERE name = :name;
+
+-- name: customer_set
+INSERT INTO customers(name, kind, needs_auth, created_at)
+VALUES (:name, coalesce(:kind, 'internal'), coalesce(:needs_auth, 0), :now)
+ON CONFLICT(name) DO UPDATE SET kind = coalesce(:kind, kind),
+    needs_auth = coalesce(:needs_auth, needs_auth);
+
+-- name: matrix_get
+SELECT priority FROM priority_matrix WHERE impact = :impact AND urgency = :urgency;
+
+-- name: matrix_set
+UPDATE priority_matrix SET priority = :priority
+WHERE impact = :impact AND urgency = :urgency;
+
+-- name: matrix_list
+-- as report rows: key "impact/urgency", the priority's number in orders
+SELECT impact || '/' || urgency, CAST(substr(priority, 2) AS INTEGER)
+FROM priority_matrix
+ORDER BY CASE impact WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+         CASE urgency WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END;
+
+-- ---- agreements -----------------------------------------------------------
+
+-- name: agreement_in_force
+-- the version of :customer's agreement in force at :t, else the default's
+SELECT id, customer, version, effective_from, tz, hours, holidays,
+       review_at, p1_response, p1_resolve, p2_response, p2_resolve,
+       p3_response, p3_resolve, created_at, created_by
+FROM agreements
+WHERE customer IN (coalesce(:customer, ''), '') AND effective_from <= :t
+ORDER BY customer = coalesce(:customer, '') DESC, effective_from DESC,
+         version DESC
+LIMIT 1;
+
+-- name: agreement_get
+SELECT id, customer, version, effective_from, tz, hours, holidays,
+       review_at, p1_response, p1_resolve, p2_response, p2_resolve,
+       p3_response, p3_resolve, created_at, created_by
+FROM agreements WHERE id = :id;
+
+-- name: agreement_latest
+SELECT id, customer, version, effective_from, tz, hours, holidays,
+       review_at, p1_response, p1_resolve, p2_response, p2_resolve,
+       p3_response, p3_resolve, created_at, created_by
+FROM agreements WHERE customer = :customer ORDER BY version DESC LIMIT 1;
+
+-- name: agreements_of
+SELECT id, customer, version, effective_from, tz, hours, holidays,
+       review_at, p1_response, p1_resolve, p2_response, p2_resolve,
+       p3_response, p3_resolve, created_at, created_by
+FROM agreements WHERE :customer IS NULL OR customer = :customer
+ORDER BY customer, version;
+
+-- name: agreement_insert
+INSERT INTO agreements(customer, version, effective_from, tz, hours,
+    holidays, review_at, p1_response, p1_resolve, p2_response, p2_resolve,
+    p3_response, p3_resolve, created_at, created_by)
+SELECT :customer, coalesce(max(version), 0) + 1, :from, :tz, :hours,
+    :holidays, :review, :p1r, :p1s, :p2r, :p2s, :p3r, :p3s, :now, :by
+FROM agreements WHERE customer = :customer;
+
+-- name: order_sla_set
+-- the SLA targets of an order as its agreement counts them
+UPDATE orders SET agreement_id = :agreement, response_due = :response_due,
+    resolve_due = :resolve_due, response_warn = :response_warn,
+    resolve_warn = :resolve_warn
+WHERE id = :id;
+
+-- name: sla_policy_of
+-- the global policy's current targets of one priority
+SELECT version, response_ms, resolve_ms FROM sla_policies
+WHERE priority = :priority
+  AND version = (SELECT max(version) FROM sla_policies);
+
+-- ---- authorisation --------------------------------------------------------
+
+-- name: auth_code_get
+SELECT auth_salt, auth_hash, auth_failures FROM orders WHERE id = :id;
+
+-- name: auth_code_set
+UPDATE orders SET auth_salt = :salt, auth_hash = :hash, auth_failures = 0
+WHERE id = :id;
+
+-- name: auth_failed
+UPDATE orders SET auth_failures = auth_failures + 1 WHERE id = :id
+RETURNING auth_failures;
+
+-- name: authorisation_insert
+INSERT INTO authorisations(order_id, name, verdict, reason, statement, sig,
+                           device_id, at)
+VALUES (:order, :name, :verdict, :reason, :statement, :sig, :device, :now);
+
+-- ---- settings and the mail queue ------------------------------------------
+
+-- name: setting_get
+SELECT value FROM settings WHERE name = :name;
+
+-- name: setting_set
+INSERT INTO settings(name, value) VALUES (:name, :value)
+ON CONFLICT(name) DO UPDATE SET value = excluded.value;
+
+-- name: mail_insert
+INSERT INTO mail_queue(order_id, event, rcpt, subject, body, created_at,
+                       next_at)
+VALUES (:order, :event, :rcpt, :subject, :body, :now, :now);
+
+-- name: mail_due
+SELECT id, rcpt, subject, body, attempts FROM mail_queue
+WHERE sent_at IS NULL AND next_at <= :now ORDER BY id LIMIT :limit;
+
+-- name: mail_sent
+UPDATE mail_queue SET sent_at = :now, attempts = attempts + 1,
+    last_error = NULL
+WHERE id = :id;
+
+-- name: mail_retry
+UPDATE mail_queue SET attempts = attempts + 1, next_at = :next,
+    last_error = :error
+WHERE id = :id;
+
+-- name: price_set
+INSERT INTO part_prices(part_no, price) VALUES (:part_no, :price)
+ON CONFLICT(part_no) DO UPDATE SET price = excluded.price;
