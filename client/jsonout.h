@@ -51,4 +51,8 @@ void jsonout_outbox_add(struct jsonout_outbox *o, int64_t seq,
 void jsonout_outbox_print(const struct jsonout_outbox *o);
 void jsonout_outbox_destroy(struct jsonout_outbox *o);
 
+/* SLA agreement versions (wo agreement show) as an array, or with one
+ * the first alone as an object (wo sla WO, with its "why"). */
+void jsonout_agreements(const struct wo_agreement *a, size_t n, int one);
+
 #endif

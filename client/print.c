@@ -35,6 +35,28 @@ void print_order(const struct wo_order *o)
         printf("  requester:   %s\n", o->requester);
     if (o->contact)
         printf("  contact:     %s\n", o->contact);
+    if (o->type)
+        printf("  type:        %s, category %s%s%s%s%s\n", o->type,
+               o->category ? o->category : "-",
+               o->impact ? ", impact " : "", o->impact ? o->impact : "",
+               o->urgency ? ", urgency " : "", o->urgency ? o->urgency : "");
+    if (o->customer || o->department)
+        printf("  customer:    %s%s%s\n", o->customer ? o->customer : "-",
+               o->department ? ", department " : "",
+               o->department ? o->department : "");
+    if (o->deadline)
+        printf("  deadline:    %s (requested)\n",
+               print_time(o->deadline, tb, sizeof tb));
+    if (o->needs_authorisation)
+        printf("  authoriser:  %s%s\n", o->authoriser ? o->authoriser : "-",
+               !strcmp(o->status, "awaiting_authorisation")
+                   ? " (waiting for approval)" : "");
+    if (o->authorisation_code)
+        printf("  authorisation code (give it to %s): %s\n",
+               o->authoriser ? o->authoriser : "the authoriser",
+               o->authorisation_code);
+    if (o->remote)
+        printf("  resolved remotely (no site visit)\n");
     printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
     printf("  opened:      %s\n", print_time(o->created_at, tb, sizeof tb));
     if (o->visit_start) {
@@ -299,4 +321,35 @@ void print_report(const char *title, const int64_t *since,
         table(t);
     else
         printf("nothing in that period\n");
+}
+
+void print_agreements(const struct wo_agreement *a, size_t n)
+{
+    char tb[32], rb[32];
+    if (!n)
+        printf("no agreements: every order follows the global SLA policy "
+               "(wo sla show)\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("%s v%lld  from %s  %s %s%s%s%s%s\n",
+               *a[i].customer ? a[i].customer : "(default)",
+               (long long)a[i].version,
+               print_time(a[i].effective_from, tb, sizeof tb), a[i].hours,
+               a[i].tz, a[i].holidays && *a[i].holidays ? "  holidays " : "",
+               a[i].holidays ? a[i].holidays : "",
+               a[i].review_at ? "  review " : "",
+               a[i].review_at ? print_time(a[i].review_at, rb, sizeof rb)
+                              : "");
+        const int64_t v[6] = {a[i].p1_response, a[i].p1_resolve,
+                              a[i].p2_response, a[i].p2_resolve,
+                              a[i].p3_response, a[i].p3_resolve};
+        for (int p = 0; p < 3; p++) {
+            printf("  P%d  response ", p + 1);
+            print_ms(v[2 * p]);
+            printf("  resolve ");
+            print_ms(v[2 * p + 1]);
+            printf("\n");
+        }
+        if (a[i].why)
+            printf("  %s\n", a[i].why);
+    }
 }

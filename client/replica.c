@@ -366,7 +366,8 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
         rc = wo_db_exec(q);
         break;
     }
-    case WO_OP_NOTE_ADD: {
+    case WO_OP_NOTE_ADD:
+    case WO_OP_RESOLVE_REMOTE: {
         struct wo_note n = {.id = op->id, .author = (char *)user,
                             .at = op->at, .text = op->text};
         rc = put_note(r, op->wo, &n, 1);

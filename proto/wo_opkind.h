@@ -27,6 +27,8 @@ enum wo_opk {
     WO_OP_PART_ADD,
     WO_OP_SIGN_TECH,
     WO_OP_SIGN_RECIPIENT,
+    WO_OP_RESOLVE_REMOTE,   /* resolved with no site visit: a note, then
+                             * completed (issue 14) */
     WO_OP__COUNT
 };
 

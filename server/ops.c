@@ -98,6 +98,14 @@ static int apply_note(struct opctx *x)
                           x->late, x->t);
 }
 
+/* A resolution with no site visit: its note, and the order marked
+ * remote; the move to completed and the SLA follow in ops_apply(). */
+static int apply_resolve_remote(struct opctx *x)
+{
+    int rc = apply_note(x);
+    return rc ? rc : store_order_set_remote(x->srv->store, x->op->wo);
+}
+
 static int apply_part(struct opctx *x)
 {
     return store_part_add(x->srv->store, x->op, x->a->user, x->a->device_id,
@@ -173,6 +181,7 @@ static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
     [WO_OP_PART_ADD] = apply_part,
     [WO_OP_SIGN_TECH] = apply_sign,
     [WO_OP_SIGN_RECIPIENT] = apply_sign,
+    [WO_OP_RESOLVE_REMOTE] = apply_resolve_remote,
 };
 
 /* op ends an open visit of the sender's own: a visit is its technician's
