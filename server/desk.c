@@ -62,8 +62,8 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
         if (!rc && !strcmp(to, "completed"))
             rc = store_sla_event(st, STORE_SLA_RESOLVE, id, t, now);
         /* the requester hears of it (queued in this transaction) */
-        if (!rc && (!strcmp(to, "accepted") || !strcmp(to, "completed") ||
-                    !strcmp(to, "closed")))
+        if (!rc && ((!strcmp(ev, "accept") && !strcmp(to, "accepted")) ||
+                    !strcmp(to, "completed") || !strcmp(to, "closed")))
             rc = notify_event(st, id, to, now);
     }
     return rc;
