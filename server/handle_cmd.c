@@ -422,6 +422,11 @@ int handle_cmd_report(struct call *c)
         {"sla", STORE_REPORT_SLA},
         {"times", STORE_REPORT_SLA},
         {"workload", STORE_REPORT_WORKLOAD},
+        {"requesters", STORE_REPORT_REQUESTERS},
+        {"departments", STORE_REPORT_DEPARTMENTS},
+        {"categories", STORE_REPORT_CATEGORIES},
+        {"customers", STORE_REPORT_CUSTOMERS},
+        {"costs", STORE_REPORT_COSTS},
     };
     struct wo_cmd *cmd = cmd_of(c);
     struct wo_result *res;
@@ -434,13 +439,16 @@ int handle_cmd_report(struct call *c)
         if (cmd->report && !strcmp(cmd->report, reports[i].name))
             break;
     if (i == sizeof reports / sizeof reports[0])
-        return fail(c, WO_EINVAL, "report must be assets, sla, times or "
-                    "workload");
+        return fail(c, WO_EINVAL, "report must be assets, sla, times, "
+                    "workload, requesters, departments, categories, "
+                    "customers or costs");
     if (since >= until)
         return fail(c, WO_EINVAL, "the period is empty: --since must come "
                     "before --until");
     if (!(res = result(c)))
         return WO_ENOMEM;
+    if (reports[i].which >= STORE_REPORT_REQUESTERS && !cmd->limit)
+        limit = WO_MAX_ITEMS;
     return store_report(c->srv->store, reports[i].which, since, until, now,
-                        limit, &res->rows, &res->n_rows);
+                        limit, cmd->customer, &res->rows, &res->n_rows);
 }

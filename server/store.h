@@ -325,11 +325,23 @@ int store_past_watchers(struct store *st, const char *asset, int64_t **ids,
 enum store_report {
     STORE_REPORT_ASSETS,
     STORE_REPORT_SLA,
-    STORE_REPORT_WORKLOAD
+    STORE_REPORT_WORKLOAD,
+    /* issue 14: orders, open, done, visits, the SLA counters and means,
+     * incidents, requests and the cost of service (labour_ms,
+     * labour_cost at the labour rate, parts_cost at the price list,
+     * cost), per requester / department / category and type ("hardware
+     * incident") / customer / order (costs: the costliest first); at most
+     * limit rows */
+    STORE_REPORT_REQUESTERS,
+    STORE_REPORT_DEPARTMENTS,
+    STORE_REPORT_CATEGORIES,
+    STORE_REPORT_CUSTOMERS,
+    STORE_REPORT_COSTS
 };
+/* customer: only that customer's orders (NULL: all). */
 int store_report(struct store *st, enum store_report which, int64_t since,
                  int64_t until, int64_t now, size_t limit,
-                 struct wo_row **out, size_t *n);
+                 const char *customer, struct wo_row **out, size_t *n);
 
 /* The service desk's intake, agreements, authorisation and mail (issue 14;
  * store_intake.c) ------------------------------------------------------ */

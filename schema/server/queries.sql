@@ -398,6 +398,7 @@ SELECT o.asset, count(*),
 FROM orders o
 WHERE o.asset IS NOT NULL AND o.asset <> ''
   AND o.created_at >= :since AND o.created_at < :until
+  AND (:customer IS NULL OR o.customer = :customer)
 GROUP BY o.asset ORDER BY count(*) DESC, o.asset LIMIT :limit;
 
 -- name: report_sla
@@ -420,6 +421,7 @@ SELECT pr.p, count(o.id), 0, 0, 0,
 FROM pr LEFT JOIN orders o
   ON o.priority = pr.p AND o.status <> 'cancelled'
  AND o.created_at >= :since AND o.created_at < :until
+ AND (:customer IS NULL OR o.customer = :customer)
 GROUP BY pr.p ORDER BY pr.p;
 
 -- name: report_workload
@@ -427,11 +429,15 @@ GROUP BY pr.p ORDER BY pr.p;
 -- in the period
 SELECT u.name, 0,
   (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
-     AND o.status NOT IN ('completed', 'closed', 'cancelled')) AS open,
+     AND o.status NOT IN ('completed', 'closed', 'cancelled')
+     AND (:customer IS NULL OR o.customer = :customer)) AS open,
   (SELECT count(*) FROM orders o WHERE o.assignee_id = u.id
-     AND o.resolved_at >= :since AND o.resolved_at < :until) AS done,
-  (SELECT count(*) FROM visits v WHERE v.tech = u.name
-     AND v.started_at >= :since AND v.started_at < :until),
+     AND o.resolved_at >= :since AND o.resolved_at < :until
+     AND (:customer IS NULL OR o.customer = :customer)) AS done,
+  (SELECT count(*) FROM visits v JOIN orders o ON o.id = v.order_id
+     WHERE v.tech = u.name
+     AND v.started_at >= :since AND v.started_at < :until
+     AND (:customer IS NULL OR o.customer = :customer)),
   0, 0, 0, 0, 0, 0
 FROM users u WHERE u.role = 'technician'
 ORDER BY open DESC, done DESC, u.name;
@@ -625,3 +631,62 @@ WHERE id = :id;
 -- name: price_set
 INSERT INTO part_prices(part_no, price) VALUES (:part_no, :price)
 ON CONFLICT(part_no) DO UPDATE SET price = excluded.price;
+
+-- ---- the service desk's reports (issue 14) ------------------------------
+
+-- name: report_by
+-- per requester, department, category (and type: incidents and service
+-- requests apart), customer, or order (:by): volumes, SLA compliance as
+-- report_sla counts it (cancelled orders and those still awaiting
+-- authorisation are left out of it), incidents and requests, and the
+-- cost of service: time on site from ended visits (the server's times
+-- when it has them) at :rate per hour, parts at the price list (a part
+-- with no price costs 0); most orders (or, per order, the highest cost)
+-- first
+WITH oc AS (
+  SELECT o.*,
+    o.status NOT IN ('cancelled', 'awaiting_authorisation') AS counted,
+    coalesce((SELECT sum(coalesce(v.ended_srv, v.ended_at)
+                         - coalesce(v.started_srv, v.started_at))
+              FROM visits v WHERE v.order_id = o.id
+                AND v.ended_at IS NOT NULL), 0) AS labour_ms,
+    coalesce((SELECT sum(p.qty * coalesce(pp.price, 0))
+              FROM parts p LEFT JOIN part_prices pp ON pp.part_no = p.part_no
+              WHERE p.order_id = o.id), 0) AS parts_cost
+  FROM orders o
+  WHERE o.created_at >= :since AND o.created_at < :until
+    AND (:customer IS NULL OR o.customer = :customer)
+)
+SELECT coalesce(CASE :by WHEN 'requester' THEN requester
+                         WHEN 'department' THEN department
+                         WHEN 'category' THEN category || ' ' || type
+                         WHEN 'customer' THEN customer
+                         ELSE CAST(id AS TEXT) END, '(none)') AS k,
+  count(*),
+  coalesce(sum(status NOT IN ('completed', 'closed', 'cancelled')), 0),
+  coalesce(sum(status IN ('completed', 'closed')), 0),
+  coalesce(sum((SELECT count(*) FROM visits v WHERE v.order_id = oc.id)), 0),
+  coalesce(sum(counted AND responded_at IS NOT NULL
+               AND responded_at <= response_due), 0),
+  coalesce(sum(counted AND CASE WHEN responded_at IS NOT NULL
+                                THEN responded_at > response_due
+                                ELSE :now > response_due END), 0),
+  coalesce(sum(counted AND resolved_at IS NOT NULL
+               AND resolved_at <= resolve_due), 0),
+  coalesce(sum(counted AND CASE WHEN resolved_at IS NOT NULL
+                                THEN resolved_at > resolve_due
+                                ELSE paused_at IS NULL AND :now > resolve_due
+                           END), 0),
+  coalesce(CAST(avg(responded_at - created_at) AS INTEGER), 0),
+  coalesce(CAST(avg(resolved_at - created_at) AS INTEGER), 0),
+  coalesce(sum(type = 'incident'), 0),
+  coalesce(sum(type = 'request'), 0),
+  coalesce(sum(labour_ms), 0),
+  coalesce(sum(labour_ms) * :rate / 3600000, 0),
+  coalesce(sum(parts_cost), 0),
+  coalesce(sum(labour_ms) * :rate / 3600000 + sum(parts_cost), 0)
+FROM oc GROUP BY k
+ORDER BY CASE WHEN :by = 'order' THEN -(sum(labour_ms) * :rate / 3600000
+                                        + sum(parts_cost))
+              ELSE -count(*) END, k
+LIMIT :limit;

@@ -342,5 +342,71 @@ class ServiceDesk(ClockEnv):
         self.assertEqual(r.returncode, 2)
 
 
+    def test_reports_per_requester_department_category_customer_cost(self):
+        self.wo("root", "customer", "set", "ACME")
+        self.wo("root", "customer", "set", "Globex", "--external")
+        self.wo("root", "price", "set", "VLV-22", "150000")
+        self.wo("root", "price", "set", "--labour", "120000")   # per hour
+        self.fails("disp", "price", "set", "VLV-22", "1")        # admin only
+        a = self.create(title="Boiler", prio="P2", assign="alice",
+                        customer="ACME", requester="Sari",
+                        department="Finance", category="hardware")
+        b = self.create(title="Install Excel", prio="P3", customer="ACME",
+                        requester="Sari", department="Finance",
+                        category="software", type="request")
+        c = self.create(title="Dead PC", prio="P3", customer="Globex",
+                        requester="Joko", department="IT",
+                        category="hardware")
+        wo = str(a["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.advance(90 * MIN)
+        self.wo("alice", "part", wo, "VLV-22", "--qty", "2")
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("alice", "sync")
+
+        def rows(*args):
+            return {r["requester"] if "requester" in r else
+                    r.get("department") or r.get("category") or
+                    r.get("customer") or r.get("order"): r
+                    for r in self.wo_json("disp", "report", *args)}
+        req = rows("requesters")
+        self.assertEqual((req["Sari"]["orders"], req["Joko"]["orders"]),
+                         (2, 1))
+        self.assertEqual((req["Sari"]["incidents"], req["Sari"]["requests"]),
+                         (1, 1))
+        dep = rows("departments")
+        self.assertEqual((dep["Finance"]["orders"], dep["IT"]["orders"]),
+                         (2, 1))
+        cat = rows("categories")
+        self.assertEqual(cat["hardware incident"]["orders"], 2)
+        self.assertEqual(cat["software request"]["requests"], 1)
+        self.assertEqual(cat["hardware incident"]["response_pct"], 100)
+        cus = rows("customers")
+        acme = cus["ACME"]
+        self.assertEqual(acme["orders"], 2)
+        self.assertEqual(acme["labour_ms"], 90 * MIN)
+        self.assertEqual(acme["labour_cost"], 180000)
+        self.assertEqual(acme["parts_cost"], 300000)
+        self.assertEqual(acme["cost"], 480000)
+        self.assertEqual(cus["Globex"]["cost"], 0)
+        costs = self.wo_json("disp", "report", "costs", "--customer", "ACME")
+        self.assertEqual([r["order"] for r in costs],
+                         [str(a["id"]), str(b["id"])])
+        self.assertEqual(costs[0]["cost"], 480000)
+        # every report can be filtered by customer
+        self.assertEqual(sum(r["orders"] for r in self.wo_json(
+            "disp", "report", "sla", "--customer", "Globex")), 1)
+        self.assertEqual(list(rows("requesters", "--customer",
+                                   "Globex")), ["Joko"])
+        csv = self.wo("disp", "report", "customers", "--csv").stdout
+        self.assertTrue(csv.splitlines()[0].startswith('"customer",orders'))
+        self.assertIn('"ACME",2,', csv)
+        self.assertIn("cost of service per order",
+                      self.wo("disp", "report", "costs").stdout)
+        self.assertEqual(c["customer"], "Globex")
+
+
 if __name__ == "__main__":
     unittest.main()
