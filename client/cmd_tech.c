@@ -467,3 +467,57 @@ int cmd_resolve(struct client *c, int argc, char **argv)
     wo_order_cleanup(&o);
     return rc;
 }
+
+/* The void of ref on o, or NULL. */
+static const struct wo_void *void_of(const struct wo_order *o, const char *ref)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, ref))
+            return &o->voids[i];
+    return NULL;
+}
+
+/* A part or note of one's own declared wrong: it stays, marked void with
+ * the reason; the next signature lists the void too. */
+int cmd_void(struct client *c, int argc, char **argv)
+{
+    const char *reason = NULL, *author = NULL;
+    const struct cli_opt opts[] = {CLI_OPT("reason", CLI_STR, &reason),
+                                   CLI_END};
+    const struct cli_spec spec = {"wo void WO RECORD_ID --reason TEXT (the "
+                                  "id of your part or note: wo show WO "
+                                  "--json)", opts, 2, 2};
+    struct wo_order o;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!reason || !*reason)
+        return cli_usage(spec.usage);
+    if (strlen(reason) > WO_MAX_TEXT)
+        return cli_error("the reason is longer than 8192 bytes");
+    if ((rc = load(c, argv[first], &o)))
+        return rc;
+    const char *ref = argv[first + 1];
+    for (size_t i = 0; !author && i < o.n_parts; i++)
+        if (!strcmp(o.parts[i].id, ref))
+            author = o.parts[i].author;
+    for (size_t i = 0; !author && i < o.n_notes; i++)
+        if (!strcmp(o.notes[i].id, ref))
+            author = o.notes[i].author;
+    if (!author)
+        rc = refuse(&o, "it has no part or note with that id (wo show WO "
+                        "--json lists them)");
+    else if (strcmp(author, c->user))
+        rc = refuse(&o, "that record is not yours: only its author can "
+                        "void it");
+    else if (void_of(&o, ref))
+        rc = refuse(&o, "that record is void already");
+    if (!rc) {
+        struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_RECORD_VOID),
+                           .ref = (char *)ref, .text = (char *)reason};
+        if (!(rc = allowed(&o, op.kind, NULL)))
+            rc = record(c, &op);
+    }
+    wo_order_cleanup(&o);
+    return rc;
+}

@@ -18,6 +18,18 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* A part's or note's void ({by, reason, at, id}), or null. */
+static json_t *void_json(const struct wo_order *o, const char *id)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, id))
+            return json_pack("{s:s, s:s, s:s, s:I}", "id", o->voids[i].id,
+                             "by", o->voids[i].author, "reason",
+                             o->voids[i].reason, "at",
+                             (json_int_t)o->voids[i].at);
+    return json_null();
+}
+
 static json_t *order_json(const struct wo_order *o, int full)
 {
     json_t *j = json_object();
@@ -114,6 +126,8 @@ static json_t *order_json(const struct wo_order *o, int full)
         if (p->at_srv)
             json_object_set_new(json_array_get(a, json_array_size(a) - 1),
                                 "at_srv", json_integer(p->at_srv));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                            "void", void_json(o, p->id));
     }
     json_object_set_new(j, "parts", a);
     a = json_array();
@@ -127,8 +141,20 @@ static json_t *order_json(const struct wo_order *o, int full)
         if (n->at_srv)
             json_object_set_new(json_array_get(a, json_array_size(a) - 1),
                                 "at_srv", json_integer(n->at_srv));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                            "void", void_json(o, n->id));
     }
     json_object_set_new(j, "notes", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_voids; i++) {
+        const struct wo_void *v = &o->voids[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "id", v->id, "ref",
+                         v->ref, "author", v->author, "at", (json_int_t)v->at,
+                         "reason", v->reason, "signed",
+                         wo_record_signed(o, "void", v->id)));
+    }
+    json_object_set_new(j, "voids", a);
     a = json_array();
     for (size_t i = 0; i < o->n_sigs; i++) {
         const struct wo_sig *g = &o->sigs[i];

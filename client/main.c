@@ -35,6 +35,9 @@ static const char usage[] =
     "  list [--json] | show WO [--json] | accept WO | depart WO (en route)\n"
     "  visit start WO | visit end WO --outcome " WO_OUTCOMES "\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
+    "  void WO RECORD_ID --reason T  a part or note of yours was wrong: it\n"
+    "                                stays, marked void (signed like the rest)\n"
+    "  resolve WO --remote --note T  fixed with no site visit\n"
     "  sign WO | cosign WO --name NAME [--unsatisfied --comment T] [--yes]\n"
     "           on a terminal, cosign shows the report and asks, then asks\n"
     "           the recipient's code (not shown); without a terminal it\n"
@@ -162,6 +165,7 @@ static const struct {
     {"resolve", cmd_resolve, 1}, {"agreement", cmd_agreement, 1},
     {"customer", cmd_customer, 1}, {"category", cmd_category, 1},
     {"matrix", cmd_matrix, 1}, {"price", cmd_price, 1},
+    {"void", cmd_void, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }

@@ -20,6 +20,18 @@ const char *print_time(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
+/* Ends a part's or note's line: with its void when it has one. */
+static void print_void(const struct wo_order *o, const char *id)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, id)) {
+            printf("  [VOID by %s: %s]\n", o->voids[i].author,
+                   o->voids[i].reason);
+            return;
+        }
+    printf("\n");
+}
+
 void print_order(const struct wo_order *o)
 {
     char tb[32];
@@ -95,14 +107,17 @@ void print_order(const struct wo_order *o)
                o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
         for (size_t k = 0; k < o->parts[i].n_serials; k++)
             printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
-        printf("%s%s\n", o->parts[i].late ? "  (recorded after reassignment)"
-                                          : "",
+        printf("%s%s", o->parts[i].late ? "  (recorded after reassignment)"
+                                        : "",
                UNSIGNED("part", o->parts[i].id));
+        print_void(o, o->parts[i].id);
     }
-    for (size_t i = 0; i < o->n_notes; i++)
-        printf("  note  %s: %s%s%s\n", o->notes[i].author, o->notes[i].text,
+    for (size_t i = 0; i < o->n_notes; i++) {
+        printf("  note  %s: %s%s%s", o->notes[i].author, o->notes[i].text,
                o->notes[i].late ? "  (recorded after reassignment)" : "",
                UNSIGNED("note", o->notes[i].id));
+        print_void(o, o->notes[i].id);
+    }
 #undef UNSIGNED
     for (size_t i = 0; i < o->n_sigs; i++)
         printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,

@@ -139,6 +139,27 @@ int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
 
 /* The SLA targets and clocks the server last sent with order o (absent for
  * an order synced before replica version 4: all stay 0). */
+static int fill_void(sqlite3_stmt *q, void *e)
+{
+    struct wo_void *v = e;
+    v->id = DUP(0);
+    v->ref = DUP(1);
+    v->author = DUP(2);
+    v->at = sqlite3_column_int64(q, 3);
+    v->reason = DUP(4);
+    v->at_srv = sqlite3_column_int64(q, 5);
+    return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
+}
+
+/* The voided parts and notes of o (issue 14). */
+static int load_voids(struct replica *r, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(voids_of);
+    wo_db_bind_int(q, ":order", o->id);
+    return wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
+                           sizeof *o->voids, fill_void);
+}
+
 static int load_sla(struct replica *r, struct wo_order *o)
 {
     sqlite3_stmt *q = ST(order_sla_get);
@@ -212,6 +233,8 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
                                 Q_sigs_of, id, o);
     if (!rc)
         rc = load_sla(r, o);
+    if (!rc)
+        rc = load_voids(r, o);
     if (!rc && (!o->title || !o->status || !o->priority))
         rc = WO_ENOMEM;
     if (rc)
@@ -220,6 +243,7 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
 }
 
 /* ---- records ------------------------------------------------------------ */
+
 
 /*
  * One upsert per record kind, used both for a local op's effect (pending
@@ -279,6 +303,24 @@ static int put_note(struct replica *r, int64_t order, const struct wo_note *n,
     return wo_db_exec(q);
 }
 
+static int put_void(struct replica *r, int64_t order, const struct wo_void *v,
+                    int pending)
+{
+    sqlite3_stmt *q = ST(void_put);
+    wo_db_bind_text(q, ":id", v->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":ref", v->ref);
+    wo_db_bind_text(q, ":author", v->author);
+    wo_db_bind_int(q, ":at", v->at);
+    wo_db_bind_text(q, ":reason", v->reason);
+    if (v->at_srv)
+        wo_db_bind_int(q, ":at_srv", v->at_srv);
+    else
+        wo_db_bind_null(q, ":at_srv");
+    wo_db_bind_int(q, ":pending", pending);
+    return wo_db_exec(q);
+}
+
 static int put_sig(struct replica *r, int64_t order, const struct wo_sig *g,
                    int pending)
 {
@@ -302,7 +344,8 @@ static int put_sig(struct replica *r, int64_t order, const struct wo_sig *g,
 static int delete_synced(struct replica *r, int64_t order)
 {
     static const int dels[] = {Q_synced_visits_delete, Q_synced_parts_delete,
-                               Q_synced_notes_delete, Q_synced_sigs_delete};
+                               Q_synced_notes_delete, Q_synced_sigs_delete,
+                               Q_synced_voids_delete};
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof dels / sizeof dels[0]; i++) {
         sqlite3_stmt *q = wo_db_stmt(r->db, dels[i]);
@@ -380,6 +423,13 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
                             .serials = op->serials,
                             .n_serials = op->n_serials};
         rc = put_part(r, op->wo, &p, 1);
+        break;
+    }
+    case WO_OP_RECORD_VOID: {
+        struct wo_void v = {.id = op->id, .ref = op->ref,
+                            .author = (char *)user, .at = op->at,
+                            .reason = op->text};
+        rc = put_void(r, op->wo, &v, 1);
         break;
     }
     case WO_OP_SIGN_TECH:
@@ -559,7 +609,7 @@ static int by_id(struct replica *r, int idx, const char *id)
  * The record table an op kind creates a row in, as indexes of its
  * statements; -1 for kinds that make no record (accept, visit.end).
  */
-enum { T_VISITS, T_PARTS, T_NOTES, T_SIGS };
+enum { T_VISITS, T_PARTS, T_NOTES, T_SIGS, T_VOIDS };
 
 static const struct {
     int drop_pending, settle, drop_orphan;
@@ -569,6 +619,7 @@ static const struct {
     [T_PARTS] = {Q_parts_of_op_delete, Q_parts_settle, Q_parts_orphan_delete},
     [T_NOTES] = {Q_notes_of_op_delete, Q_notes_settle, Q_notes_orphan_delete},
     [T_SIGS] = {Q_sigs_of_op_delete, Q_sigs_settle, Q_sigs_orphan_delete},
+    [T_VOIDS] = {Q_voids_of_op_delete, Q_voids_settle, Q_voids_orphan_delete},
 };
 
 static int record_table(const char *kind)
@@ -579,6 +630,7 @@ static int record_table(const char *kind)
     case WO_REC_PART: return T_PARTS;
     case WO_REC_NOTE: return T_NOTES;
     case WO_REC_SIG: return T_SIGS;
+    case WO_REC_VOID: return T_VOIDS;
     default: return -1;
     }
 }
@@ -697,6 +749,8 @@ static int put_order(struct replica *r, const struct wo_order *o)
         rc = put_note(r, o->id, &o->notes[i], 0);
     for (size_t i = 0; !rc && i < o->n_sigs; i++)
         rc = put_sig(r, o->id, &o->sigs[i], 0);
+    for (size_t i = 0; !rc && i < o->n_voids; i++)
+        rc = put_void(r, o->id, &o->voids[i], 0);
     if (!rc)
         rc = put_report_data(r, o);
     return rc;

@@ -47,6 +47,7 @@ static const struct rule {
     {"refuse", NULL, "awaiting_authorisation", "cancelled"},
     {"resolve.remote", NULL, ACTIVE, "completed"},
     {"resolve.desk", NULL, "new " ACTIVE, "completed"},
+    {"record.void", NULL, "new completed disputed " ACTIVE, NULL},
 };
 
 static int in_list(const char *list, const char *s)

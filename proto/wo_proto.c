@@ -190,6 +190,16 @@ static const struct fdesc note_f[] = {
 };
 ODESC(note_d, struct wo_note, note_f);
 
+static const struct fdesc void_f[] = {
+    F_STR(struct wo_void, id, REQ, WO_MAX_ID),
+    F_STR(struct wo_void, ref, REQ, WO_MAX_ID),
+    F_STR(struct wo_void, author, REQ, WO_MAX_ID),
+    F_I64(struct wo_void, at, REQ),
+    F_STR(struct wo_void, reason, REQ, WO_MAX_TEXT),
+    F_I64(struct wo_void, at_srv, OPT),
+};
+ODESC(void_d, struct wo_void, void_f);
+
 static const struct fdesc sig_f[] = {
     F_STR(struct wo_sig, id, REQ, WO_MAX_ID),
     F_STR(struct wo_sig, role, REQ, WO_MAX_ID),
@@ -260,6 +270,7 @@ static const struct fdesc order_f[] = {
     F_STR(struct wo_order, authorisation_code, OPT, WO_MAX_ID),
     F_I64(struct wo_order, agreement_id, OPT),
     F_BOOL(struct wo_order, remote, OPT),
+    F_OARR(struct wo_order, voids, OPT, n_voids, void_d),
 };
 ODESC(order_d, struct wo_order, order_f);
 

@@ -196,6 +196,17 @@ struct wo_note {
     int64_t at_srv;         /* at, as the server judged it; 0: none */
 };
 
+/* A part or note its author declared wrong: the record stays, marked by
+ * this one (issue 14), which signed statements list like the others. */
+struct wo_void {
+    char *id;               /* the op id that made it */
+    char *ref;              /* the voided part or note */
+    char *author;
+    int64_t at;             /* device clock */
+    char *reason;
+    int64_t at_srv;         /* at, as the server judged it; 0: none */
+};
+
 struct wo_sig {
     char *id;
     char *role;             /* "technician" | "recipient" */
@@ -275,6 +286,8 @@ struct wo_order {
     char *authorisation_code; /* only in the answer to create / code */
     int64_t agreement_id;   /* the agreement version that governs it */
     bool remote;            /* resolved with no site visit */
+    struct wo_void *voids;  /* parts and notes declared wrong */
+    size_t n_voids;
 };
 
 /* One line of an order's history (the changes table). */

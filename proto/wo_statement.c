@@ -89,6 +89,16 @@ void wo_hash_note(int64_t wo, const struct wo_note *n, char out[65])
     h_end(c, out);
 }
 
+void wo_hash_void(int64_t wo, const struct wo_void *v, char out[65])
+{
+    EVP_MD_CTX *c = h_begin("void", wo, v->id);
+    h_str(c, v->ref);
+    h_str(c, v->author);
+    h_int(c, v->at);
+    h_str(c, v->reason);
+    h_end(c, out);
+}
+
 /* ---- building ---------------------------------------------------------- */
 
 struct sb {
@@ -155,7 +165,7 @@ static int rec_cmp(const void *a, const void *b)
 /* All records of o with their hashes, sorted by kind then id. */
 static struct rec *collect(const struct wo_order *o, size_t *n)
 {
-    size_t cnt = o->n_visits + o->n_parts + o->n_notes, k = 0;
+    size_t cnt = o->n_visits + o->n_parts + o->n_notes + o->n_voids, k = 0;
     struct rec *r = calloc(cnt ? cnt : 1, sizeof *r);
     if (!r)
         return NULL;
@@ -173,6 +183,11 @@ static struct rec *collect(const struct wo_order *o, size_t *n)
         r[k].kind = "note";
         r[k].id = o->notes[i].id;
         wo_hash_note(o->id, &o->notes[i], r[k].hash);
+    }
+    for (size_t i = 0; i < o->n_voids; i++, k++) {
+        r[k].kind = "void";
+        r[k].id = o->voids[i].id;
+        wo_hash_void(o->id, &o->voids[i], r[k].hash);
     }
     qsort(r, cnt, sizeof *r, rec_cmp);
     *n = cnt;
@@ -398,6 +413,9 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
             for (k = 0; !who && k < o->n_notes; k++)
                 if (o->notes[k].id == r[i].id)
                     who = o->notes[k].author;
+            for (k = 0; !who && k < o->n_voids; k++)
+                if (o->voids[k].id == r[i].id)
+                    who = o->voids[k].author;
             if (!who || strcmp(who, m->signer))
                 continue;
         } else if (!t || !wo_statement_lists(t->statement, r[i].kind,

@@ -32,6 +32,7 @@ struct wo_stmt_meta {
 void wo_hash_visit(int64_t wo, const struct wo_visit *v, char out[65]);
 void wo_hash_part(int64_t wo, const struct wo_part *p, char out[65]);
 void wo_hash_note(int64_t wo, const struct wo_note *n, char out[65]);
+void wo_hash_void(int64_t wo, const struct wo_void *v, char out[65]);
 
 /*
  * Build the statement for order o signed as described by m. *out is

@@ -432,4 +432,13 @@ int store_mail_retry(struct store *st, int64_t id, int64_t next,
                      const char *error);
 int store_price_set(struct store *st, const char *part_no, int64_t price);
 
+/* A void of part or note op->ref by author (op: record.void). */
+int store_void_add(struct store *st, const struct wo_op *op,
+                   const char *author, int64_t device, int64_t at_srv);
+/* The author of part or note ref of order (WO_MAX_ID + 1 bytes) and
+ * whether it is voided already; WO_ENOTFOUND when order has no such
+ * record. */
+int store_record_author(struct store *st, int64_t order, const char *ref,
+                        char author[WO_MAX_ID + 1], int *voided);
+
 #endif

@@ -438,3 +438,35 @@ int store_price_set(struct store *s, const char *part_no, int64_t price)
     wo_db_bind_int(q, ":price", price);
     return wo_db_exec(q);
 }
+
+/* ---- voided parts and notes ---------------------------------------------- */
+
+int store_void_add(struct store *s, const struct wo_op *op,
+                   const char *author, int64_t device, int64_t at_srv)
+{
+    sqlite3_stmt *q = ST(void_insert);
+    wo_db_bind_text(q, ":id", op->id);
+    wo_db_bind_int(q, ":order", op->wo);
+    wo_db_bind_text(q, ":ref", op->ref);
+    wo_db_bind_text(q, ":author", author);
+    wo_db_bind_int(q, ":device", device);
+    wo_db_bind_int(q, ":at", op->at);
+    wo_db_bind_text(q, ":reason", op->text);
+    store__bind_opt(q, ":at_srv", at_srv);
+    return wo_db_exec(q);
+}
+
+int store_record_author(struct store *s, int64_t order, const char *ref,
+                        char author[WO_MAX_ID + 1], int *voided)
+{
+    sqlite3_stmt *q = ST(record_author);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":ref", ref);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    store__copy_col(q, 0, author, WO_MAX_ID + 1);
+    *voided = sqlite3_column_int(q, 1);
+    sqlite3_reset(q);
+    return 0;
+}

@@ -28,6 +28,18 @@ static int fill_rej(sqlite3_stmt *q, void *e)
 }
 
 /* The intake fields of order o (issue 14's formal request). */
+static int fill_void(sqlite3_stmt *q, void *e)
+{
+    struct wo_void *v = e;
+    v->id = DUP(0);
+    v->ref = DUP(1);
+    v->author = DUP(2);
+    v->at = sqlite3_column_int64(q, 3);
+    v->reason = DUP(4);
+    v->at_srv = sqlite3_column_int64(q, 5);
+    return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
+}
+
 static int intake_load(struct store *s, struct wo_order *o)
 {
     sqlite3_stmt *q = ST(intake_get);
@@ -103,6 +115,13 @@ int store_order_load(struct store *s, int64_t id, int how,
                                 Q_sigs_of, id, o);
     if (rc)
         goto fail;
+    if (how != STORE_LOAD_PAST) {
+        q = ST(voids_of);
+        wo_db_bind_int(q, ":order", id);
+        if ((rc = wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
+                                  sizeof *o->voids, fill_void)))
+            goto fail;
+    }
     if (include_secret) {
         q = ST(rejections_of);
         wo_db_bind_int(q, ":order", id);

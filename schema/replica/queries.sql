@@ -242,3 +242,28 @@ WHERE order_id = :order AND kind = :kind AND state = 'pending';
 -- WO_TEST_DISK_FULL: the file may not grow by a page from now on, as on a
 -- full disk (a maximum below the current size is raised to it)
 PRAGMA max_page_count = 1;
+
+-- ---- voided parts and notes (issue 14) ------------------------------------
+
+-- name: void_put
+INSERT INTO voids(id, order_id, ref, author, at, reason, at_srv, pending)
+VALUES (:id, :order, :ref, :author, :at, :reason, :at_srv, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(voids.pending, excluded.pending),
+                              at_srv = coalesce(excluded.at_srv, voids.at_srv);
+
+-- name: voids_of
+SELECT id, ref, author, at, reason, at_srv FROM voids WHERE order_id = :order
+ORDER BY at, id;
+
+-- name: synced_voids_delete
+DELETE FROM voids WHERE order_id = :order AND pending = 0;
+
+-- name: voids_of_op_delete
+DELETE FROM voids WHERE id = :id AND pending = 1;
+
+-- name: voids_settle
+UPDATE voids SET pending = 0 WHERE id = :id;
+
+-- name: voids_orphan_delete
+DELETE FROM voids WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = voids.order_id);

@@ -641,7 +641,7 @@ ON CONFLICT(part_no) DO UPDATE SET price = excluded.price;
 -- authorisation are left out of it), incidents and requests, and the
 -- cost of service: time on site from ended visits (the server's times
 -- when it has them) at :rate per hour, parts at the price list (a part
--- with no price costs 0); most orders (or, per order, the highest cost)
+-- with no price costs 0, a voided one nothing); most orders (or, per order, the highest cost)
 -- first
 WITH oc AS (
   SELECT o.*,
@@ -652,7 +652,9 @@ WITH oc AS (
                 AND v.ended_at IS NOT NULL), 0) AS labour_ms,
     coalesce((SELECT sum(p.qty * coalesce(pp.price, 0))
               FROM parts p LEFT JOIN part_prices pp ON pp.part_no = p.part_no
-              WHERE p.order_id = o.id), 0) AS parts_cost
+              WHERE p.order_id = o.id
+                AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.ref = p.id)),
+             0) AS parts_cost
   FROM orders o
   WHERE o.created_at >= :since AND o.created_at < :until
     AND (:customer IS NULL OR o.customer = :customer)
@@ -690,3 +692,20 @@ ORDER BY CASE WHEN :by = 'order' THEN -(sum(labour_ms) * :rate / 3600000
                                         + sum(parts_cost))
               ELSE -count(*) END, k
 LIMIT :limit;
+
+-- ---- voided parts and notes (issue 14) ------------------------------------
+
+-- name: void_insert
+INSERT INTO voids(id, order_id, ref, author, device_id, at, reason, at_srv)
+VALUES (:id, :order, :ref, :author, :device, :at, :reason, :at_srv);
+
+-- name: voids_of
+SELECT id, ref, author, at, reason, at_srv FROM voids
+WHERE order_id = :order ORDER BY at, id;
+
+-- name: record_author
+-- the author of part or note :ref of :order, and whether it is voided
+SELECT r.author, EXISTS (SELECT 1 FROM voids v WHERE v.ref = r.id)
+FROM (SELECT id, author FROM parts WHERE id = :ref AND order_id = :order
+      UNION ALL
+      SELECT id, author FROM notes WHERE id = :ref AND order_id = :order) r;

@@ -408,5 +408,67 @@ class ServiceDesk(ClockEnv):
         self.assertEqual(c["customer"], "Globex")
 
 
+    def test_void_a_wrong_part_and_note_signed(self):
+        self.wo("root", "price", "set", "VLV-22", "150000")
+        o = self.create(title="Pump noise", prio="P3", assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        part = self.wo_json("alice", "part", wo, "VLV-22", "--qty", "3")
+        note = self.wo_json("alice", "note", wo, "Replaced the seal")
+        keep = self.wo_json("alice", "note", wo, "Bearing worn")
+        self.wo("disp", "note", wo, "Customer asks for a call first")
+        self.wo("alice", "sync")
+        # a wrong part and a wrong note, voided offline with a reason
+        self.stop_server()
+        self.wo("alice", "void", wo, part["op"], "--reason",
+                "wrong part number: it was VLV-23")
+        self.wo("alice", "void", wo, note["op"], "--reason",
+                "the seal was fine")
+        r = self.fails("alice", "void", wo, note["op"], "--reason", "again")
+        self.assertIn("void already", r.stderr)
+        r = self.wo("alice", "void", wo, part["op"], check=False)
+        self.assertEqual(r.returncode, 2)              # no reason
+        self.assertIn("VOID by alice: the seal was fine",
+                      self.wo("alice", "show", wo).stdout)
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("alice", "sign", wo)
+        self.start_server()
+        self.wo("alice", "sync")
+        d = self.show(wo)
+        self.assertEqual(d["status"], "completed")
+        self.assertEqual([s["verified"] for s in d["signatures"]], [True])
+        stmt = d["signatures"][0]["statement"]
+        parts = {p["id"]: p for p in d["parts"]}
+        notes = {n["id"]: n for n in d["notes"]}
+        # the records stay, marked void; the signature lists the voids
+        self.assertEqual(parts[part["op"]]["void"]["reason"],
+                         "wrong part number: it was VLV-23")
+        self.assertEqual(notes[note["op"]]["void"]["by"], "alice")
+        self.assertIsNone(notes[keep["op"]]["void"])
+        self.assertEqual(len(d["voids"]), 2)
+        for v in d["voids"]:
+            self.assertIn("void %s " % v["id"], stmt)
+            self.assertTrue(v["signed"])
+        self.assertEqual(sum(1 for h in self.history(wo)
+                             if h["kind"] == "record.void"), 2)
+        # a voided part costs nothing
+        self.assertEqual(self.wo_json("disp", "report", "costs")[0]
+                         ["parts_cost"], 0)
+        # only its author voids a record; the office's note is not alice's
+        office = [n for n in d["notes"] if n["author"] == "disp"][0]
+        self.enroll("bob", "technician")
+        r = self.fails("alice", "void", wo, office["id"], "--reason", "x")
+        self.assertIn("not yours", r.stderr)
+        # the recipient co-signs what the technician signed, voids too
+        self.wo("alice", "cosign", wo, "--name", "Ann", "--code",
+                o["recipient_code"], "--yes")
+        self.wo("alice", "sync")
+        d = self.show(wo)
+        self.assertEqual(d["status"], "closed")
+        self.assertTrue(all(s["verified"] for s in d["signatures"]))
+
+
 if __name__ == "__main__":
     unittest.main()
