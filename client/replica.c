@@ -160,6 +160,43 @@ static int load_voids(struct replica *r, struct wo_order *o)
                            sizeof *o->voids, fill_void);
 }
 
+/* The formal request's fields of o, when the server sent them. */
+static int load_intake(struct replica *r, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_intake_get);
+    wo_db_bind_int(q, ":order", o->id);
+    int s = sqlite3_step(q), rc = 0;
+    if (s == SQLITE_ROW) {
+        o->type = DUP(0);
+        o->category = DUP(1);
+        o->department = DUP(2);
+        o->customer = DUP(3);
+        o->impact = DUP(4);
+        o->urgency = DUP(5);
+        o->deadline = sqlite3_column_int64(q, 6);
+        o->remote = sqlite3_column_int(q, 7) != 0;
+    } else if (s != SQLITE_DONE) {
+        rc = WO_EIO;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int put_intake(struct replica *r, const struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_intake_put);
+    wo_db_bind_int(q, ":order", o->id);
+    wo_db_bind_text(q, ":type", o->type);
+    wo_db_bind_text(q, ":category", o->category);
+    wo_db_bind_text(q, ":department", o->department);
+    wo_db_bind_text(q, ":customer", o->customer);
+    wo_db_bind_text(q, ":impact", o->impact);
+    wo_db_bind_text(q, ":urgency", o->urgency);
+    wo_db_bind_int(q, ":deadline", o->deadline);
+    wo_db_bind_int(q, ":remote", o->remote);
+    return wo_db_exec(q);
+}
+
 static int load_sla(struct replica *r, struct wo_order *o)
 {
     sqlite3_stmt *q = ST(order_sla_get);
@@ -235,6 +272,8 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
         rc = load_sla(r, o);
     if (!rc)
         rc = load_voids(r, o);
+    if (!rc)
+        rc = load_intake(r, o);
     if (!rc && (!o->title || !o->status || !o->priority))
         rc = WO_ENOMEM;
     if (rc)
@@ -753,6 +792,8 @@ static int put_order(struct replica *r, const struct wo_order *o)
         rc = put_void(r, o->id, &o->voids[i], 0);
     if (!rc)
         rc = put_report_data(r, o);
+    if (!rc && o->type)
+        rc = put_intake(r, o);
     return rc;
 }
 

@@ -267,3 +267,21 @@ UPDATE voids SET pending = 0 WHERE id = :id;
 -- name: voids_orphan_delete
 DELETE FROM voids WHERE id = :id
   AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = voids.order_id);
+
+-- ---- the formal request (issue 14) ----------------------------------------
+
+-- name: order_intake_put
+INSERT INTO order_intake(order_id, type, category, department, customer,
+                         impact, urgency, deadline, remote)
+VALUES (:order, :type, :category, :department, :customer, :impact,
+        :urgency, :deadline, :remote)
+ON CONFLICT(order_id) DO UPDATE SET
+  type = excluded.type, category = excluded.category,
+  department = excluded.department, customer = excluded.customer,
+  impact = excluded.impact, urgency = excluded.urgency,
+  deadline = excluded.deadline, remote = excluded.remote;
+
+-- name: order_intake_get
+SELECT type, category, department, customer, impact, urgency, deadline,
+       remote
+FROM order_intake WHERE order_id = :order;

@@ -88,9 +88,19 @@ class ServiceDesk(ClockEnv):
                                      urgency="low")["priority"], "P1")
 
     def test_edit_with_history_and_priority_mid_flight(self):
-        o = self.create(title="Slow network", prio="P3", assign="alice")
+        o = self.create(title="Slow network", prio="P3", assign="alice",
+                        category="network", deadline="+1d",
+                        department="Sales")
         wo = str(o["id"])
         self.wo("alice", "sync")
+        # the technician sees the formal request on the laptop
+        t = self.wo_json("alice", "show", wo)
+        self.assertEqual((t["type"], t["category"], t["department"],
+                          t["deadline"]),
+                         ("incident", "network", "Sales",
+                          self.now() + 24 * HOUR))
+        self.assertIn("category network", self.wo("alice", "show",
+                                                   wo).stdout)
         self.advance(30 * MIN)
         r = self.wo("disp", "edit", wo, "--priority", "P1", check=False)
         self.assertEqual(r.returncode, 2)              # no reason: usage
