@@ -64,6 +64,38 @@ int agree_apply(struct store *st, const struct wo_order *o,
                                swarn);
 }
 
+int agree_resume(struct store *st, const struct wo_order *o, int64_t t,
+                 int64_t now)
+{
+    struct wo_agreement a;
+    struct wo_hours h;
+    char err[200];
+    int64_t resp, res;
+    if (!o->agreement_id || !o->paused_at)
+        return 0;
+    int rc = store_agreement_get(st, o->agreement_id, &a);
+    if (rc)
+        return rc;
+    agree_targets(&a, o->priority, &resp, &res);
+    rc = wo_hours_parse(&h, a.tz, a.hours, a.holidays, err, sizeof err);
+    wo_agreement_cleanup(&a);
+    if (rc)
+        return rc;
+    /* the same clamp as the resume itself (queries.sql, sla_resume) */
+    int64_t at = t < now ? t : now;
+    if (at < o->created_at)
+        at = o->created_at;
+    if (at < o->paused_at)
+        at = o->paused_at;
+    int64_t left = wo_hours_between(&h, o->paused_at, o->resolve_due);
+    int64_t due = wo_hours_add(&h, at, left);
+    int64_t warn = left > res / 4 ? wo_hours_add(&h, at, left - res / 4) : at;
+    if (due < 0 || warn < 0)
+        return 0; /* no counted time ahead: keep the wall-clock shift */
+    return store_order_sla_set(st, o->id, o->agreement_id, o->response_due,
+                               due, 0, warn);
+}
+
 static void fmt_time(int64_t ms, char out[40])
 {
     time_t t = (time_t)(ms / 1000);

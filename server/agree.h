@@ -38,6 +38,17 @@ int agree_apply(struct store *st, const struct wo_order *o,
                 char *err, size_t errlen);
 
 /*
+ * Inside an open transaction, after order o (as it was while paused,
+ * awaiting the customer) resumed at t: its resolution due time (and 75 %
+ * point) counted on from t by the counted time that was left when it
+ * paused, in its agreement's hours (a wall-clock shift would count the
+ * nights and weekends of the pause). A no-op for an order with no
+ * agreement.
+ */
+int agree_resume(struct store *st, const struct wo_order *o, int64_t t,
+                 int64_t now);
+
+/*
  * What governs order o and why, into a (the agreement version, or a
  * made-up version 0 holding the global policy's targets), a->why saying
  * it in words. The caller frees a with wo_agreement_cleanup().

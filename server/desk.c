@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agree.h"
 #include "desk.h"
 #include "notify.h"
 #include "push.h"
@@ -55,8 +56,16 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
         !strcmp(ev, "resolve.desk"))
         rc = store_sla_event(st, STORE_SLA_RESPOND, id, t, now);
     if (!rc && strcmp(from, to)) {
-        if (!strcmp(from, "on_hold_customer"))
+        if (!strcmp(from, "on_hold_customer")) {
+            /* the order as it was while paused, for its agreement */
+            struct wo_order o;
+            int loaded = !store_order_load(st, id, STORE_LOAD_PAST, &o, NULL);
             rc = store_sla_event(st, STORE_SLA_RESUME, id, t, now);
+            if (!rc && loaded)
+                rc = agree_resume(st, &o, t, now);
+            if (loaded)
+                wo_order_cleanup(&o);
+        }
         if (!rc && !strcmp(to, "on_hold_customer"))
             rc = store_sla_event(st, STORE_SLA_PAUSE, id, t, now);
         if (!rc && !strcmp(to, "completed"))

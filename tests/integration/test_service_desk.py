@@ -480,5 +480,33 @@ class ServiceDesk(ClockEnv):
         self.assertTrue(all(s["verified"] for s in d["signatures"]))
 
 
+    def test_pause_awaiting_the_customer_counts_in_business_hours(self):
+        self.wo("root", "customer", "set", "Bank Nusantara")
+        self.at(utc(2027, 1, 4, 0, 0))
+        self.wo("root", "agreement", "set", "Bank Nusantara", "--from",
+                "2027-01-01", "--tz", "Asia/Jakarta", "--hours",
+                "Mon-Fri 08:00-17:00", "--target", "P3=4h/16h")
+        # Tuesday 09:00 WIB: 16 counted hours run to Wednesday 16:00 WIB
+        self.at(utc(2027, 1, 12, 2, 0))
+        o = self.create(prio="P3", customer="Bank Nusantara", assign="alice")
+        wo = str(o["id"])
+        self.assertEqual(self.show(wo)["resolve_due"], utc(2027, 1, 13, 9, 0))
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.at(utc(2027, 1, 12, 3, 0))             # Tuesday 10:00 WIB
+        self.wo("alice", "visit", "end", wo, "--outcome", "customer-absent")
+        self.wo("alice", "sync")
+        self.assertEqual(self.show(wo)["sla"], "paused")
+        # back on Wednesday at 20:00 WIB, after hours: 15 counted hours
+        # were left, so Thursday 08:00-17:00 and Friday 08:00-14:00
+        self.at(utc(2027, 1, 13, 13, 0))
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "sync")
+        d = self.show(wo)
+        self.assertEqual(d["sla"], "resolve")
+        self.assertEqual(d["resolve_due"], utc(2027, 1, 15, 7, 0))
+
+
 if __name__ == "__main__":
     unittest.main()
