@@ -43,6 +43,9 @@ struct call {
     int reverify;           /* re-check signatures of the answered orders */
     char code[16];          /* a recipient code just made: shown once, in
                              * the answer, never stored in clear */
+    char auth_code[16];     /* an authorisation code just made, likewise */
+    int keep;               /* a failing handler's writes are kept (a
+                             * wrong code counted); see dispatch.c */
 };
 
 typedef int (*handler_fn)(struct call *c);

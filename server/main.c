@@ -27,6 +27,7 @@
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
+#include "mailer.h"
 #include "throttle.h"
 #include "tlsgen.h"
 #include "wo_clock.h"
@@ -39,6 +40,10 @@ static const char usage[] =
     "                                       the CA's key goes to --ca-dir\n"
     "                                       (default: DATA-ca, beside DATA),\n"
     "                                       never into DATA\n"
+    "      [--smtp HOST:PORT --smtp-from ADDR [--smtp-starttls]\n"
+    "       [--smtp-ca FILE]]                the relay that mails requesters\n"
+    "                                       (again on an existing DATA: changes\n"
+    "                                       it; read when run starts)\n"
     "  user add NAME --role ROLE --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       add a user (technician, dispatcher,\n"
     "                                       admin); prints a one-time enrolment\n"
@@ -69,7 +74,8 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *tz;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca;
+    int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -121,6 +127,10 @@ static int parse(int argc, char **argv, struct opts *o)
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
         {"tz", required_argument, 0, 'z'},
+        {"smtp", required_argument, 0, 'S'},
+        {"smtp-from", required_argument, 0, 'F'},
+        {"smtp-ca", required_argument, 0, 'C'},
+        {"smtp-starttls", no_argument, 0, 'X'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -157,6 +167,10 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'a': o->ca_dir = optarg; break;
         case 'z': o->tz = optarg; break;
+        case 'S': o->smtp = optarg; break;
+        case 'F': o->smtp_from = optarg; break;
+        case 'C': o->smtp_ca = optarg; break;
+        case 'X': o->smtp_starttls = 1; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -366,6 +380,44 @@ static int cmd_tz(struct opts *o)
     return set_default_tz(o, o->pos[0]);
 }
 
+/* init --smtp: the relay that mails requesters (mailer.h). */
+static int set_smtp(const struct opts *o, struct store *st)
+{
+    char ca[4096];
+    int rc = 0;
+    if (!o->smtp && !o->smtp_from && !o->smtp_ca && !o->smtp_starttls)
+        return 0;
+    if (!o->smtp || !o->smtp_from) {
+        fprintf(stderr, "wo-server: --smtp HOST:PORT needs --smtp-from "
+                        "ADDRESS (and the other way round)\n");
+        return 1;
+    }
+    if (o->smtp_ca && !realpath(o->smtp_ca, ca)) {
+        fprintf(stderr, "wo-server: cannot read the relay's CA %s: %s\n",
+                o->smtp_ca, strerror(errno));
+        return 1;
+    }
+    /* the mailer checks them again when the server starts */
+    if (!strrchr(o->smtp, ':') || !strchr(o->smtp_from, '@')) {
+        fprintf(stderr, "wo-server: --smtp takes HOST:PORT and --smtp-from "
+                        "an address such as desk@example.com\n");
+        return 1;
+    }
+    if (!(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
+        !(rc = store_setting_set(st, MAILER_FROM, o->smtp_from)) &&
+        !(rc = store_setting_set(st, MAILER_STARTTLS,
+                                 o->smtp_starttls ? "on" : "off")))
+        rc = store_setting_set(st, MAILER_CA, o->smtp_ca ? ca : "");
+    if (rc) {
+        fprintf(stderr, "wo-server: cannot save the SMTP settings: %s\n",
+                wo_strerror(rc));
+        return 1;
+    }
+    printf("  mail:   through %s as %s%s\n", o->smtp, o->smtp_from,
+           o->smtp_starttls ? " with STARTTLS" : "");
+    return 0;
+}
+
 static int cmd_init(struct opts *o)
 {
     char path[4096], tls[4096], ca_dir[4096], err[1024];
@@ -387,8 +439,9 @@ static int cmd_init(struct opts *o)
                             "move it away to start a new, empty server.\n");
         return 1;
     }
+    rc = set_smtp(o, st);
     store_close(st);
-    if (o->tz && set_default_tz(o, o->tz))
+    if (rc || (o->tz && set_default_tz(o, o->tz)))
         return 1;
     snprintf(tls, sizeof tls, "%s/tls", o->data);
     if (private_dir(tls))
@@ -618,6 +671,7 @@ struct run {
     struct gate *gate;
     struct ws *ws;
     struct ws_timer *flush, *tick, *stop, *sweep;
+    struct mailer *mailer;      /* NULL: no relay set */
     int64_t commit_window_us;
     int64_t tick_logged;        /* test clock: last tick time logged */
 };
@@ -690,6 +744,7 @@ static void tick_fire(void *arg)
     struct run *r = arg;
     int64_t at = wo_clock_now_ms();
     desk_tick(&r->srv);
+    mailer_kick(r->mailer, at); /* what the tick queued, and retries */
     /* Under a test clock, say once per clock time that a whole tick ran
      * at it: a test that moved the clock waits for this line instead of
      * sleeping and hoping a tick came (tests/integration/harness.py).
@@ -828,9 +883,13 @@ static int cmd_run(struct opts *o)
         .auth_ms = o->auth_s * 1000, .idle_ms = o->idle_s * 1000,
         .rate = o->rate, .burst = o->burst};
     r.gate = gate_create(&lim);
+    char db[4096];
+    snprintf(db, sizeof db, "%s/server.db", o->data);
+    r.mailer = mailer_create(r.srv.store, db);
     rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users &&
                  r.srv.enrol_addrs && r.gate
              ? serve(&r, &cfg) : 1;
+    mailer_destroy(r.mailer);
     gate_destroy(r.gate);
     throttle_destroy(r.srv.enrol_addrs);
     commit_destroy(r.srv.commit);

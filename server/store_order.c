@@ -27,6 +27,43 @@ static int fill_rej(sqlite3_stmt *q, void *e)
     return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
 }
 
+/* The intake fields of order o (issue 14's formal request). */
+static int fill_void(sqlite3_stmt *q, void *e)
+{
+    struct wo_void *v = e;
+    v->id = DUP(0);
+    v->ref = DUP(1);
+    v->author = DUP(2);
+    v->at = sqlite3_column_int64(q, 3);
+    v->reason = DUP(4);
+    v->at_srv = sqlite3_column_int64(q, 5);
+    return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
+}
+
+static int intake_load(struct store *s, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(intake_get);
+    wo_db_bind_int(q, ":id", o->id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    o->type = DUP(0);
+    o->category = DUP(1);
+    o->department = DUP(2);
+    o->customer = DUP(3);
+    o->impact = DUP(4);
+    o->urgency = DUP(5);
+    o->deadline = sqlite3_column_int64(q, 6);
+    o->requester_email = DUP(7);
+    o->needs_authorisation = sqlite3_column_int(q, 8) != 0;
+    o->authoriser = DUP(9);
+    o->authoriser_email = DUP(10);
+    o->agreement_id = sqlite3_column_int64(q, 11);
+    o->remote = sqlite3_column_int(q, 12) != 0;
+    sqlite3_reset(q);
+    return o->type && o->category ? 0 : WO_ENOMEM;
+}
+
 int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
@@ -72,6 +109,8 @@ int store_order_load(struct store *s, int64_t id, int how,
         rc = WO_ENOMEM;
         goto fail;
     }
+    if ((rc = intake_load(s, o)))
+        goto fail;
     if (how == STORE_LOAD_PAST)
         rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
     else
@@ -79,6 +118,13 @@ int store_order_load(struct store *s, int64_t id, int how,
                                 Q_sigs_of, id, o);
     if (rc)
         goto fail;
+    if (how != STORE_LOAD_PAST) {
+        q = ST(voids_of);
+        wo_db_bind_int(q, ":order", id);
+        if ((rc = wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
+                                  sizeof *o->voids, fill_void)))
+            goto fail;
+    }
     if (include_secret) {
         /* the holder's delivery receipt (docs/protocol.md, "Field data") */
         q = ST(receipt_of_holder);
