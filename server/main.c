@@ -29,6 +29,7 @@
 #include "store.h"
 #include "throttle.h"
 #include "tlsgen.h"
+#include "userfile.h"
 #include "wo_clock.h"
 #include "ws.h"
 
@@ -46,6 +47,12 @@ static const char usage[] =
     "                                       30m, 12h, 0 = no expiry)\n"
     "  user code NAME --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       a new enrolment code for NAME\n"
+    "  user import FILE --data DIR [--codes OUT] [--code-ttl 7d]\n"
+    "                                       add every user of a CSV file\n"
+    "                                       (name,role,tier a line) in one\n"
+    "                                       transaction; their codes go to\n"
+    "                                       OUT (default FILE.codes, new,\n"
+    "                                       mode 0600); a bad line adds none\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  check --data DIR                     check the whole store for damage\n"
@@ -63,7 +70,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir;
+        *ca_dir, *codes;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -114,6 +121,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
+        {"codes", required_argument, 0, 'C'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -149,6 +157,7 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
         case 'a': o->ca_dir = optarg; break;
+        case 'C': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -225,19 +234,6 @@ static int open_store(const struct opts *o, struct store **st)
 }
 
 static int64_t now_ms(void) { return wo_clock_now_ms(); }
-
-static int valid_name(const char *n)
-{
-    size_t l = strlen(n);
-    if (l == 0 || l > WO_MAX_ID)
-        return 0;
-    for (; *n; n++)
-        if (!(('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') ||
-              ('0' <= *n && *n <= '9') || *n == '.' || *n == '_' ||
-              *n == '-'))
-            return 0;
-    return 1;
-}
 
 /* The directory for the CA's key: --ca-dir, or DATA-ca beside DATA.
  * 0, or 1 after saying why there is none. */
@@ -354,18 +350,48 @@ static int cmd_init(struct opts *o)
     return 0;
 }
 
+/* user import FILE: every user of the file, or none. */
+static int cmd_user_import(struct opts *o, const char *file)
+{
+    struct store *st;
+    char codes[4096], err[1024];
+    size_t added;
+    int rc;
+    if ((size_t)snprintf(codes, sizeof codes, "%s", o->codes ? o->codes : file)
+            >= sizeof codes - 8)
+        return die_usage("path '%s' is too long", file);
+    if (!o->codes)
+        strcat(codes, ".codes");
+    if ((rc = open_store(o, &st)))
+        return rc;
+    rc = userfile_import(st, file, codes, now_ms(), o->code_ttl_ms, &added,
+                         err, sizeof err);
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "wo-server: %s: %s; nothing was imported\n", file,
+                err);
+        return rc == WO_EINVAL ? 2 : 1;
+    }
+    printf("imported %zu users from %s; their one-time enrolment codes are "
+           "in %s (mode 0600: give each user theirs, then delete the "
+           "file)\n", added, file, codes);
+    return 0;
+}
+
 static int cmd_user(struct opts *o)
 {
     struct store *st;
     char code[STORE_CODE_LEN];
     int rc;
     if (o->npos < 2)
-        return die_usage("%s", "user needs: add NAME --role ROLE, or "
-                               "code NAME");
+        return die_usage("%s", "user needs: add NAME --role ROLE, "
+                               "code NAME, or import FILE");
     const char *name = o->pos[1];
     if ((rc = need_data(o)))
         return rc;
-    if (!valid_name(name)) {
+    if (!strcmp(o->pos[0], "import"))
+        return cmd_user_import(o, name);
+    if (!userfile_name_ok(name)) {
         fprintf(stderr, "wo-server: user name '%s' must be 1-64 letters, "
                         "digits, '.', '_' or '-'\n", name);
         return 2;
