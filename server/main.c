@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -703,6 +704,28 @@ static void warn_ca_key(const struct opts *o)
                         "data directory\n", path, o->data);
 }
 
+/* Connections are descriptors: take the most the system allows this
+ * process (the hard limit), and say what that is. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    if (rl.rlim_cur != was)
+        fprintf(stderr, "wo-server: descriptor limit raised from %llu to "
+                "%llu (the hard limit; 'ulimit -Hn' as root raises it)\n",
+                (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+    else
+        fprintf(stderr, "wo-server: descriptor limit %llu (the hard limit)\n",
+                (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1}};
@@ -756,6 +779,7 @@ static int cmd_run(struct opts *o)
         return 1;
     }
     warn_ca_key(o);
+    raise_fd_limit();
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);

@@ -1,11 +1,13 @@
 """Scale (issue 11): onboarding many users with one command, the server at
 its descriptor limit, and what a group commit pushes back."""
 import os
+import socket
 import sqlite3
 import stat
+import time
 import unittest
 
-from harness import Env
+from harness import MIN, ClockEnv, Env, wait_until
 
 
 class ImportTest(Env):
@@ -82,6 +84,63 @@ class ImportTest(Env):
             self.assertIn("nothing was imported", r.stderr)
             self.assertFalse(os.path.exists(csv + ".codes"))
             self.assertEqual(self.users(), before)
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid, in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+class FdLimitTest(ClockEnv):
+    """A server whose descriptor limit is 160 (so 120 for connections)
+    filled with connections: it stops accepting, says so once, does not
+    spin, keeps serving the connection it holds, and accepts again once
+    descriptors free."""
+    LIMIT = 160
+
+    def setUp(self):
+        self.server_wrap = ["prlimit", "--nofile=%d:%d" % (self.LIMIT,
+                                                          self.LIMIT)]
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+
+    def test_at_the_limit_pause_log_once_keep_serving(self):
+        self.assertIn("descriptor limit %d" % self.LIMIT, self.server_log())
+        self.create(title="Chiller down", prio="P1", assign="alice")
+        self.watch("disp")                  # held through what follows
+        socks = []
+        self.addCleanup(lambda: [s.close() for s in socks])
+        for _ in range(self.LIMIT + 40):
+            socks.append(socket.create_connection(("127.0.0.1", self.port),
+                                                  timeout=5))
+        wait_until(lambda: "at the descriptor limit" in self.server_log(),
+                   what="the server to reach its descriptor limit")
+        # paused, not spinning on accept(): well under half a core
+        t0 = cpu_ticks(self.server.pid)
+        time.sleep(1.0)
+        self.assertLess(cpu_ticks(self.server.pid) - t0,
+                        os.sysconf("SC_CLK_TCK") // 2)
+        # the held connection is served: a live SLA alert reaches it
+        self.advance(12 * MIN)
+        wait_until(lambda: "75% of the response target" in
+                   self.watch_log("disp"), what="the 75% alert, live")
+        # more connections keep waiting: still one line, no accept errors
+        for _ in range(20):
+            socks.append(socket.create_connection(("127.0.0.1", self.port),
+                                                  timeout=5))
+        time.sleep(0.3)
+        log = self.server_log()
+        self.assertEqual(log.count("at the descriptor limit"), 1, log)
+        self.assertNotIn("accept:", log)
+        for s in socks:
+            s.close()
+        socks.clear()
+        # descriptors free: new connections are accepted and served
+        self.wo("alice", "sync")
+        self.assertEqual(len(self.wo_json("alice", "list")), 1)
 
 
 if __name__ == "__main__":
