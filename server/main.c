@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "mailer.h"
 #include "throttle.h"
 #include "tlsgen.h"
+#include "userfile.h"
 #include "wo_clock.h"
 #include "ws.h"
 
@@ -57,6 +59,12 @@ static const char usage[] =
     "                                       (init takes --tz ZONE too), e.g.\n"
     "                                       Asia/Jakarta; times on the wire\n"
     "                                       stay UTC\n"
+    "  user import FILE --data DIR [--codes OUT] [--code-ttl 7d]\n"
+    "                                       add every user of a CSV file\n"
+    "                                       (name,role,tier a line) in one\n"
+    "                                       transaction; their codes go to\n"
+    "                                       OUT (default FILE.codes, new,\n"
+    "                                       mode 0600); a bad line adds none\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  check --data DIR                     check the whole store for damage\n"
@@ -74,7 +82,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes;
     int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
@@ -131,6 +139,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"smtp-from", required_argument, 0, 'F'},
         {"smtp-ca", required_argument, 0, 'C'},
         {"smtp-starttls", no_argument, 0, 'X'},
+        {"codes", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -171,6 +180,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'F': o->smtp_from = optarg; break;
         case 'C': o->smtp_ca = optarg; break;
         case 'X': o->smtp_starttls = 1; break;
+        case 'O': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -247,19 +257,6 @@ static int open_store(const struct opts *o, struct store **st)
 }
 
 static int64_t now_ms(void) { return wo_clock_now_ms(); }
-
-static int valid_name(const char *n)
-{
-    size_t l = strlen(n);
-    if (l == 0 || l > WO_MAX_ID)
-        return 0;
-    for (; *n; n++)
-        if (!(('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') ||
-              ('0' <= *n && *n <= '9') || *n == '.' || *n == '_' ||
-              *n == '-'))
-            return 0;
-    return 1;
-}
 
 /* The directory for the CA's key: --ca-dir, or DATA-ca beside DATA.
  * 0, or 1 after saying why there is none. */
@@ -468,14 +465,42 @@ static int cmd_init(struct opts *o)
     return 0;
 }
 
+/* user import FILE: every user of the file, or none. */
+static int cmd_user_import(struct opts *o, const char *file)
+{
+    struct store *st;
+    char codes[4096], err[1024];
+    size_t added;
+    int rc;
+    if ((size_t)snprintf(codes, sizeof codes, "%s", o->codes ? o->codes : file)
+            >= sizeof codes - 8)
+        return die_usage("path '%s' is too long", file);
+    if (!o->codes)
+        strcat(codes, ".codes");
+    if ((rc = open_store(o, &st)))
+        return rc;
+    rc = userfile_import(st, file, codes, now_ms(), o->code_ttl_ms, &added,
+                         err, sizeof err);
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "wo-server: %s: %s; nothing was imported\n", file,
+                err);
+        return rc == WO_EINVAL ? 2 : 1;
+    }
+    printf("imported %zu users from %s; their one-time enrolment codes are "
+           "in %s (mode 0600: give each user theirs, then delete the "
+           "file)\n", added, file, codes);
+    return 0;
+}
+
 static int cmd_user(struct opts *o)
 {
     struct store *st;
     char code[STORE_CODE_LEN];
     int rc;
     if (o->npos < 2)
-        return die_usage("%s", "user needs: add NAME --role ROLE, or "
-                               "code NAME");
+        return die_usage("%s", "user needs: add NAME --role ROLE, "
+                               "code NAME, or import FILE");
     const char *name = o->pos[1];
     if ((rc = need_data(o)))
         return rc;
@@ -496,7 +521,9 @@ static int cmd_user(struct opts *o)
                     wo_strerror(rc));
         return rc ? 1 : 0;
     }
-    if (!valid_name(name)) {
+    if (!strcmp(o->pos[0], "import"))
+        return cmd_user_import(o, name);
+    if (!userfile_name_ok(name)) {
         fprintf(stderr, "wo-server: user name '%s' must be 1-64 letters, "
                         "digits, '.', '_' or '-'\n", name);
         return 2;
@@ -814,6 +841,28 @@ static void warn_ca_key(const struct opts *o)
                         "data directory\n", path, o->data);
 }
 
+/* Connections are descriptors: take the most the system allows this
+ * process (the hard limit), and say what that is. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    if (rl.rlim_cur != was)
+        fprintf(stderr, "wo-server: descriptor limit raised from %llu to "
+                "%llu (the hard limit; 'ulimit -Hn' as root raises it)\n",
+                (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+    else
+        fprintf(stderr, "wo-server: descriptor limit %llu (the hard limit)\n",
+                (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
@@ -870,6 +919,7 @@ static int cmd_run(struct opts *o)
     /* events made before this start reach the office by the feed command */
     if (store_feed_max(r.srv.store, &r.srv.feed_pushed))
         r.srv.feed_pushed = -1;
+    raise_fd_limit();
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);

@@ -102,6 +102,20 @@ int store_user_code(struct store *st, const char *name, int64_t now,
                     int64_t ttl_ms, char code[STORE_CODE_LEN]);
 int store_user_get(struct store *st, const char *name, struct store_user *u);
 
+/* One user of an import: name, role and tier as store_user_add() and
+ * store_user_set_tier() take them. */
+struct store_new_user {
+    const char *name, *role, *tier;
+};
+/* Add n users, each with a one-time enrolment code (codes[i]), in one
+ * transaction that is left open on success: the caller commits once the
+ * codes are safely written, or rolls back. On failure nothing is added,
+ * the transaction is rolled back and *bad is the index of the user that
+ * failed (WO_EEXIST: the name is taken). */
+int store_user_import(struct store *st, const struct store_new_user *u,
+                      size_t n, int64_t now, int64_t ttl_ms,
+                      char (*codes)[STORE_CODE_LEN], size_t *bad);
+
 /* Trade a one-time code for a registered device key; with user not NULL
  * the code must be that user's. WO_EAUTH when the code is unknown, used,
  * expired or another user's (*why then names which: "unknown", "used",

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
@@ -32,10 +33,22 @@
 #include "wo_msgq.h"
 #include "ws.h"
 
+/* Descriptors kept for everything but connections: the store and its
+ * WAL and shm, stdio, the event loop's own, a file opened now and then.
+ * Never more than a quarter of a small limit. */
+#define FD_RESERVE 64
+/* At the descriptor limit, say so at most once per this many ms. */
+#define FULL_LOG_MS 10000
+
 struct ws {
     struct lws_context *ctx;
     struct ws_app app;
     int stopping;
+    long conns;             /* accepted connections (wsi) alive */
+    long conn_limit;        /* lws stops accepting at this many */
+    int full;               /* at the limit, listener paused */
+    int64_t full_logged_ms; /* when "at the limit" was last logged */
+    long full_refused;      /* times the limit was reached since then */
 };
 
 struct ws_timer {
@@ -211,6 +224,37 @@ static int offers_ours(struct lws *wsi)
 }
 
 /*
+ * Connections counted at lws's wsi creation and destruction (protocol 0
+ * gets both for every accepted socket). lws itself stops polling the
+ * listening socket when its table of descriptors is full and resumes
+ * when one closes; that table is sized below the process's limit
+ * (make_context), so accept() never meets EMFILE, which 4.1.6 would log
+ * and retry at once, spinning. This says when that happens, at most once
+ * per FULL_LOG_MS.
+ */
+static void count_conn(struct ws *w, int delta)
+{
+    int64_t now = (int64_t)(lws_now_usecs() / 1000);
+    w->conns += delta;
+    if (delta > 0 && w->conns >= w->conn_limit - 1 && !w->full) {
+        w->full = 1;
+        w->full_refused++;
+        if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
+            fprintf(stderr, "wo-server: at the descriptor limit: %ld "
+                    "connections; new ones wait in the listen queue until "
+                    "one closes (reached %ld time%s since the last such "
+                    "line; raise 'ulimit -n' to hold more)\n", w->conns,
+                    w->full_refused, w->full_refused == 1 ? "" : "s");
+            fflush(stderr);
+            w->full_logged_ms = now;
+            w->full_refused = 0;
+        }
+    } else if (delta < 0 && w->full && w->conns < w->conn_limit - 1) {
+        w->full = 0;
+    }
+}
+
+/*
  * Protocol 0 gets every plain HTTP request and any WebSocket upgrade that
  * names no subprotocol. We refuse both: the client must ask for
  * WO_SUBPROTOCOL, which carries the protocol version. An upgrade offering
@@ -237,6 +281,13 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
                                       "this server speaks WebSocket "
                                       "subprotocol " WO_SUBPROTOCOL " only")
                    ? -1 : 1;
+    case LWS_CALLBACK_WSI_CREATE:
+        count_conn(ws_of(wsi), 1);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (!ws_of(wsi)->stopping)
+            count_conn(ws_of(wsi), -1);
+        return 0;
     case LWS_CALLBACK_ESTABLISHED:
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
@@ -322,6 +373,17 @@ static struct lws_context *make_context(struct ws *w,
      * that vanishes later is the gate's (pings, then a close frame) */
     info.timeout_secs = 30;
     info.user = w;
+    /* lws pauses the listener when its descriptor table is full: keep
+     * that table below the process's limit, so that the store and the
+     * loop always have descriptors and accept() never fails with EMFILE */
+    long max = sysconf(_SC_OPEN_MAX);
+    long reserve = max / 4 < FD_RESERVE ? max / 4 : FD_RESERVE;
+    if (max > 0 && max - reserve < 10000000) {
+        info.fd_limit_per_thread = (unsigned)(max - reserve);
+        w->conn_limit = max - reserve - 2; /* the listener, lws's pipe */
+    } else {
+        w->conn_limit = 10000000;
+    }
     return lws_create_context(&info);
 }
 

@@ -15,6 +15,11 @@ PRAGMA integrity_check;
 -- name: user_insert
 INSERT INTO users(name, role, created_at) VALUES (:name, :role, :now);
 
+-- name: user_insert_tier
+-- wo-server user import: a user with a support tier
+INSERT INTO users(name, role, tier, created_at)
+VALUES (:name, :role, :tier, :now);
+
 -- name: user_by_name
 SELECT id, name, role, tier FROM users WHERE name = :name;
 
