@@ -394,6 +394,8 @@ int handle_cmd_techs(struct call *c)
     int64_t *users = NULL;
     if (!res)
         return WO_ENOMEM;
+    /* last seen as of now, not as of the last tick (feed.h) */
+    feed_presence_flush(c->srv);
     int rc = store_techs(c->srv->store, &res->techs, &res->n_techs, &users);
     for (size_t i = 0; !rc && i < res->n_techs; i++) {
         struct wo_tech *t = &res->techs[i];
@@ -415,6 +417,7 @@ int handle_cmd_feed(struct call *c)
                                                                  : 100;
     if (!res)
         return WO_ENOMEM;
+    feed_presence_flush(c->srv);
     return store_feed_since(c->srv->store, cmd->since, (size_t)limit,
                             &res->feed, &res->n_feed);
 }
