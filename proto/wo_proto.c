@@ -341,6 +341,8 @@ static const struct fdesc cmd_f[] = {
     F_I64(struct wo_cmd, since, OPT),
     F_I64(struct wo_cmd, until, OPT),
     F_I64(struct wo_cmd, limit, OPT),
+    F_STR(struct wo_cmd, status, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, offset, OPT),
 };
 ODESC(cmd_d, struct wo_cmd, cmd_f);
 
@@ -352,6 +354,7 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, sla, OPT, n_sla, sla_d),
     F_OARR(struct wo_result, hits, OPT, n_hits, hit_d),
     F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
+    F_I64(struct wo_result, total, OPT),
 };
 ODESC(result_d, struct wo_result, result_f);
 

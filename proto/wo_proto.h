@@ -359,7 +359,9 @@ struct wo_cmd {
     char *report;           /* report: assets | sla | times | workload */
     int64_t since;          /* report: period [since, until), server ms */
     int64_t until;
-    int64_t limit;          /* report assets, search: most rows wanted */
+    int64_t limit;          /* report assets, search, orders: most rows */
+    char *status;           /* orders: "open" (default), "all" or a status */
+    int64_t offset;         /* orders: rows to skip */
 };
 
 struct wo_result {
@@ -376,6 +378,7 @@ struct wo_result {
     size_t n_hits;
     struct wo_row *rows;
     size_t n_rows;
+    int64_t total;          /* orders: how many match the filters */
 };
 
 struct wo_error {

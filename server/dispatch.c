@@ -9,6 +9,7 @@
 #include "dispatch.h"
 #include "handle_auth.h"
 #include "handle_cmd.h"
+#include "handle_console.h"
 #include "handle_ops.h"
 #include "handle_sync.h"
 #include "push.h"
@@ -56,6 +57,8 @@ static const struct route {
     {WO_F_CMD, "sla.show", handle_cmd_sla_show, OFFICE, REPLY},
     {WO_F_CMD, "search", handle_cmd_search, OFFICE, REPLY},
     {WO_F_CMD, "report", handle_cmd_report, OFFICE, REPLY},
+    {WO_F_CMD, "orders", handle_console_orders, OFFICE, REPLY},
+    {WO_F_CMD, "watch", handle_console_watch, OFFICE, REPLY},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -138,7 +141,9 @@ static int reply_orders(struct call *c, struct wo_result *res)
         return WO_ENOMEM;
     for (size_t i = 0; i < c->n_ids && !rc; i++) {
         struct wo_order *o = &res->orders[i];
-        rc = store_order_load(st, c->ids[i], STORE_LOAD_OFFICE, o, NULL);
+        rc = store_order_load(st, c->ids[i],
+                              c->brief ? STORE_LOAD_BRIEF : STORE_LOAD_OFFICE,
+                              o, NULL);
         if (rc)
             break;
         res->n_orders++;
@@ -161,6 +166,8 @@ static int reply(struct call *c)
     struct wo_result empty = {0}, *res = c->res ? c->res : &empty;
     int rc = 0;
     res->req = c->req;
+    if (c->total)
+        res->total = c->total;
     if (!c->res && c->n_ids)
         rc = reply_orders(c, res);
     if (!rc)

@@ -55,6 +55,13 @@ static const char usage[] =
     "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
     "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n"
+    "      [--origin https://HOST:PORT[,...]]\n"
+    "                                       the web console is at\n"
+    "                                       https://HOST:PORT/; --origin lists\n"
+    "                                       the origins whose pages may open\n"
+    "                                       a WebSocket (default: the listen\n"
+    "                                       address, and localhost beside\n"
+    "                                       127.0.0.1)\n"
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
@@ -63,7 +70,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir;
+        *ca_dir, *origins;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -114,6 +121,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
+        {"origin", required_argument, 0, 'O'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -149,6 +157,7 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
         case 'a': o->ca_dir = optarg; break;
+        case 'O': o->origins = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -681,7 +690,7 @@ static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1}};
     struct ws_config cfg = {0};
-    char host[256], cert[4096], key[4096];
+    char host[256], cert[4096], key[4096], origins[600];
     int rc;
     if ((rc = need_data(o)))
         return rc;
@@ -708,6 +717,16 @@ static int cmd_run(struct opts *o)
     cfg.cert = o->cert ? o->cert : cert;
     cfg.key = o->key ? o->key : key;
     cfg.event_lib = o->event_lib;
+    if (o->origins && strncmp(o->origins, "https://", 8))
+        return die_usage("--origin '%s' must list origins such as "
+                         "https://dispatch.example.com:8443", o->origins);
+    /* the browser's Origin is the address it loaded the console from */
+    if (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost"))
+        snprintf(origins, sizeof origins, "https://127.0.0.1:%ld,"
+                 "https://localhost:%ld", port, port);
+    else
+        snprintf(origins, sizeof origins, "https://%s:%ld", host, port);
+    cfg.origins = o->origins ? o->origins : origins;
     if ((rc = open_store(o, &r.srv.store)))
         return rc;
     /* a damaged page found now stops the start; found mid-sync it would

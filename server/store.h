@@ -123,7 +123,8 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 enum {
     STORE_LOAD_TECH = 0,    /* all records, for the technician */
     STORE_LOAD_OFFICE = 1,  /* + recipient code and rejected ops */
-    STORE_LOAD_PAST = 2     /* notes and parts only: a past resolution */
+    STORE_LOAD_PAST = 2,    /* notes and parts only: a past resolution */
+    STORE_LOAD_BRIEF = 3    /* the order alone, no records: a list row */
 };
 
 /*
@@ -182,6 +183,17 @@ int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
 /* Up to limit orders, open ones first by the due time of their SLA clock. */
 int store_board(struct store *st, int64_t now, size_t limit, int64_t **ids,
                 size_t *n);
+
+/* The web console's order list: which orders, filtered (NULL: any). */
+struct store_page {
+    const char *status;     /* "open", "all" or one status */
+    const char *priority, *assignee, *site, *asset, *text;
+    int64_t limit, offset, now;
+};
+/* One page of ids (*ids malloc'd, the caller frees it) in the board's
+ * order, and how many match in all (0 when the page is empty). */
+int store_order_page(struct store *st, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total);
 
 /* Service desk (docs/lifecycle.md) ---------------------------------------- */
 

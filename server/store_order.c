@@ -69,6 +69,8 @@ int store_order_load(struct store *s, int64_t id, int how,
         rc = WO_ENOMEM;
         goto fail;
     }
+    if (how == STORE_LOAD_BRIEF)
+        return 0;
     if (how == STORE_LOAD_PAST)
         rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
     else
@@ -255,6 +257,42 @@ int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
     return wo_db_load_ids(q, ids, n);
+}
+
+static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
+{
+    wo_db_bind_text(q, name, v && *v ? v : NULL);
+}
+
+int store_order_page(struct store *s, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total)
+{
+    sqlite3_stmt *q = ST(order_page);
+    size_t cap = p->limit > 0 ? (size_t)p->limit : 1;
+    int r;
+    *n = 0;
+    *total = 0;
+    if (!(*ids = malloc(cap * sizeof **ids)))
+        return WO_ENOMEM;
+    wo_db_bind_text(q, ":status", p->status);
+    bind_opt_text(q, ":priority", p->priority);
+    bind_opt_text(q, ":assignee", p->assignee);
+    bind_opt_text(q, ":site", p->site);
+    bind_opt_text(q, ":asset", p->asset);
+    bind_opt_text(q, ":text", p->text);
+    wo_db_bind_int(q, ":now", p->now);
+    wo_db_bind_int(q, ":limit", p->limit);
+    wo_db_bind_int(q, ":offset", p->offset);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < cap) {
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+        *total = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE || r == SQLITE_ROW)
+        return 0;
+    free(*ids);
+    *ids = NULL;
+    return WO_EIO;
 }
 
 /* Run statement idx of the holding queries, bound to (order, user, now). */

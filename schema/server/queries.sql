@@ -100,6 +100,34 @@ SELECT o.id FROM orders o ORDER BY
   o.priority, o.id
 LIMIT :limit;
 
+-- name: order_page
+-- a page of the web console's order list, in the board's order, with the
+-- count of all that match (column 1). :status is 'open' (not closed or
+-- cancelled), 'all' or one status; a NULL filter matches everything;
+-- site, asset and :text (title, description, site, asset) match a part,
+-- case aside (ASCII)
+SELECT o.id, count(*) OVER () FROM orders o
+LEFT JOIN users u ON u.id = o.assignee_id
+WHERE CASE :status WHEN 'all' THEN 1
+        WHEN 'open' THEN o.status NOT IN ('closed','cancelled')
+        ELSE o.status = :status END
+  AND (:priority IS NULL OR o.priority = :priority)
+  AND (:assignee IS NULL OR u.name = :assignee)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
+  AND (:asset IS NULL OR instr(lower(o.asset), lower(:asset)) > 0)
+  AND (:text IS NULL OR instr(lower(o.title), lower(:text)) > 0
+       OR instr(lower(coalesce(o.description, '')), lower(:text)) > 0
+       OR instr(lower(coalesce(o.site, '')), lower(:text)) > 0
+       OR instr(lower(coalesce(o.asset, '')), lower(:text)) > 0)
+ORDER BY
+  CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
+  CASE WHEN o.responded_at IS NULL THEN o.response_due
+       WHEN o.resolved_at IS NULL
+         THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
+       ELSE 9223372036854775807 END,
+  o.priority, o.id
+LIMIT :limit OFFSET :offset;
+
 -- name: scope_changed
 SELECT id FROM orders
 WHERE assignee_id = :user AND seq > :cursor

@@ -1,0 +1,286 @@
+"""The web console (docs/console.md) in a real headless Chromium against a
+real wo-server over real TLS, with real `wo` technicians beside it.
+
+Each test starts its own server on a free port and its own browser;
+both are stopped by the cleanup, pass or fail. Screenshots go to
+build/artifacts/ (WO_ARTIFACTS moves them).
+"""
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from browser import Browser, https_get, missing
+from harness import Env, wait_until
+
+
+class ConsoleEnv(Env):
+    locale = "en-GB"
+
+    def setUp(self):
+        why = missing()
+        if why:
+            self.fail("the browser tests need " + why)
+        super().setUp()
+        self.browser = None
+
+    def open_browser(self, locale=None):
+        b = Browser(os.path.join(self.dir, "browser.log"),
+                    os.path.join(self.data, "tls", "server.pem"),
+                    locale=locale or self.locale, timezone="Asia/Jakarta")
+        self.addCleanup(b.close)
+        self.browser = b
+        return b
+
+    def console_url(self):
+        return "https://127.0.0.1:%d/" % self.port
+
+    def enrol_browser(self, b, user="disp", role="dispatcher"):
+        """Enrol b as a new device of user (made if need be) with a
+        one-time code typed into the page; wait until it is live."""
+        try:
+            code = self.add_user(user, role)
+        except AssertionError:
+            code = self.srv_cmd(["user", "code", user, "--data", self.data,
+                                 "--quiet"]).stdout.strip()
+        b.goto(self.console_url())
+        b.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b.fill("#enrol-code", code)
+        b.click("#enrol-btn")
+        b.wait("document.body.dataset.ready === '1'")
+        return code
+
+    def devices(self):
+        r = self.srv_cmd(["device", "list", "--data", self.data, "--json"])
+        return json.loads(r.stdout)
+
+    def row_status(self, b, wo):
+        return b.eval("(() => { const td = document.querySelector("
+                      "'#orders-body tr[data-id=\"%d\"] td.status');"
+                      " return td ? td.dataset.status : null; })()" % wo)
+
+
+class Serving(ConsoleEnv):
+    def test_get_serves_the_console_with_a_strict_policy(self):
+        status, headers, body = https_get(self.port, self.ca)
+        self.assertEqual(status, 200)
+        self.assertIn(b'<script src="/console.js">', body)
+        self.assertNotIn(b"<script>", body)    # nothing inline
+        csp = headers["content-security-policy"]
+        for part in ("default-src 'none'", "script-src 'self'",
+                     "connect-src 'self'", "frame-ancestors 'none'"):
+            self.assertIn(part, csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        status, headers, body = https_get(self.port, self.ca,
+                                          "/vendor/msgpack.min.js")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/javascript"))
+        self.assertIn(b"MessagePack", body)
+        self.assertEqual(https_get(self.port, self.ca, "/etc/passwd")[0], 404)
+        self.assertEqual(https_get(self.port, self.ca, "/../server.db")[0],
+                         404)
+        # a request with a body is never read (4.1.6, docs/architecture.md)
+        self.assertEqual(https_get(self.port, self.ca, "/", method="POST",
+                                   body=b"x=1")[0], 405)
+
+    def upgrade(self, origin):
+        ctx = ssl.create_default_context(cafile=self.ca)
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.port),
+                                                     5),
+                            server_hostname="127.0.0.1")
+        req = ("GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: "
+               "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Protocol: wo.v1\r\n" % self.port)
+        if origin:
+            req += "Origin: %s\r\n" % origin
+        s.sendall((req + "\r\n").encode())
+        head = s.recv(4096).split(b"\r\n")[0]
+        s.close()
+        return head
+
+    def test_the_upgrade_checks_the_origin(self):
+        self.assertIn(b" 403 ", self.upgrade("https://evil.example"))
+        self.assertIn(b" 403 ", self.upgrade("http://127.0.0.1:%d" % self.port))
+        self.assertIn(b" 101 ", self.upgrade("https://127.0.0.1:%d" % self.port))
+        self.assertIn(b" 101 ", self.upgrade("https://localhost:%d" % self.port))
+        self.assertIn(b" 403 ", self.upgrade("null"))  # a sandboxed page
+        self.assertIn(b" 101 ", self.upgrade(None))   # not a browser
+        self.assertIn(b" 101 ", self.upgrade("127.0.0.1"))  # what wo sends
+
+    def test_a_configured_origin_replaces_the_default(self):
+        self.stop_server()
+        self.start_server("--origin", "https://dispatch.example:443")
+        self.assertIn(b" 101 ", self.upgrade("https://dispatch.example:443"))
+        self.assertIn(b" 403 ", self.upgrade("https://127.0.0.1:%d" % self.port))
+
+
+class OtherOrigin(BaseHTTPRequestHandler):
+    """A page of another origin (plain HTTP on another port)."""
+    def do_GET(self):
+        body = b"<!doctype html><title>elsewhere</title><p>elsewhere</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+class Browsing(ConsoleEnv):
+    def try_socket(self, b):
+        return b.eval("""new Promise((done) => {
+            const ws = new WebSocket('wss://127.0.0.1:%d/', 'wo.v1');
+            ws.onopen = () => { ws.close(); done('open'); };
+            ws.onclose = (e) => done('closed ' + e.code);
+        })""" % self.port)
+
+    def test_a_page_of_another_origin_is_refused(self):
+        other = HTTPServer(("127.0.0.1", 0), OtherOrigin)
+        th = threading.Thread(target=other.serve_forever, daemon=True)
+        th.start()
+        self.addCleanup(th.join, 10)
+        self.addCleanup(other.shutdown)
+        b = self.open_browser()
+        b.goto("http://127.0.0.1:%d/" % other.server_address[1])
+        self.assertEqual(self.try_socket(b), "closed 1006")
+        # the same browser, from the console's own origin, gets in
+        b.goto(self.console_url())
+        self.assertEqual(self.try_socket(b), "open")
+
+    def test_enrol_with_a_code_then_sign_in_again_by_challenge(self):
+        b = self.open_browser()
+        self.enrol_browser(b)
+        devs = [d for d in self.devices() if d["user"] == "disp"]
+        self.assertEqual(len(devs), 1)
+        # the private key cannot be read out of the browser
+        self.assertEqual(b.eval("""(async () => {
+            const d = await new Promise((ok) => {
+              const r = indexedDB.open('wo-console', 1);
+              r.onsuccess = () => r.result.transaction('device')
+                .objectStore('device').get('this').onsuccess =
+                  (e) => ok(e.target.result);
+            });
+            try { await crypto.subtle.exportKey('pkcs8', d.keys.privateKey);
+                  return 'exported'; }
+            catch (e) { return d.keys.privateKey.extractable + ' ' +
+                               d.keys.privateKey.algorithm.name; }
+        })()"""), "false Ed25519")
+        self.assertIn("disp", b.text("#who"))
+        # a reload signs in again by the challenge, with no code
+        b.call("reload")
+        b.wait("document.body.dataset.ready === '1'")
+        self.assertEqual(len([d for d in self.devices()
+                              if d["user"] == "disp"]), 1)
+        # the code is spent: a second browser cannot use it
+        b2 = Browser(os.path.join(self.dir, "browser2.log"),
+                     os.path.join(self.data, "tls", "server.pem"))
+        self.addCleanup(b2.close)
+        code = self.srv_cmd(["user", "code", "disp", "--data", self.data,
+                             "--quiet"]).stdout.strip()
+        b2.goto(self.console_url())
+        b2.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b2.fill("#enrol-code", "0000-bad-" + code[:3])
+        b2.click("#enrol-btn")
+        b2.wait("document.getElementById('banner').textContent"
+                ".includes('refused')")
+        self.assertIn("unknown", b2.text("#banner"))
+
+    def test_a_revoked_browser_is_disconnected_at_once(self):
+        b = self.open_browser()
+        self.enrol_browser(b)
+        self.enroll("boss", "admin")
+        dev = [d for d in self.devices() if d["user"] == "disp"][0]["id"]
+        t0 = time.monotonic()
+        self.wo("boss", "device", "revoke", str(dev))
+        took = b.wait("document.getElementById('conn-state').dataset.state"
+                      " === 'revoked'", timeout=5)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertLess(took, 1000)
+        self.assertIn("revoked", b.text("#banner"))
+        self.assertFalse(b.eval("document.getElementById('enrol')"
+                                ".classList.contains('hidden')"))
+        b.screenshot("console-revoked.png")
+
+
+class Live(ConsoleEnv):
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp0", "dispatcher")
+        self.enroll("tech1", "technician")
+        self.enroll("tech2", "technician")
+        self.o1 = self.wo_json("disp0", "create", "--title", "Boiler leaking",
+                               "--priority", "P1", "--site", "Plant 3",
+                               "--asset", "B-7", "--assign", "tech1")
+        self.o2 = self.wo_json("disp0", "create", "--title", "Pump noise",
+                               "--priority", "P3", "--site", "Depot",
+                               "--asset", "P-2")
+        self.b = self.open_browser()
+        self.enrol_browser(self.b)
+
+    def test_orders_show_filter_and_open(self):
+        b = self.b
+        self.assertEqual(b.count("#orders-body tr"), 2)
+        self.assertEqual(self.row_status(b, self.o1["id"]), "assigned")
+        b.fill("#f-text", "pump")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1")
+        self.assertEqual(b.eval("document.querySelector('#orders-body tr')"
+                                ".dataset.id"), str(self.o2["id"]))
+        b.fill("#f-text", "")
+        b.select("#f-priority", "P1")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1")
+        b.select("#f-priority", "")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 2")
+        b.click('#orders-body tr[data-id="%d"]' % self.o1["id"])
+        b.wait("document.querySelector('#detail h2') &&"
+               " document.querySelector('#detail h2').textContent"
+               ".includes('Boiler leaking')")
+        self.assertIn("Plant 3", b.text("#detail"))
+
+    def test_a_technicians_sync_shows_on_the_page_within_a_second(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech1", "sync")
+        self.wo("tech1", "accept", str(wo))
+        self.wo("tech1", "sync")
+        t0 = time.monotonic()
+        took = b.wait("(() => { const td = document.querySelector("
+                      "'#orders-body tr[data-id=\"%d\"] td.status');"
+                      " return td && td.dataset.status === 'accepted'; })()"
+                      % wo, timeout=5)
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertLess(took, 1000)
+        self.assertIn("accepted",
+                      b.eval("document.getElementById('feed-list').textContent"))
+
+    def test_reassign_from_the_page_reaches_the_watching_laptop(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech2", "sync")
+        self.watch("tech2")
+        b.click('#orders-body tr[data-id="%d"]' % wo)
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        t0 = time.monotonic()
+        b.click("#assign-btn")
+        wait_until(lambda: wo in [o["id"] for o in self.wo_json(
+                       "tech2", "list")] or None, timeout=5,
+                   what="the order on tech2's replica")
+        self.assertLess(time.monotonic() - t0, 5)
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()" % wo)
+        o = self.wo_json("disp0", "show", str(wo))
+        self.assertEqual(o["assignee"], "tech2")
+        b.screenshot("console-reassigned.png")
+
+
+if __name__ == "__main__":
+    unittest.main()
