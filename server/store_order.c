@@ -267,14 +267,16 @@ static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
 int store_order_page(struct store *s, const struct store_page *p,
                      int64_t **ids, size_t *n, int64_t *total)
 {
-    sqlite3_stmt *q = ST(order_page);
+    int open = !strcmp(p->status, "open");
+    sqlite3_stmt *q = open ? ST(order_page_open) : ST(order_page);
     size_t cap = p->limit > 0 ? (size_t)p->limit : 1;
     int r;
     *n = 0;
     *total = 0;
     if (!(*ids = malloc(cap * sizeof **ids)))
         return WO_ENOMEM;
-    wo_db_bind_text(q, ":status", p->status);
+    if (!open)
+        wo_db_bind_text(q, ":status", p->status);
     bind_opt_text(q, ":priority", p->priority);
     bind_opt_text(q, ":assignee", p->assignee);
     bind_opt_text(q, ":site", p->site);

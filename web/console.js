@@ -160,17 +160,22 @@
 
   /* ---- orders ----------------------------------------------------------- */
 
+  /* Ask for the page the filters name; an answer to an older request
+   * (the filters changed meanwhile) is dropped. */
   async function loadPage() {
-    const f = state.filters;
+    const f = Object.assign({}, state.filters);
+    const my = state.pageSeq = (state.pageSeq || 0) + 1;
     const t0 = performance.now();
     const r = await state.conn.cmd("orders", {
       status: f.status, priority: f.priority, assignee: f.assignee,
       site: f.site, asset: f.asset, text: f.text, limit: PAGE,
       offset: state.page * PAGE});
+    if (my !== state.pageSeq)
+      return;
     state.orders = r.orders || [];
     state.total = r.total || 0;
     renderOrders();
-    state.timings.page = performance.now() - t0;
+    state.timings.page = {filters: f, ms: performance.now() - t0};
   }
 
   function slaCell(o) {
@@ -543,6 +548,7 @@
   /* ---- connection ---------------------------------------------------------- */
 
   async function start() {
+    state.timings.scriptsAt = performance.now();
     await I18n.load();
     translate(document);
     wireUi();
@@ -597,6 +603,7 @@
     }
     state.conn = c.conn;
     state.welcome = c.welcome;
+    state.timings.welcomeAt = performance.now();
     state.offset = c.welcome.server_time - Date.now();
     if (c.welcome.tz)
       I18n.setZone(c.welcome.tz);
@@ -617,11 +624,16 @@
     try {
       await state.conn.cmd("watch", {});
       await Promise.all([loadPage(), loadTechs()]);
-      state.conn.send({t: "sync", cursor: state.alertCursor});
+      /* alerts from now on (a first connection does not replay the
+       * store's whole history), or since the last one this page saw */
+      state.conn.send({t: "sync", cursor: state.alertCursor ||
+                                          Number.MAX_SAFE_INTEGER});
     } catch (e) {
       banner(errText(e), "error");
     }
     state.timings.firstPaint = performance.now() - t0;
+    state.timings.readyAt = performance.now();
+    state.timings.bytesIn = Wire.stats.bytesIn;
     document.body.dataset.ready = "1";
     if (state.detail)
       openDetail(state.detail.id);

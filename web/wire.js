@@ -11,6 +11,7 @@
 "use strict";
 
 const Wire = (() => {
+  const stats = {bytesIn: 0, framesIn: 0};
   const DB = "wo-console";
   const STORE = "device";
   const KEY = "this";
@@ -88,6 +89,8 @@ const Wire = (() => {
 
     receive(data) {
       let f;
+      stats.bytesIn += data.byteLength;
+      stats.framesIn++;
       try {
         f = MessagePack.decode(new Uint8Array(data));
       } catch (e) {
@@ -197,5 +200,5 @@ const Wire = (() => {
     return {conn, welcome: f};
   }
 
-  return {loadDevice, forgetDevice, enroll, connect};
+  return {loadDevice, forgetDevice, enroll, connect, stats};
 })();

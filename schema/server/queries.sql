@@ -128,6 +128,30 @@ ORDER BY
   o.priority, o.id
 LIMIT :limit OFFSET :offset;
 
+-- name: order_page_open
+-- order_page for :status 'open', the console's default, in a form that
+-- reads only the open orders (the partial index orders_open) however many
+-- closed ones the store holds
+SELECT o.id, count(*) OVER () FROM orders o
+LEFT JOIN users u ON u.id = o.assignee_id
+WHERE o.status NOT IN ('closed', 'cancelled')
+  AND (:priority IS NULL OR o.priority = :priority)
+  AND (:assignee IS NULL OR u.name = :assignee)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
+  AND (:asset IS NULL OR instr(lower(o.asset), lower(:asset)) > 0)
+  AND (:text IS NULL OR instr(lower(o.title), lower(:text)) > 0
+       OR instr(lower(coalesce(o.description, '')), lower(:text)) > 0
+       OR instr(lower(coalesce(o.site, '')), lower(:text)) > 0
+       OR instr(lower(coalesce(o.asset, '')), lower(:text)) > 0)
+ORDER BY
+  CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
+  CASE WHEN o.responded_at IS NULL THEN o.response_due
+       WHEN o.resolved_at IS NULL
+         THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
+       ELSE 9223372036854775807 END,
+  o.priority, o.id
+LIMIT :limit OFFSET :offset;
+
 -- name: scope_changed
 SELECT id FROM orders
 WHERE assignee_id = :user AND seq > :cursor
