@@ -7,6 +7,7 @@ libcmocka-dev libcsv-dev python3
 libcairo2-dev libpango1.0-dev libqrencode-dev libpoppler-glib-dev
 fonts-dejavu-core poppler-utils jq
 clang libclang-rt-14-dev
+gettext locales tzdata
 chromium"
 # node and npm: the web console's pinned JavaScript (package-lock.json);
 # a machine with its own node keeps it
@@ -22,6 +23,15 @@ if [ -n "$missing" ]; then
     echo "installing:$missing"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+# wo speaks Bahasa Indonesia under LANG=id_ID.UTF-8 (docs/i18n.md): make
+# that locale (wo also falls back to its language without it)
+if ! locale -a 2>/dev/null | grep -qi '^id_ID\.utf-\?8$'; then
+    echo "generating the id_ID.UTF-8 locale"
+    $SUDO sed -i 's/^# *\(id_ID\.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+    grep -q '^id_ID.UTF-8 UTF-8' /etc/locale.gen ||
+        echo 'id_ID.UTF-8 UTF-8' | $SUDO tee -a /etc/locale.gen >/dev/null
+    $SUDO locale-gen >/dev/null
 fi
 # The web console's JavaScript, exactly as package-lock.json pins it: the
 # msgpack codec wo-server embeds, and playwright-core, which the browser

@@ -4,6 +4,7 @@
  * page at a time and is told of each change as it is committed.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handle_console.h"
@@ -14,6 +15,7 @@
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 200
+#define FEED_RECENT 50
 
 static const char *const statuses[] = {
     "open", "all", "new", "assigned", "accepted", "en_route", "on_site",
@@ -65,6 +67,17 @@ int handle_console_orders(struct call *c)
 
 int handle_console_watch(struct call *c)
 {
-    session_subscribe(c->s, SESSION_FEED_BOARD);
-    return 0;
+    int64_t last;
+    int rc = store_feed_max(c->srv->store, &last);
+    if (rc)
+        return rc;
+    if (!(c->res = calloc(1, sizeof *c->res)))
+        return WO_ENOMEM;
+    /* what happened just before: the feed's last events, oldest first */
+    rc = store_feed_since(c->srv->store, last > FEED_RECENT
+                                             ? last - FEED_RECENT : 0,
+                          FEED_RECENT, &c->res->feed, &c->res->n_feed);
+    if (!rc)
+        session_subscribe(c->s, SESSION_FEED_BOARD);
+    return rc;
 }

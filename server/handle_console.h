@@ -15,7 +15,7 @@ int handle_console_orders(struct call *c);
 
 /* cmd watch: from now on every committed change of any order comes to
  * this session as a `changes` frame holding the order without records
- * (push_order). Answers an empty result. */
+ * (push_order). Answers the activity feed's last 50 events (`feed`). */
 int handle_console_watch(struct call *c);
 
 #endif

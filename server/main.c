@@ -46,6 +46,12 @@ static const char usage[] =
     "                                       30m, 12h, 0 = no expiry)\n"
     "  user code NAME --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       a new enrolment code for NAME\n"
+    "  user tz NAME --tz ZONE --data DIR    NAME's time zone (--tz \"\": the\n"
+    "                                       server's); user add takes --tz too\n"
+    "  tz ZONE --data DIR                   the server's default time zone\n"
+    "                                       (init takes --tz ZONE too), e.g.\n"
+    "                                       Asia/Jakarta; times on the wire\n"
+    "                                       stay UTC\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  check --data DIR                     check the whole store for damage\n"
@@ -70,7 +76,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *origins;
+        *ca_dir, *tz, *origins;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -122,6 +128,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
         {"origin", required_argument, 0, 'O'},
+        {"tz", required_argument, 0, 'z'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -158,6 +165,7 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 'a': o->ca_dir = optarg; break;
         case 'O': o->origins = optarg; break;
+        case 'z': o->tz = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -316,6 +324,57 @@ static int move_old_ca_key(const struct opts *o, const char *ca_dir)
     return 0;
 }
 
+/* 1 when zone names a zone of the system's time zone database (tzdata):
+ * a relative path under /usr/share/zoneinfo without "..". */
+static int valid_zone(const char *zone)
+{
+    char path[512];
+    struct stat sb;
+    if (!zone || !*zone || zone[0] == '/' || strstr(zone, "..") ||
+        strlen(zone) > WO_MAX_ID)
+        return 0;
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int bad_zone(const char *zone)
+{
+    fprintf(stderr, "wo-server: '%s' is not a time zone this machine knows "
+                    "(an IANA name such as Asia/Jakarta or UTC; install the "
+                    "tzdata package)\n", zone);
+    return 2;
+}
+
+/* Set the default zone of the store at DATA (init, tz). */
+static int set_default_tz(struct opts *o, const char *zone)
+{
+    struct store *st;
+    int rc = open_store(o, &st);
+    if (rc)
+        return rc;
+    rc = store_default_tz(st, zone);
+    if (rc)
+        fprintf(stderr, "wo-server: cannot set the time zone: %s (%s)\n",
+                wo_strerror(rc), store_errmsg(st));
+    store_close(st);
+    if (!rc && !o->quiet)
+        printf("time zone: %s (users without their own zone see times "
+               "in it)\n", zone);
+    return rc ? 1 : 0;
+}
+
+static int cmd_tz(struct opts *o)
+{
+    int rc;
+    if (o->npos < 1)
+        return die_usage("%s", "tz needs a zone, e.g. Asia/Jakarta");
+    if ((rc = need_data(o)))
+        return rc;
+    if (!valid_zone(o->pos[0]))
+        return bad_zone(o->pos[0]);
+    return set_default_tz(o, o->pos[0]);
+}
+
 static int cmd_init(struct opts *o)
 {
     char path[4096], tls[4096], ca_dir[4096], err[1024];
@@ -338,6 +397,8 @@ static int cmd_init(struct opts *o)
         return 1;
     }
     store_close(st);
+    if (o->tz && set_default_tz(o, o->tz))
+        return 1;
     snprintf(tls, sizeof tls, "%s/tls", o->data);
     if (private_dir(tls))
         return 1;
@@ -374,6 +435,23 @@ static int cmd_user(struct opts *o)
     const char *name = o->pos[1];
     if ((rc = need_data(o)))
         return rc;
+    if (o->tz && *o->tz && !valid_zone(o->tz))
+        return bad_zone(o->tz);
+    if (!strcmp(o->pos[0], "tz")) {
+        if (!o->tz)
+            return die_usage("%s", "user tz NAME needs --tz ZONE (\"\": the "
+                                   "server's default)");
+        if ((rc = open_store(o, &st)))
+            return rc;
+        rc = store_user_set_tz(st, name, o->tz);
+        store_close(st);
+        if (rc == WO_ENOTFOUND)
+            fprintf(stderr, "wo-server: no user '%s'\n", name);
+        else if (rc)
+            fprintf(stderr, "wo-server: cannot set the time zone: %s\n",
+                    wo_strerror(rc));
+        return rc ? 1 : 0;
+    }
     if (!valid_name(name)) {
         fprintf(stderr, "wo-server: user name '%s' must be 1-64 letters, "
                         "digits, '.', '_' or '-'\n", name);
@@ -392,9 +470,12 @@ static int cmd_user(struct opts *o)
     }
     if ((rc = open_store(o, &st)))
         return rc;
-    if (!strcmp(o->pos[0], "add"))
+    if (!strcmp(o->pos[0], "add")) {
         rc = store_user_add(st, name, o->role, now_ms(), o->code_ttl_ms,
                             code);
+        if (!rc && o->tz)
+            rc = store_user_set_tz(st, name, o->tz);
+    }
     else
         rc = store_user_code(st, name, now_ms(), o->code_ttl_ms, code);
     store_close(st);
@@ -585,6 +666,7 @@ static void app_message(void *arg, struct session *s, const uint8_t *data,
 
 static void app_closed(void *arg, struct session *s)
 {
+    dispatch_closed(&((struct run *)arg)->srv, s);
     gate_closed(((struct run *)arg)->gate, s);
     session_destroy(s);
 }
@@ -688,7 +770,7 @@ static void warn_ca_key(const struct opts *o)
 
 static int cmd_run(struct opts *o)
 {
-    struct run r = {.srv = {.alerts_pushed = -1}};
+    struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
     struct ws_config cfg = {0};
     char host[256], cert[4096], key[4096], origins[600];
     int rc;
@@ -749,6 +831,9 @@ static int cmd_run(struct opts *o)
         return 1;
     }
     warn_ca_key(o);
+    /* events made before this start reach the office by the feed command */
+    if (store_feed_max(r.srv.store, &r.srv.feed_pushed))
+        r.srv.feed_pushed = -1;
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);
@@ -798,6 +883,8 @@ int main(int argc, char **argv)
         return cmd_init(&o);
     if (!strcmp(cmd, "user"))
         return cmd_user(&o);
+    if (!strcmp(cmd, "tz"))
+        return cmd_tz(&o);
     if (!strcmp(cmd, "device"))
         return cmd_device(&o);
     if (!strcmp(cmd, "check"))

@@ -179,6 +179,11 @@ void push_alerts(struct srv *srv, const struct wo_changes *ch)
     sessreg_foreach(srv->sessions, send_live, &f);
 }
 
+void push_feed(struct srv *srv, const struct wo_changes *ch)
+{
+    push_alerts(srv, ch);
+}
+
 static void close_revoked(struct session *s, void *arg)
 {
     /* the close follows the error; if the error cannot be queued the

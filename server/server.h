@@ -24,6 +24,8 @@ struct srv {
     uint8_t anchor_key[32];     /* MACs the time anchors (verify.h) */
     int64_t alerts_pushed;      /* desk.c: last alert id pushed live;
                                  * -1 until read from the store */
+    int64_t feed_pushed;        /* feed.c: last feed event pushed live;
+                                 * -1 until read from the store */
 };
 
 #endif

@@ -194,6 +194,14 @@ struct store_page {
  * order, and how many match in all (0 when the page is empty). */
 int store_order_page(struct store *st, const struct store_page *p,
                      int64_t **ids, size_t *n, int64_t *total);
+/* The board with a dispatcher's filters (each NULL: any). Open orders
+ * only unless all, or a status is asked for. */
+struct store_board_filter {
+    const char *status, *tech, *priority, *site;
+    int all;
+};
+int store_board_filtered(struct store *st, const struct store_board_filter *f,
+                         int64_t now, size_t limit, int64_t **ids, size_t *n);
 
 /* Service desk (docs/lifecycle.md) ---------------------------------------- */
 
@@ -342,5 +350,50 @@ enum store_report {
 int store_report(struct store *st, enum store_report which, int64_t since,
                  int64_t until, int64_t now, size_t limit,
                  struct wo_row **out, size_t *n);
+
+/* Field data (docs/protocol.md, "Field data"; store_field.c) ----------- */
+
+/* Device id was heard from (connected, or its last connection closed). */
+int store_device_seen(struct store *st, int64_t id, int64_t now);
+/* Device id synced: its cursor and the health it reported. */
+int store_device_synced(struct store *st, int64_t id, int64_t now,
+                        int64_t cursor, int64_t unsent, int64_t unsent_age,
+                        const char *version);
+/* user's device dev stored order at change seq (ignored unless user holds
+ * it); the device's cursor rises to seq. */
+int store_receipt_stored(struct store *st, int64_t order, int64_t user,
+                         int64_t dev, int64_t seq, int64_t now);
+/* A sync's have list as receipts: the held orders up to cursor. */
+int store_receipt_have(struct store *st, int64_t user, int64_t dev,
+                       const int64_t *have, size_t n, int64_t cursor,
+                       int64_t now);
+/* user first opened order at server time at (the earliest is kept; only
+ * by one who holds or held it). */
+int store_receipt_opened(struct store *st, int64_t order, int64_t user,
+                         int64_t dev, int64_t at);
+/* Why order id is with its holder now (came: assigned | reassigned |
+ * escalated | reopened), with the reason given or NULL. */
+int store_order_set_came(struct store *st, int64_t id, const char *came,
+                         const char *reason, int64_t now);
+/* The reason of order's last dispute (a dispatcher's reason or the
+ * recipient's comment) into *out (caller frees; NULL: none). */
+int store_dispute_reason(struct store *st, int64_t order, char **out);
+/* Append an event to the activity feed (id and title are ignored). */
+int store_feed_add(struct store *st, const struct wo_event *e);
+/* Up to limit events after id `after`, oldest first (caller frees with
+ * their strings). */
+int store_feed_since(struct store *st, int64_t after, size_t limit,
+                     struct wo_event **out, size_t *n);
+int store_feed_max(struct store *st, int64_t *id);
+/* Every technician with their devices' health (online flags left 0) and,
+ * in *users (caller frees), their user ids in the same order. */
+int store_techs(struct store *st, struct wo_tech **out, size_t *n,
+                int64_t **users);
+/* The time zone of user: theirs, else the server's default; "" if none. */
+int store_user_tz(struct store *st, int64_t user, char tz[WO_MAX_ID + 1]);
+/* Set user name's zone (NULL or "": the server's default). */
+int store_user_set_tz(struct store *st, const char *name, const char *tz);
+/* Set the server's default zone. */
+int store_default_tz(struct store *st, const char *tz);
 
 #endif

@@ -27,6 +27,23 @@ static int fill_rej(sqlite3_stmt *q, void *e)
     return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
 }
 
+/* The holder's delivery receipt (docs/protocol.md, "Field data"). */
+static int load_receipt(struct store *s, int64_t id, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(receipt_of_holder);
+    wo_db_bind_int(q, ":order", id);
+    int rc = store__row(q);
+    if (rc < 0)
+        return rc;
+    if (rc) {
+        o->stored_at = sqlite3_column_int64(q, 0);
+        o->stored_seq = sqlite3_column_int64(q, 1);
+        o->opened_at = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_reset(q);
+    return 0;
+}
+
 int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
@@ -64,13 +81,16 @@ int store_order_load(struct store *s, int64_t id, int how,
     o->completed_at = sqlite3_column_int64(q, 22);
     o->visit_start = sqlite3_column_int64(q, 23);
     o->visit_end = sqlite3_column_int64(q, 24);
+    o->came = DUP(25);
+    o->came_reason = DUP(26);
+    o->came_at = sqlite3_column_int64(q, 27);
     sqlite3_reset(q);
     if (!o->title || !o->priority || !o->status || !o->tier) {
         rc = WO_ENOMEM;
         goto fail;
     }
     if (how == STORE_LOAD_BRIEF)
-        return 0;
+        return load_receipt(s, id, o) ? (wo_order_cleanup(o), WO_EIO) : 0;
     if (how == STORE_LOAD_PAST)
         rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
     else
@@ -79,6 +99,8 @@ int store_order_load(struct store *s, int64_t id, int how,
     if (rc)
         goto fail;
     if (include_secret) {
+        if ((rc = load_receipt(s, id, o)))
+            goto fail;
         q = ST(rejections_of);
         wo_db_bind_int(q, ":order", id);
         if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
@@ -295,6 +317,28 @@ int store_order_page(struct store *s, const struct store_page *p,
     free(*ids);
     *ids = NULL;
     return WO_EIO;
+}
+
+static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)
+{
+    if (v)
+        wo_db_bind_text(q, name, v);
+    else
+        wo_db_bind_null(q, name);
+}
+
+int store_board_filtered(struct store *s, const struct store_board_filter *f,
+                         int64_t now, size_t limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(order_board_filtered);
+    wo_db_bind_int(q, ":now", now);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    wo_db_bind_int(q, ":all", f->all || f->status);
+    bind_or_null(q, ":status", f->status);
+    bind_or_null(q, ":tech", f->tech);
+    bind_or_null(q, ":priority", f->priority);
+    bind_or_null(q, ":site", f->site);
+    return wo_db_load_ids(q, ids, n);
 }
 
 /* Run statement idx of the holding queries, bound to (order, user, now). */
