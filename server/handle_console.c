@@ -73,10 +73,14 @@ int handle_console_watch(struct call *c)
         return rc;
     if (!(c->res = calloc(1, sizeof *c->res)))
         return WO_ENOMEM;
-    /* what happened just before: the feed's last events, oldest first */
-    rc = store_feed_since(c->srv->store, last > FEED_RECENT
-                                             ? last - FEED_RECENT : 0,
-                          FEED_RECENT, &c->res->feed, &c->res->n_feed);
+    /* what happened just before (the feed's last events), or what a
+     * console that reconnects missed since the last event it saw; oldest
+     * first */
+    int64_t since = ((struct wo_cmd *)c->body)->since;
+    if (since <= 0 || since > last)
+        since = last > FEED_RECENT ? last - FEED_RECENT : 0;
+    rc = store_feed_since(c->srv->store, since, FEED_RECENT, &c->res->feed,
+                          &c->res->n_feed);
     if (!rc)
         session_subscribe(c->s, SESSION_FEED_BOARD);
     return rc;

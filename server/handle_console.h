@@ -15,7 +15,9 @@ int handle_console_orders(struct call *c);
 
 /* cmd watch: from now on every committed change of any order comes to
  * this session as a `changes` frame holding the order without records
- * (push_order). Answers the activity feed's last 50 events (`feed`). */
+ * (push_order). Answers the activity feed's last 50 events (`feed`), or
+ * at most 50 after `since` (the last event id a reconnecting console
+ * saw). */
 int handle_console_watch(struct call *c);
 
 #endif

@@ -29,6 +29,7 @@
     detail: null,         /* the order open in the panel */
     techs: new Map(),     /* name -> technician (presence, health) */
     alertCursor: 0,
+    feedCursor: 0,
     retry: 0,
     stopped: false,       /* revoked or refused: no reconnecting */
     timings: {},
@@ -214,20 +215,33 @@
       h("td", {class: "asset"}, o.asset || ""),
       h("td", {class: "status", dataset: {status: o.status}},
         t("status." + o.status)),
-      h("td", {class: "tech"}, o.assignee || "—", techDot(o.assignee)),
+      h("td", {class: "tech"}, o.assignee || "—", techDot(o), receipt(o)),
       h("td", {class: "tier"}, o.tier || ""),
       slaCell(o));
     tr._order = o;
     return tr;
   }
 
-  function techDot(name) {
-    const tc = name && state.techs.get(name);
-    if (!tc)
+  /* The holder's presence: from the technicians panel, else what the
+   * server put on the order. */
+  function techDot(o) {
+    if (!o.assignee)
       return null;
-    const on = online(tc);
+    const tc = state.techs.get(o.assignee);
+    const on = tc ? online(tc) : !!o.online;
     return h("span", {class: "dot " + (on ? "on" : "off"),
                       title: on ? t("tech.online") : t("tech.offline")});
+  }
+
+  /* Whether the order reached its holder's laptop (delivery receipt). */
+  function receipt(o) {
+    if (!o.assignee)
+      return null;
+    const has = o.stored_seq && (!o.came_at || o.stored_at >= o.came_at);
+    const cls = o.opened_at && has ? "opened" : has ? "stored" : "pending";
+    return h("span", {class: "rcpt " + cls, dataset: {receipt: cls},
+                      title: t("receipt." + cls)},
+             cls === "opened" ? "✓✓" : cls === "stored" ? "✓" : "…");
   }
 
   function renderOrders() {
@@ -317,6 +331,12 @@
         field(t("detail.created"), I18n.time(o.created_at)),
         field(t("col.sla"), c.due ? `${t("sla." + c.sla)} ${I18n.duration(
                 c.left)} (${I18n.time(c.due)})` : t("sla." + c.sla)),
+        o.assignee ? field(t("detail.receipt"), o.stored_at ? t(
+          "receipt.stored_at", {at: I18n.time(o.stored_at)}) + (o.opened_at
+          ? " · " + t("receipt.opened_at", {at: I18n.time(o.opened_at)})
+          : "") : t("receipt.pending")) : null,
+        o.came ? field(t("detail.came"), t("came." + o.came) +
+                       (o.came_reason ? `: ${o.came_reason}` : "")) : null,
         o.visit_start ? field(t("detail.next_visit"),
                               `${I18n.time(o.visit_start)} – ${
                                 I18n.time(o.visit_end)}`) : null),
@@ -446,46 +466,60 @@
     return tc.online || (tc.devices || []).some((d) => d.online);
   }
 
+  /* A laptop's name as wo enrolled it, shortened ("browser: Mozilla/..."
+   * is a browser) */
+  function devName(d) {
+    const n = d.name || "#" + d.id;
+    return n.length > 24 ? n.slice(0, 23) + "…" : n;
+  }
+
   async function loadTechs() {
     let r;
+    const t0 = performance.now();
     try {
       r = await state.conn.cmd("techs", {});
     } catch (e) {
       return; /* a server without presence: the panel says so */
     }
+    state.timings.techs = performance.now() - t0;
     state.techs.clear();
     for (const tc of r.techs || [])
-      state.techs.set(tc.name, tc);
+      state.techs.set(tc.user, tc);
     renderTechs();
+    renderOrders();
   }
 
   function renderTechs() {
     const body = clear($("techs-body"));
     $("techs-empty").classList.toggle("hidden", state.techs.size > 0);
     for (const tc of [...state.techs.values()].sort((a, b) =>
-           (online(b) - online(a)) || a.name.localeCompare(b.name))) {
+           (online(b) - online(a)) || a.user.localeCompare(b.user))) {
       const on = online(tc);
-      const health = (tc.devices || []).map((d) => h("div",
-        {class: "dev" + (d.unsent ? " unsent" : ""),
-         dataset: {device: d.id}},
-        `${d.name || "#" + d.id}: `,
+      const health = (tc.devices || []).filter((d) => !d.revoked).map((d) =>
+        h("div", {class: "dev" + (d.unsent ? " unsent" : "") +
+                         (d.online ? " on" : ""),
+                  dataset: {device: d.id, unsent: d.unsent || 0}},
+        h("span", {class: "dot " + (d.online ? "on" : "off")}),
+        `${devName(d)}: `,
         d.last_sync ? t("health.last_sync", {at: I18n.time(d.last_sync)})
                     : t("health.never"),
         d.lag ? `, ${t("health.lag", {n: d.lag})}` : "",
-        d.unsent ? `, ${t("health.unsent", {n: d.unsent,
-          age: I18n.duration(now() - d.unsent_oldest)})}` : "",
-        d.rejected_reason ? `, ${t("health.rejected", {
-          reason: d.rejected_reason})}` : "",
-        d.version ? ` (${d.version})` : ""));
-      body.append(h("tr", {dataset: {tech: tc.name}},
-        h("td", {class: "presence", dataset: {online: on ? "1" : "0"}},
-          h("span", {class: "dot " + (on ? "on" : "off")}),
-          on ? t("tech.online") : t("tech.seen", {
-            at: tc.last_seen ? I18n.time(tc.last_seen) : "—"})),
-        h("td", {class: "name"}, tc.name),
-        h("td", {class: "tier"}, tc.tier || ""),
-        h("td", {class: "open"}, String(tc.open || 0)),
-        h("td", {class: "health"}, health)));
+        d.unsent ? h("strong", {class: "unsent"}, `, ${t("health.unsent", {
+          n: d.unsent, age: I18n.duration(d.unsent_age || 0)})}`) : "",
+        d.rejected_reason ? h("span", {class: "rejected"}, `, ${t(
+          "health.rejected", {kind: d.rejected_kind || "",
+                              reason: d.rejected_reason})}`) : "",
+        d.version ? ` · wo ${d.version}` : ""));
+      body.append(h("li", {dataset: {tech: tc.user}},
+        h("div", {class: "line"},
+          h("strong", {class: "name"}, tc.user),
+          h("span", {class: "tier"}, tc.tier || ""),
+          h("span", {class: "open"}, t("tech.open_n", {n: tc.open || 0})),
+          h("span", {class: "presence", dataset: {online: on ? "1" : "0"}},
+            h("span", {class: "dot " + (on ? "on" : "off")}),
+            on ? t("tech.online") : t("tech.seen", {
+              at: tc.last_seen ? I18n.time(tc.last_seen) : "—"}))),
+        h("div", {class: "health"}, health)));
     }
   }
 
@@ -504,45 +538,65 @@
     const t0 = performance.now();
     for (const o of f.orders || []) {
       const before = state.orders.find((x) => x.id === o.id);
-      if (before && before.status !== o.status)
-        feed("status", t("feed.status", {wo: o.id, title: o.title,
-             status: t("status." + o.status), tech: o.assignee || "—"}),
-             o.updated_at);
-      else if (before && before.assignee !== o.assignee)
-        feed("assign", t("feed.assign", {wo: o.id, tech: o.assignee || "—"}),
+      if (before && before.assignee !== o.assignee)
+        feed("assign", t("feed.assign", {wo: o.id, title: o.title,
+                                         tech: o.assignee || "—"}),
              o.updated_at);
       applyOrder(o);
       if (state.detail && state.detail.id === o.id &&
           state.detail.seq !== o.seq)
         openDetail(o.id);
     }
-    for (const a of f.alerts || []) {
-      feed(a.kind, t("alert." + a.kind, {wo: a.wo, title: a.title || ""}),
-           a.at);
+    /* alerts come as feed events too (sla.warning, sla.breach) */
+    for (const a of f.alerts || [])
       state.alertCursor = Math.max(state.alertCursor, a.id);
-    }
-    for (const e of f.activity || [])
+    for (const e of f.feed || [])
       onActivity(e);
-    if (f.presence)
-      onPresence(f.presence);
     state.timings.change = performance.now() - t0;
     document.body.dataset.changes = (+document.body.dataset.changes || 0) + 1;
   }
 
+  /* One event of the activity feed (docs/protocol.md, "Field data"). */
   function onActivity(e) {
-    feed(e.kind, t("activity." + e.kind, e) + (e.detail ? `: ${e.detail}`
-                                                         : ""), e.at);
-    if (/^device\./.test(e.kind) || e.kind === "sync")
-      loadTechs();
+    if (e.id && e.id <= state.feedCursor)
+      return;
+    state.feedCursor = Math.max(state.feedCursor, e.id || 0);
+    const vars = Object.assign({}, e, {
+      title: e.title || "", actor: e.actor || "",
+      status: e.status ? t("status." + e.status) : "",
+      outcome: e.outcome ? t("outcome." + e.outcome) : "",
+      detail: /^sla\./.test(e.kind) ? t("sla." + e.detail)
+                                   : e.detail || ""});
+    feed(e.kind, t("activity." + e.kind, vars), e.at);
+    if (/^device\./.test(e.kind)) {
+      presence(e.actor, e.device, e.kind === "device.online", e.at);
+      /* a laptop reports its sync health as it syncs: read it again
+       * once it hangs up (and when it comes) */
+      refreshTechsSoon();
+    }
   }
 
-  function onPresence(list) {
-    for (const p of list) {
-      const tc = state.techs.get(p.name || p.user);
-      if (tc)
-        Object.assign(tc, p);
-    }
+  /* A device came or went: the panel and the list's dots at once. */
+  function presence(user, device, on, at) {
+    const tc = state.techs.get(user);
+    if (!tc)
+      return refreshTechsSoon();
+    for (const d of tc.devices || [])
+      if (d.id === device) {
+        d.online = on;
+        d.last_seen = at;
+      }
+    tc.online = (tc.devices || []).some((d) => d.online);
+    tc.last_seen = at;
     renderTechs();
+    for (const tr of $("orders-body").children)
+      if (tr._order && tr._order.assignee === user)
+        tr.replaceWith(orderRow(tr._order));
+  }
+
+  function refreshTechsSoon() {
+    clearTimeout(state.techTimer);
+    state.techTimer = setTimeout(() => state.conn && loadTechs(), 300);
   }
 
   /* ---- connection ---------------------------------------------------------- */
@@ -622,7 +676,9 @@
     setConn("live");
     banner("");
     try {
-      await state.conn.cmd("watch", {});
+      const w = await state.conn.cmd("watch", {since: state.feedCursor});
+      for (const e of w.feed || [])
+        onActivity(e);
       await Promise.all([loadPage(), loadTechs()]);
       /* alerts from now on (a first connection does not replay the
        * store's whole history), or since the last one this page saw */

@@ -257,8 +257,13 @@ class Live(ConsoleEnv):
                       % wo, timeout=5)
         self.assertLess(time.monotonic() - t0, 1.0)
         self.assertLess(took, 1000)
-        self.assertIn("accepted",
-                      b.eval("document.getElementById('feed-list').textContent"))
+        # the server's activity feed says who did it
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('accepted by tech1')", timeout=5)
+        # the laptop stored the order: the receipt shows on the row
+        self.assertIn(b.eval("document.querySelector('#orders-body "
+                             "tr[data-id=\"%d\"] .rcpt').dataset.receipt"
+                             % wo), ("stored", "opened"))
 
     def test_reassign_from_the_page_reaches_the_watching_laptop(self):
         b = self.b
@@ -280,6 +285,102 @@ class Live(ConsoleEnv):
         o = self.wo_json("disp0", "show", str(wo))
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
+
+    def tech_row(self, name):
+        return ("document.querySelector('#techs-body [data-tech=\"%s\"]')"
+                % name)
+
+    def test_presence_flips_when_a_technician_disconnects(self):
+        b = self.b
+        row = self.tech_row("tech2")
+        b.wait(row + " !== null")
+        self.assertEqual(b.eval(row + ".querySelector('.presence')"
+                                ".dataset.online"), "0")
+        w = self.watch("tech2")
+        b.wait(row + ".querySelector('.presence').dataset.online === '1'",
+               timeout=5)
+        self.assertIn("tech2 online",
+                      b.eval("document.getElementById('feed-list')"
+                             ".textContent"))
+        b.screenshot("console-presence-online.png")
+        w.terminate()
+        w.wait(timeout=10)
+        took = b.wait(row + ".querySelector('.presence').dataset.online"
+                      " === '0'", timeout=5)
+        self.assertLess(took, 2000)
+        self.assertIn("last seen", b.eval(row + ".textContent"))
+
+    def test_unsent_work_shows_in_sync_health_and_warns_a_reassignment(self):
+        b = self.b
+        wo = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        # offline on the laptop: three ops; a sync that uploads only one
+        self.wo("tech1", "accept", wo)
+        self.wo("tech1", "note", wo, "on my way")
+        self.wo("tech1", "note", wo, "gate code 1234")
+        self.wo("tech1", "sync", env=dict(os.environ, WO_TEST_PUSH_LIMIT="1"))
+        dev = self.tech_row("tech1") + ".querySelector('.dev')"
+        b.wait("%s && %s.dataset.unsent === '2'" % (dev, dev), timeout=5)
+        self.assertIn("2 unsent", b.eval(dev + ".textContent"))
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.getElementById('assign-warning') !== null && "
+               "!document.getElementById('assign-warning').classList"
+               ".contains('hidden')")
+        self.assertIn("2 unsent", b.text("#assign-warning"))
+        b.screenshot("console-unsent-warning.png")
+        # once the rest is up, the warning goes
+        self.wo("tech1", "sync")
+        b.wait("%s.dataset.unsent === '0'" % dev, timeout=5)
+
+    def test_detail_shows_records_signatures_and_history(self):
+        b = self.b
+        wo = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        for args in (["accept", wo], ["visit", "start", wo],
+                     ["part", wo, "VLV-22", "--qty", "1", "--serial",
+                      "SN-0042"],
+                     ["note", wo, "Relief valve seized; replaced"],
+                     ["visit", "end", wo, "--outcome", "done"],
+                     ["sign", wo]):
+            self.wo("tech1", *args)
+        self.wo("tech1", "sync")
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%s\"] td.status');"
+               " return td && td.dataset.status === 'completed'; })()" % wo,
+               timeout=5)
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.querySelector('#detail .rec.sig') !== null")
+        d = b.text("#detail")
+        for s in ("VLV-22", "SN-0042", "Relief valve seized", "done",
+                  "signature verified", "sign.technician"):
+            self.assertIn(s, d)
+        self.assertEqual(b.count("#detail .rec.sig.ok"), 1)
+        b.screenshot("console-detail.png")
+
+
+class Language(ConsoleEnv):
+    def test_bahasa_indonesia_and_the_servers_time_zone(self):
+        self.srv_cmd(["tz", "Asia/Jakarta", "--data", self.data])
+        self.enroll("disp0", "dispatcher")
+        o = self.wo_json("disp0", "create", "--title", "Pompa bocor",
+                         "--priority", "P2")
+        b = Browser(os.path.join(self.dir, "browser.log"),
+                    os.path.join(self.data, "tls", "server.pem"),
+                    locale="id-ID", timezone="UTC")
+        self.addCleanup(b.close)
+        self.enrol_browser(b)
+        self.assertEqual(b.eval("document.documentElement.lang"), "id")
+        self.assertEqual(b.text("#orders-panel h2"), "Perintah kerja")
+        self.assertEqual(b.text('#orders-body tr td.status'), "baru")
+        self.assertIn("Asia/Jakarta", b.text("#who"))
+        # the order's opening time in Jakarta (UTC+7), not the browser's UTC
+        b.click('#orders-body tr[data-id="%d"]' % o["id"])
+        b.wait("document.querySelector('#detail .fields') !== null")
+        created = b.eval("woConsole.state.detail.created_at")
+        wib = time.strftime("%Y-%m-%d %H:%M",
+                            time.gmtime(created / 1000 + 7 * 3600))
+        self.assertIn(wib, b.text("#detail .fields"))
+        b.screenshot("console-id.png")
 
 
 if __name__ == "__main__":
