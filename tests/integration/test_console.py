@@ -357,6 +357,89 @@ class Live(ConsoleEnv):
         self.assertEqual(b.count("#detail .rec.sig.ok"), 1)
         b.screenshot("console-detail.png")
 
+    def act(self, wo, button, **fields):
+        """Open order wo, fill the detail's fields, press a button and
+        wait for the server's answer on the banner."""
+        b = self.b
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.getElementById('detail').dataset.id === '%s' && "
+               "document.getElementById('%s') !== null" % (wo, button))
+        for sel, v in fields.items():
+            b.fill("#" + sel, v)
+        b.eval("document.getElementById('banner').textContent = ''")
+        b.click("#" + button)
+        b.wait("document.getElementById('banner').textContent !== ''")
+        return b.text("#banner")
+
+    def test_create_schedule_escalate_cancel_and_reopen_from_the_page(self):
+        b = self.b
+        self.enroll("tech3", "technician")
+        self.srv_cmd(["user", "add", "l2tech", "--role", "technician",
+                      "--data", self.data, "--quiet"])
+        self.enroll("boss", "admin")
+        self.wo("boss", "tier", "l2tech", "L2")
+        # create, assigned at once
+        b.click("#new-order")
+        b.fill("#create-form [name=title]", "Chiller trips")
+        b.select("#create-form [name=priority]", "P1")
+        b.fill("#create-form [name=site]", "Plant 9")
+        b.fill("#create-form [name=asset]", "CH-1")
+        b.fill("#create-form [name=assignee]", "tech3")
+        b.click("#create-btn")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('Recipient code')")
+        m = __import__("re").search(r"Order (\d+) created.*: (\d+)",
+                                    b.text("#banner"))
+        wo, code = m.group(1), m.group(2)
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual((o["title"], o["priority"], o["assignee"]),
+                         ("Chiller trips", "P1", "tech3"))
+        self.assertEqual(len(code), 8)
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " !== null" % wo)
+        # the next visit, typed in the console's zone (Asia/Jakarta)
+        t = time.gmtime(time.time() + 2 * 86400)
+        day = time.strftime("%Y-%m-%d", t)
+        self.assertIn("updated", self.act(wo, "schedule-btn",
+                                          **{"sched-from": day + "T09:00",
+                                             "sched-to": day + "T11:00"}))
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual(time.strftime("%Y-%m-%d %H:%M", time.gmtime(
+            o["visit_start"] / 1000 + 7 * 3600)), day + " 09:00")
+        # a bad window is refused with the server's reason, nothing changes
+        msg = self.act(wo, "schedule-btn", **{"sched-from": day + "T11:00",
+                                              "sched-to": day + "T09:00"})
+        self.assertNotIn("updated", msg)
+        # escalate: up a tier, to the L2 technician
+        self.assertIn("updated", self.act(wo, "escalate-btn",
+                                          **{"act-reason": "needs L2"}))
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual((o["tier"], o["assignee"]), ("L2", "l2tech"))
+        # cancel
+        self.assertIn("updated", self.act(wo, "cancel-btn",
+                                          **{"act-reason": "duplicate"}))
+        self.assertEqual(self.wo_json("disp0", "show", wo)["status"],
+                         "cancelled")
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " === null" % wo)    # open orders only, by default
+        # a disputed order is reopened to a technician
+        o1 = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        for args in (["accept", o1], ["visit", "start", o1],
+                     ["visit", "end", o1, "--outcome", "done"],
+                     ["sign", o1]):
+            self.wo("tech1", *args)
+        self.wo("tech1", "sync")
+        self.wo("disp0", "dispute", o1, "--reason", "still leaks")
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%s\"] td.status');"
+               " return td && td.dataset.status === 'disputed'; })()" % o1,
+               timeout=5)
+        self.assertIn("updated", self.act(o1, "assign-btn",
+                                          **{"assign-to": "tech2"}))
+        o = self.wo_json("disp0", "show", o1)
+        self.assertEqual((o["status"], o["assignee"]), ("reopened", "tech2"))
+
 
 class Language(ConsoleEnv):
     def test_bahasa_indonesia_and_the_servers_time_zone(self):
