@@ -149,6 +149,10 @@ def main():
                     "--data", data, "--quiet"]).stdout.strip()
         dcode = run([SERVER, "user", "add", "disp-cli", "--role",
                      "dispatcher", "--data", data, "--quiet"]).stdout.strip()
+        # two technicians with real laptops, for the field on screen
+        tcodes = {n: run([SERVER, "user", "code", n, "--data", data,
+                          "--quiet"]).stdout.strip()
+                  for n in ("tech0100", "tech0101")}
         import socket
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
@@ -169,6 +173,13 @@ def main():
         run([WO, "--home", home, "enroll", "--server",
              "wss://127.0.0.1:%d" % port, "--ca",
              os.path.join(data, "tls", "ca.pem"), "--code", dcode])
+        thome = {}
+        for n, c in tcodes.items():
+            thome[n] = os.path.join(work, "home-" + n)
+            run([WO, "--home", thome[n], "enroll", "--server",
+                 "wss://127.0.0.1:%d" % port, "--ca",
+                 os.path.join(data, "tls", "ca.pem"), "--code", c])
+            run([WO, "--home", thome[n], "sync"])
         url = "https://127.0.0.1:%d/" % port
         b = Browser(os.path.join(work, "browser.log"),
                     os.path.join(data, "tls", "server.pem"),
@@ -188,6 +199,13 @@ def main():
             scripts.append(b.eval("woConsole.timings.scriptsAt"))
             welcome.append(b.eval("woConsole.timings.welcomeAt"))
             sizes.append(b.eval("woConsole.timings.bytesIn"))
+        techs = []
+        for _ in range(a.runs):
+            b.eval("woConsole.timings.techs = 0")
+            b.eval("woConsole.state.conn && 0")
+            b.call("reload")
+            b.wait("document.body.dataset.ready === '1'", timeout=60)
+            techs.append(b.eval("woConsole.timings.techs"))
         rows = b.count("#orders-body tr")
         total = b.eval("woConsole.state.total")
         print("first paint (navigation to %d rows of %d open on screen): %s"
@@ -195,6 +213,8 @@ def main():
         print("  of which: page and scripts loaded %s" % med(scripts))
         print("            signed in (welcome)  %s" % med(welcome))
         print("  bytes the server sent by then: %d" % statistics.median(sizes))
+        print("  the technicians (%d, with their laptops): %s"
+              % (b.count("#techs-body li"), med(techs)))
 
         def page(sel, value, expect):
             xs = []
@@ -232,6 +252,29 @@ def main():
         print("change on screen after 'wo assign' returned: %s" % med(e2e))
         print("  the browser's apply of the pushed frame:  %s"
               % med(apply_ms))
+        # the field, live: one laptop watching, one with unsent work
+        watch = subprocess.Popen([WO, "--home", thome["tech0100"], "sync",
+                                  "--watch"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        procs.append(watch)
+        mine = json.loads(run([WO, "--home", thome["tech0101"], "list",
+                               "--json"]).stdout)
+        if mine:
+            w = str(mine[0]["id"])
+            run([WO, "--home", thome["tech0101"], "note", w, "pump replaced"])
+            run([WO, "--home", thome["tech0101"], "note", w, "tested 1 h"])
+            subprocess.run([WO, "--home", thome["tech0101"], "sync"],
+                           env=dict(os.environ, WO_TEST_PUSH_LIMIT="1"),
+                           capture_output=True)
+        b.fill("#f-assignee", "tech0101")
+        b.wait("(p => p && p.filters.assignee === 'tech0101')"
+               "(woConsole.timings.page)", timeout=30)
+        b.wait("document.querySelector('#techs-body [data-tech=\"tech0100\"]"
+               " .presence').dataset.online === '1'", timeout=30)
+        if mine:
+            b.click('#orders-body tr[data-id="%s"]' % mine[0]["id"])
+            b.wait("document.querySelector('#detail .actions') !== null")
+        b.eval("document.getElementById('techs-body').scrollTop = 0")
         b.screenshot("console-large-store.png")
         print("screenshot: build/artifacts/console-large-store.png")
     finally:

@@ -492,8 +492,13 @@
   function renderTechs() {
     const body = clear($("techs-body"));
     $("techs-empty").classList.toggle("hidden", state.techs.size > 0);
+    /* laptops holding unsent or rejected work first, then who is online,
+     * then by name */
+    const trouble = (tc) => (tc.devices || []).some((d) => !d.revoked &&
+                                                     (d.unsent || d.rejected_op));
     for (const tc of [...state.techs.values()].sort((a, b) =>
-           (online(b) - online(a)) || a.user.localeCompare(b.user))) {
+           (trouble(b) - trouble(a)) || (online(b) - online(a)) ||
+           a.user.localeCompare(b.user))) {
       const on = online(tc);
       const health = (tc.devices || []).filter((d) => !d.revoked).map((d) =>
         h("div", {class: "dev" + (d.unsent ? " unsent" : "") +
@@ -676,20 +681,29 @@
     setConn("live");
     banner("");
     try {
-      const w = await state.conn.cmd("watch", {since: state.feedCursor});
-      for (const e of w.feed || [])
-        onActivity(e);
-      await Promise.all([loadPage(), loadTechs()]);
-      /* alerts from now on (a first connection does not replay the
-       * store's whole history), or since the last one this page saw */
+      /* the orders first: they are the first paint; the technicians and
+       * the feed fill in beside them */
+      /* the recent events are shown as soon as they come, before any
+       * live one (each frame is a task of its own) */
+      const watch = state.conn.cmd("watch", {since: state.feedCursor})
+        .then((w) => { for (const e of w.feed || []) onActivity(e); });
+      /* the feed's live events and the alerts from now on (a first
+       * connection does not replay the store's whole history), or since
+       * the last alert this page saw */
       state.conn.send({t: "sync", cursor: state.alertCursor ||
                                           Number.MAX_SAFE_INTEGER});
+      const techs = loadTechs();
+      await loadPage();
+      state.timings.firstPaint = performance.now() - t0;
+      state.timings.readyAt = performance.now();
+      state.timings.bytesIn = Wire.stats.bytesIn;
+      document.body.dataset.ready = "1";
+      await watch;
+      await techs;
+      state.timings.techsAt = performance.now();
     } catch (e) {
       banner(errText(e), "error");
     }
-    state.timings.firstPaint = performance.now() - t0;
-    state.timings.readyAt = performance.now();
-    state.timings.bytesIn = Wire.stats.bytesIn;
     document.body.dataset.ready = "1";
     if (state.detail)
       openDetail(state.detail.id);
