@@ -490,8 +490,9 @@ struct wo_cmd {
     char *report;           /* report: assets | sla | times | workload */
     int64_t since;          /* report: period [since, until), server ms */
     int64_t until;
-    int64_t limit;          /* report assets, search: most rows wanted */
-    char *status;           /* board: only this status */
+    int64_t limit;          /* report assets, search, orders: most rows */
+    char *status;           /* board: only this status; orders: "open"
+                             * (default), "all" or one status */
     bool all;               /* board: closed and cancelled ones too */
     /* the formal request and the service desk (issue 14) */
     char *type;             /* create: incident | request */
@@ -520,6 +521,7 @@ struct wo_cmd {
                              * code: "authorisation" for that code */
     int64_t price;          /* price.set, rate.set: minor currency units */
     char *part_no;          /* price.set */
+    int64_t offset;         /* orders: rows to skip */
 };
 
 struct wo_result {
@@ -536,6 +538,7 @@ struct wo_result {
     size_t n_hits;
     struct wo_row *rows;
     size_t n_rows;
+    int64_t total;          /* orders: how many match the filters */
     struct wo_tech *techs;
     size_t n_techs;
     struct wo_event *feed;

@@ -10,6 +10,7 @@
 #include "feed.h"
 #include "handle_auth.h"
 #include "handle_cmd.h"
+#include "handle_console.h"
 #include "handle_desk.h"
 #include "handle_ops.h"
 #include "handle_sync.h"
@@ -83,6 +84,8 @@ static const struct route {
     {WO_F_CMD, "matrix.set", handle_desk_matrix_set, ADMIN, WRITE | REPLY},
     {WO_F_CMD, "matrix.show", handle_desk_matrix_show, OFFICE, REPLY},
     {WO_F_CMD, "price.set", handle_desk_price_set, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "orders", handle_console_orders, OFFICE, REPLY},
+    {WO_F_CMD, "watch", handle_console_watch, OFFICE, REPLY},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -171,7 +174,9 @@ static int reply_orders(struct call *c, struct wo_result *res)
     for (size_t i = 0; i < c->n_ids && !rc; i++) {
         struct wo_order *o = &res->orders[i];
         int64_t holder = 0;
-        rc = store_order_load(st, c->ids[i], STORE_LOAD_OFFICE, o, &holder);
+        rc = store_order_load(st, c->ids[i],
+                              c->brief ? STORE_LOAD_BRIEF : STORE_LOAD_OFFICE,
+                              o, &holder);
         if (rc)
             break;
         res->n_orders++;
@@ -200,6 +205,8 @@ static int reply(struct call *c)
     struct wo_result empty = {0}, *res = c->res ? c->res : &empty;
     int rc = 0;
     res->req = c->req;
+    if (c->total)
+        res->total = c->total;
     if (!c->res && c->n_ids)
         rc = reply_orders(c, res);
     if (!rc)

@@ -75,6 +75,13 @@ static const char usage[] =
     "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
     "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n"
+    "      [--origin https://HOST:PORT[,...]]\n"
+    "                                       the web console is at\n"
+    "                                       https://HOST:PORT/; --origin lists\n"
+    "                                       the origins whose pages may open\n"
+    "                                       a WebSocket (default: the listen\n"
+    "                                       address, and localhost beside\n"
+    "                                       127.0.0.1)\n"
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
@@ -83,7 +90,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins;
     int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
@@ -135,12 +142,13 @@ static int parse(int argc, char **argv, struct opts *o)
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
+        {"origin", required_argument, 0, 'O'},
         {"tz", required_argument, 0, 'z'},
         {"smtp", required_argument, 0, 'S'},
         {"smtp-from", required_argument, 0, 'F'},
         {"smtp-ca", required_argument, 0, 'C'},
         {"smtp-starttls", no_argument, 0, 'X'},
-        {"codes", required_argument, 0, 'O'},
+        {"codes", required_argument, 0, 'K'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -176,12 +184,13 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
         case 'a': o->ca_dir = optarg; break;
+        case 'O': o->origins = optarg; break;
         case 'z': o->tz = optarg; break;
         case 'S': o->smtp = optarg; break;
         case 'F': o->smtp_from = optarg; break;
         case 'C': o->smtp_ca = optarg; break;
         case 'X': o->smtp_starttls = 1; break;
-        case 'O': o->codes = optarg; break;
+        case 'K': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -868,7 +877,7 @@ static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
     struct ws_config cfg = {0};
-    char host[256], cert[4096], key[4096];
+    char host[256], cert[4096], key[4096], origins[600];
     int rc;
     if ((rc = need_data(o)))
         return rc;
@@ -895,6 +904,16 @@ static int cmd_run(struct opts *o)
     cfg.cert = o->cert ? o->cert : cert;
     cfg.key = o->key ? o->key : key;
     cfg.event_lib = o->event_lib;
+    if (o->origins && strncmp(o->origins, "https://", 8))
+        return die_usage("--origin '%s' must list origins such as "
+                         "https://dispatch.example.com:8443", o->origins);
+    /* the browser's Origin is the address it loaded the console from */
+    if (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost"))
+        snprintf(origins, sizeof origins, "https://127.0.0.1:%ld,"
+                 "https://localhost:%ld", port, port);
+    else
+        snprintf(origins, sizeof origins, "https://%s:%ld", host, port);
+    cfg.origins = o->origins ? o->origins : origins;
     if ((rc = open_store(o, &r.srv.store)))
         return rc;
     /* a damaged page found now stops the start; found mid-sync it would

@@ -137,7 +137,8 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 enum {
     STORE_LOAD_TECH = 0,    /* all records, for the technician */
     STORE_LOAD_OFFICE = 1,  /* + recipient code and rejected ops */
-    STORE_LOAD_PAST = 2     /* notes and parts only: a past resolution */
+    STORE_LOAD_PAST = 2,    /* notes and parts only: a past resolution */
+    STORE_LOAD_BRIEF = 3    /* the order alone, no records: a list row */
 };
 
 /*
@@ -194,9 +195,18 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
 
-/* Up to limit orders of the board, by the due time of their running SLA
- * clock, with a dispatcher's filters (each NULL: any): open orders only
- * unless all, or a status is asked for (then the open ones first). */
+/* The web console's order list: which orders, filtered (NULL: any). */
+struct store_page {
+    const char *status;     /* "open", "all" or one status */
+    const char *priority, *assignee, *site, *asset, *text;
+    int64_t limit, offset, now;
+};
+/* One page of ids (*ids malloc'd, the caller frees it) in the board's
+ * order, and how many match in all (0 when the page is empty). */
+int store_order_page(struct store *st, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total);
+/* The board with a dispatcher's filters (each NULL: any). Open orders
+ * only unless all, or a status is asked for. */
 struct store_board_filter {
     const char *status, *tech, *priority, *site;
     int all;
