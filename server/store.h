@@ -81,6 +81,10 @@ int store_secret(struct store *st, const char *name, uint8_t out[32]);
 int store_hash_clear_codes(struct store *st);
 
 int store_begin(struct store *st);
+/* store_begin() that does not wait for another connection's write lock:
+ * WO_EIO at once when the store is busy (for writes that can wait a
+ * tick, such as presence, so the loop never stalls on them). */
+int store_begin_nowait(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Rows changed since the store opened: commit.c checks with it that a
