@@ -8,6 +8,7 @@ an order came to a technician, local time (Asia/Jakarta) and Bahasa
 Indonesia."""
 import calendar
 import os
+import sqlite3
 import time
 import unittest
 
@@ -310,6 +311,15 @@ class Field(ClockEnv):
         # TZ on the laptop wins
         out = self.wo("alice", "show", wo, env=dict(env, TZ="UTC")).stdout
         self.assertIn("%d-01-10 02:00:00Z" % y, out)
+        # init can set the zone of a new server
+        other = os.path.join(self.dir, "data2")
+        r = self.srv_cmd(["init", "--data", other, "--tz", "Asia/Jakarta"])
+        self.assertIn("time zone: Asia/Jakarta", r.stdout)
+        db = sqlite3.connect(os.path.join(other, "server.db"))
+        self.addCleanup(db.close)
+        self.assertEqual(db.execute("SELECT value FROM settings WHERE "
+                                    "name = 'tz'").fetchone(),
+                         ("Asia/Jakarta",))
         # a user's own zone wins over the server's
         self.srv_cmd(["user", "tz", "alice", "--tz", "Asia/Makassar",
                       "--data", self.data])
