@@ -340,6 +340,11 @@ class Field(ClockEnv):
         out = self.wo("alice", "list", env=env).stdout
         self.assertIn("TENGGAT", out.splitlines()[0])
         self.assertIn("tanggapi sebelum", out)
+        wo = out.splitlines()[1].split()[0]
+        out = self.wo("alice", "show", wo, env=env).stdout
+        for label in ("perintah %s" % wo, "teknisi:", "dibuka:",
+                      "tanggapi sblm:", "selesaikan:", "alasan:"):
+            self.assertIn(label, out)
         # C.UTF-8 with LANGUAGE alone works too
         env = dict(os.environ, LANG="C.UTF-8", LANGUAGE="id")
         env.pop("LC_ALL", None)
