@@ -113,7 +113,11 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
  * a log that someone is reading now. */
 static void show_alert(void *arg, const struct wo_alert *a)
 {
-    print_alert(a);
+    const struct client *c = arg;
+    if (c && c->json)
+        jsonout_alert(a);
+    else
+        print_alert(a);
     fflush(stdout);
 }
 

@@ -7,12 +7,14 @@ board's headers, filters and --all, `wo techs --json`, due times and why
 an order came to a technician, local time (Asia/Jakarta) and Bahasa
 Indonesia."""
 import calendar
+import json
 import os
 import sqlite3
+import subprocess
 import time
 import unittest
 
-from harness import HOUR, MIN, ClockEnv, wait_until
+from harness import HOUR, MIN, WO, ClockEnv, wait_until
 
 
 def tech(techs, name):
@@ -162,6 +164,15 @@ class Field(ClockEnv):
     # -- the activity feed ---------------------------------------------
     def test_feed_on_a_dispatchers_watch(self):
         self.watch("disp")
+        # the same feed as JSON lines, one object per event
+        jlog = os.path.join(self.dir, "watch-json.out")
+        elog = os.path.join(self.dir, "watch-json.log")
+        with open(jlog, "w") as f, open(elog, "w") as g:
+            self.procs.append(subprocess.Popen(
+                [WO, "--home", self.home("disp"), "sync", "--watch",
+                 "--json"], stdout=f, stderr=g))
+        wait_until(lambda: "up to date" in read(elog),
+                   what="the JSON watcher to catch up")
         o = self.create(title="Fan coil", assign="alice")
         wo = str(o["id"])
         p = self.watch("alice")
@@ -175,6 +186,13 @@ class Field(ClockEnv):
         self.wo("alice", "sign", wo)
         wait_until(lambda: "completed and signed by alice" in
                    self.watch_log("disp"), what="the completion")
+        def accepted():
+            with open(jlog) as f:
+                return [e for e in map(json.loads, f)
+                        if e["type"] == "event" and e["kind"] == "accepted"]
+        e = wait_until(accepted, what="the accept as JSON")[0]
+        self.assertEqual((e["wo"], e["actor"], e["title"], e["status"]),
+                         (o["id"], "alice", "Fan coil", "accepted"))
         log = self.watch_log("disp")
         self.assertIn("visit started by alice", log)
         self.assertIn("visit ended by alice: done", log)
@@ -354,6 +372,11 @@ class Field(ClockEnv):
         env = {k: v for k, v in os.environ.items()
                if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
         self.assertIn("TECH", self.wo("disp", "techs", env=env).stdout)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
 
 
 def d_seq(t, wo):
