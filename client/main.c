@@ -56,6 +56,7 @@ static const char usage[] =
     "                                open orders (--all: closed ones too), with\n"
     "                                who is online and what reached the laptop\n"
     "  techs [--json]                technicians online, each laptop's sync health\n"
+    "  feed [--since ID] [--limit N] [--json]   the activity feed so far\n"
     "  code WO [--json]              a new recipient code (the old one stops)\n"
     "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
     "  history WO [--json] | alerts [--json] | sla show [--json]\n"
@@ -160,7 +161,7 @@ static const struct {
     {"sign", cmd_sign, 1},     {"cosign", cmd_cosign, 1},
     {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
     {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
-    {"techs", cmd_techs, 1},
+    {"techs", cmd_techs, 1},   {"feed", cmd_feed, 1},
     {"cancel", cmd_cancel, 1}, {"device", cmd_device, 1},
     {"code", cmd_code, 1},
     {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},

@@ -218,6 +218,20 @@ class Field(ClockEnv):
         log = self.watch_log("disp")
         # SLA alerts keep their own line, not a second one from the feed
         self.assertNotIn("SLA warning", log)
+        # the stored feed, for a dispatcher who was away
+        feed = self.wo_json("disp", "feed")
+        kinds = [e["kind"] for e in feed]
+        for k in ("device.online", "accepted", "visit.started",
+                  "visit.ended", "completed", "disputed", "op.rejected",
+                  "device.offline"):
+            self.assertIn(k, kinds)
+        later = self.wo_json("disp", "feed", "--since", str(feed[2]["id"]))
+        self.assertEqual(later, feed[3:])
+        self.assertEqual(self.wo("disp", "feed", "--since",
+                                 str(feed[-1]["id"])).stdout.strip(),
+                         "no events")
+        r = self.wo("disp", "feed", "--since", "x", check=False)
+        self.assertEqual(r.returncode, 2)
         # each event once, in order of id
         ids = [int(l.split()[1]) for l in log.splitlines()
                if l.startswith("event ")]
