@@ -249,7 +249,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmds[k].name, argv[i]))
             break;
     if (k == sizeof cmds / sizeof cmds[0]) {
-        fprintf(stderr, "wo: unknown command '%s'\n\n%s", argv[i], usage);
+        fprintf(stderr, _("wo: unknown command '%s'\n\n%s"), argv[i], usage);
         return 2;
     }
     int enrolling = !cmds[k].needs_enrolment;
@@ -262,8 +262,9 @@ int main(int argc, char **argv)
     }
     int rc = replica_open(c.home, enrolling, &c.r, err, sizeof err);
     if (rc == WO_ENOTFOUND) {
-        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
-                        "wss://HOST:PORT --ca FILE' first\n", c.home);
+        fprintf(stderr, _("wo: %s is not enrolled yet: run 'wo enroll "
+                          "--server wss://HOST:PORT --ca FILE' first\n"),
+                c.home);
         return 1;
     }
     if (rc) {
@@ -292,8 +293,8 @@ int main(int argc, char **argv)
         i18n_zone(zone);
     free(zone);
     if (cmds[k].needs_enrolment && !c.device) {
-        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
-                        "wss://HOST:PORT --ca FILE' first\n",
+        fprintf(stderr, _("wo: %s is not enrolled yet: run 'wo enroll "
+                          "--server wss://HOST:PORT --ca FILE' first\n"),
                 c.home);
         free_config(&c);
         replica_close(c.r);
