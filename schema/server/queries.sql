@@ -548,11 +548,10 @@ INSERT INTO receipts(order_id, user_id, stored_seq, stored_at, stored_dev)
 SELECT o.id, :user, min(:seq, o.seq), :now, :dev FROM orders o
 WHERE o.id = :order AND o.assignee_id = :user AND :seq > 0
 ON CONFLICT(order_id, user_id) DO UPDATE SET
-    stored_at = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                     THEN excluded.stored_at ELSE stored_at END,
-    stored_dev = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                      THEN excluded.stored_dev ELSE stored_dev END,
-    stored_seq = max(coalesce(stored_seq, 0), excluded.stored_seq);
+    stored_at = excluded.stored_at, stored_dev = excluded.stored_dev,
+    stored_seq = excluded.stored_seq
+-- only a newer copy: a repeated receipt writes nothing
+WHERE excluded.stored_seq > coalesce(stored_seq, 0);
 
 -- name: receipt_have
 -- a sync's have list: each order its sender holds, up to the cursor sent
@@ -561,11 +560,10 @@ SELECT o.id, :user, o.seq, :now, :dev
 FROM json_each(:have) AS h JOIN orders o ON o.id = h.value
 WHERE o.assignee_id = :user AND o.seq <= :cursor
 ON CONFLICT(order_id, user_id) DO UPDATE SET
-    stored_at = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                     THEN excluded.stored_at ELSE stored_at END,
-    stored_dev = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                      THEN excluded.stored_dev ELSE stored_dev END,
-    stored_seq = max(coalesce(stored_seq, 0), excluded.stored_seq);
+    stored_at = excluded.stored_at, stored_dev = excluded.stored_dev,
+    stored_seq = excluded.stored_seq
+-- only a newer copy: a repeated receipt writes nothing
+WHERE excluded.stored_seq > coalesce(stored_seq, 0);
 
 -- name: receipt_opened
 -- the earliest opening per order and user; only by one who holds or held it
