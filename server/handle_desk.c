@@ -581,7 +581,10 @@ int handle_desk_agreement_set(struct call *c)
      * the global policy and 24x7 in UTC */
     int had = !rc;
     if (had) {
-        a = prev;
+        a = prev;       /* a owns prev's strings from here */
+        free(a.customer);
+        free(a.created_by);
+        free(a.why);
         a.customer = NULL;
         a.created_by = NULL;
         a.why = NULL;
