@@ -340,3 +340,25 @@ int cmd_price(struct client *c, int argc, char **argv)
     cmd.price = p;
     return run_plain(c, &cmd);
 }
+
+int cmd_mail(struct client *c, int argc, char **argv)
+{
+    const struct cli_spec spec = {"wo mail [WO] [--json]   (what requesters "
+                                  "were sent, and what waits for the relay)",
+                                  NULL, 0, 1};
+    struct wo_cmd cmd = {.name = "mail"};
+    struct wo_result *res;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (first < argc && cli_parse_id(argv[first], &cmd.wo))
+        return cli_usage(spec.usage);
+    if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_mail(res->mail, res->n_mail);
+    else
+        print_mail(res->mail, res->n_mail);
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
+}

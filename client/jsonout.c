@@ -380,3 +380,22 @@ void jsonout_agreements(const struct wo_agreement *a, size_t n, int one)
         json_array_append_new(arr, agreement_json(&a[i]));
     dump(arr);
 }
+
+void jsonout_mail(const struct wo_mail *m, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}",
+                         "id", (json_int_t)m[i].id, "wo", (json_int_t)m[i].wo,
+                         "event", m[i].event, "rcpt", m[i].rcpt, "subject",
+                         m[i].subject, "created_at",
+                         (json_int_t)m[i].created_at, "attempts",
+                         (json_int_t)m[i].attempts, "sent_at",
+                         m[i].sent_at ? json_integer(m[i].sent_at)
+                                      : json_null(),
+                         "next_at", m[i].sent_at ? json_null()
+                                                 : json_integer(m[i].next_at),
+                         "error", str_or_null(m[i].error)));
+    dump(a);
+}

@@ -54,5 +54,7 @@ void jsonout_outbox_destroy(struct jsonout_outbox *o);
 /* SLA agreement versions (wo agreement show) as an array, or with one
  * the first alone as an object (wo sla WO, with its "why"). */
 void jsonout_agreements(const struct wo_agreement *a, size_t n, int one);
+/* The server's mail queue (wo mail). */
+void jsonout_mail(const struct wo_mail *m, size_t n);
 
 #endif

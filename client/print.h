@@ -68,5 +68,7 @@ void print_csv(const struct report_table *t);
 
 /* SLA agreement versions, with the explanation of wo sla WO. */
 void print_agreements(const struct wo_agreement *a, size_t n);
+/* The server's mail queue (wo mail). */
+void print_mail(const struct wo_mail *m, size_t n);
 
 #endif

@@ -733,3 +733,12 @@ int handle_desk_price_set(struct call *c)
                     "(or --labour RATE per hour)");
     return store_price_set(c->srv->store, cmd->part_no, cmd->price);
 }
+
+/* The mail queue: what each requester was told, and what still waits. */
+int handle_desk_mail(struct call *c)
+{
+    struct wo_result *res = result(c);
+    return res ? store_mail_list(c->srv->store, cmd_of(c)->wo, WO_MAX_ITEMS,
+                                 &res->mail, &res->n_mail)
+               : WO_ENOMEM;
+}

@@ -431,6 +431,10 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now);
 int store_mail_retry(struct store *st, int64_t id, int64_t next,
                      const char *error);
 int store_price_set(struct store *st, const char *part_no, int64_t price);
+/* The mail queue of order (0: all), newest first, at most limit (caller
+ * frees the array and its strings: wo_frame_free of a result holding it). */
+int store_mail_list(struct store *st, int64_t order, size_t limit,
+                    struct wo_mail **out, size_t *n);
 
 /* A void of part or note op->ref by author (op: record.void). */
 int store_void_add(struct store *st, const struct wo_op *op,
