@@ -444,7 +444,6 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, hits, OPT, n_hits, hit_d),
     F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
     F_OARR(struct wo_result, agreements, OPT, n_agreements, agreement_d),
-    F_STR(struct wo_result, text, OPT, WO_MAX_TEXT),
     F_OARR(struct wo_result, mail, OPT, n_mail, mail_d),
 };
 ODESC(result_d, struct wo_result, result_f);

@@ -472,7 +472,6 @@ struct wo_result {
     size_t n_rows;
     struct wo_agreement *agreements;
     size_t n_agreements;
-    char *text;             /* settings and the like, as text */
     struct wo_mail *mail;
     size_t n_mail;
 };
