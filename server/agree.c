@@ -206,7 +206,8 @@ static int64_t duration(const char *s, size_t len)
     memcpy(buf, s, len);
     buf[len] = 0;
     long long v = strtoll(buf, &end, 10);
-    if (end == buf || v <= 0 || end[0] == 0 || end[1])
+    /* at most about ten years of days: no product below overflows */
+    if (end == buf || v <= 0 || v > 100000000 || end[0] == 0 || end[1])
         return -1;
     switch (*end) {
     case 's': return v * 1000;

@@ -722,8 +722,9 @@ int handle_desk_price_set(struct call *c)
 {
     struct wo_cmd *cmd = cmd_of(c);
     char v[32];
-    if (cmd->price < 0)
-        return fail(c, WO_EINVAL, "a price cannot be negative");
+    if (cmd->price < 0 || cmd->price > 1000000000000LL)
+        return fail(c, WO_EINVAL, "a price is a whole number from 0 to "
+                    "1000000000000");
     if (cmd->kind && !strcmp(cmd->kind, "labour")) {
         snprintf(v, sizeof v, "%lld", (long long)cmd->price);
         return store_setting_set(c->srv->store, "labour_rate", v);
