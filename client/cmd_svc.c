@@ -191,7 +191,7 @@ int cmd__sla_order(struct client *c, int64_t wo)
 int cmd_agreement(struct client *c, int argc, char **argv)
 {
     const char *from = NULL, *tz = NULL, *hours = NULL, *review = NULL;
-    char *hol[64], *tgt[3];
+    char *hol[64], *tgt[8];
     struct cli_list holidays = {hol, 0}, targets = {tgt, 0};
     const struct cli_opt opts[] = {
         CLI_OPT("from", CLI_STR, &from),
@@ -207,17 +207,18 @@ int cmd_agreement(struct client *c, int argc, char **argv)
         "wo agreement show [CUSTOMER] [--json]\n"
         "       wo agreement set CUSTOMER|default --from TIME [--tz ZONE] "
         "[--hours \"Mon-Fri 08:00-17:00\"|24x7] [--holiday YYYY-MM-DD]... "
-        "[--target P1=15m/4h]... [--review TIME]   (admin)";
-    const struct cli_spec spec = {u, opts, 1, 2};
+        "[--target P1=15m/4h [P2=1h/8h ...]]... [--review TIME]   (admin)";
+    const struct cli_spec spec = {u, opts, 1, CLI_ANY};
     struct wo_cmd cmd = {.name = "agreement.show"};
-    char hbuf[64 * 12], tbuf[3 * 40];
+    char hbuf[64 * 12], tbuf[8 * 40];
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
     const char *verb = argv[first], *who = first + 1 < argc ? argv[first + 1]
                                                             : NULL;
     if (!strcmp(verb, "show")) {
-        if (from || tz || hours || review || holidays.n || targets.n)
+        if (from || tz || hours || review || holidays.n || targets.n ||
+            argc - first > 2)
             return cli_usage(u);
         cmd.customer = who && strcmp(who, "default") ? (char *)who : NULL;
         if (who && !strcmp(who, "default"))
@@ -226,6 +227,15 @@ int cmd_agreement(struct client *c, int argc, char **argv)
     }
     if (strcmp(verb, "set") || !who || !from)
         return cli_usage(u);
+    /* --target P1=15m/4h P2=1h/8h: the targets after the first are
+     * arguments of their own */
+    for (int i = first + 2; i < argc; i++) {
+        if (argv[i][0] != 'P' || !strchr(argv[i], '=') || !targets.n)
+            return cli_usage(u);
+        if (targets.n == sizeof tgt / sizeof tgt[0])
+            return cli_error("at most 3 targets (P1, P2, P3)");
+        tgt[targets.n++] = argv[i];
+    }
     cmd.name = "agreement.set";
     cmd.customer = strcmp(who, "default") ? (char *)who : NULL;
     if (cli_parse_time(from, &cmd.start) ||

@@ -197,7 +197,7 @@ class ServiceDesk(ClockEnv):
     def test_agreement_version_takes_effect_while_an_order_is_open(self):
         t0 = self.now()
         self.wo("root", "agreement", "set", "default", "--from", "now",
-                "--target", "P2=1h/8h")
+                "--target", "P2=1h/8h", "P3=4h/48h")
         self.wo("root", "agreement", "set", "default", "--from", "+1h",
                 "--target", "P2=2h/16h")
         first = self.create(prio="P2")
