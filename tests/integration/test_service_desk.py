@@ -6,6 +6,8 @@ weekend and a holiday), an agreement version that takes effect while an
 order is open, authorisation approved, refused and locked, a priority
 changed mid-flight, dispatcher notes and remote resolutions."""
 import calendar
+import os
+import subprocess
 import unittest
 
 from harness import HOUR, MIN, ClockEnv, wait_until
@@ -478,6 +480,16 @@ class ServiceDesk(ClockEnv):
         d = self.show(wo)
         self.assertEqual(d["status"], "closed")
         self.assertTrue(all(s["verified"] for s in d["signatures"]))
+        # the service report carries the voids as evidence, shows them,
+        # and verifies anywhere
+        pdf = os.path.join(self.dir, "void-report.pdf")
+        self.wo("disp", "report-pdf", wo, "--out", pdf)
+        r = self.wo("disp", "verify", pdf)
+        self.assertIn("VERIFIED", r.stdout)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"],
+                              capture_output=True, text=True).stdout
+        self.assertIn("VOID", text)
+        self.assertIn("wrong part number: it was VLV-23", text)
 
 
     def test_pause_awaiting_the_customer_counts_in_business_hours(self):
