@@ -7,7 +7,7 @@ libcmocka-dev libcsv-dev python3
 libcairo2-dev libpango1.0-dev libqrencode-dev libpoppler-glib-dev
 fonts-dejavu-core poppler-utils jq
 clang libclang-rt-14-dev
-python3-aiosmtpd"
+python3-aiosmtpd tzdata"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
