@@ -40,25 +40,12 @@ static int run_plain(struct client *c, struct wo_cmd *cmd)
     struct wo_result *res;
     if (!cmd__is_office(c) || sync_cmd(c, cmd, &res))
         return 1;
-    if (res->n_rows) {
-        if (c->json)
-            printf("[");
-        for (size_t i = 0; i < res->n_rows; i++) {
-            const char *k = res->rows[i].key, *sl = strchr(k, '/');
-            int n = sl ? (int)(sl - k) : 0;
-            if (c->json)
-                printf("%s{\"impact\":\"%.*s\",\"urgency\":\"%s\","
-                       "\"priority\":\"P%lld\"}", i ? "," : "", n, k,
-                       sl ? sl + 1 : "", (long long)res->rows[i].orders);
-            else
-                printf("impact %-6.*s urgency %-6s -> P%lld\n", n, k,
-                       sl ? sl + 1 : "", (long long)res->rows[i].orders);
-        }
-        if (c->json)
-            printf("]\n");
-    } else {
+    if (res->n_rows && c->json)
+        jsonout_matrix(res->rows, res->n_rows);
+    else if (res->n_rows)
+        print_matrix(res->rows, res->n_rows);
+    else
         printf("done\n");
-    }
     wo_frame_free(WO_F_RESULT, res);
     return 0;
 }

@@ -399,3 +399,19 @@ void jsonout_mail(const struct wo_mail *m, size_t n)
                          "error", str_or_null(m[i].error)));
     dump(a);
 }
+
+void jsonout_matrix(const struct wo_row *r, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *sl = strchr(r[i].key, '/');
+        char prio[24];
+        snprintf(prio, sizeof prio, "P%lld", (long long)r[i].orders);
+        json_t *e = json_pack("{s:s%, s:s, s:s}", "impact", r[i].key,
+                              sl ? (size_t)(sl - r[i].key) : 0, "urgency",
+                              sl ? sl + 1 : "", "priority", prio);
+        if (e)
+            json_array_append_new(a, e);
+    }
+    dump(a);
+}

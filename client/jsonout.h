@@ -54,6 +54,9 @@ void jsonout_outbox_destroy(struct jsonout_outbox *o);
 /* SLA agreement versions (wo agreement show) as an array, or with one
  * the first alone as an object (wo sla WO, with its "why"). */
 void jsonout_agreements(const struct wo_agreement *a, size_t n, int one);
+/* The priority matrix (rows keyed "impact/urgency", orders = the
+ * priority's number) as [{impact, urgency, priority}]. */
+void jsonout_matrix(const struct wo_row *r, size_t n);
 /* The server's mail queue (wo mail). */
 void jsonout_mail(const struct wo_mail *m, size_t n);
 

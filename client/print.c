@@ -387,3 +387,13 @@ void print_mail(const struct wo_mail *m, size_t n)
                    m[i].error ? "; last: " : "", m[i].error ? m[i].error : "");
     }
 }
+
+void print_matrix(const struct wo_row *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *sl = strchr(r[i].key, '/');
+        printf("impact %-6.*s urgency %-6s -> P%lld\n",
+               sl ? (int)(sl - r[i].key) : 0, r[i].key, sl ? sl + 1 : "",
+               (long long)r[i].orders);
+    }
+}
