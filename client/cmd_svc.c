@@ -34,13 +34,20 @@ static int run_agreements(struct client *c, struct wo_cmd *cmd, int one)
     return 0;
 }
 
-/* Send cmd and say "done" (or its rows as a table: the matrix). */
+/* Send cmd and say "done" (or its rows as a table: the matrix; or the
+ * customers or categories). */
 static int run_plain(struct client *c, struct wo_cmd *cmd)
 {
     struct wo_result *res;
     if (!cmd__is_office(c) || sync_cmd(c, cmd, &res))
         return 1;
-    if (res->n_rows && c->json)
+    if (strstr(cmd->name, ".show") && res->n_rows == 0 &&
+        strcmp(cmd->name, "matrix.show")) {
+        if (c->json)
+            jsonout_entries(res->entries, res->n_entries);
+        else
+            print_entries(res->entries, res->n_entries);
+    } else if (res->n_rows && c->json)
         jsonout_matrix(res->rows, res->n_rows);
     else if (res->n_rows)
         print_matrix(res->rows, res->n_rows);
@@ -251,14 +258,21 @@ int cmd_customer(struct client *c, int argc, char **argv)
         CLI_OPT("external", CLI_FLAG, &external),
         CLI_OPT("internal", CLI_FLAG, &internal),
         CLI_OPT("needs-authorisation", CLI_STR, &needs), CLI_END};
-    const char *u = "wo customer set NAME [--internal|--external] "
-                    "[--needs-authorisation on|off]   (admin)";
-    const struct cli_spec spec = {u, opts, 2, 2};
+    const char *u = "wo customer show [--json] | wo customer set NAME "
+                    "[--internal|--external] [--needs-authorisation on|off]"
+                    "   (admin)";
+    const struct cli_spec spec = {u, opts, 1, 2};
     struct wo_cmd cmd = {.name = "customer.set"};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (strcmp(argv[first], "set") || (external && internal) ||
+    if (!strcmp(argv[first], "show") && argc - first == 1 && !external &&
+        !internal && !needs) {
+        cmd.name = "customers.show";
+        return run_plain(c, &cmd);
+    }
+    if (strcmp(argv[first], "set") || argc - first != 2 ||
+        (external && internal) ||
         (needs && strcmp(needs, "on") && strcmp(needs, "off")))
         return cli_usage(u);
     cmd.customer = argv[first + 1];
@@ -272,14 +286,18 @@ int cmd_category(struct client *c, int argc, char **argv)
     const char *needs = NULL;
     const struct cli_opt opts[] = {
         CLI_OPT("needs-authorisation", CLI_STR, &needs), CLI_END};
-    const char *u = "wo category set NAME [--needs-authorisation on|off]   "
-                    "(admin)";
-    const struct cli_spec spec = {u, opts, 2, 2};
+    const char *u = "wo category show [--json] | wo category set NAME "
+                    "[--needs-authorisation on|off]   (admin)";
+    const struct cli_spec spec = {u, opts, 1, 2};
     struct wo_cmd cmd = {.name = "category.set"};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (strcmp(argv[first], "set") ||
+    if (!strcmp(argv[first], "show") && argc - first == 1 && !needs) {
+        cmd.name = "categories.show";
+        return run_plain(c, &cmd);
+    }
+    if (strcmp(argv[first], "set") || argc - first != 2 ||
         (needs && strcmp(needs, "on") && strcmp(needs, "off")))
         return cli_usage(u);
     cmd.category = argv[first + 1];

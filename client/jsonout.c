@@ -415,3 +415,18 @@ void jsonout_matrix(const struct wo_row *r, size_t n)
     }
     dump(a);
 }
+
+void jsonout_entries(const struct wo_entry *e, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_pack("{s:s, s:b}", "name", e[i].name,
+                              "needs_authorisation",
+                              e[i].needs_authorisation);
+        if (x && e[i].kind)
+            json_object_set_new(x, "kind", json_string(e[i].kind));
+        if (x)
+            json_array_append_new(a, x);
+    }
+    dump(a);
+}

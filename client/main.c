@@ -81,6 +81,7 @@ static const char usage[] =
     "         [--target P1=15m/4h]... [--review TIME]\n"
     "       customer set NAME [--internal|--external] [--needs-authorisation on|off]\n"
     "       category set NAME [--needs-authorisation on|off]\n"
+    "       (customer show and category show [--json]: for dispatchers too)\n"
     "       matrix show|set IMPACT URGENCY P | price set PART_NO PRICE | price set --labour RATE\n"
     "       sla set P1|P2|P3 [--response 15m] [--resolve 4h] "
     "[--escalate on|off]\n"

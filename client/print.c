@@ -397,3 +397,14 @@ void print_matrix(const struct wo_row *r, size_t n)
                (long long)r[i].orders);
     }
 }
+
+void print_entries(const struct wo_entry *e, size_t n)
+{
+    if (!n)
+        printf("none\n");
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s%s%s\n", e[i].name, e[i].kind ? "  " : "",
+               e[i].kind ? e[i].kind : "",
+               e[i].needs_authorisation ? "  (orders need authorisation)"
+                                        : "");
+}

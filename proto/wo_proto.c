@@ -359,6 +359,13 @@ static const struct fdesc agreement_f[] = {
 };
 ODESC(agreement_d, struct wo_agreement, agreement_f);
 
+static const struct fdesc entry_f[] = {
+    F_STR(struct wo_entry, name, REQ, WO_MAX_SHORT),
+    F_STR(struct wo_entry, kind, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_entry, needs_authorisation, OPT),
+};
+ODESC(entry_d, struct wo_entry, entry_f);
+
 static const struct fdesc mail_f[] = {
     F_I64(struct wo_mail, id, REQ),
     F_I64(struct wo_mail, wo, REQ),
@@ -445,6 +452,7 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
     F_OARR(struct wo_result, agreements, OPT, n_agreements, agreement_d),
     F_OARR(struct wo_result, mail, OPT, n_mail, mail_d),
+    F_OARR(struct wo_result, entries, OPT, n_entries, entry_d),
 };
 ODESC(result_d, struct wo_result, result_f);
 

@@ -355,6 +355,13 @@ struct wo_row {
     int64_t cost;           /* both */
 };
 
+/* A customer or a category as an admin configured it. */
+struct wo_entry {
+    char *name;
+    char *kind;             /* customers: internal | external */
+    bool needs_authorisation;
+};
+
 /* A message to a requester or authoriser in the server's mail queue. */
 struct wo_mail {
     int64_t id;
@@ -474,6 +481,8 @@ struct wo_result {
     size_t n_agreements;
     struct wo_mail *mail;
     size_t n_mail;
+    struct wo_entry *entries;   /* customers or categories */
+    size_t n_entries;
 };
 
 struct wo_error {

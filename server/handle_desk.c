@@ -743,3 +743,13 @@ int handle_desk_mail(struct call *c)
                                  &res->mail, &res->n_mail)
                : WO_ENOMEM;
 }
+
+/* customers.show and categories.show: what create accepts. */
+int handle_desk_entries(struct call *c)
+{
+    struct wo_result *res = result(c);
+    return res ? store_entries(c->srv->store,
+                               !strcmp(cmd_of(c)->name, "customers.show"),
+                               &res->entries, &res->n_entries)
+               : WO_ENOMEM;
+}

@@ -364,6 +364,9 @@ int store_customer_get(struct store *st, const char *name, char kind[16],
 /* kind NULL and needs_auth -1 keep what a known customer has. */
 int store_customer_set(struct store *st, const char *name, const char *kind,
                        int needs_auth, int64_t now);
+/* Every customer (customers 1) or category (0), by name. */
+int store_entries(struct store *st, int customers, struct wo_entry **out,
+                  size_t *n);
 /* impact x urgency -> priority (4 bytes). */
 int store_matrix_get(struct store *st, const char *impact,
                      const char *urgency, char priority[4]);

@@ -109,6 +109,25 @@ int store_customer_set(struct store *s, const char *name, const char *kind,
     return wo_db_exec(q);
 }
 
+static int fill_entry(sqlite3_stmt *q, void *e)
+{
+    struct wo_entry *x = e;
+    x->name = DUP(0);
+    x->kind = DUP(1);
+    x->needs_authorisation = sqlite3_column_int(q, 2) != 0;
+    return x->name ? 0 : WO_ENOMEM;
+}
+
+int store_entries(struct store *s, int customers, struct wo_entry **out,
+                  size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(customers ? ST(customers_list)
+                                     : ST(categories_list),
+                           (void **)out, n, sizeof **out, fill_entry);
+}
+
 int store_matrix_get(struct store *s, const char *impact, const char *urgency,
                      char priority[4])
 {

@@ -716,3 +716,9 @@ SELECT id, order_id, event, rcpt, subject, created_at, attempts, next_at,
        sent_at, last_error
 FROM mail_queue WHERE :order = 0 OR order_id = :order
 ORDER BY id DESC LIMIT :limit;
+
+-- name: customers_list
+SELECT name, kind, needs_auth FROM customers ORDER BY name;
+
+-- name: categories_list
+SELECT name, NULL, needs_auth FROM categories ORDER BY name;

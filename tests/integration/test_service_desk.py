@@ -38,6 +38,9 @@ class ServiceDesk(ClockEnv):
 
     def test_intake_matrix_and_priority_by_hand(self):
         self.wo("root", "customer", "set", "ACME", "--external")
+        self.assertEqual(self.wo_json("disp", "customer", "show"),
+                         [{"name": "ACME", "kind": "external",
+                           "needs_authorisation": False}])
         o = self.create(title="Printer jams", prio=None, impact="high",
                         urgency="low", type="request", category="hardware",
                         customer="ACME", department="Finance",
@@ -307,6 +310,12 @@ class ServiceDesk(ClockEnv):
         # a category can require it
         self.wo("root", "category", "set", "access",
                 "--needs-authorisation", "on")
+        cats = {c["name"]: c for c in self.wo_json("disp", "category",
+                                                   "show")}
+        self.assertEqual(sorted(cats), ["access", "hardware", "network",
+                                        "other", "software"])
+        self.assertTrue(cats["access"]["needs_authorisation"])
+        self.assertFalse(cats["network"]["needs_authorisation"])
         r = self.fails("disp", "create", "--title", "VPN", "--priority",
                        "P3", "--category", "access")
         self.assertIn("--authoriser", r.stderr)
