@@ -172,6 +172,7 @@ class ServiceDesk(ClockEnv):
         self.assertIn("Bank Nusantara", why["why"])
         self.assertIn("Asia/Jakarta", why["why"])
         self.assertIn("2027-01-11", why["why"])
+        self.assertIn("reviewed on 2027-06-30", why["why"])
         self.assertIn("version 1", self.wo("disp", "sla",
                                            str(o["id"])).stdout)
         # the weekend and the holiday pass with no alert
