@@ -71,6 +71,20 @@ void print_order(const struct wo_order *o)
         printf("  resolved remotely (no site visit)\n");
     printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
     printf("  opened:      %s\n", print_time(o->created_at, tb, sizeof tb));
+    if (o->response_due && strcmp(o->status, "awaiting_authorisation")) {
+        /* the SLA's due times as the agreement counts them */
+        char rb[32];
+        printf("  respond by:  %s%s%s\n",
+               print_time(o->response_due, tb, sizeof tb),
+               o->responded_at ? ", responded " : "",
+               o->responded_at ? print_time(o->responded_at, rb, sizeof rb)
+                               : "");
+        printf("  resolve by:  %s%s%s\n",
+               print_time(o->resolve_due, tb, sizeof tb),
+               o->resolved_at ? ", resolved " : "",
+               o->resolved_at ? print_time(o->resolved_at, rb, sizeof rb)
+                              : "");
+    }
     if (o->visit_start) {
         char te[32];
         printf("  next visit:  %s to %s (scheduled)\n",
