@@ -167,6 +167,8 @@ class ServiceDesk(ClockEnv):
         # 16 h: Tuesday's 9 h, then 7 h of Wednesday: 15:00 WIB
         self.assertEqual(d["resolve_due"], utc(2027, 1, 13, 8, 0))
         self.assertEqual(d["agreement_id"], a["id"])
+        self.assertIn("respond by:  2027-01-12 05:00",
+                      self.wo("disp", "show", str(o["id"])).stdout)
         why = self.wo_json("disp", "sla", str(o["id"]))
         self.assertEqual(why["version"], 1)
         self.assertIn("Bank Nusantara", why["why"])
