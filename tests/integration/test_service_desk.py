@@ -364,6 +364,18 @@ class ServiceDesk(ClockEnv):
         r = self.wo("disp", "resolve", str(p["id"]), "--note", "x",
                     check=False)
         self.assertEqual(r.returncode, 2)
+        # not while someone is on site: that visit ends and is signed
+        q = self.create(title="Fan", prio="P3", assign="alice")
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", str(q["id"]))
+        self.wo("alice", "visit", "start", str(q["id"]))
+        r = self.fails("alice", "resolve", str(q["id"]), "--remote",
+                       "--note", "x")
+        self.assertIn("order is on_site", r.stderr)
+        self.wo("alice", "sync")
+        r = self.fails("disp", "resolve", str(q["id"]), "--remote", "--note",
+                       "x")
+        self.assertIn("order is on_site", r.stderr)
 
 
     def test_reports_per_requester_department_category_customer_cost(self):
