@@ -60,6 +60,7 @@ int cmd_matrix(struct client *c, int argc, char **argv);
 int cmd_price(struct client *c, int argc, char **argv);
 int cmd_resolve(struct client *c, int argc, char **argv);
 int cmd_void(struct client *c, int argc, char **argv);
+int cmd_mail(struct client *c, int argc, char **argv);
 
 /* ---- shared between the cmd_*.c files only (cmd_disp.c) ---------------- */
 

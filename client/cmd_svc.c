@@ -34,31 +34,25 @@ static int run_agreements(struct client *c, struct wo_cmd *cmd, int one)
     return 0;
 }
 
-/* Send cmd and say "done" (or its rows as a table: the matrix). */
+/* Send cmd and say "done" (or its rows as a table: the matrix; or the
+ * customers or categories). */
 static int run_plain(struct client *c, struct wo_cmd *cmd)
 {
     struct wo_result *res;
     if (!cmd__is_office(c) || sync_cmd(c, cmd, &res))
         return 1;
-    if (res->n_rows) {
+    if (strstr(cmd->name, ".show") && res->n_rows == 0 &&
+        strcmp(cmd->name, "matrix.show")) {
         if (c->json)
-            printf("[");
-        for (size_t i = 0; i < res->n_rows; i++) {
-            const char *k = res->rows[i].key, *sl = strchr(k, '/');
-            int n = sl ? (int)(sl - k) : 0;
-            if (c->json)
-                printf("%s{\"impact\":\"%.*s\",\"urgency\":\"%s\","
-                       "\"priority\":\"P%lld\"}", i ? "," : "", n, k,
-                       sl ? sl + 1 : "", (long long)res->rows[i].orders);
-            else
-                printf("impact %-6.*s urgency %-6s -> P%lld\n", n, k,
-                       sl ? sl + 1 : "", (long long)res->rows[i].orders);
-        }
-        if (c->json)
-            printf("]\n");
-    } else {
+            jsonout_entries(res->entries, res->n_entries);
+        else
+            print_entries(res->entries, res->n_entries);
+    } else if (res->n_rows && c->json)
+        jsonout_matrix(res->rows, res->n_rows);
+    else if (res->n_rows)
+        print_matrix(res->rows, res->n_rows);
+    else
         printf("done\n");
-    }
     wo_frame_free(WO_F_RESULT, res);
     return 0;
 }
@@ -191,7 +185,7 @@ int cmd__sla_order(struct client *c, int64_t wo)
 int cmd_agreement(struct client *c, int argc, char **argv)
 {
     const char *from = NULL, *tz = NULL, *hours = NULL, *review = NULL;
-    char *hol[64], *tgt[3];
+    char *hol[64], *tgt[8];
     struct cli_list holidays = {hol, 0}, targets = {tgt, 0};
     const struct cli_opt opts[] = {
         CLI_OPT("from", CLI_STR, &from),
@@ -207,17 +201,18 @@ int cmd_agreement(struct client *c, int argc, char **argv)
         "wo agreement show [CUSTOMER] [--json]\n"
         "       wo agreement set CUSTOMER|default --from TIME [--tz ZONE] "
         "[--hours \"Mon-Fri 08:00-17:00\"|24x7] [--holiday YYYY-MM-DD]... "
-        "[--target P1=15m/4h]... [--review TIME]   (admin)";
-    const struct cli_spec spec = {u, opts, 1, 2};
+        "[--target P1=15m/4h [P2=1h/8h ...]]... [--review TIME]   (admin)";
+    const struct cli_spec spec = {u, opts, 1, CLI_ANY};
     struct wo_cmd cmd = {.name = "agreement.show"};
-    char hbuf[64 * 12], tbuf[3 * 40];
+    char hbuf[64 * 12], tbuf[8 * 40];
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
     const char *verb = argv[first], *who = first + 1 < argc ? argv[first + 1]
                                                             : NULL;
     if (!strcmp(verb, "show")) {
-        if (from || tz || hours || review || holidays.n || targets.n)
+        if (from || tz || hours || review || holidays.n || targets.n ||
+            argc - first > 2)
             return cli_usage(u);
         cmd.customer = who && strcmp(who, "default") ? (char *)who : NULL;
         if (who && !strcmp(who, "default"))
@@ -226,6 +221,15 @@ int cmd_agreement(struct client *c, int argc, char **argv)
     }
     if (strcmp(verb, "set") || !who || !from)
         return cli_usage(u);
+    /* --target P1=15m/4h P2=1h/8h: the targets after the first are
+     * arguments of their own */
+    for (int i = first + 2; i < argc; i++) {
+        if (argv[i][0] != 'P' || !strchr(argv[i], '=') || !targets.n)
+            return cli_usage(u);
+        if (targets.n == sizeof tgt / sizeof tgt[0])
+            return cli_error("at most 3 targets (P1, P2, P3)");
+        tgt[targets.n++] = argv[i];
+    }
     cmd.name = "agreement.set";
     cmd.customer = strcmp(who, "default") ? (char *)who : NULL;
     if (cli_parse_time(from, &cmd.start) ||
@@ -254,14 +258,21 @@ int cmd_customer(struct client *c, int argc, char **argv)
         CLI_OPT("external", CLI_FLAG, &external),
         CLI_OPT("internal", CLI_FLAG, &internal),
         CLI_OPT("needs-authorisation", CLI_STR, &needs), CLI_END};
-    const char *u = "wo customer set NAME [--internal|--external] "
-                    "[--needs-authorisation on|off]   (admin)";
-    const struct cli_spec spec = {u, opts, 2, 2};
+    const char *u = "wo customer show [--json] | wo customer set NAME "
+                    "[--internal|--external] [--needs-authorisation on|off]"
+                    "   (admin)";
+    const struct cli_spec spec = {u, opts, 1, 2};
     struct wo_cmd cmd = {.name = "customer.set"};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (strcmp(argv[first], "set") || (external && internal) ||
+    if (!strcmp(argv[first], "show") && argc - first == 1 && !external &&
+        !internal && !needs) {
+        cmd.name = "customers.show";
+        return run_plain(c, &cmd);
+    }
+    if (strcmp(argv[first], "set") || argc - first != 2 ||
+        (external && internal) ||
         (needs && strcmp(needs, "on") && strcmp(needs, "off")))
         return cli_usage(u);
     cmd.customer = argv[first + 1];
@@ -275,14 +286,18 @@ int cmd_category(struct client *c, int argc, char **argv)
     const char *needs = NULL;
     const struct cli_opt opts[] = {
         CLI_OPT("needs-authorisation", CLI_STR, &needs), CLI_END};
-    const char *u = "wo category set NAME [--needs-authorisation on|off]   "
-                    "(admin)";
-    const struct cli_spec spec = {u, opts, 2, 2};
+    const char *u = "wo category show [--json] | wo category set NAME "
+                    "[--needs-authorisation on|off]   (admin)";
+    const struct cli_spec spec = {u, opts, 1, 2};
     struct wo_cmd cmd = {.name = "category.set"};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (strcmp(argv[first], "set") ||
+    if (!strcmp(argv[first], "show") && argc - first == 1 && !needs) {
+        cmd.name = "categories.show";
+        return run_plain(c, &cmd);
+    }
+    if (strcmp(argv[first], "set") || argc - first != 2 ||
         (needs && strcmp(needs, "on") && strcmp(needs, "off")))
         return cli_usage(u);
     cmd.category = argv[first + 1];
@@ -339,4 +354,26 @@ int cmd_price(struct client *c, int argc, char **argv)
         return cli_error("a price is a whole number, 0 or more");
     cmd.price = p;
     return run_plain(c, &cmd);
+}
+
+int cmd_mail(struct client *c, int argc, char **argv)
+{
+    const struct cli_spec spec = {"wo mail [WO] [--json]   (what requesters "
+                                  "were sent, and what waits for the relay)",
+                                  NULL, 0, 1};
+    struct wo_cmd cmd = {.name = "mail"};
+    struct wo_result *res;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (first < argc && cli_parse_id(argv[first], &cmd.wo))
+        return cli_usage(spec.usage);
+    if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_mail(res->mail, res->n_mail);
+    else
+        print_mail(res->mail, res->n_mail);
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
 }

@@ -206,6 +206,18 @@ int evidence_build(const struct wo_order *o, const struct ev_context *x,
                          n->author, "at", (json_int_t)n->at, "text", n->text,
                          "sha256", h));
     }
+    /* parts and notes declared wrong (only when there are: the evidence
+     * of an order without any keeps its earlier shape) */
+    if (o->n_voids)
+        json_object_set_new(root, "voids", a = json_array());
+    for (size_t i = 0; i < o->n_voids; i++) {
+        const struct wo_void *v = &o->voids[i];
+        wo_hash_void(o->id, v, h);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "id", v->id, "ref",
+                         v->ref, "author", v->author, "at", (json_int_t)v->at,
+                         "reason", v->reason, "sha256", h));
+    }
     json_object_set_new(root, "signatures", a = json_array());
     for (size_t i = 0; i < o->n_sigs; i++) {
         json_t *s = sig_json(&o->sigs[i]);
@@ -215,7 +227,9 @@ int evidence_build(const struct wo_order *o, const struct ev_context *x,
     /* a failed json_pack above leaves a NULL element out: count them */
     if (json_array_size(json_object_get(root, "visits")) != o->n_visits ||
         json_array_size(json_object_get(root, "parts")) != o->n_parts ||
-        json_array_size(json_object_get(root, "notes")) != o->n_notes)
+        json_array_size(json_object_get(root, "notes")) != o->n_notes ||
+        (o->n_voids &&
+         json_array_size(json_object_get(root, "voids")) != o->n_voids))
         goto out;
     if ((*out = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER))) {
         *outlen = strlen(*out);
@@ -401,6 +415,25 @@ static int parse_records(struct pctx *p, json_t *root, struct evidence *ev)
         wo_hash_note(o->id, nt, h);
         check_hash(ev, j, "note", nt->id, h);
     }
+    if (!json_object_get(root, "voids"))
+        return 0;
+    if ((rc = get_arr(p, root, "voids", &a, &n)))
+        return rc;
+    if (n && !(o->voids = calloc(n, sizeof *o->voids)))
+        return WO_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        o->n_voids = i + 1; /* zeroed: a half-read one is freed too */
+        json_t *j = json_array_get(a, i);
+        struct wo_void *v = &o->voids[i];
+        if ((rc = get_str(p, j, "id", 1, &v->id)) ||
+            (rc = get_str(p, j, "ref", 1, &v->ref)) ||
+            (rc = get_str(p, j, "author", 1, &v->author)) ||
+            (rc = get_int(p, j, "at", 1, &v->at)) ||
+            (rc = get_str(p, j, "reason", 1, &v->reason)))
+            return rc;
+        wo_hash_void(o->id, v, h);
+        check_hash(ev, j, "void", v->id, h);
+    }
     return 0;
 }
 
@@ -531,6 +564,12 @@ static void check_sig(const struct wo_order *o, const struct wo_sig *g,
                     found = strcmp(h, hash) ? -1 : 1;
                 }
             s->cov_notes += found == 1;
+        } else if (!strcmp(kind, "void")) {
+            for (size_t k = 0; !found && k < o->n_voids; k++)
+                if (!strcmp(o->voids[k].id, id)) {
+                    wo_hash_void(o->id, &o->voids[k], h);
+                    found = strcmp(h, hash) ? -1 : 1;
+                }
         }
         if (found != 1 && !s->why[0])
             snprintf(s->why, sizeof s->why, found ? "%s %s differs from "

@@ -478,3 +478,53 @@ void jsonout_agreements(const struct wo_agreement *a, size_t n, int one)
         json_array_append_new(arr, agreement_json(&a[i]));
     dump(arr);
 }
+
+void jsonout_mail(const struct wo_mail *m, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o}",
+                         "id", (json_int_t)m[i].id, "wo", (json_int_t)m[i].wo,
+                         "event", m[i].event, "rcpt", m[i].rcpt, "subject",
+                         m[i].subject, "created_at",
+                         (json_int_t)m[i].created_at, "attempts",
+                         (json_int_t)m[i].attempts, "sent_at",
+                         m[i].sent_at ? json_integer(m[i].sent_at)
+                                      : json_null(),
+                         "next_at", m[i].sent_at ? json_null()
+                                                 : json_integer(m[i].next_at),
+                         "error", str_or_null(m[i].error)));
+    dump(a);
+}
+
+void jsonout_matrix(const struct wo_row *r, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *sl = strchr(r[i].key, '/');
+        char prio[24];
+        snprintf(prio, sizeof prio, "P%lld", (long long)r[i].orders);
+        json_t *e = json_pack("{s:s%, s:s, s:s}", "impact", r[i].key,
+                              sl ? (size_t)(sl - r[i].key) : 0, "urgency",
+                              sl ? sl + 1 : "", "priority", prio);
+        if (e)
+            json_array_append_new(a, e);
+    }
+    dump(a);
+}
+
+void jsonout_entries(const struct wo_entry *e, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_pack("{s:s, s:b}", "name", e[i].name,
+                              "needs_authorisation",
+                              e[i].needs_authorisation);
+        if (x && e[i].kind)
+            json_object_set_new(x, "kind", json_string(e[i].kind));
+        if (x)
+            json_array_append_new(a, x);
+    }
+    dump(a);
+}

@@ -62,5 +62,12 @@ void jsonout_techs(const struct wo_tech *t, size_t n, int64_t now);
 /* SLA agreement versions (wo agreement show) as an array, or with one
  * the first alone as an object (wo sla WO, with its "why"). */
 void jsonout_agreements(const struct wo_agreement *a, size_t n, int one);
+/* The priority matrix (rows keyed "impact/urgency", orders = the
+ * priority's number) as [{impact, urgency, priority}]. */
+void jsonout_matrix(const struct wo_row *r, size_t n);
+/* Customers or categories: [{name, kind?, needs_authorisation}]. */
+void jsonout_entries(const struct wo_entry *e, size_t n);
+/* The server's mail queue (wo mail). */
+void jsonout_mail(const struct wo_mail *m, size_t n);
 
 #endif

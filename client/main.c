@@ -81,6 +81,7 @@ static const char usage[] =
     "       [--site S] [--asset A] [--contact C] [--deadline TIME] --reason R\n"
     "  note WO TEXT | resolve WO --remote --note TEXT (technician too)\n"
     "  sla WO [--json]               the agreement that governs it, and why\n"
+    "  mail [WO] [--json]            messages to requesters: sent, or waiting\n"
     "  agreement show [CUSTOMER|default] [--json]\n"
     "  report requesters|departments|categories|customers|costs [--customer C]\n"
     "admin: device revoke ID | tier TECH L1|L2|L3\n"
@@ -89,6 +90,7 @@ static const char usage[] =
     "         [--target P1=15m/4h]... [--review TIME]\n"
     "       customer set NAME [--internal|--external] [--needs-authorisation on|off]\n"
     "       category set NAME [--needs-authorisation on|off]\n"
+    "       (customer show and category show [--json]: for dispatchers too)\n"
     "       matrix show|set IMPACT URGENCY P | price set PART_NO PRICE | price set --labour RATE\n"
     "       sla set P1|P2|P3 [--response 15m] [--resolve 4h] "
     "[--escalate on|off]\n"
@@ -195,7 +197,7 @@ static const struct {
     {"resolve", cmd_resolve, 1}, {"agreement", cmd_agreement, 1},
     {"customer", cmd_customer, 1}, {"category", cmd_category, 1},
     {"matrix", cmd_matrix, 1}, {"price", cmd_price, 1},
-    {"void", cmd_void, 1},
+    {"void", cmd_void, 1},     {"mail", cmd_mail, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }

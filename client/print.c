@@ -605,3 +605,43 @@ void print_agreements(const struct wo_agreement *a, size_t n)
             printf("  %s\n", a[i].why);
     }
 }
+
+void print_mail(const struct wo_mail *m, size_t n)
+{
+    char tb[32], nb[32];
+    if (!n)
+        printf("no messages\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("%-5lld order %-5lld %-10s to %s  %s\n", (long long)m[i].id,
+               (long long)m[i].wo, m[i].event, m[i].rcpt,
+               print_time(m[i].created_at, tb, sizeof tb));
+        if (m[i].sent_at)
+            printf("      sent %s\n", print_time(m[i].sent_at, tb, sizeof tb));
+        else
+            printf("      waiting: %lld tries, next %s%s%s\n",
+                   (long long)m[i].attempts,
+                   print_time(m[i].next_at, nb, sizeof nb),
+                   m[i].error ? "; last: " : "", m[i].error ? m[i].error : "");
+    }
+}
+
+void print_matrix(const struct wo_row *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *sl = strchr(r[i].key, '/');
+        printf("impact %-6.*s urgency %-6s -> P%lld\n",
+               sl ? (int)(sl - r[i].key) : 0, r[i].key, sl ? sl + 1 : "",
+               (long long)r[i].orders);
+    }
+}
+
+void print_entries(const struct wo_entry *e, size_t n)
+{
+    if (!n)
+        printf("none\n");
+    for (size_t i = 0; i < n; i++)
+        printf("%s%s%s%s\n", e[i].name, e[i].kind ? "  " : "",
+               e[i].kind ? e[i].kind : "",
+               e[i].needs_authorisation ? "  (orders need authorisation)"
+                                        : "");
+}

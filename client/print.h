@@ -78,5 +78,11 @@ void print_csv(const struct report_table *t);
 
 /* SLA agreement versions, with the explanation of wo sla WO. */
 void print_agreements(const struct wo_agreement *a, size_t n);
+/* The priority matrix (rows keyed "impact/urgency"). */
+void print_matrix(const struct wo_row *r, size_t n);
+/* Customers or categories (wo customer show, wo category show). */
+void print_entries(const struct wo_entry *e, size_t n);
+/* The server's mail queue (wo mail). */
+void print_mail(const struct wo_mail *m, size_t n);
 
 #endif

@@ -23,7 +23,7 @@ enum {
     L_VALID, L_INVALID, L_VERDICT, L_TECH_VERDICT, L_SATISFIED,
     L_UNSATISFIED, L_COMMENT, L_COVERS, L_COVERS_FMT, L_NOT_YET,
     L_NO_KEY, L_SEC_VERIFY, L_VERIFY_TEXT, L_NONE, L_HOURS, L_MINUTES,
-    L_PROBLEM_REC, L__COUNT
+    L_PROBLEM_REC, L_VOID, L__COUNT
 };
 
 static const char *const en[L__COUNT] = {
@@ -95,6 +95,7 @@ static const char *const en[L__COUNT] = {
     [L_HOURS] = "h",
     [L_MINUTES] = "min",
     [L_PROBLEM_REC] = "EVIDENCE ALTERED: %s",
+    [L_VOID] = "VOID",
 };
 
 static const char *const id[L__COUNT] = {
@@ -167,6 +168,7 @@ static const char *const id[L__COUNT] = {
     [L_HOURS] = "jam",
     [L_MINUTES] = "mnt",
     [L_PROBLEM_REC] = "BUKTI DIUBAH: %s",
+    [L_VOID] = "BATAL",
 };
 
 /* Statuses and visit outcomes as the report names them. */
@@ -336,6 +338,22 @@ static void order_section(struct report_doc *d, const struct evidence *ev)
         0);
 }
 
+/* A voided part or note says so under its line: by whom, when, why. */
+static void void_line(struct report_doc *d, const struct wo_order *o,
+                      const char *rec)
+{
+    char t[32];
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, rec)) {
+            add_own(d, RD_META, NULL,
+                    fmt(d, "%s \xc2\xb7 %s \xc2\xb7 %s: %s", L(d, L_VOID),
+                        o->voids[i].author,
+                        report_time(o->voids[i].at, t, sizeof t),
+                        o->voids[i].reason), 0);
+            return;
+        }
+}
+
 static void records_section(struct report_doc *d, const struct wo_order *o)
 {
     char t1[32], t2[32], dur[48], by[96];
@@ -398,6 +416,7 @@ static void records_section(struct report_doc *d, const struct wo_order *o)
             }
         }
         free(ser);
+        void_line(d, o, p->id);
     }
     add_own(d, RD_HEADING, NULL,
             fmt(d, "%s (%zu)", L(d, L_SEC_NOTES), o->n_notes), 0);
@@ -409,6 +428,7 @@ static void records_section(struct report_doc *d, const struct wo_order *o)
                 fmt(d, "%s \xc2\xb7 %s", n->author,
                     report_time(n->at, t1, sizeof t1)), 0);
         add(d, RD_PARA, NULL, n->text, 0);
+        void_line(d, o, n->id);
     }
 }
 

@@ -156,12 +156,13 @@ static void tz_enter(struct tzsave *s, const char *tz)
     tzset();
 }
 
+/* Put TZ back. An unset TZ comes back as ":/etc/localtime", which means
+ * the same to the C library: TZ is then never removed, so later calls
+ * only replace its value and never reallocate the environment under a
+ * thread that reads it (the server's mailer resolves host names). */
 static void tz_leave(struct tzsave *s)
 {
-    if (s->had)
-        setenv("TZ", s->old, 1);
-    else
-        unsetenv("TZ");
+    setenv("TZ", s->had ? s->old : ":/etc/localtime", 1);
     tzset();
 }
 

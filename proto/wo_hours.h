@@ -10,8 +10,9 @@
  *
  * Time-zone arithmetic is the C library's (tzdata through TZ, mktime and
  * localtime_r), so daylight saving time is handled as the zone's rules
- * say. The functions set TZ for the call and put it back: not for use
- * from two threads at once (the server calls them from its loop only).
+ * say. The functions set TZ for the call and put it back (an unset TZ as
+ * ":/etc/localtime", its equivalent): not for use from two threads at
+ * once (the server calls them from its loop only).
  * Nothing here allocates.
  */
 #ifndef WO_HOURS_H

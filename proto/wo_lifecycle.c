@@ -11,6 +11,8 @@
 
 #define ACTIVE "assigned accepted en_route on_site on_hold_parts " \
                "on_hold_customer reopened"
+#define OFF_SITE "assigned accepted en_route on_hold_parts " \
+                 "on_hold_customer reopened"
 
 static const struct rule {
     const char *ev;
@@ -45,8 +47,9 @@ static const struct rule {
      * resolved with no site visit (technician, or the desk itself) */
     {"authorise", NULL, "awaiting_authorisation", "new"},
     {"refuse", NULL, "awaiting_authorisation", "cancelled"},
-    {"resolve.remote", NULL, ACTIVE, "completed"},
-    {"resolve.desk", NULL, "new " ACTIVE, "completed"},
+    /* not while someone is on site: that visit ends, then it is signed */
+    {"resolve.remote", NULL, OFF_SITE, "completed"},
+    {"resolve.desk", NULL, "new " OFF_SITE, "completed"},
     {"record.void", NULL, "new completed disputed " ACTIVE, NULL},
 };
 

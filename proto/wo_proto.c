@@ -426,6 +426,27 @@ static const struct fdesc agreement_f[] = {
 };
 ODESC(agreement_d, struct wo_agreement, agreement_f);
 
+static const struct fdesc entry_f[] = {
+    F_STR(struct wo_entry, name, REQ, WO_MAX_SHORT),
+    F_STR(struct wo_entry, kind, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_entry, needs_authorisation, OPT),
+};
+ODESC(entry_d, struct wo_entry, entry_f);
+
+static const struct fdesc mail_f[] = {
+    F_I64(struct wo_mail, id, REQ),
+    F_I64(struct wo_mail, wo, REQ),
+    F_STR(struct wo_mail, event, REQ, WO_MAX_ID),
+    F_STR(struct wo_mail, rcpt, REQ, WO_MAX_SHORT),
+    F_STR(struct wo_mail, subject, REQ, WO_MAX_TEXT),
+    F_I64(struct wo_mail, created_at, REQ),
+    F_I64(struct wo_mail, attempts, OPT),
+    F_I64(struct wo_mail, next_at, OPT),
+    F_I64(struct wo_mail, sent_at, OPT),
+    F_STR(struct wo_mail, error, OPT, WO_MAX_TEXT),
+};
+ODESC(mail_d, struct wo_mail, mail_f);
+
 static const struct fdesc changes_f[] = {
     F_OARR(struct wo_changes, orders, OPT, n_orders, order_d),
     F_IARR(struct wo_changes, revoked, OPT, n_revoked),
@@ -504,7 +525,8 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, techs, OPT, n_techs, tech_d),
     F_OARR(struct wo_result, feed, OPT, n_feed, event_d),
     F_OARR(struct wo_result, agreements, OPT, n_agreements, agreement_d),
-    F_STR(struct wo_result, text, OPT, WO_MAX_TEXT),
+    F_OARR(struct wo_result, mail, OPT, n_mail, mail_d),
+    F_OARR(struct wo_result, entries, OPT, n_entries, entry_d),
 };
 ODESC(result_d, struct wo_result, result_f);
 

@@ -431,6 +431,27 @@ struct wo_row {
     int64_t cost;           /* both */
 };
 
+/* A customer or a category as an admin configured it. */
+struct wo_entry {
+    char *name;
+    char *kind;             /* customers: internal | external */
+    bool needs_authorisation;
+};
+
+/* A message to a requester or authoriser in the server's mail queue. */
+struct wo_mail {
+    int64_t id;
+    int64_t wo;
+    char *event;            /* authorised accepted scheduled completed ... */
+    char *rcpt;
+    char *subject;
+    int64_t created_at;
+    int64_t attempts;
+    int64_t next_at;        /* the next try, while not sent */
+    int64_t sent_at;        /* 0: not yet */
+    char *error;            /* why the last try failed */
+};
+
 /* One version of an SLA agreement (customer "" = the default). */
 struct wo_agreement {
     int64_t id;
@@ -545,7 +566,10 @@ struct wo_result {
     size_t n_feed;
     struct wo_agreement *agreements;
     size_t n_agreements;
-    char *text;             /* settings and the like, as text */
+    struct wo_mail *mail;
+    size_t n_mail;
+    struct wo_entry *entries;   /* customers or categories */
+    size_t n_entries;
 };
 
 struct wo_error {

@@ -119,7 +119,8 @@ static void fmt_dur(int64_t ms, char out[24])
 int agree_explain(struct store *st, const struct wo_order *o,
                   struct wo_agreement *a)
 {
-    char why[1400], from[40], opened[40], r1[24], r2[24], nextfrom[40];
+    char why[1400], from[40], opened[40], r1[24], r2[24], nextfrom[40],
+        review[80] = "";
     int64_t resp, res, version;
     int rc;
     memset(a, 0, sizeof *a);
@@ -132,6 +133,12 @@ int agree_explain(struct store *st, const struct wo_order *o,
         fmt_time(o->created_at, opened);
         fmt_dur(resp, r1);
         fmt_dur(res, r2);
+        if (a->review_at) {
+            char rv[40];
+            fmt_time(a->review_at, rv);
+            snprintf(review, sizeof review, "; the agreement is to be "
+                     "reviewed on %s", rv);
+        }
         int own = o->customer && !strcmp(a->customer, o->customer);
         int n = snprintf(why, sizeof why,
             "order %lld (%s, customer %s) is governed by version %lld of %s%s%s,"
@@ -144,8 +151,7 @@ int agree_explain(struct store *st, const struct wo_order *o,
             own ? a->customer : "",
             !own && o->customer ? " (the customer has no agreement of its "
                                   "own in force)" : "",
-            from, opened,
-            a->review_at ? ", a review is due" : "", o->priority, r1, r2,
+            from, opened, review, o->priority, r1, r2,
             a->hours, a->tz, a->holidays && *a->holidays ? ", except "
             "holidays " : "", a->holidays ? a->holidays : "");
         if (n < 0)
@@ -206,7 +212,8 @@ static int64_t duration(const char *s, size_t len)
     memcpy(buf, s, len);
     buf[len] = 0;
     long long v = strtoll(buf, &end, 10);
-    if (end == buf || v <= 0 || end[0] == 0 || end[1])
+    /* at most about ten years of days: no product below overflows */
+    if (end == buf || v <= 0 || v > 100000000 || end[0] == 0 || end[1])
         return -1;
     switch (*end) {
     case 's': return v * 1000;

@@ -86,6 +86,9 @@ static const struct route {
     {WO_F_CMD, "price.set", handle_desk_price_set, ADMIN, WRITE | REPLY},
     {WO_F_CMD, "orders", handle_console_orders, OFFICE, REPLY},
     {WO_F_CMD, "watch", handle_console_watch, OFFICE, REPLY},
+    {WO_F_CMD, "mail", handle_desk_mail, OFFICE, REPLY},
+    {WO_F_CMD, "customers.show", handle_desk_entries, OFFICE, REPLY},
+    {WO_F_CMD, "categories.show", handle_desk_entries, OFFICE, REPLY},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])

@@ -581,7 +581,10 @@ int handle_desk_agreement_set(struct call *c)
      * the global policy and 24x7 in UTC */
     int had = !rc;
     if (had) {
-        a = prev;
+        a = prev;       /* a owns prev's strings from here */
+        free(a.customer);
+        free(a.created_by);
+        free(a.why);
         a.customer = NULL;
         a.created_by = NULL;
         a.why = NULL;
@@ -719,8 +722,9 @@ int handle_desk_price_set(struct call *c)
 {
     struct wo_cmd *cmd = cmd_of(c);
     char v[32];
-    if (cmd->price < 0)
-        return fail(c, WO_EINVAL, "a price cannot be negative");
+    if (cmd->price < 0 || cmd->price > 1000000000000LL)
+        return fail(c, WO_EINVAL, "a price is a whole number from 0 to "
+                    "1000000000000");
     if (cmd->kind && !strcmp(cmd->kind, "labour")) {
         snprintf(v, sizeof v, "%lld", (long long)cmd->price);
         return store_setting_set(c->srv->store, "labour_rate", v);
@@ -729,4 +733,23 @@ int handle_desk_price_set(struct call *c)
         return fail(c, WO_EINVAL, "price set needs a part number and a price "
                     "(or --labour RATE per hour)");
     return store_price_set(c->srv->store, cmd->part_no, cmd->price);
+}
+
+/* The mail queue: what each requester was told, and what still waits. */
+int handle_desk_mail(struct call *c)
+{
+    struct wo_result *res = result(c);
+    return res ? store_mail_list(c->srv->store, cmd_of(c)->wo, WO_MAX_ITEMS,
+                                 &res->mail, &res->n_mail)
+               : WO_ENOMEM;
+}
+
+/* customers.show and categories.show: what create accepts. */
+int handle_desk_entries(struct call *c)
+{
+    struct wo_result *res = result(c);
+    return res ? store_entries(c->srv->store,
+                               !strcmp(cmd_of(c)->name, "customers.show"),
+                               &res->entries, &res->n_entries)
+               : WO_ENOMEM;
 }

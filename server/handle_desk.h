@@ -37,6 +37,8 @@ int handle_desk_category_set(struct call *c);
 int handle_desk_matrix_set(struct call *c);
 int handle_desk_matrix_show(struct call *c);
 int handle_desk_price_set(struct call *c);
+int handle_desk_mail(struct call *c);
+int handle_desk_entries(struct call *c);
 
 /* Wrong authorisation codes before the order's code locks. */
 #define HANDLE_DESK_AUTH_TRIES 5

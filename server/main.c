@@ -955,6 +955,10 @@ static int cmd_run(struct opts *o)
     r.gate = gate_create(&lim);
     char db[4096];
     snprintf(db, sizeof db, "%s/server.db", o->data);
+    /* TZ exists before the mailer's thread does: the business hours
+     * (proto/wo_hours.c) only ever replace its value from then on */
+    if (!getenv("TZ"))
+        setenv("TZ", ":/etc/localtime", 1);
     r.mailer = mailer_create(r.srv.store, db);
     rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users &&
                  r.srv.enrol_addrs && r.gate

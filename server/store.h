@@ -399,6 +399,9 @@ int store_customer_get(struct store *st, const char *name, char kind[16],
 /* kind NULL and needs_auth -1 keep what a known customer has. */
 int store_customer_set(struct store *st, const char *name, const char *kind,
                        int needs_auth, int64_t now);
+/* Every customer (customers 1) or category (0), by name. */
+int store_entries(struct store *st, int customers, struct wo_entry **out,
+                  size_t *n);
 /* impact x urgency -> priority (4 bytes). */
 int store_matrix_get(struct store *st, const char *impact,
                      const char *urgency, char priority[4]);
@@ -466,6 +469,10 @@ int store_mail_sent(struct store *st, int64_t id, int64_t now);
 int store_mail_retry(struct store *st, int64_t id, int64_t next,
                      const char *error);
 int store_price_set(struct store *st, const char *part_no, int64_t price);
+/* The mail queue of order (0: all), newest first, at most limit (caller
+ * frees the array and its strings: wo_frame_free of a result holding it). */
+int store_mail_list(struct store *st, int64_t order, size_t limit,
+                    struct wo_mail **out, size_t *n);
 
 /* A void of part or note op->ref by author (op: record.void). */
 int store_void_add(struct store *st, const struct wo_op *op,

@@ -109,6 +109,25 @@ int store_customer_set(struct store *s, const char *name, const char *kind,
     return wo_db_exec(q);
 }
 
+static int fill_entry(sqlite3_stmt *q, void *e)
+{
+    struct wo_entry *x = e;
+    x->name = DUP(0);
+    x->kind = DUP(1);
+    x->needs_authorisation = sqlite3_column_int(q, 2) != 0;
+    return x->name ? 0 : WO_ENOMEM;
+}
+
+int store_entries(struct store *s, int customers, struct wo_entry **out,
+                  size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(customers ? ST(customers_list)
+                                     : ST(categories_list),
+                           (void **)out, n, sizeof **out, fill_entry);
+}
+
 int store_matrix_get(struct store *s, const char *impact, const char *urgency,
                      char priority[4])
 {
@@ -469,4 +488,31 @@ int store_record_author(struct store *s, int64_t order, const char *ref,
     *voided = sqlite3_column_int(q, 1);
     sqlite3_reset(q);
     return 0;
+}
+
+static int fill_mail_row(sqlite3_stmt *q, void *e)
+{
+    struct wo_mail *m = e;
+    m->id = sqlite3_column_int64(q, 0);
+    m->wo = sqlite3_column_int64(q, 1);
+    m->event = DUP(2);
+    m->rcpt = DUP(3);
+    m->subject = DUP(4);
+    m->created_at = sqlite3_column_int64(q, 5);
+    m->attempts = sqlite3_column_int64(q, 6);
+    m->next_at = sqlite3_column_int64(q, 7);
+    m->sent_at = sqlite3_column_int64(q, 8);
+    m->error = DUP(9);
+    return m->event && m->rcpt && m->subject ? 0 : WO_ENOMEM;
+}
+
+int store_mail_list(struct store *s, int64_t order, size_t limit,
+                    struct wo_mail **out, size_t *n)
+{
+    sqlite3_stmt *q = ST(mail_of);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_mail_row);
 }

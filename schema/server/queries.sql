@@ -913,3 +913,16 @@ SELECT r.author, EXISTS (SELECT 1 FROM voids v WHERE v.ref = r.id)
 FROM (SELECT id, author FROM parts WHERE id = :ref AND order_id = :order
       UNION ALL
       SELECT id, author FROM notes WHERE id = :ref AND order_id = :order) r;
+
+-- name: mail_of
+-- the queue for `wo mail`: of one order (:order) or all, newest first
+SELECT id, order_id, event, rcpt, subject, created_at, attempts, next_at,
+       sent_at, last_error
+FROM mail_queue WHERE :order = 0 OR order_id = :order
+ORDER BY id DESC LIMIT :limit;
+
+-- name: customers_list
+SELECT name, kind, needs_auth FROM customers ORDER BY name;
+
+-- name: categories_list
+SELECT name, NULL, needs_auth FROM categories ORDER BY name;

@@ -81,10 +81,14 @@ static struct wo_op ops_for(int64_t wo, int k)
          .at = 1700000010000, .name = "Ann Lee", .code = "12345678",
          .satisfied = false, .comment = "still drips", .statement = stmt,
          .sig = sig64, .sig_len = 64},
+        {.id = "x1", .wo = wo, .kind = "record.void", .at = 1700000011000,
+         .ref = "p1", .text = "wrong part"},
+        {.id = "m1", .wo = wo, .kind = "resolve.remote",
+         .at = 1700000012000, .text = "fixed over remote support"},
     };
     return all[k];
 }
-#define N_OPKINDS 8
+#define N_OPKINDS 10
 
 static struct wo_visit visits[] = {
     {.id = "v1", .tech = "tech1", .started_at = 1700000003000,
@@ -287,6 +291,47 @@ static void dispatch(void)
         {"disp-techs", 0, {.req = 22, .name = "techs"}},
         {"disp-feed", 0, {.req = 23, .name = "feed", .since = 1,
                           .limit = 10}},
+        /* the service desk of issue 14 */
+        {"disp-create-intake", 0, {.req = 21, .name = "create",
+                                   .title = "Teller PC", .impact = "low",
+                                   .urgency = "medium", .type = "request",
+                                   .category = "hardware",
+                                   .department = "Teller",
+                                   .requester_email = "sari@bank.example",
+                                   .needs_authorisation = true,
+                                   .authoriser = "Budi",
+                                   .deadline = 1900000000000}},
+        {"disp-edit", 0, {.req = 22, .name = "edit", .wo = 1,
+                          .priority = "P1", .title = "Down",
+                          .reason = "worse"}},
+        {"disp-note", 0, {.req = 23, .name = "note", .wo = 1,
+                          .text = "call first"}},
+        {"disp-resolve", 0, {.req = 24, .name = "resolve", .wo = 1,
+                             .remote = true, .text = "reset remotely"}},
+        {"disp-authorise", 0, {.req = 25, .name = "authorise", .wo = 1,
+                               .authoriser = "Budi", .code = "12345678",
+                               .refuse = true, .reason = "no",
+                               .start = 1700000000000,
+                               .statement = "wo-authorisation/1\norder 1\n",
+                               .sig = sig64, .sig_len = 64}},
+        {"disp-sla-order", 0, {.req = 26, .name = "sla.order", .wo = 1}},
+        {"disp-agreement-show", 0, {.req = 27, .name = "agreement.show"}},
+        {"disp-report-customers", 0, {.req = 28, .name = "report",
+                                      .report = "customers",
+                                      .customer = "ACME"}},
+        {"disp-mail", 0, {.req = 29, .name = "mail", .wo = 1}},
+        {"admin-agreement-set", 2, {.req = 30, .name = "agreement.set",
+                                    .tz = "Asia/Jakarta",
+                                    .hours = "Mon-Fri 08:00-17:00",
+                                    .holidays = "2027-01-11",
+                                    .targets = "P1=15m/4h P3=4h/16h",
+                                    .start = 1700000000000}},
+        {"admin-customer-set", 2, {.req = 31, .name = "customer.set",
+                                   .customer = "ACME", .kind = "external",
+                                   .escalate = "on"}},
+        {"admin-matrix-set", 2, {.req = 32, .name = "matrix.set",
+                                 .impact = "high", .urgency = "low",
+                                 .priority = "P1"}},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         frame(t, cmds[i].file, &cmds[i].who, 1, WO_F_CMD, &cmds[i].c);

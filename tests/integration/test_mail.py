@@ -106,6 +106,13 @@ class Mail(ClockEnv):
                           ("authorised", "budi@example.com")])
         self.assertTrue(all(sent is None for _, _, _, sent in q))
         self.assertGreaterEqual(q[0][2], 1)          # tried, kept
+        # the dispatcher sees what waits, and why
+        waiting = self.wo_json("disp", "mail", wo)
+        self.assertEqual(len(waiting), 4)
+        self.assertTrue(all(m["sent_at"] is None for m in waiting))
+        tried = [m for m in waiting if m["attempts"]][0]
+        self.assertIn("cannot reach the SMTP relay", tried["error"])
+        self.assertIn("waiting", self.wo("disp", "mail").stdout)
         # a restart while they wait loses none
         self.stop_server()
         self.start_relay()
@@ -141,6 +148,8 @@ class Mail(ClockEnv):
         wait_until(lambda: len(self.about("closed")) == 2,
                    what="the closing message after 24 h")
         self.assertTrue(all(sent for _, _, _, sent in self.queue()))
+        self.assertTrue(all(m["sent_at"] for m in
+                            self.wo_json("disp", "mail", wo)))
         # one of each, to each: ending a visit is no second "accepted"
         self.assertEqual(len(self.messages()), 10)
 

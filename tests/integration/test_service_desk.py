@@ -6,6 +6,8 @@ weekend and a holiday), an agreement version that takes effect while an
 order is open, authorisation approved, refused and locked, a priority
 changed mid-flight, dispatcher notes and remote resolutions."""
 import calendar
+import os
+import subprocess
 import unittest
 
 from harness import HOUR, MIN, ClockEnv, wait_until
@@ -36,6 +38,9 @@ class ServiceDesk(ClockEnv):
 
     def test_intake_matrix_and_priority_by_hand(self):
         self.wo("root", "customer", "set", "ACME", "--external")
+        self.assertEqual(self.wo_json("disp", "customer", "show"),
+                         [{"name": "ACME", "kind": "external",
+                           "needs_authorisation": False}])
         o = self.create(title="Printer jams", prio=None, impact="high",
                         urgency="low", type="request", category="hardware",
                         customer="ACME", department="Finance",
@@ -162,11 +167,14 @@ class ServiceDesk(ClockEnv):
         # 16 h: Tuesday's 9 h, then 7 h of Wednesday: 15:00 WIB
         self.assertEqual(d["resolve_due"], utc(2027, 1, 13, 8, 0))
         self.assertEqual(d["agreement_id"], a["id"])
+        self.assertIn("respond by:  2027-01-12 05:00",
+                      self.wo("disp", "show", str(o["id"])).stdout)
         why = self.wo_json("disp", "sla", str(o["id"]))
         self.assertEqual(why["version"], 1)
         self.assertIn("Bank Nusantara", why["why"])
         self.assertIn("Asia/Jakarta", why["why"])
         self.assertIn("2027-01-11", why["why"])
+        self.assertIn("reviewed on 2027-06-30", why["why"])
         self.assertIn("version 1", self.wo("disp", "sla",
                                            str(o["id"])).stdout)
         # the weekend and the holiday pass with no alert
@@ -197,7 +205,7 @@ class ServiceDesk(ClockEnv):
     def test_agreement_version_takes_effect_while_an_order_is_open(self):
         t0 = self.now()
         self.wo("root", "agreement", "set", "default", "--from", "now",
-                "--target", "P2=1h/8h")
+                "--target", "P2=1h/8h", "P3=4h/48h")
         self.wo("root", "agreement", "set", "default", "--from", "+1h",
                 "--target", "P2=2h/16h")
         first = self.create(prio="P2")
@@ -305,6 +313,12 @@ class ServiceDesk(ClockEnv):
         # a category can require it
         self.wo("root", "category", "set", "access",
                 "--needs-authorisation", "on")
+        cats = {c["name"]: c for c in self.wo_json("disp", "category",
+                                                   "show")}
+        self.assertEqual(sorted(cats), ["access", "hardware", "network",
+                                        "other", "software"])
+        self.assertTrue(cats["access"]["needs_authorisation"])
+        self.assertFalse(cats["network"]["needs_authorisation"])
         r = self.fails("disp", "create", "--title", "VPN", "--priority",
                        "P3", "--category", "access")
         self.assertIn("--authoriser", r.stderr)
@@ -350,6 +364,18 @@ class ServiceDesk(ClockEnv):
         r = self.wo("disp", "resolve", str(p["id"]), "--note", "x",
                     check=False)
         self.assertEqual(r.returncode, 2)
+        # not while someone is on site: that visit ends and is signed
+        q = self.create(title="Fan", prio="P3", assign="alice")
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", str(q["id"]))
+        self.wo("alice", "visit", "start", str(q["id"]))
+        r = self.fails("alice", "resolve", str(q["id"]), "--remote",
+                       "--note", "x")
+        self.assertIn("order is on_site", r.stderr)
+        self.wo("alice", "sync")
+        r = self.fails("disp", "resolve", str(q["id"]), "--remote", "--note",
+                       "x")
+        self.assertIn("order is on_site", r.stderr)
 
 
     def test_reports_per_requester_department_category_customer_cost(self):
@@ -478,6 +504,16 @@ class ServiceDesk(ClockEnv):
         d = self.show(wo)
         self.assertEqual(d["status"], "closed")
         self.assertTrue(all(s["verified"] for s in d["signatures"]))
+        # the service report carries the voids as evidence, shows them,
+        # and verifies anywhere
+        pdf = os.path.join(self.dir, "void-report.pdf")
+        self.wo("disp", "report-pdf", wo, "--out", pdf)
+        r = self.wo("disp", "verify", pdf)
+        self.assertIn("VERIFIED", r.stdout)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"],
+                              capture_output=True, text=True).stdout
+        self.assertIn("VOID", text)
+        self.assertIn("wrong part number: it was VLV-23", text)
 
 
     def test_pause_awaiting_the_customer_counts_in_business_hours(self):
