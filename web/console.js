@@ -16,6 +16,7 @@
   const $ = (id) => document.getElementById(id);
   const PAGE = 50;
   const FEED_MAX = 200;
+  const TECHS_EVERY = 2000;
 
   const state = {
     dev: null,
@@ -599,9 +600,20 @@
         tr.replaceWith(orderRow(tr._order));
   }
 
+  /* Read the technicians again soon, at most once in TECHS_EVERY ms:
+   * with 1,000 technicians syncing all day, devices come and go many
+   * times a second, and presence is applied at once anyway. */
   function refreshTechsSoon() {
-    clearTimeout(state.techTimer);
-    state.techTimer = setTimeout(() => state.conn && loadTechs(), 300);
+    if (state.techTimer)
+      return;
+    const wait = Math.max(300, (state.techsRead || 0) + TECHS_EVERY -
+                               performance.now());
+    state.techTimer = setTimeout(() => {
+      state.techTimer = 0;
+      state.techsRead = performance.now();
+      if (state.conn)
+        loadTechs();
+    }, wait);
   }
 
   /* ---- connection ---------------------------------------------------------- */
@@ -692,8 +704,10 @@
        * the last alert this page saw */
       state.conn.send({t: "sync", cursor: state.alertCursor ||
                                           Number.MAX_SAFE_INTEGER});
+      /* asked after the page: the server answers in order */
+      const page = loadPage();
       const techs = loadTechs();
-      await loadPage();
+      await page;
       state.timings.firstPaint = performance.now() - t0;
       state.timings.readyAt = performance.now();
       state.timings.bytesIn = Wire.stats.bytesIn;
