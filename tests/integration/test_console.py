@@ -146,6 +146,7 @@ class Browsing(ConsoleEnv):
         other = HTTPServer(("127.0.0.1", 0), OtherOrigin)
         th = threading.Thread(target=other.serve_forever, daemon=True)
         th.start()
+        self.addCleanup(other.server_close)
         self.addCleanup(th.join, 10)
         self.addCleanup(other.shutdown)
         b = self.open_browser()
