@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "jsonout.h"
 #include "print.h"
 #include "sync.h"
@@ -100,6 +101,39 @@ static int request(struct client *c, struct wo_cmd *cmd,
     if (!cmd__is_office(c))
         return 1;
     return sync_cmd(c, cmd, res) ? 1 : 0;
+}
+
+/* The stored activity feed (what `wo sync --watch` shows live). */
+int cmd_feed(struct client *c, int argc, char **argv)
+{
+    const char *since = NULL;
+    int64_t limit = 0;
+    const struct cli_opt opts[] = {
+        CLI_OPT("since", CLI_STR, &since),
+        CLI_OPT_MAX("limit", CLI_COUNT, &limit, WO_MAX_ITEMS, NULL),
+        CLI_END};
+    const struct cli_spec spec = {"wo feed [--since EVENT_ID] [--limit N] "
+                                  "[--json]   (live: wo sync --watch)",
+                                  opts, 0, 0};
+    struct wo_cmd cmd = {.name = "feed"};
+    struct wo_result *res;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (since && cli_parse_id(since, &cmd.since))
+        return cli_error("--since takes an event id (a whole number), not "
+                         "'%s'", since);
+    cmd.limit = limit;
+    if (request(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_events(res->feed, res->n_feed);
+    else if (!res->n_feed)
+        printf("%s\n", _("no events"));
+    for (size_t i = 0; !c->json && i < res->n_feed; i++)
+        print_event(&res->feed[i]);
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
 }
 
 int cmd_history(struct client *c, int argc, char **argv)

@@ -24,8 +24,8 @@ int cmd__is_office(const struct client *c)
     if (c->role && (!strcmp(c->role, "dispatcher") ||
                     !strcmp(c->role, "admin")))
         return 1;
-    fprintf(stderr, "wo: this command is for dispatchers; this home is "
-                    "enrolled as %s\n", c->role ? c->role : "nobody");
+    fprintf(stderr, _("wo: this command is for dispatchers; this home is "
+                      "enrolled as %s\n"), c->role ? c->role : "nobody");
     return 0;
 }
 

@@ -199,17 +199,29 @@ void jsonout_history(const struct wo_change *h, size_t n)
     dump(a);
 }
 
+static json_t *alert_json(const struct wo_alert *al)
+{
+    return json_pack("{s:I, s:I, s:s, s:I, s:o, s:o}", "id",
+                     (json_int_t)al->id, "wo", (json_int_t)al->wo, "kind",
+                     al->kind, "at", (json_int_t)al->at, "title",
+                     str_or_null(al->title), "priority",
+                     str_or_null(al->priority));
+}
+
 void jsonout_alerts(const struct wo_alert *al, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            a, json_pack("{s:I, s:I, s:s, s:I, s:o, s:o}", "id",
-                         (json_int_t)al[i].id, "wo", (json_int_t)al[i].wo,
-                         "kind", al[i].kind, "at", (json_int_t)al[i].at,
-                         "title", str_or_null(al[i].title), "priority",
-                         str_or_null(al[i].priority)));
+        json_array_append_new(a, alert_json(&al[i]));
     dump(a);
+}
+
+void jsonout_alert(const struct wo_alert *al)
+{
+    json_t *j = alert_json(al);
+    /* one line per alert as it comes, told apart from feed events */
+    json_object_set_new(j, "type", json_string("alert"));
+    dump(j);
 }
 
 void jsonout_sla(const struct wo_sla *p, size_t n)
@@ -309,6 +321,7 @@ void jsonout_outbox_destroy(struct jsonout_outbox *o)
 static json_t *event_json(const struct wo_event *e)
 {
     json_t *j = json_object();
+    json_object_set_new(j, "type", json_string("event"));
     json_object_set_new(j, "id", json_integer(e->id));
     json_object_set_new(j, "at", json_integer(e->at));
     json_object_set_new(j, "kind", json_string(e->kind));

@@ -51,6 +51,8 @@ void jsonout_outbox_add(struct jsonout_outbox *o, int64_t seq,
 void jsonout_outbox_print(const struct jsonout_outbox *o);
 void jsonout_outbox_destroy(struct jsonout_outbox *o);
 
+/* One alert on its own line, as it comes (`wo sync --watch --json`). */
+void jsonout_alert(const struct wo_alert *a);
 /* Activity feed events: one per line as they come, or a list. */
 void jsonout_event(const struct wo_event *e);
 void jsonout_events(const struct wo_event *e, size_t n);

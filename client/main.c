@@ -56,6 +56,7 @@ static const char usage[] =
     "                                open orders (--all: closed ones too), with\n"
     "                                who is online and what reached the laptop\n"
     "  techs [--json]                technicians online, each laptop's sync health\n"
+    "  feed [--since ID] [--limit N] [--json]   the activity feed so far\n"
     "  code WO [--json]              a new recipient code (the old one stops)\n"
     "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
     "  history WO [--json] | alerts [--json] | sla show [--json]\n"
@@ -113,7 +114,11 @@ static int cmd_enroll(struct client *c, int argc, char **argv)
  * a log that someone is reading now. */
 static void show_alert(void *arg, const struct wo_alert *a)
 {
-    print_alert(a);
+    const struct client *c = arg;
+    if (c && c->json)
+        jsonout_alert(a);
+    else
+        print_alert(a);
     fflush(stdout);
 }
 
@@ -156,7 +161,7 @@ static const struct {
     {"sign", cmd_sign, 1},     {"cosign", cmd_cosign, 1},
     {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
     {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
-    {"techs", cmd_techs, 1},
+    {"techs", cmd_techs, 1},   {"feed", cmd_feed, 1},
     {"cancel", cmd_cancel, 1}, {"device", cmd_device, 1},
     {"code", cmd_code, 1},
     {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},
@@ -244,7 +249,7 @@ int main(int argc, char **argv)
         if (!strcmp(cmds[k].name, argv[i]))
             break;
     if (k == sizeof cmds / sizeof cmds[0]) {
-        fprintf(stderr, "wo: unknown command '%s'\n\n%s", argv[i], usage);
+        fprintf(stderr, _("wo: unknown command '%s'\n\n%s"), argv[i], usage);
         return 2;
     }
     int enrolling = !cmds[k].needs_enrolment;
@@ -257,8 +262,9 @@ int main(int argc, char **argv)
     }
     int rc = replica_open(c.home, enrolling, &c.r, err, sizeof err);
     if (rc == WO_ENOTFOUND) {
-        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
-                        "wss://HOST:PORT --ca FILE' first\n", c.home);
+        fprintf(stderr, _("wo: %s is not enrolled yet: run 'wo enroll "
+                          "--server wss://HOST:PORT --ca FILE' first\n"),
+                c.home);
         return 1;
     }
     if (rc) {
@@ -287,8 +293,8 @@ int main(int argc, char **argv)
         i18n_zone(zone);
     free(zone);
     if (cmds[k].needs_enrolment && !c.device) {
-        fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
-                        "wss://HOST:PORT --ca FILE' first\n",
+        fprintf(stderr, _("wo: %s is not enrolled yet: run 'wo enroll "
+                          "--server wss://HOST:PORT --ca FILE' first\n"),
                 c.home);
         free_config(&c);
         replica_close(c.r);

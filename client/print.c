@@ -94,32 +94,36 @@ void print_order(const struct wo_order *o)
 void print_order_for(const struct wo_order *o, int office)
 {
     char tb[32];
-    printf("order %lld  [%s]  %s\n  %s\n", (long long)o->id, o->priority,
-           o->status, o->title);
+    printf("%s %lld  [%s]  %s\n  %s\n", _("order"), (long long)o->id,
+           o->priority, o->status, o->title);
     if (o->description)
-        printf("  description: %s\n", o->description);
+        printf("  %-13s%s\n", _("description:"), o->description);
     if (o->site)
-        printf("  site:        %s\n", o->site);
+        printf("  %-13s%s\n", _("site:"), o->site);
     if (o->asset)
-        printf("  asset:       %s\n", o->asset);
+        printf("  %-13s%s\n", _("asset:"), o->asset);
     if (o->requester)
-        printf("  requester:   %s\n", o->requester);
+        printf("  %-13s%s\n", _("requester:"), o->requester);
     if (o->contact)
-        printf("  contact:     %s\n", o->contact);
-    printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
-    printf("  opened:      %s\n", print_time(o->created_at, tb, sizeof tb));
+        printf("  %-13s%s\n", _("contact:"), o->contact);
+    printf("  %-13s%s\n", _("assignee:"), o->assignee ? o->assignee
+                                                        : _("(none)"));
+    printf("  %-13s%s\n", _("opened:"),
+           print_time(o->created_at, tb, sizeof tb));
     print_due(o);
     print_came(o);
     if (office)
         print_delivery(o);
     if (o->visit_start) {
         char te[32];
-        printf("  next visit:  %s to %s (scheduled)\n",
+        printf("  %-13s", _("next visit:"));
+        printf(_("%s to %s (scheduled)\n"),
                print_time(o->visit_start, tb, sizeof tb),
                print_time(o->visit_end, te, sizeof te));
     }
     if (o->recipient_code)
-        printf("  recipient confirmation code: %s\n", o->recipient_code);
+        printf("  %s %s\n", _("recipient confirmation code:"),
+               o->recipient_code);
     /* once anyone has signed, a record no signature lists says so */
 #define UNSIGNED(kind, id)                                                  \
     (o->n_sigs && !wo_record_signed(o, kind, id)                            \
@@ -392,7 +396,7 @@ void print_alert(const struct wo_alert *a)
 void print_alerts(const struct wo_alert *a, size_t n)
 {
     if (!n)
-        printf("no alerts\n");
+        printf("%s\n", _("no alerts"));
     for (size_t i = 0; i < n; i++)
         print_alert(&a[i]);
 }
@@ -453,7 +457,7 @@ void print_hits(const struct wo_hit *h, size_t n, const char *words)
 
 void print_recorded(const struct wo_op *op, const char *id)
 {
-    printf("recorded %s on order %lld (op %s; 'wo sync' sends it)\n",
+    printf(_("recorded %s on order %lld (op %s; 'wo sync' sends it)\n"),
            op->kind, (long long)op->wo, id);
 }
 

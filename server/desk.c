@@ -266,6 +266,8 @@ void desk_tick(struct srv *srv)
     int64_t now = wo_clock_now_ms();
     size_t n_closing = 0, n_up = 0;
     int made = 0;
+    /* devices connected and gone since the last tick (feed.h) */
+    feed_presence_flush(srv);
     /* at start: older alerts reach dispatchers by their catch-up */
     if (srv->alerts_pushed < 0 &&
         store_alerts_max(srv->store, &srv->alerts_pushed))

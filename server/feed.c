@@ -100,52 +100,93 @@ void feed_push(struct srv *srv)
     } while (n == FEED_BATCH);
 }
 
-struct devcount {
-    int64_t device;
-    int n;
+/*
+ * Presence changes wait here and are written together, at most every
+ * desk tick (feed_presence_flush): a burst of reconnects then costs one
+ * durable commit per tick, not one per connection.
+ */
+struct feed_presence {
+    struct pres {
+        int64_t device;
+        int64_t at;
+        const char *kind;       /* device.online | device.offline | NULL */
+        char user[WO_MAX_ID + 1];
+    } *v;
+    size_t n, cap;
 };
-
-static void count_dev(struct session *s, void *arg)
-{
-    (void)s;
-    ((struct devcount *)arg)->n++;
-}
-
-/* Connections of a's device now (s included while it is registered). */
-static int device_conns(struct srv *srv, const struct session_auth *a)
-{
-    struct devcount c = {a->device_id, 0};
-    sessreg_foreach_device(srv->sessions, a->device_id, count_dev, &c);
-    return c.n;
-}
 
 static void presence(struct srv *srv, struct session *s, const char *kind,
                      int first)
 {
     const struct session_auth *a = session_auth(s);
-    int64_t now = wo_clock_now_ms();
+    struct feed_presence *q = srv->presence;
     if (!a)
         return;
-    int rc = store_device_seen(srv->store, a->device_id, now);
-    if (!rc && first)
-        rc = feed_event(srv, kind, 0, a->user, a->device_id, NULL, NULL, now);
+    if (!q && !(q = srv->presence = calloc(1, sizeof *q)))
+        return;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? 2 * q->cap : 64;
+        struct pres *v = realloc(q->v, cap * sizeof *v);
+        if (!v)
+            return; /* a last-seen time is lost; nothing else depends on it */
+        q->v = v;
+        q->cap = cap;
+    }
+    struct pres *p = &q->v[q->n++];
+    p->device = a->device_id;
+    p->at = wo_clock_now_ms();
+    p->kind = first ? kind : NULL;
+    snprintf(p->user, sizeof p->user, "%s", a->user);
+}
+
+void feed_presence_flush(struct srv *srv)
+{
+    struct feed_presence *q = srv->presence;
+    int rc;
+    if (!q || !q->n)
+        return;
+    if (!(rc = store_begin(srv->store))) {
+        for (size_t i = 0; !rc && i < q->n; i++) {
+            const struct pres *p = &q->v[i];
+            rc = store_device_seen(srv->store, p->device, p->at);
+            if (!rc && p->kind)
+                rc = feed_event(srv, p->kind, 0, p->user, p->device, NULL,
+                                NULL, p->at);
+        }
+        if (!rc)
+            rc = store_commit(srv->store);
+        if (rc)
+            store_rollback(srv->store);
+    }
     if (rc)
-        fprintf(stderr, "wo-server: cannot record the presence of device "
-                "%lld: %s (%s)\n", (long long)a->device_id, wo_strerror(rc),
+        fprintf(stderr, "wo-server: cannot record the presence of %zu "
+                "device connection(s): %s (%s)\n", q->n, wo_strerror(rc),
                 store_errmsg(srv->store));
+    q->n = 0;
     feed_push(srv);
+}
+
+void feed_cleanup(struct srv *srv)
+{
+    if (srv->presence) {
+        free(srv->presence->v);
+        free(srv->presence);
+        srv->presence = NULL;
+    }
 }
 
 void feed_online(struct srv *srv, struct session *s)
 {
     const struct session_auth *a = session_auth(s);
     if (a)
-        presence(srv, s, "device.online", device_conns(srv, a) == 1);
+        presence(srv, s, "device.online",
+                 sessreg_count_device(srv->sessions, a->device_id) == 1);
 }
 
 void feed_offline(struct srv *srv, struct session *s)
 {
     const struct session_auth *a = session_auth(s);
     if (a)
-        presence(srv, s, "device.offline", device_conns(srv, a) == 1);
+        presence(srv, s, "device.offline",
+                 sessreg_count_device(srv->sessions, a->device_id) == 1);
 }

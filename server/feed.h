@@ -33,8 +33,15 @@ void feed_push(struct srv *srv);
 
 /* Session s authenticated / is closing: its device's presence (last
  * seen, online/offline events when it is the device's first / last
- * connection), pushed at once. */
+ * connection). Kept in memory until feed_presence_flush(). */
 void feed_online(struct srv *srv, struct session *s);
 void feed_offline(struct srv *srv, struct session *s);
+
+/* Write the presence changes kept so far in one transaction, then push
+ * their events. The desk tick calls it, and main once more at shutdown. */
+void feed_presence_flush(struct srv *srv);
+
+/* Free what feed keeps in srv (after the last flush). */
+void feed_cleanup(struct srv *srv);
 
 #endif

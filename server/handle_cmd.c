@@ -380,12 +380,6 @@ int handle_cmd_board(struct call *c)
     return rc;
 }
 
-static void count_conn(struct session *s, void *arg)
-{
-    (void)s;
-    ++*(int *)arg;
-}
-
 /* Every technician with presence and each device's sync health. */
 int handle_cmd_techs(struct call *c)
 {
@@ -393,16 +387,15 @@ int handle_cmd_techs(struct call *c)
     int64_t *users = NULL;
     if (!res)
         return WO_ENOMEM;
+    /* last seen as of now, not as of the last tick (feed.h) */
+    feed_presence_flush(c->srv);
     int rc = store_techs(c->srv->store, &res->techs, &res->n_techs, &users);
     for (size_t i = 0; !rc && i < res->n_techs; i++) {
         struct wo_tech *t = &res->techs[i];
         t->online = sessreg_count_user(c->srv->sessions, users[i]) > 0;
-        for (size_t j = 0; j < t->n_devices; j++) {
-            int n = 0;
-            sessreg_foreach_device(c->srv->sessions, t->devices[j].id,
-                                   count_conn, &n);
-            t->devices[j].online = n > 0;
-        }
+        for (size_t j = 0; j < t->n_devices; j++)
+            t->devices[j].online =
+                sessreg_count_device(c->srv->sessions, t->devices[j].id) > 0;
     }
     free(users);
     return rc;
@@ -417,6 +410,7 @@ int handle_cmd_feed(struct call *c)
                                                                  : 100;
     if (!res)
         return WO_ENOMEM;
+    feed_presence_flush(c->srv);
     return store_feed_since(c->srv->store, cmd->since, (size_t)limit,
                             &res->feed, &res->n_feed);
 }

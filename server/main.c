@@ -21,6 +21,7 @@
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
+#include "feed.h"
 #include "handle_auth.h"
 #include "gate.h"
 #include "server.h"
@@ -852,6 +853,9 @@ static int cmd_run(struct opts *o)
              ? serve(&r, &cfg) : 1;
     gate_destroy(r.gate);
     throttle_destroy(r.srv.enrol_addrs);
+    /* the last connections' presence, closed as the loop ended */
+    feed_presence_flush(&r.srv);
+    feed_cleanup(&r.srv);
     commit_destroy(r.srv.commit);
     sessreg_destroy(r.srv.sessions);
     throttle_destroy(r.srv.enrol_users);

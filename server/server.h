@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct commit;
+struct feed_presence;
 struct sessreg;
 struct store;
 struct throttle;
@@ -26,6 +27,7 @@ struct srv {
                                  * -1 until read from the store */
     int64_t feed_pushed;        /* feed.c: last feed event pushed live;
                                  * -1 until read from the store */
+    struct feed_presence *presence; /* feed.c: presence not yet written */
 };
 
 #endif

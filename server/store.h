@@ -180,9 +180,6 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
-/* Up to limit orders, open ones first by the due time of their SLA clock. */
-int store_board(struct store *st, int64_t now, size_t limit, int64_t **ids,
-                size_t *n);
 
 /* The web console's order list: which orders, filtered (NULL: any). */
 struct store_page {
@@ -194,8 +191,9 @@ struct store_page {
  * order, and how many match in all (0 when the page is empty). */
 int store_order_page(struct store *st, const struct store_page *p,
                      int64_t **ids, size_t *n, int64_t *total);
-/* The board with a dispatcher's filters (each NULL: any). Open orders
- * only unless all, or a status is asked for. */
+/* Up to limit orders of the board, by the due time of their running SLA
+ * clock, with a dispatcher's filters (each NULL: any): open orders only
+ * unless all, or a status is asked for (then the open ones first). */
 struct store_board_filter {
     const char *status, *tech, *priority, *site;
     int all;

@@ -272,15 +272,6 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
 }
 
-int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
-                size_t *n)
-{
-    sqlite3_stmt *q = ST(order_board);
-    wo_db_bind_int(q, ":now", now);
-    wo_db_bind_int(q, ":limit", (int64_t)limit);
-    return wo_db_load_ids(q, ids, n);
-}
-
 static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
 {
     wo_db_bind_text(q, name, v && *v ? v : NULL);
@@ -330,11 +321,12 @@ static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)
 int store_board_filtered(struct store *s, const struct store_board_filter *f,
                          int64_t now, size_t limit, int64_t **ids, size_t *n)
 {
-    sqlite3_stmt *q = ST(order_board_filtered);
+    int all = f->all || f->status;
+    sqlite3_stmt *q = all ? ST(order_board_filtered) : ST(order_board_open);
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    wo_db_bind_int(q, ":all", f->all || f->status);
-    bind_or_null(q, ":status", f->status);
+    if (all)
+        bind_or_null(q, ":status", f->status);
     bind_or_null(q, ":tech", f->tech);
     bind_or_null(q, ":priority", f->priority);
     bind_or_null(q, ":site", f->site);

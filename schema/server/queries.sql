@@ -534,11 +534,10 @@ INSERT INTO receipts(order_id, user_id, stored_seq, stored_at, stored_dev)
 SELECT o.id, :user, min(:seq, o.seq), :now, :dev FROM orders o
 WHERE o.id = :order AND o.assignee_id = :user AND :seq > 0
 ON CONFLICT(order_id, user_id) DO UPDATE SET
-    stored_at = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                     THEN excluded.stored_at ELSE stored_at END,
-    stored_dev = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                      THEN excluded.stored_dev ELSE stored_dev END,
-    stored_seq = max(coalesce(stored_seq, 0), excluded.stored_seq);
+    stored_at = excluded.stored_at, stored_dev = excluded.stored_dev,
+    stored_seq = excluded.stored_seq
+-- only a newer copy: a repeated receipt writes nothing
+WHERE excluded.stored_seq > coalesce(stored_seq, 0);
 
 -- name: receipt_have
 -- a sync's have list: each order its sender holds, up to the cursor sent
@@ -547,11 +546,10 @@ SELECT o.id, :user, o.seq, :now, :dev
 FROM json_each(:have) AS h JOIN orders o ON o.id = h.value
 WHERE o.assignee_id = :user AND o.seq <= :cursor
 ON CONFLICT(order_id, user_id) DO UPDATE SET
-    stored_at = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                     THEN excluded.stored_at ELSE stored_at END,
-    stored_dev = CASE WHEN excluded.stored_seq > coalesce(stored_seq, 0)
-                      THEN excluded.stored_dev ELSE stored_dev END,
-    stored_seq = max(coalesce(stored_seq, 0), excluded.stored_seq);
+    stored_at = excluded.stored_at, stored_dev = excluded.stored_dev,
+    stored_seq = excluded.stored_seq
+-- only a newer copy: a repeated receipt writes nothing
+WHERE excluded.stored_seq > coalesce(stored_seq, 0);
 
 -- name: receipt_opened
 -- the earliest opening per order and user; only by one who holds or held it
@@ -632,12 +630,29 @@ UPDATE users SET tz = :tz WHERE name = :name;
 INSERT INTO settings(name, value) VALUES (:name, :value)
 ON CONFLICT(name) DO UPDATE SET value = excluded.value;
 
--- name: order_board_filtered
--- the board with a dispatcher's filters (each NULL: any); open orders
--- only unless :all
+-- name: order_board_open
+-- the board as `wo board` shows it by default: open orders only, by the
+-- partial index orders_open (the status test is written as the index's
+-- WHERE for that), with a dispatcher's filters (each NULL: any)
 SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
-WHERE (:all OR o.status NOT IN ('closed','cancelled'))
-  AND (:status IS NULL OR o.status = :status)
+WHERE o.status NOT IN ('closed', 'cancelled')
+  AND (:tech IS NULL OR u.name = :tech)
+  AND (:priority IS NULL OR o.priority = :priority)
+  AND (:site IS NULL OR o.site = :site)
+ORDER BY
+  CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
+  CASE WHEN o.responded_at IS NULL THEN o.response_due
+       WHEN o.resolved_at IS NULL
+         THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
+       ELSE 9223372036854775807 END,
+  o.priority, o.id
+LIMIT :limit;
+
+-- name: order_board_filtered
+-- the board with a dispatcher's filters (each NULL: any), closed and
+-- cancelled orders too (--all, or a --status)
+SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
+WHERE (:status IS NULL OR o.status = :status)
   AND (:tech IS NULL OR u.name = :tech)
   AND (:priority IS NULL OR o.priority = :priority)
   AND (:site IS NULL OR o.site = :site)

@@ -280,6 +280,13 @@ static void dispatch(void)
         {"admin-revoke", 2, {.req = 19, .name = "revoke", .device = 99}},
         {"tech-cmd", 1, {.req = 20, .name = "create", .title = "x",
                          .priority = "P3"}},
+        {"disp-board-filtered", 0, {.req = 21, .name = "board",
+                                    .status = "assigned",
+                                    .assignee = "tech1", .priority = "P1",
+                                    .site = "Plant 3", .all = true}},
+        {"disp-techs", 0, {.req = 22, .name = "techs"}},
+        {"disp-feed", 0, {.req = 23, .name = "feed", .since = 1,
+                          .limit = 10}},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         frame(t, cmds[i].file, &cmds[i].who, 1, WO_F_CMD, &cmds[i].c);
@@ -289,6 +296,17 @@ static void dispatch(void)
     frame(t, "tech-sync", &TECH, 1, WO_F_SYNC, &sy);
     frame(t, "disp-sync", &DISP, 1, WO_F_SYNC, &sy);
     frame(t, "anon-sync", &ANON, 1, WO_F_SYNC, &sy);
+    /* field data: a sync with its health, delivery receipts */
+    struct wo_sync sh = {.cursor = 2, .have = have, .n_have = 2,
+                         .unsent = 3, .unsent_age = 1800000,
+                         .version = "1.12.0"};
+    frame(t, "tech-sync-health", &TECH, 1, WO_F_SYNC, &sh);
+    struct wo_receipt st[] = {{.wo = 1, .seq = 2}, {.wo = 2, .seq = 5}};
+    struct wo_receipt op[] = {{.wo = 1, .at = 1700000000000}};
+    struct wo_receipts rc = {.stored = st, .n_stored = 2, .opened = op,
+                             .n_opened = 1};
+    frame(t, "tech-receipts", &TECH, 1, WO_F_RECEIPTS, &rc);
+    frame(t, "disp-receipts", &DISP, 1, WO_F_RECEIPTS, &rc);
     /* the technician's day on order 1, one frame; then each op alone */
     struct wo_op ops[N_OPKINDS];
     for (int k = 0; k < N_OPKINDS; k++)

@@ -7,11 +7,14 @@ board's headers, filters and --all, `wo techs --json`, due times and why
 an order came to a technician, local time (Asia/Jakarta) and Bahasa
 Indonesia."""
 import calendar
+import json
 import os
+import sqlite3
+import subprocess
 import time
 import unittest
 
-from harness import HOUR, MIN, ClockEnv, wait_until
+from harness import HOUR, MIN, WO, ClockEnv, wait_until
 
 
 def tech(techs, name):
@@ -161,6 +164,15 @@ class Field(ClockEnv):
     # -- the activity feed ---------------------------------------------
     def test_feed_on_a_dispatchers_watch(self):
         self.watch("disp")
+        # the same feed as JSON lines, one object per event
+        jlog = os.path.join(self.dir, "watch-json.out")
+        elog = os.path.join(self.dir, "watch-json.log")
+        with open(jlog, "w") as f, open(elog, "w") as g:
+            self.procs.append(subprocess.Popen(
+                [WO, "--home", self.home("disp"), "sync", "--watch",
+                 "--json"], stdout=f, stderr=g))
+        wait_until(lambda: "up to date" in read(elog),
+                   what="the JSON watcher to catch up")
         o = self.create(title="Fan coil", assign="alice")
         wo = str(o["id"])
         p = self.watch("alice")
@@ -174,6 +186,13 @@ class Field(ClockEnv):
         self.wo("alice", "sign", wo)
         wait_until(lambda: "completed and signed by alice" in
                    self.watch_log("disp"), what="the completion")
+        def accepted():
+            with open(jlog) as f:
+                return [e for e in map(json.loads, f)
+                        if e["type"] == "event" and e["kind"] == "accepted"]
+        e = wait_until(accepted, what="the accept as JSON")[0]
+        self.assertEqual((e["wo"], e["actor"], e["title"], e["status"]),
+                         (o["id"], "alice", "Fan coil", "accepted"))
         log = self.watch_log("disp")
         self.assertIn("visit started by alice", log)
         self.assertIn("visit ended by alice: done", log)
@@ -199,6 +218,20 @@ class Field(ClockEnv):
         log = self.watch_log("disp")
         # SLA alerts keep their own line, not a second one from the feed
         self.assertNotIn("SLA warning", log)
+        # the stored feed, for a dispatcher who was away
+        feed = self.wo_json("disp", "feed")
+        kinds = [e["kind"] for e in feed]
+        for k in ("device.online", "accepted", "visit.started",
+                  "visit.ended", "completed", "disputed", "op.rejected",
+                  "device.offline"):
+            self.assertIn(k, kinds)
+        later = self.wo_json("disp", "feed", "--since", str(feed[2]["id"]))
+        self.assertEqual(later, feed[3:])
+        self.assertEqual(self.wo("disp", "feed", "--since",
+                                 str(feed[-1]["id"])).stdout.strip(),
+                         "no events")
+        r = self.wo("disp", "feed", "--since", "x", check=False)
+        self.assertEqual(r.returncode, 2)
         # each event once, in order of id
         ids = [int(l.split()[1]) for l in log.splitlines()
                if l.startswith("event ")]
@@ -310,6 +343,15 @@ class Field(ClockEnv):
         # TZ on the laptop wins
         out = self.wo("alice", "show", wo, env=dict(env, TZ="UTC")).stdout
         self.assertIn("%d-01-10 02:00:00Z" % y, out)
+        # init can set the zone of a new server
+        other = os.path.join(self.dir, "data2")
+        r = self.srv_cmd(["init", "--data", other, "--tz", "Asia/Jakarta"])
+        self.assertIn("time zone: Asia/Jakarta", r.stdout)
+        db = sqlite3.connect(os.path.join(other, "server.db"))
+        self.addCleanup(db.close)
+        self.assertEqual(db.execute("SELECT value FROM settings WHERE "
+                                    "name = 'tz'").fetchone(),
+                         ("Asia/Jakarta",))
         # a user's own zone wins over the server's
         self.srv_cmd(["user", "tz", "alice", "--tz", "Asia/Makassar",
                       "--data", self.data])
@@ -330,6 +372,11 @@ class Field(ClockEnv):
         out = self.wo("alice", "list", env=env).stdout
         self.assertIn("TENGGAT", out.splitlines()[0])
         self.assertIn("tanggapi sebelum", out)
+        wo = out.splitlines()[1].split()[0]
+        out = self.wo("alice", "show", wo, env=env).stdout
+        for label in ("perintah %s" % wo, "teknisi:", "dibuka:",
+                      "tanggapi sblm:", "selesaikan:", "alasan:"):
+            self.assertIn(label, out)
         # C.UTF-8 with LANGUAGE alone works too
         env = dict(os.environ, LANG="C.UTF-8", LANGUAGE="id")
         env.pop("LC_ALL", None)
@@ -339,6 +386,11 @@ class Field(ClockEnv):
         env = {k: v for k, v in os.environ.items()
                if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
         self.assertIn("TECH", self.wo("disp", "techs", env=env).stdout)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
 
 
 def d_seq(t, wo):
