@@ -269,8 +269,15 @@
       state.orders.splice(i, 1);
       state.total = Math.max(0, state.total - 1);
     } else if (keep && state.page === 0) {
+      /* not on this page: it joins it when it sorts before the last row
+       * (or the page has room); whether the total counted it already
+       * (a new order, or one that now matches) only the server knows:
+       * the page is read again shortly */
+      refreshPageSoon();
+      const last = state.orders[state.orders.length - 1];
+      if (state.orders.length >= PAGE && last && cmpBoard(o, last) > 0)
+        return;
       state.orders.push(o);
-      state.total++;
     } else {
       return;
     }
@@ -278,6 +285,17 @@
     if (state.orders.length > PAGE)
       state.orders.length = PAGE;
     renderOrders();
+  }
+
+  /* Read the page again soon, at most once a second. */
+  function refreshPageSoon() {
+    if (state.pageTimer)
+      return;
+    state.pageTimer = setTimeout(() => {
+      state.pageTimer = 0;
+      if (state.conn)
+        loadPage().catch(() => {});
+    }, 1000);
   }
 
   /* ---- the detail panel -------------------------------------------------- */
