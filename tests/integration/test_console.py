@@ -194,6 +194,18 @@ class Browsing(ConsoleEnv):
                 ".includes('refused')")
         self.assertIn("unknown", b2.text("#banner"))
 
+    def test_a_technicians_browser_is_sent_to_wo(self):
+        b = self.open_browser()
+        code = self.add_user("tina", "technician")
+        b.goto(self.console_url())
+        b.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b.fill("#enrol-code", code)
+        b.click("#enrol-btn")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('dispatchers and admins')")
+        self.assertTrue(b.eval("document.getElementById('app')"
+                               ".classList.contains('hidden')"))
+
     def test_a_revoked_browser_is_disconnected_at_once(self):
         b = self.open_browser()
         self.enrol_browser(b)
@@ -286,6 +298,25 @@ class Live(ConsoleEnv):
         o = self.wo_json("disp0", "show", str(wo))
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
+
+    def test_bad_filters_get_a_clear_error(self):
+        b = self.b
+        ask = ("woConsole.state.conn.cmd('orders', %s).then((r) => 'ok ' + "
+               "r.orders.length, (e) => e.status + ' ' + e.reason)")
+        self.assertEqual(b.eval(ask % "{status: 'bogus'}"),
+                         "400 unknown status 'bogus': use open, all, or one "
+                         "status (new, assigned, ...)")
+        self.assertEqual(b.eval(ask % "{priority: 'P9'}"),
+                         "400 priority must be P1, P2 or P3")
+        self.assertIn("limit must be 1 to 200",
+                      b.eval(ask % "{limit: 5000}"))
+        self.assertIn("limit must be 1 to 200",
+                      b.eval(ask % "{offset: -1}"))
+        self.assertEqual(b.eval(ask % "{status: 'all', limit: 1}"), "ok 1")
+        self.assertEqual(b.eval("woConsole.state.conn.cmd('orders', "
+                                "{status: 'all', limit: 1, offset: 1})"
+                                ".then((r) => [r.orders[0].id, r.total])"),
+                         [self.o2["id"], 2])
 
     def tech_row(self, name):
         return ("document.querySelector('#techs-body [data-tech=\"%s\"]')"
