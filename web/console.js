@@ -481,6 +481,12 @@
 
   /* ---- technicians -------------------------------------------------------- */
 
+  /* The orders list shows this technician's orders. */
+  function techOrders(name) {
+    $("f-assignee").value = name;
+    $("f-assignee").dispatchEvent(new Event("change"));
+  }
+
   function online(tc) {
     return tc.online || (tc.devices || []).some((d) => d.online);
   }
@@ -536,7 +542,9 @@
         d.version ? ` · wo ${d.version}` : ""));
       body.append(h("li", {dataset: {tech: tc.user}},
         h("div", {class: "line"},
-          h("strong", {class: "name"}, tc.user),
+          h("a", {class: "name", href: "#", title: t("tech.show_orders"),
+                  onclick: (ev) => { ev.preventDefault(); techOrders(tc.user); }},
+            tc.user),
           h("span", {class: "tier"}, tc.tier || ""),
           h("span", {class: "open"}, t("tech.open_n", {n: tc.open || 0})),
           h("span", {class: "presence", dataset: {online: on ? "1" : "0"}},

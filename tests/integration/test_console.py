@@ -341,6 +341,12 @@ class Live(ConsoleEnv):
                       " === '0'", timeout=5)
         self.assertLess(took, 2000)
         self.assertIn("last seen", b.eval(row + ".textContent"))
+        # a technician's name shows their orders
+        b.click('#techs-body [data-tech="tech1"] a.name')
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1 "
+               "&& document.getElementById('f-assignee').value === 'tech1'")
+        self.assertEqual(b.eval("document.querySelector('#orders-body tr')"
+                                ".dataset.id"), str(self.o1["id"]))
 
     def test_unsent_work_shows_in_sync_health_and_warns_a_reassignment(self):
         b = self.b
