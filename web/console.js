@@ -328,6 +328,13 @@
   }
 
   function renderDetail(o, history) {
+    /* what the dispatcher was typing survives a change that redraws the
+     * same order */
+    const kept = {};
+    const same = $("detail").dataset.id === String(o.id);
+    for (const id of ["assign-to", "sched-from", "sched-to", "act-reason"])
+      if (same && $(id))
+        kept[id] = $(id).value;
     const d = clear($("detail"));
     d.classList.remove("hidden");
     d.dataset.id = o.id;
@@ -387,6 +394,8 @@
       section(t("detail.history"), history.slice().reverse().map((x) => h(
         "div", {class: "rec hist"}, `${I18n.time(x.at)} ${x.kind} — ${
           x.actor}`, x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
+    for (const [id, v] of Object.entries(kept))
+      $(id).value = v;
   }
 
   function closeDetail() {
@@ -424,6 +433,9 @@
         const r = await state.conn.cmd(name, Object.assign({wo: o.id},
                                                            fields()));
         banner(done ? done(r) : t("act.done", {wo: o.id}), "ok");
+        for (const id of ["assign-to", "sched-from", "sched-to", "act-reason"])
+          if ($(id))
+            $(id).value = "";
         openDetail(o.id);
       } catch (e) {
         banner(errText(e), "error");
