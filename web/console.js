@@ -392,8 +392,9 @@
         "div", {class: "rec rej"}, `${r.kind} ${t("detail.by")} ${r.by}, ${
           I18n.time(r.at)}: ${r.reason}`))),
       section(t("detail.history"), history.slice().reverse().map((x) => h(
-        "div", {class: "rec hist"}, `${I18n.time(x.at)} ${x.kind} — ${
-          x.actor}`, x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
+        "div", {class: "rec hist", dataset: {kind: x.kind}}, `${I18n.time(
+          x.at)} ${I18n.tk("hist", x.kind)} — ${x.actor}`,
+        x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
     for (const [id, v] of Object.entries(kept))
       $(id).value = v;
   }
@@ -611,7 +612,11 @@
       outcome: e.outcome ? t("outcome." + e.outcome) : "",
       detail: /^sla\./.test(e.kind) ? t("sla." + e.detail)
                                    : e.detail || ""});
-    feed(e.kind, t("activity." + e.kind, vars), e.at);
+    /* a kind this console does not know yet still shows, as it is */
+    feed(e.kind, I18n.has("activity." + e.kind)
+                   ? t("activity." + e.kind, vars)
+                   : `${e.wo ? "#" + e.wo + " " : ""}${vars.title} ${e.kind}${
+                       vars.detail ? ": " + vars.detail : ""}`, e.at);
     if (/^device\./.test(e.kind)) {
       presence(e.actor, e.device, e.kind === "device.online", e.at);
       /* a laptop reports its sync health as it syncs: read it again

@@ -390,8 +390,10 @@ class Live(ConsoleEnv):
         b.wait("document.querySelector('#detail .rec.sig') !== null")
         d = b.text("#detail")
         for s in ("VLV-22", "SN-0042", "Relief valve seized", "done",
-                  "signature verified", "sign.technician"):
+                  "signature verified", "signed by the technician"):
             self.assertIn(s, d)
+        self.assertEqual(b.count('#detail .rec.hist[data-kind='
+                                 '"sign.technician"]'), 1)
         self.assertEqual(b.count("#detail .rec.sig.ok"), 1)
         b.screenshot("console-detail.png")
 
