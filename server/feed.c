@@ -19,7 +19,6 @@
 #include "sessreg.h"
 #include "store.h"
 #include "wo_clock.h"
-#include "wo_opkind.h"
 
 #define FEED_BATCH 100
 
