@@ -299,6 +299,23 @@ class Live(ConsoleEnv):
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
 
+    def test_the_page_comes_back_after_a_server_restart(self):
+        b = self.b
+        self.stop_server()
+        b.wait("document.getElementById('conn-state').dataset.state"
+               " === 'offline'", timeout=5)
+        self.wo("disp0", "assign", str(self.o2["id"]), "tech2",
+                check=False)       # refused: the server is down
+        self.start_server()
+        self.wo("disp0", "assign", str(self.o2["id"]), "tech2")
+        # signed in again by the challenge, and the page read afresh
+        b.wait("document.getElementById('conn-state').dataset.state"
+               " === 'live'", timeout=40)
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()"
+               % self.o2["id"], timeout=10)
+
     def test_bad_filters_get_a_clear_error(self):
         b = self.b
         ask = ("woConsole.state.conn.cmd('orders', %s).then((r) => 'ok ' + "
