@@ -527,6 +527,17 @@
     renderOrders();
   }
 
+  /* One redraw of the panel per frame, however many devices came and
+   * went in it (1,000 technicians make many events). */
+  function renderTechsSoon() {
+    if (state.techsFrame)
+      return;
+    state.techsFrame = requestAnimationFrame(() => {
+      state.techsFrame = 0;
+      renderTechs();
+    });
+  }
+
   function renderTechs() {
     const body = clear($("techs-body"));
     $("techs-empty").classList.toggle("hidden", state.techs.size > 0);
@@ -637,7 +648,7 @@
       }
     tc.online = (tc.devices || []).some((d) => d.online);
     tc.last_seen = at;
-    renderTechs();
+    renderTechsSoon();
     for (const tr of $("orders-body").children)
       if (tr._order && tr._order.assignee === user)
         tr.replaceWith(orderRow(tr._order));
