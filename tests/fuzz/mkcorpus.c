@@ -287,6 +287,14 @@ static void dispatch(void)
         {"disp-techs", 0, {.req = 22, .name = "techs"}},
         {"disp-feed", 0, {.req = 23, .name = "feed", .since = 1,
                           .limit = 10}},
+        /* the web console's page and live feed */
+        {"disp-orders", 0, {.req = 24, .name = "orders", .status = "open",
+                            .priority = "P1", .assignee = "tech1",
+                            .site = "Plant", .asset = "B-7",
+                            .text = "boiler", .limit = 50, .offset = 50}},
+        {"disp-orders-all", 0, {.req = 25, .name = "orders",
+                                .status = "all", .limit = 1}},
+        {"disp-watch", 0, {.req = 26, .name = "watch", .since = 1}},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         frame(t, cmds[i].file, &cmds[i].who, 1, WO_F_CMD, &cmds[i].c);
