@@ -623,12 +623,17 @@
       outcome: e.outcome ? t("outcome." + e.outcome) : "",
       detail: /^sla\./.test(e.kind) ? t("sla." + e.detail)
                                    : e.detail || ""});
+    /* the office's own devices coming and going are not the field's
+     * news: only technicians' show */
+    const office = /^device\./.test(e.kind) && state.techs.size > 0 &&
+                   !state.techs.has(e.actor);
     /* a kind this console does not know yet still shows, as it is */
-    feed(e.kind, I18n.has("activity." + e.kind)
+    if (!office)
+      feed(e.kind, I18n.has("activity." + e.kind)
                    ? t("activity." + e.kind, vars)
                    : `${e.wo ? "#" + e.wo + " " : ""}${vars.title} ${e.kind}${
                        vars.detail ? ": " + vars.detail : ""}`, e.at);
-    if (/^device\./.test(e.kind)) {
+    if (/^device\./.test(e.kind) && !office) {
       presence(e.actor, e.device, e.kind === "device.online", e.at);
       /* a laptop reports its sync health as it syncs: read it again
        * once it hangs up (and when it comes) */
