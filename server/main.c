@@ -81,7 +81,8 @@ static const char usage[] =
     "                                       the origins whose pages may open\n"
     "                                       a WebSocket (default: the listen\n"
     "                                       address, and localhost beside\n"
-    "                                       127.0.0.1)\n"
+    "                                       127.0.0.1; on 0.0.0.0 the\n"
+    "                                       machine's name and localhost)\n"
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
@@ -907,10 +908,15 @@ static int cmd_run(struct opts *o)
     if (o->origins && strncmp(o->origins, "https://", 8))
         return die_usage("--origin '%s' must list origins such as "
                          "https://dispatch.example.com:8443", o->origins);
-    /* the browser's Origin is the address it loaded the console from */
+    /* the browser's Origin is the address it loaded the console from;
+     * on every address, the machine's name is the likely one */
+    char name[128] = "localhost";
     if (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost"))
         snprintf(origins, sizeof origins, "https://127.0.0.1:%ld,"
                  "https://localhost:%ld", port, port);
+    else if (!strcmp(host, "0.0.0.0") && !gethostname(name, sizeof name - 1))
+        snprintf(origins, sizeof origins, "https://%s:%ld,"
+                 "https://localhost:%ld", name, port, port);
     else
         snprintf(origins, sizeof origins, "https://%s:%ld", host, port);
     cfg.origins = o->origins ? o->origins : origins;

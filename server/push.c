@@ -112,10 +112,12 @@ static void count_board(struct session *s, void *arg)
 static void push_board(struct srv *srv, int64_t id)
 {
     struct wo_order o;
+    int64_t holder = 0;
     int n = 0;
     sessreg_foreach(srv->sessions, count_board, &n);
-    if (!n || store_order_load(srv->store, id, STORE_LOAD_BRIEF, &o, NULL))
+    if (!n || store_order_load(srv->store, id, STORE_LOAD_BRIEF, &o, &holder))
         return;
+    o.online = holder && sessreg_count_user(srv->sessions, holder) > 0;
     struct wo_changes ch = {.cursor = o.seq, .final = 1, .orders = &o,
                             .n_orders = 1};
     struct fanout f = {.ch = &ch, .feed = SESSION_FEED_BOARD};

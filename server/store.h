@@ -209,8 +209,9 @@ struct store_page {
  * order, and how many match in all (0 when the page is empty). */
 int store_order_page(struct store *st, const struct store_page *p,
                      int64_t **ids, size_t *n, int64_t *total);
-/* The board with a dispatcher's filters (each NULL: any). Open orders
- * only unless all, or a status is asked for. */
+/* Up to limit orders of the board, by the due time of their running SLA
+ * clock, with a dispatcher's filters (each NULL: any): open orders only
+ * unless all, or a status is asked for (then the open ones first). */
 struct store_board_filter {
     const char *status, *tech, *priority, *site;
     int all;

@@ -16,6 +16,7 @@
   const $ = (id) => document.getElementById(id);
   const PAGE = 50;
   const FEED_MAX = 200;
+  const TECHS_EVERY = 2000;
 
   const state = {
     dev: null,
@@ -268,8 +269,15 @@
       state.orders.splice(i, 1);
       state.total = Math.max(0, state.total - 1);
     } else if (keep && state.page === 0) {
+      /* not on this page: it joins it when it sorts before the last row
+       * (or the page has room); whether the total counted it already
+       * (a new order, or one that now matches) only the server knows:
+       * the page is read again shortly */
+      refreshPageSoon();
+      const last = state.orders[state.orders.length - 1];
+      if (state.orders.length >= PAGE && last && cmpBoard(o, last) > 0)
+        return;
       state.orders.push(o);
-      state.total++;
     } else {
       return;
     }
@@ -277,6 +285,17 @@
     if (state.orders.length > PAGE)
       state.orders.length = PAGE;
     renderOrders();
+  }
+
+  /* Read the page again soon, at most once a second. */
+  function refreshPageSoon() {
+    if (state.pageTimer)
+      return;
+    state.pageTimer = setTimeout(() => {
+      state.pageTimer = 0;
+      if (state.conn)
+        loadPage().catch(() => {});
+    }, 1000);
   }
 
   /* ---- the detail panel -------------------------------------------------- */
@@ -309,6 +328,13 @@
   }
 
   function renderDetail(o, history) {
+    /* what the dispatcher was typing survives a change that redraws the
+     * same order */
+    const kept = {};
+    const same = $("detail").dataset.id === String(o.id);
+    for (const id of ["assign-to", "sched-from", "sched-to", "act-reason"])
+      if (same && $(id))
+        kept[id] = $(id).value;
     const d = clear($("detail"));
     d.classList.remove("hidden");
     d.dataset.id = o.id;
@@ -366,8 +392,11 @@
         "div", {class: "rec rej"}, `${r.kind} ${t("detail.by")} ${r.by}, ${
           I18n.time(r.at)}: ${r.reason}`))),
       section(t("detail.history"), history.slice().reverse().map((x) => h(
-        "div", {class: "rec hist"}, `${I18n.time(x.at)} ${x.kind} — ${
-          x.actor}`, x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
+        "div", {class: "rec hist", dataset: {kind: x.kind}}, `${I18n.time(
+          x.at)} ${I18n.tk("hist", x.kind)} — ${x.actor}`,
+        x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
+    for (const [id, v] of Object.entries(kept))
+      $(id).value = v;
   }
 
   function closeDetail() {
@@ -405,6 +434,9 @@
         const r = await state.conn.cmd(name, Object.assign({wo: o.id},
                                                            fields()));
         banner(done ? done(r) : t("act.done", {wo: o.id}), "ok");
+        for (const id of ["assign-to", "sched-from", "sched-to", "act-reason"])
+          if ($(id))
+            $(id).value = "";
         openDetail(o.id);
       } catch (e) {
         banner(errText(e), "error");
@@ -462,6 +494,12 @@
 
   /* ---- technicians -------------------------------------------------------- */
 
+  /* The orders list shows this technician's orders. */
+  function techOrders(name) {
+    $("f-assignee").value = name;
+    $("f-assignee").dispatchEvent(new Event("change"));
+  }
+
   function online(tc) {
     return tc.online || (tc.devices || []).some((d) => d.online);
   }
@@ -487,6 +525,17 @@
       state.techs.set(tc.user, tc);
     renderTechs();
     renderOrders();
+  }
+
+  /* One redraw of the panel per frame, however many devices came and
+   * went in it (1,000 technicians make many events). */
+  function renderTechsSoon() {
+    if (state.techsFrame)
+      return;
+    state.techsFrame = requestAnimationFrame(() => {
+      state.techsFrame = 0;
+      renderTechs();
+    });
   }
 
   function renderTechs() {
@@ -517,7 +566,9 @@
         d.version ? ` · wo ${d.version}` : ""));
       body.append(h("li", {dataset: {tech: tc.user}},
         h("div", {class: "line"},
-          h("strong", {class: "name"}, tc.user),
+          h("a", {class: "name", href: "#", title: t("tech.show_orders"),
+                  onclick: (ev) => { ev.preventDefault(); techOrders(tc.user); }},
+            tc.user),
           h("span", {class: "tier"}, tc.tier || ""),
           h("span", {class: "open"}, t("tech.open_n", {n: tc.open || 0})),
           h("span", {class: "presence", dataset: {online: on ? "1" : "0"}},
@@ -572,8 +623,17 @@
       outcome: e.outcome ? t("outcome." + e.outcome) : "",
       detail: /^sla\./.test(e.kind) ? t("sla." + e.detail)
                                    : e.detail || ""});
-    feed(e.kind, t("activity." + e.kind, vars), e.at);
-    if (/^device\./.test(e.kind)) {
+    /* the office's own devices coming and going are not the field's
+     * news: only technicians' show */
+    const office = /^device\./.test(e.kind) && state.techs.size > 0 &&
+                   !state.techs.has(e.actor);
+    /* a kind this console does not know yet still shows, as it is */
+    if (!office)
+      feed(e.kind, I18n.has("activity." + e.kind)
+                   ? t("activity." + e.kind, vars)
+                   : `${e.wo ? "#" + e.wo + " " : ""}${vars.title} ${e.kind}${
+                       vars.detail ? ": " + vars.detail : ""}`, e.at);
+    if (/^device\./.test(e.kind) && !office) {
       presence(e.actor, e.device, e.kind === "device.online", e.at);
       /* a laptop reports its sync health as it syncs: read it again
        * once it hangs up (and when it comes) */
@@ -593,15 +653,26 @@
       }
     tc.online = (tc.devices || []).some((d) => d.online);
     tc.last_seen = at;
-    renderTechs();
+    renderTechsSoon();
     for (const tr of $("orders-body").children)
       if (tr._order && tr._order.assignee === user)
         tr.replaceWith(orderRow(tr._order));
   }
 
+  /* Read the technicians again soon, at most once in TECHS_EVERY ms:
+   * with 1,000 technicians syncing all day, devices come and go many
+   * times a second, and presence is applied at once anyway. */
   function refreshTechsSoon() {
-    clearTimeout(state.techTimer);
-    state.techTimer = setTimeout(() => state.conn && loadTechs(), 300);
+    if (state.techTimer)
+      return;
+    const wait = Math.max(300, (state.techsRead || 0) + TECHS_EVERY -
+                               performance.now());
+    state.techTimer = setTimeout(() => {
+      state.techTimer = 0;
+      state.techsRead = performance.now();
+      if (state.conn)
+        loadTechs();
+    }, wait);
   }
 
   /* ---- connection ---------------------------------------------------------- */
@@ -692,8 +763,10 @@
        * the last alert this page saw */
       state.conn.send({t: "sync", cursor: state.alertCursor ||
                                           Number.MAX_SAFE_INTEGER});
+      /* asked after the page: the server answers in order */
+      const page = loadPage();
       const techs = loadTechs();
-      await loadPage();
+      await page;
       state.timings.firstPaint = performance.now() - t0;
       state.timings.readyAt = performance.now();
       state.timings.bytesIn = Wire.stats.bytesIn;

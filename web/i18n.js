@@ -40,6 +40,13 @@ const I18n = (() => {
       vars && vars[k] !== undefined ? String(vars[k]) : m);
   }
 
+  /* The text of prefix.name, or name itself when the catalog has none
+   * (a kind the server added later). */
+  function tk(prefix, name) {
+    const k = prefix + "." + name;
+    return Object.prototype.hasOwnProperty.call(words, k) ? t(k) : name;
+  }
+
   function setZone(z) {
     try {
       new Intl.DateTimeFormat("en", {timeZone: z});
@@ -113,6 +120,8 @@ const I18n = (() => {
     return (neg ? "-" : "") + out;
   }
 
-  return {load, t, time, duration, parseLocal, setZone,
+  const has = (k) => Object.prototype.hasOwnProperty.call(words, k);
+
+  return {load, t, tk, has, time, duration, parseLocal, setZone,
           zone: () => zone, lang: () => lang};
 })();

@@ -332,6 +332,14 @@ static void dispatch(void)
         {"admin-matrix-set", 2, {.req = 32, .name = "matrix.set",
                                  .impact = "high", .urgency = "low",
                                  .priority = "P1"}},
+        /* the web console's page and live feed */
+        {"disp-orders", 0, {.req = 24, .name = "orders", .status = "open",
+                            .priority = "P1", .assignee = "tech1",
+                            .site = "Plant", .asset = "B-7",
+                            .text = "boiler", .limit = 50, .offset = 50}},
+        {"disp-orders-all", 0, {.req = 25, .name = "orders",
+                                .status = "all", .limit = 1}},
+        {"disp-watch", 0, {.req = 26, .name = "watch", .since = 1}},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         frame(t, cmds[i].file, &cmds[i].who, 1, WO_F_CMD, &cmds[i].c);

@@ -146,6 +146,7 @@ class Browsing(ConsoleEnv):
         other = HTTPServer(("127.0.0.1", 0), OtherOrigin)
         th = threading.Thread(target=other.serve_forever, daemon=True)
         th.start()
+        self.addCleanup(other.server_close)
         self.addCleanup(th.join, 10)
         self.addCleanup(other.shutdown)
         b = self.open_browser()
@@ -192,6 +193,18 @@ class Browsing(ConsoleEnv):
         b2.wait("document.getElementById('banner').textContent"
                 ".includes('refused')")
         self.assertIn("unknown", b2.text("#banner"))
+
+    def test_a_technicians_browser_is_sent_to_wo(self):
+        b = self.open_browser()
+        code = self.add_user("tina", "technician")
+        b.goto(self.console_url())
+        b.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b.fill("#enrol-code", code)
+        b.click("#enrol-btn")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('dispatchers and admins')")
+        self.assertTrue(b.eval("document.getElementById('app')"
+                               ".classList.contains('hidden')"))
 
     def test_a_revoked_browser_is_disconnected_at_once(self):
         b = self.open_browser()
@@ -286,6 +299,42 @@ class Live(ConsoleEnv):
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
 
+    def test_the_page_comes_back_after_a_server_restart(self):
+        b = self.b
+        self.stop_server()
+        b.wait("document.getElementById('conn-state').dataset.state"
+               " === 'offline'", timeout=5)
+        self.wo("disp0", "assign", str(self.o2["id"]), "tech2",
+                check=False)       # refused: the server is down
+        self.start_server()
+        self.wo("disp0", "assign", str(self.o2["id"]), "tech2")
+        # signed in again by the challenge, and the page read afresh
+        b.wait("document.getElementById('conn-state').dataset.state"
+               " === 'live'", timeout=40)
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()"
+               % self.o2["id"], timeout=10)
+
+    def test_bad_filters_get_a_clear_error(self):
+        b = self.b
+        ask = ("woConsole.state.conn.cmd('orders', %s).then((r) => 'ok ' + "
+               "r.orders.length, (e) => e.status + ' ' + e.reason)")
+        self.assertEqual(b.eval(ask % "{status: 'bogus'}"),
+                         "400 unknown status 'bogus': use open, all, or one "
+                         "status (new, assigned, ...)")
+        self.assertEqual(b.eval(ask % "{priority: 'P9'}"),
+                         "400 priority must be P1, P2 or P3")
+        self.assertIn("limit must be 1 to 200",
+                      b.eval(ask % "{limit: 5000}"))
+        self.assertIn("limit must be 1 to 200",
+                      b.eval(ask % "{offset: -1}"))
+        self.assertEqual(b.eval(ask % "{status: 'all', limit: 1}"), "ok 1")
+        self.assertEqual(b.eval("woConsole.state.conn.cmd('orders', "
+                                "{status: 'all', limit: 1, offset: 1})"
+                                ".then((r) => [r.orders[0].id, r.total])"),
+                         [self.o2["id"], 2])
+
     def tech_row(self, name):
         return ("document.querySelector('#techs-body [data-tech=\"%s\"]')"
                 % name)
@@ -309,6 +358,12 @@ class Live(ConsoleEnv):
                       " === '0'", timeout=5)
         self.assertLess(took, 2000)
         self.assertIn("last seen", b.eval(row + ".textContent"))
+        # a technician's name shows their orders
+        b.click('#techs-body [data-tech="tech1"] a.name')
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1 "
+               "&& document.getElementById('f-assignee').value === 'tech1'")
+        self.assertEqual(b.eval("document.querySelector('#orders-body tr')"
+                                ".dataset.id"), str(self.o1["id"]))
 
     def test_unsent_work_shows_in_sync_health_and_warns_a_reassignment(self):
         b = self.b
@@ -352,8 +407,10 @@ class Live(ConsoleEnv):
         b.wait("document.querySelector('#detail .rec.sig') !== null")
         d = b.text("#detail")
         for s in ("VLV-22", "SN-0042", "Relief valve seized", "done",
-                  "signature verified", "sign.technician"):
+                  "signature verified", "signed by the technician"):
             self.assertIn(s, d)
+        self.assertEqual(b.count('#detail .rec.hist[data-kind='
+                                 '"sign.technician"]'), 1)
         self.assertEqual(b.count("#detail .rec.sig.ok"), 1)
         b.screenshot("console-detail.png")
 
