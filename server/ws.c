@@ -23,10 +23,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 
 #include "session.h"
@@ -44,11 +48,12 @@ struct ws {
     struct lws_context *ctx;
     struct ws_app app;
     int stopping;
-    long conns;             /* accepted connections (wsi) alive */
-    long conn_limit;        /* lws stops accepting at this many */
-    int full;               /* at the limit, listener paused */
+    int fd_ceiling;         /* a connection on a descriptor this high or
+                             * higher is refused */
     int64_t full_logged_ms; /* when "at the limit" was last logged */
-    long full_refused;      /* times the limit was reached since then */
+    long full_refused;      /* refused since then */
+    uint8_t ticket_secret[32];
+    int has_ticket_secret;
 };
 
 struct ws_timer {
@@ -224,34 +229,67 @@ static int offers_ours(struct lws *wsi)
 }
 
 /*
- * Connections counted at lws's wsi creation and destruction (protocol 0
- * gets both for every accepted socket). lws itself stops polling the
- * listening socket when its table of descriptors is full and resumes
- * when one closes; that table is sized below the process's limit
- * (make_context), so accept() never meets EMFILE, which 4.1.6 would log
- * and retry at once, spinning. This says when that happens, at most once
- * per FULL_LOG_MS.
+ * At the descriptor limit. make_context() sizes lws's table of
+ * descriptors (max_fds, which lws indexes by descriptor number) below
+ * the process's limit, so accept() never meets EMFILE, which 4.1.6 logs
+ * and retries at once, spinning. A socket accepted with a number at the
+ * table's end is closed at once (lws would refuse it with an error line
+ * per connection); this says so at most once per FULL_LOG_MS, with how
+ * many were refused.
  */
-static void count_conn(struct ws *w, int delta)
+static int refuse_at_limit(struct ws *w, int fd)
 {
+    if (fd < w->fd_ceiling)
+        return 0;
     int64_t now = (int64_t)(lws_now_usecs() / 1000);
-    w->conns += delta;
-    if (delta > 0 && w->conns >= w->conn_limit - 1 && !w->full) {
-        w->full = 1;
-        w->full_refused++;
-        if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
-            fprintf(stderr, "wo-server: at the descriptor limit: %ld "
-                    "connections; new ones wait in the listen queue until "
-                    "one closes (reached %ld time%s since the last such "
-                    "line; raise 'ulimit -n' to hold more)\n", w->conns,
-                    w->full_refused, w->full_refused == 1 ? "" : "s");
-            fflush(stderr);
-            w->full_logged_ms = now;
-            w->full_refused = 0;
-        }
-    } else if (delta < 0 && w->full && w->conns < w->conn_limit - 1) {
-        w->full = 0;
+    w->full_refused++;
+    if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
+        fprintf(stderr, "wo-server: at the descriptor limit: refused %ld "
+                "new connection%s since the last such line; the others "
+                "are served (raise 'ulimit -Hn' to hold more)\n",
+                w->full_refused, w->full_refused == 1 ? "" : "s");
+        fflush(stderr);
+        w->full_logged_ms = now;
+        w->full_refused = 0;
     }
+    return 1;
+}
+
+/*
+ * TLS session tickets (resumption: no certificate signature, and on the
+ * client no chain to verify) that survive a restart, so that a reconnect
+ * storm after one resumes. The keys are made from the store's secret and
+ * the UTC day: a ticket resumes until its lifetime ends or the day does.
+ * One ticket per handshake instead of OpenSSL's two.
+ */
+static int set_tickets(struct ws *w, SSL_CTX *ctx)
+{
+    static const char *const part[] = {"name", "hmac", "aes"};
+    static const size_t at[] = {0, 16, 48}, len[] = {16, 32, 32};
+    uint8_t keys[80], mac[32];
+    char label[64];
+    unsigned n;
+    SSL_CTX_set_num_tickets(ctx, 1);
+    if (!w->has_ticket_secret)
+        return 0;
+    /* lws names the session context by its context's address, which
+     * differs in each process: a ticket would never resume after a
+     * restart */
+    if (SSL_CTX_set_session_id_context(ctx, (const uint8_t *)WO_SUBPROTOCOL,
+                                       sizeof WO_SUBPROTOCOL - 1) != 1)
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        int l = snprintf(label, sizeof label, "wo tls ticket %s %lld",
+                         part[i], (long long)(time(NULL) / 86400));
+        if (!HMAC(EVP_sha256(), w->ticket_secret, 32, (uint8_t *)label,
+                  (size_t)l, mac, &n))
+            return -1;
+        memcpy(keys + at[i], mac, len[i]);
+    }
+    int ok = SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof keys) == 1;
+    OPENSSL_cleanse(keys, sizeof keys);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return ok ? 0 : -1;
 }
 
 /*
@@ -281,13 +319,10 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
                                       "this server speaks WebSocket "
                                       "subprotocol " WO_SUBPROTOCOL " only")
                    ? -1 : 1;
-    case LWS_CALLBACK_WSI_CREATE:
-        count_conn(ws_of(wsi), 1);
-        return 0;
-    case LWS_CALLBACK_WSI_DESTROY:
-        if (!ws_of(wsi)->stopping)
-            count_conn(ws_of(wsi), -1);
-        return 0;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        return set_tickets(ws_of(wsi), user);
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return refuse_at_limit(ws_of(wsi), (int)(intptr_t)in);
     case LWS_CALLBACK_ESTABLISHED:
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
@@ -345,6 +380,10 @@ void ws_timer_destroy(struct ws_timer *t)
 
 /* ---- context ------------------------------------------------------------ */
 
+/* secs_since_valid_hangup 0: lws schedules no validity timer at all */
+static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
+                                           .secs_since_valid_hangup = 0};
+
 /* AEAD suites only for TLS 1.2 (a CBC suite draws LUCKY13 findings). */
 static const char *tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -373,18 +412,35 @@ static struct lws_context *make_context(struct ws *w,
      * that vanishes later is the gate's (pings, then a close frame) */
     info.timeout_secs = 30;
     info.user = w;
-    /* lws pauses the listener when its descriptor table is full: keep
-     * that table below the process's limit, so that the store and the
-     * loop always have descriptors and accept() never fails with EMFILE */
-    long max = sysconf(_SC_OPEN_MAX);
-    long reserve = max / 4 < FD_RESERVE ? max / 4 : FD_RESERVE;
-    if (max > 0 && max - reserve < 10000000) {
-        info.fd_limit_per_thread = (unsigned)(max - reserve);
-        w->conn_limit = max - reserve - 2; /* the listener, lws's pipe */
+    /* no lws keep-alive: without a policy lws applies its default (ping
+     * after 300 s) and re-inserts every connection's timer into its one
+     * sorted list at each pong; the gate does keep-alive instead */
+    info.retry_and_idle_policy = &no_validity;
+    /* lws sizes its descriptor table (max_fds, indexed by descriptor
+     * number: a smaller table set through fd_limit_per_thread is
+     * searched linearly on every event) from the soft limit it finds:
+     * create the context under a soft limit FD_RESERVE below the hard
+     * one, then give the process the whole hard limit back, so that the
+     * store and the loop always have descriptors above lws's table */
+    struct rlimit rl, low;
+    int lowered = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < 10000000) {
+        low = rl;
+        rlim_t reserve = rl.rlim_cur / 4 < FD_RESERVE ? rl.rlim_cur / 4
+                                                       : FD_RESERVE;
+        low.rlim_cur = rl.rlim_cur - reserve;
+        lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
+        /* the listener and lws's pipe are in the table too */
+        w->fd_ceiling = (int)low.rlim_cur - 2;
     } else {
-        w->conn_limit = 10000000;
+        w->fd_ceiling = 10000000;
     }
-    return lws_create_context(&info);
+    struct lws_context *ctx = lws_create_context(&info);
+    if (lowered)
+        setrlimit(RLIMIT_NOFILE, &rl);
+    return ctx;
+
 }
 
 struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
@@ -394,6 +450,10 @@ struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
     if (!w)
         return NULL;
     w->app = *app;
+    if (cfg->ticket_secret) {
+        memcpy(w->ticket_secret, cfg->ticket_secret, 32);
+        w->has_ticket_secret = 1;
+    }
     lws_set_log_level(LLL_ERR, NULL);
     w->ctx = make_context(w, cfg, ev);
     if (!w->ctx && ev) {

@@ -26,6 +26,10 @@ struct ws_config {
     const char *cert;       /* PEM server certificate (chain) */
     const char *key;        /* PEM private key */
     const char *event_lib;  /* "ev" (epoll through libev) or "poll" */
+    /* 32 secret bytes the TLS session-ticket keys are made from (one set
+     * per UTC day), so that tickets outlive a restart; NULL: OpenSSL's
+     * own key, new in each process */
+    const uint8_t *ticket_secret;
 };
 
 struct ws_app {
