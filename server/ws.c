@@ -41,6 +41,9 @@
  * WAL and shm, stdio, the event loop's own, a file opened now and then.
  * Never more than a quarter of a small limit. */
 #define FD_RESERVE 64
+/* Connections accepted whose WebSocket is not yet open: at this many the
+ * listener stops being polled, and it is polled again below half. */
+#define PENDING_MAX 256
 /* At the descriptor limit, say so at most once per this many ms. */
 #define FULL_LOG_MS 10000
 
@@ -54,6 +57,9 @@ struct ws {
     long full_refused;      /* refused since then */
     uint8_t ticket_secret[32];
     int has_ticket_secret;
+    struct lws *listener;   /* the listening socket, once seen */
+    struct lws *pending[PENDING_MAX + 8]; /* accepted, not yet open */
+    int n_pending, paused;
 };
 
 struct ws_timer {
@@ -112,8 +118,43 @@ static const struct transport transport = {
 
 /* ---- callback handlers ------------------------------------------------- */
 
+/*
+ * Admission. During a handshake lws 4.1.6 keeps a timeout for the
+ * connection in its one sorted timer list, re-inserted at each stage, and
+ * each insert walks the list: with 10,000 clients reconnecting at once
+ * that walk was 90 % of the server's CPU (docs/performance.md). So at
+ * most PENDING_MAX connections are between accept and an open WebSocket
+ * at a time; the rest wait in the kernel's listen queue (their clients
+ * see a slower connect, not a failure) until half of those are through.
+ * lws re-enables the listener whenever a descriptor closes; the next
+ * accept pauses it again if still over.
+ */
+static void pending_add(struct ws *w, struct lws *wsi)
+{
+    if (w->n_pending < PENDING_MAX + 8)
+        w->pending[w->n_pending++] = wsi;
+    if (w->n_pending >= PENDING_MAX && w->listener && !w->paused) {
+        w->paused = 1;
+        lws_rx_flow_control(w->listener, 0);
+    }
+}
+
+static void pending_done(struct ws *w, struct lws *wsi)
+{
+    for (int i = 0; i < w->n_pending; i++)
+        if (w->pending[i] == wsi) {
+            w->pending[i] = w->pending[--w->n_pending];
+            break;
+        }
+    if (w->paused && w->n_pending < PENDING_MAX / 2 && !w->stopping) {
+        w->paused = 0;
+        lws_rx_flow_control(w->listener, 1);
+    }
+}
+
 static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
+    pending_done(w, wsi);
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
@@ -322,8 +363,16 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
         return set_tickets(ws_of(wsi), user);
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        ws_of(wsi)->listener = wsi; /* the listening socket's wsi */
         return refuse_at_limit(ws_of(wsi), (int)(intptr_t)in);
+    case LWS_CALLBACK_WSI_CREATE:
+        pending_add(ws_of(wsi), wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        pending_done(ws_of(wsi), wsi);
+        return 0;
     case LWS_CALLBACK_ESTABLISHED:
+        pending_done(ws_of(wsi), wsi);
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
         return -1;
