@@ -147,7 +147,7 @@ static const struct net_handlers handlers = {on_frame, NULL};
 static void connect_run(struct pusher *p, const char *url, const char *ca)
 {
     char err[512];
-    p->n = net_create(url, ca, &handlers, p, err, sizeof err);
+    p->n = net_create(url, ca, NULL, &handlers, p, err, sizeof err);
     if (!p->n)
         die(err);
     if (net_run(p->n, 600000, err, sizeof err) && !p->failed)
