@@ -47,6 +47,7 @@
 
 #define JOIN_INFLIGHT 64
 #define MAX_CONNS 50000
+#define STORM_MAX_S 180
 
 enum phase { P_JOIN, P_IDLE, P_REASSIGN, P_STORM_WAIT, P_STORM_DOWN,
              P_STORM, P_DONE };
@@ -551,7 +552,12 @@ static void tick(lws_sorted_usec_list_t *sul)
         break;
     case P_STORM: {
         admit(L, 0);
-        if (L->live == L->n) {
+        /* a storm that has not settled in STORM_MAX_S is reported as it
+         * stands rather than waited for */
+        int late = now_us() - L->t0 > (int64_t)STORM_MAX_S * 1000000;
+        if (late)
+            say("storm_unfinished_live=%d\n", L->live);
+        if (L->live == L->n || late) {
             long att = 0, fail = 0, retried = 0, resumed = 0;
             for (int i = 0; i < L->n; i++) {
                 resumed += L->c[i].resumed;
