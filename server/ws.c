@@ -109,7 +109,17 @@ static void tp_drop(void *conn)
                     LWS_TO_KILL_ASYNC);
 }
 
+static void pending_done(struct ws *w, struct lws *wsi);
+
+/* Authenticated: this connection no longer counts against admission. */
+static void tp_authenticated(void *conn)
+{
+    struct conn *c = conn;
+    pending_done(ws_of(c->wsi), c->wsi);
+}
+
 static const struct transport transport = {
+    .authenticated = tp_authenticated,
     .want_write = tp_want_write,
     .peer = tp_peer,
     .ping = tp_ping,
@@ -122,10 +132,12 @@ static const struct transport transport = {
  * Admission. During a handshake lws 4.1.6 keeps a timeout for the
  * connection in its one sorted timer list, re-inserted at each stage, and
  * each insert walks the list: with 10,000 clients reconnecting at once
- * that walk was 90 % of the server's CPU (docs/performance.md). So at
- * most PENDING_MAX connections are between accept and an open WebSocket
- * at a time; the rest wait in the kernel's listen queue (their clients
- * see a slower connect, not a failure) until half of those are through.
+ * that walk was 90 % of the server's CPU (docs/performance.md), and
+ * connections that had opened but waited behind it for their turn to
+ * authenticate met the gate's deadline and were closed, to retry. So at
+ * most PENDING_MAX connections are between accept and authentication at
+ * a time; the rest wait in the kernel's listen queue (their clients see
+ * a slower connect, not a failure) until half of those are through.
  * lws re-enables the listener whenever a descriptor closes; the next
  * accept pauses it again if still over.
  */
@@ -154,7 +166,6 @@ static void pending_done(struct ws *w, struct lws *wsi)
 
 static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
-    pending_done(w, wsi);
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
