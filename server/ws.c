@@ -311,7 +311,8 @@ static int refuse_at_limit(struct ws *w, int fd)
  * TLS session tickets (resumption: no certificate signature, and on the
  * client no chain to verify) that survive a restart, so that a reconnect
  * storm after one resumes. The keys are made from the store's secret and
- * the UTC day: a ticket resumes until its lifetime ends or the day does.
+ * the UTC day and the certificate: a ticket resumes until its lifetime
+ * ends, the day does, or the certificate changes.
  * One ticket per handshake instead of OpenSSL's two.
  */
 static int set_tickets(struct ws *w, SSL_CTX *ctx)
@@ -330,11 +331,19 @@ static int set_tickets(struct ws *w, SSL_CTX *ctx)
     if (SSL_CTX_set_session_id_context(ctx, (const uint8_t *)WO_SUBPROTOCOL,
                                        sizeof WO_SUBPROTOCOL - 1) != 1)
         return -1;
+    /* bound to the certificate too: after a certificate change a client
+     * must see (and check) the new one, not resume past it */
+    uint8_t cert_md[EVP_MAX_MD_SIZE + sizeof label];
+    unsigned md_len = 0;
+    X509 *cert = SSL_CTX_get0_certificate(ctx);
+    if (!cert || !X509_digest(cert, EVP_sha256(), cert_md, &md_len))
+        return -1;
     for (int i = 0; i < 3; i++) {
         int l = snprintf(label, sizeof label, "wo tls ticket %s %lld",
                          part[i], (long long)(time(NULL) / 86400));
-        if (!HMAC(EVP_sha256(), w->ticket_secret, 32, (uint8_t *)label,
-                  (size_t)l, mac, &n))
+        memcpy(cert_md + md_len, label, (size_t)l);
+        if (!HMAC(EVP_sha256(), w->ticket_secret, 32, cert_md,
+                  md_len + (size_t)l, mac, &n))
             return -1;
         memcpy(keys + at[i], mac, len[i]);
     }
