@@ -27,8 +27,23 @@ struct fanout {
 static void send_live(struct session *s, void *arg)
 {
     const struct fanout *f = arg;
-    if (session_wants(s, f->feed) && session_id(s) != f->skip &&
-        session_send(s, WO_F_CHANGES, f->ch))
+    if (!session_wants(s, f->feed))
+        return;
+    if (session_id(s) == f->skip) {
+        session_skipped(s, f->ch->cursor);
+        return;
+    }
+    int64_t floor = f->feed == SESSION_FEED_ORDERS ? session_skipped_seq(s)
+                                                   : 0;
+    if (floor && f->ch->cursor >= floor) {
+        /* an order skipped for this sender must stay after its cursor */
+        struct wo_changes low = *f->ch;
+        low.cursor = floor - 1;
+        if (session_send(s, WO_F_CHANGES, &low))
+            return;
+        return;
+    }
+    if (session_send(s, WO_F_CHANGES, f->ch))
         return;
 }
 

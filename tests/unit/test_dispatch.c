@@ -276,6 +276,7 @@ static void test_no_push_back_to_the_sender(void **state)
     struct wo_changes *ch = next_frame(other, WO_F_CHANGES);
     assert_int_equal(ch->n_orders, 1);
     assert_int_equal(ch->orders[0].n_notes, 1);
+    int64_t skipped = ch->cursor;
     wo_frame_free(WO_F_CHANGES, ch);
     struct wo_op bad[] = {
         {.id = "n2", .wo = id, .kind = "note.add", .at = 12, .text = "y"},
@@ -287,6 +288,9 @@ static void test_no_push_back_to_the_sender(void **state)
     wo_frame_free(WO_F_ACKS, acks);
     ch = next_frame(f->tech, WO_F_CHANGES);         /* the server's state */
     assert_int_equal(ch->orders[0].n_notes, 2);
+    /* its cursor stays below the copy it was not sent, so that its next
+     * catch-up brings that copy */
+    assert_int_equal(ch->cursor, skipped - 1);
     wo_frame_free(WO_F_CHANGES, ch);
     wo_frame_free(WO_F_CHANGES, next_frame(other, WO_F_CHANGES));
     session_destroy(other);
