@@ -136,9 +136,11 @@ class Target:
 
 
 def expect(load, word, out):
-    """Read the load client's lines into out until `word`."""
+    """Read the load client's lines into out until `word` (and echo them,
+    so that a run cut short still shows what it measured)."""
     for line in load.stdout:
         line = line.strip()
+        print("  " + line, file=sys.stderr, flush=True)
         if "=" in line:
             k, v = line.split("=", 1)
             out[k] = v

@@ -134,6 +134,10 @@ int main(int argc, char **argv)
                            SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
     info.alpn = "http/1.1";
     info.timeout_secs = 30;
+    /* no keep-alive: lws's default would ping after 300 s (wo-server
+     * turns it off the same way and pings from its own timer) */
+    static const lws_retry_bo_t no_validity = {0};
+    info.retry_and_idle_policy = &no_validity;
     if (!(l.ctx = lws_create_context(&info))) {
         fprintf(stderr, "ref_server: cannot listen on %s:%s\n", argv[1],
                 argv[2]);

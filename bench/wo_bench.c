@@ -147,7 +147,7 @@ static const struct net_handlers handlers = {on_frame, NULL};
 static void connect_run(struct pusher *p, const char *url, const char *ca)
 {
     char err[512];
-    p->n = net_create(url, ca, &handlers, p, err, sizeof err);
+    p->n = net_create(url, ca, NULL, &handlers, p, err, sizeof err);
     if (!p->n)
         die(err);
     if (net_run(p->n, 600000, err, sizeof err) && !p->failed)
@@ -304,7 +304,11 @@ static int64_t add_order(struct wo_db *db, int64_t by, int i)
     sqlite3_stmt *q = wo_db_stmt(db, S_ORDER);
     wo_db_bind_text(q, ":title", title);
     bind_order_fields(q);
-    wo_db_bind_text(q, ":code", "12345678");
+    /* the recipient's code only as a salted hash (schema v7); the bench
+     * never co-signs, so any bytes do */
+    static const uint8_t salt[16], hash[32];
+    wo_db_bind_blob(q, ":salt", salt, sizeof salt);
+    wo_db_bind_blob(q, ":hash", hash, sizeof hash);
     wo_db_bind_int(q, ":by", by);
     wo_db_bind_int(q, ":now", wall_ms());
     must(wo_db_exec(q), db);
@@ -344,6 +348,7 @@ static void add_note(struct wo_db *db, const char *id, int64_t order,
     wo_db_bind_int(q, ":at", wall_ms());
     wo_db_bind_text(q, ":body", body);
     wo_db_bind_int(q, ":late", 0);
+    wo_db_bind_int(q, ":at_srv", wall_ms());
     must(wo_db_exec(q), db);
 }
 
@@ -431,10 +436,13 @@ static int cmd_populate(int argc, char **argv)
             wo_db_bind_text(q, ":tech", tech);
             wo_db_bind_int(q, ":device", dev);
             wo_db_bind_int(q, ":at", wall_ms());
+            wo_db_bind_int(q, ":late", 0);
+            wo_db_bind_int(q, ":at_srv", wall_ms());
             must(wo_db_exec(q), db);
             q = wo_db_stmt(db, S_VEND);
             wo_db_bind_text(q, ":id", id);
             wo_db_bind_int(q, ":at", wall_ms());
+            wo_db_bind_int(q, ":at_srv", wall_ms());
             wo_db_bind_text(q, ":outcome", "needs-parts");
             must(wo_db_exec(q), db);
         }
@@ -446,6 +454,7 @@ static int cmd_populate(int argc, char **argv)
             wo_db_bind_text(q, ":author", tech);
             wo_db_bind_int(q, ":device", dev);
             wo_db_bind_int(q, ":at", wall_ms());
+            wo_db_bind_int(q, ":at_srv", wall_ms());
             bind_part_fields(q);
             must(wo_db_exec(q), db);
         }

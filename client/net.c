@@ -9,7 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <libwebsockets.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "net.h"
@@ -31,6 +37,8 @@ struct net {
     int64_t clock_off;      /* this laptop minus the server, ms, as last
                              * measured (net_clock_hint); 0: unknown */
     int tls_time;           /* the server's certificate failed on time */
+    char *session_file;     /* where the TLS session ticket is kept */
+    SSL_SESSION *sess;      /* the ticket read from it, offered once */
     char hint[200];
 };
 
@@ -135,10 +143,71 @@ static void on_peer_close(struct net *n, const uint8_t *in, size_t len)
     }
 }
 
+/* ---- TLS resumption ------------------------------------------------------
+ * One context per connection, so the client SSL_CTX's app data is the
+ * net. lws 4.1.6 cannot deliver OpenSSL's info callback to a client
+ * connection (it looks the connection up through ex_data that holds
+ * something else there), so the SSL_CTX gets its own.
+ */
+
+/* The handshake starts: offer the kept ticket. */
+static void tls_info(const SSL *ssl, int where, int ret)
+{
+    struct net *n = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (n && n->sess && (where & SSL_CB_HANDSHAKE_START)) {
+        SSL_set_session((SSL *)ssl, n->sess);
+        SSL_SESSION_free(n->sess);
+        n->sess = NULL;
+    }
+}
+
+/* A new ticket: replace the file's, 0600, by rename. */
+static int tls_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    struct net *n = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    char tmp[4200];
+    if (!n || !n->session_file || !SSL_SESSION_is_resumable(sess))
+        return 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp", n->session_file);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    int ok = PEM_write_SSL_SESSION(f, sess) == 1;
+    if (fclose(f) == 0 && ok)
+        rename(tmp, n->session_file);
+    else
+        unlink(tmp);
+    return 0;
+}
+
+static void tls_setup(struct net *n, SSL_CTX *ctx)
+{
+    if (!n->session_file)
+        return;
+    SSL_CTX_set_app_data(ctx, n);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
+                                            SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, tls_new_session);
+    SSL_CTX_set_info_callback(ctx, tls_info);
+    FILE *f = fopen(n->session_file, "r");
+    if (f) {
+        n->sess = PEM_read_SSL_SESSION(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+}
+
 static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
               void *in, size_t len)
 {
     struct net *n = lws_get_opaque_user_data(wsi);
+    if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
+        tls_setup(lws_context_user(lws_get_context(wsi)), user);
+        return 0;
+    }
     if (!n)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     switch (reason) {
@@ -233,6 +302,7 @@ static const lws_retry_bo_t keepalive = {
 };
 
 struct net *net_create(const char *url, const char *ca_file,
+                       const char *session_file,
                        const struct net_handlers *h, void *ud, char *err,
                        size_t errlen)
 {
@@ -245,6 +315,11 @@ struct net *net_create(const char *url, const char *ca_file,
     }
     n->h = h;
     n->ud = ud;
+    if (session_file && !(n->session_file = strdup(session_file))) {
+        snprintf(err, errlen, "out of memory");
+        free(n);
+        return NULL;
+    }
     wo_outq_init(&n->out, LWS_PRE);
     if (parse_url(n, url, err, errlen))
         goto fail;
@@ -256,6 +331,7 @@ struct net *net_create(const char *url, const char *ca_file,
     info.client_ssl_ca_filepath = ca_file;
     info.connect_timeout_secs = 10;
     info.timeout_secs = 20;
+    info.user = n; /* for tls_setup(), before any connection exists */
     n->ctx = lws_create_context(&info);
     if (!n->ctx) {
         snprintf(err, errlen, "cannot set up TLS (is the CA file %s "
@@ -348,5 +424,7 @@ void net_destroy(struct net *n)
     }
     wo_outq_cleanup(&n->out);
     wo_inbuf_cleanup(&n->rx);
+    SSL_SESSION_free(n->sess);
+    free(n->session_file);
     free(n);
 }

@@ -22,16 +22,21 @@ struct net_handlers {
     void (*on_tick)(void *ud);
 };
 
-/*
- * Connect to url ("wss://host:port[/path]") trusting only the CA in
- * ca_file. Returns NULL with err set when the URL is bad or the context
- * cannot be made; connection failures are reported by net_run().
- */
 /* What this laptop's clock was off by (laptop minus server, ms) at the
  * last sync, so that a TLS failure caused by time can say so; 0 unknown. */
 void net_clock_hint(struct net *n, int64_t laptop_minus_server_ms);
 
+/*
+ * Connect to url ("wss://host:port[/path]") trusting only the CA in
+ * ca_file. session_file (NULL: none) keeps the server's last TLS session
+ * ticket between runs (written mode 0600), so that the next connection
+ * resumes: no certificate chain to check, no signature for the server to
+ * make. A ticket the server no longer takes only costs a full handshake.
+ * Returns NULL with err set when the URL is bad or the context cannot be
+ * made; connection failures are reported by net_run().
+ */
 struct net *net_create(const char *url, const char *ca_file,
+                       const char *session_file,
                        const struct net_handlers *h, void *ud, char *err,
                        size_t errlen);
 

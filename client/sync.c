@@ -378,8 +378,9 @@ static const struct net_handlers handlers = {on_frame, on_tick};
 static int run_once(struct conn *k, const char *url, const char *ca,
                     int64_t timeout_ms)
 {
-    char err[512];
-    k->n = net_create(url, ca, &handlers, k, err, sizeof err);
+    char err[512], sess[4200];
+    snprintf(sess, sizeof sess, "%s/tls-session.pem", k->c->home);
+    k->n = net_create(url, ca, sess, &handlers, k, err, sizeof err);
     if (!k->n) {
         snprintf(k->err, sizeof k->err, "%s", err);
         return WO_ENET;

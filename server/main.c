@@ -934,6 +934,15 @@ static int cmd_run(struct opts *o)
         store_close(r.srv.store);
         return 1;
     }
+    uint8_t tickets[32];
+    if ((rc = store_secret(r.srv.store, "tls-tickets", tickets))) {
+        fprintf(stderr, "wo-server: cannot read or make the TLS ticket key: "
+                        "%s (%s)\n", wo_strerror(rc),
+                store_errmsg(r.srv.store));
+        store_close(r.srv.store);
+        return 1;
+    }
+    cfg.ticket_secret = tickets;
     if ((rc = store_hash_clear_codes(r.srv.store))) {
         fprintf(stderr, "wo-server: cannot hash the recipient codes of an "
                         "older store: %s (%s)\n", wo_strerror(rc),

@@ -39,8 +39,8 @@ struct wo_outframe;
 struct transport {
     /* Ask for a writeable callback, where the glue pops queued frames. */
     void (*want_write)(void *conn);
-    /* The peer authenticated (nothing for ws.c to do: the deadlines are
-     * the gate's, gate.h). */
+    /* The peer authenticated: ws.c admits the next connection waiting
+     * (the deadlines are the gate's, gate.h). */
     void (*authenticated)(void *conn);
     /* The peer's address as text ("" when unknown). */
     const char *(*peer)(void *conn);

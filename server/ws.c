@@ -26,10 +26,14 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 
 #include "session.h"
@@ -41,6 +45,9 @@
  * WAL and shm, stdio, the event loop's own, a file opened now and then.
  * Never more than a quarter of a small limit. */
 #define FD_RESERVE 64
+/* Connections accepted whose WebSocket is not yet open: at this many the
+ * listener stops being polled, and it is polled again below half. */
+#define PENDING_MAX 256
 /* At the descriptor limit, say so at most once per this many ms. */
 #define FULL_LOG_MS 10000
 
@@ -49,11 +56,15 @@ struct ws {
     struct ws_app app;
     char *origins;          /* allowed Origin values, comma-separated */
     int stopping;
-    long conns;             /* accepted connections (wsi) alive */
-    long conn_limit;        /* lws stops accepting at this many */
-    int full;               /* at the limit, listener paused */
+    int fd_ceiling;         /* a connection on a descriptor this high or
+                             * higher is refused */
     int64_t full_logged_ms; /* when "at the limit" was last logged */
-    long full_refused;      /* times the limit was reached since then */
+    long full_refused;      /* refused since then */
+    uint8_t ticket_secret[32];
+    int has_ticket_secret;
+    struct lws *listener;   /* the listening socket, once seen */
+    struct lws *pending[PENDING_MAX + 8]; /* accepted, not yet open */
+    int n_pending, paused;
 };
 
 struct ws_timer {
@@ -109,7 +120,17 @@ static void tp_drop(void *conn)
                     LWS_TO_KILL_ASYNC);
 }
 
+static void pending_done(struct ws *w, struct lws *wsi);
+
+/* Authenticated: this connection no longer counts against admission. */
+static void tp_authenticated(void *conn)
+{
+    struct conn *c = conn;
+    pending_done(ws_of(c->wsi), c->wsi);
+}
+
 static const struct transport transport = {
+    .authenticated = tp_authenticated,
     .want_write = tp_want_write,
     .peer = tp_peer,
     .ping = tp_ping,
@@ -117,6 +138,42 @@ static const struct transport transport = {
 };
 
 /* ---- callback handlers ------------------------------------------------- */
+
+/*
+ * Admission. During a handshake lws 4.1.6 keeps a timeout for the
+ * connection in its one sorted timer list, re-inserted at each stage, and
+ * each insert walks the list: with 10,000 clients reconnecting at once
+ * that walk was 90 % of the server's CPU (docs/performance.md), and
+ * connections that had opened but waited behind it for their turn to
+ * authenticate met the gate's deadline and were closed, to retry. So at
+ * most PENDING_MAX connections are between accept and authentication at
+ * a time; the rest wait in the kernel's listen queue (their clients see
+ * a slower connect, not a failure) until half of those are through.
+ * lws re-enables the listener whenever a descriptor closes; the next
+ * accept pauses it again if still over.
+ */
+static void pending_add(struct ws *w, struct lws *wsi)
+{
+    if (w->n_pending < PENDING_MAX + 8)
+        w->pending[w->n_pending++] = wsi;
+    if (w->n_pending >= PENDING_MAX && w->listener && !w->paused) {
+        w->paused = 1;
+        lws_rx_flow_control(w->listener, 0);
+    }
+}
+
+static void pending_done(struct ws *w, struct lws *wsi)
+{
+    for (int i = 0; i < w->n_pending; i++)
+        if (w->pending[i] == wsi) {
+            w->pending[i] = w->pending[--w->n_pending];
+            break;
+        }
+    if (w->paused && w->n_pending < PENDING_MAX / 2 && !w->stopping) {
+        w->paused = 0;
+        lws_rx_flow_control(w->listener, 1);
+    }
+}
 
 static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
@@ -344,34 +401,76 @@ static int on_upgrade(struct ws *w, struct lws *wsi)
 }
 
 /*
- * Connections counted at lws's wsi creation and destruction (protocol 0
- * gets both for every accepted socket). lws itself stops polling the
- * listening socket when its table of descriptors is full and resumes
- * when one closes; that table is sized below the process's limit
- * (make_context), so accept() never meets EMFILE, which 4.1.6 would log
- * and retry at once, spinning. This says when that happens, at most once
- * per FULL_LOG_MS.
+ * At the descriptor limit. make_context() sizes lws's table of
+ * descriptors (max_fds, which lws indexes by descriptor number) below
+ * the process's limit, so accept() never meets EMFILE, which 4.1.6 logs
+ * and retries at once, spinning. A socket accepted with a number at the
+ * table's end is closed at once (lws would refuse it with an error line
+ * per connection); this says so at most once per FULL_LOG_MS, with how
+ * many were refused.
  */
-static void count_conn(struct ws *w, int delta)
+static int refuse_at_limit(struct ws *w, int fd)
 {
+    if (fd < w->fd_ceiling)
+        return 0;
     int64_t now = (int64_t)(lws_now_usecs() / 1000);
-    w->conns += delta;
-    if (delta > 0 && w->conns >= w->conn_limit - 1 && !w->full) {
-        w->full = 1;
-        w->full_refused++;
-        if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
-            fprintf(stderr, "wo-server: at the descriptor limit: %ld "
-                    "connections; new ones wait in the listen queue until "
-                    "one closes (reached %ld time%s since the last such "
-                    "line; raise 'ulimit -n' to hold more)\n", w->conns,
-                    w->full_refused, w->full_refused == 1 ? "" : "s");
-            fflush(stderr);
-            w->full_logged_ms = now;
-            w->full_refused = 0;
-        }
-    } else if (delta < 0 && w->full && w->conns < w->conn_limit - 1) {
-        w->full = 0;
+    w->full_refused++;
+    if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
+        fprintf(stderr, "wo-server: at the descriptor limit: refused %ld "
+                "new connection%s since the last such line; the others "
+                "are served (raise 'ulimit -Hn' to hold more)\n",
+                w->full_refused, w->full_refused == 1 ? "" : "s");
+        fflush(stderr);
+        w->full_logged_ms = now;
+        w->full_refused = 0;
     }
+    return 1;
+}
+
+/*
+ * TLS session tickets (resumption: no certificate signature, and on the
+ * client no chain to verify) that survive a restart, so that a reconnect
+ * storm after one resumes. The keys are made from the store's secret and
+ * the UTC day and the certificate: a ticket resumes until its lifetime
+ * ends, the day does, or the certificate changes.
+ * One ticket per handshake instead of OpenSSL's two.
+ */
+static int set_tickets(struct ws *w, SSL_CTX *ctx)
+{
+    static const char *const part[] = {"name", "hmac", "aes"};
+    static const size_t at[] = {0, 16, 48}, len[] = {16, 32, 32};
+    uint8_t keys[80], mac[32];
+    char label[64];
+    unsigned n;
+    SSL_CTX_set_num_tickets(ctx, 1);
+    if (!w->has_ticket_secret)
+        return 0;
+    /* lws names the session context by its context's address, which
+     * differs in each process: a ticket would never resume after a
+     * restart */
+    if (SSL_CTX_set_session_id_context(ctx, (const uint8_t *)WO_SUBPROTOCOL,
+                                       sizeof WO_SUBPROTOCOL - 1) != 1)
+        return -1;
+    /* bound to the certificate too: after a certificate change a client
+     * must see (and check) the new one, not resume past it */
+    uint8_t cert_md[EVP_MAX_MD_SIZE + sizeof label];
+    unsigned md_len = 0;
+    X509 *cert = SSL_CTX_get0_certificate(ctx);
+    if (!cert || !X509_digest(cert, EVP_sha256(), cert_md, &md_len))
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        int l = snprintf(label, sizeof label, "wo tls ticket %s %lld",
+                         part[i], (long long)(time(NULL) / 86400));
+        memcpy(cert_md + md_len, label, (size_t)l);
+        if (!HMAC(EVP_sha256(), w->ticket_secret, 32, cert_md,
+                  md_len + (size_t)l, mac, &n))
+            return -1;
+        memcpy(keys + at[i], mac, len[i]);
+    }
+    int ok = SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof keys) == 1;
+    OPENSSL_cleanse(keys, sizeof keys);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return ok ? 0 : -1;
 }
 
 /*
@@ -389,14 +488,19 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP_WRITEABLE: return on_http_writeable(user, wsi);
     case LWS_CALLBACK_HTTP_BODY: return -1;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return on_upgrade(ws_of(wsi), wsi);
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        return set_tickets(ws_of(wsi), user);
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        ws_of(wsi)->listener = wsi; /* the listening socket's wsi */
+        return refuse_at_limit(ws_of(wsi), (int)(intptr_t)in);
     case LWS_CALLBACK_WSI_CREATE:
-        count_conn(ws_of(wsi), 1);
+        pending_add(ws_of(wsi), wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
-        if (!ws_of(wsi)->stopping)
-            count_conn(ws_of(wsi), -1);
+        pending_done(ws_of(wsi), wsi);
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
+        pending_done(ws_of(wsi), wsi);
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
         return -1;
@@ -453,6 +557,10 @@ void ws_timer_destroy(struct ws_timer *t)
 
 /* ---- context ------------------------------------------------------------ */
 
+/* secs_since_valid_hangup 0: lws schedules no validity timer at all */
+static const lws_retry_bo_t no_validity = {.secs_since_valid_ping = 0,
+                                           .secs_since_valid_hangup = 0};
+
 /* AEAD suites only for TLS 1.2 (a CBC suite draws LUCKY13 findings). */
 static const char *tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -481,18 +589,35 @@ static struct lws_context *make_context(struct ws *w,
      * that vanishes later is the gate's (pings, then a close frame) */
     info.timeout_secs = 30;
     info.user = w;
-    /* lws pauses the listener when its descriptor table is full: keep
-     * that table below the process's limit, so that the store and the
-     * loop always have descriptors and accept() never fails with EMFILE */
-    long max = sysconf(_SC_OPEN_MAX);
-    long reserve = max / 4 < FD_RESERVE ? max / 4 : FD_RESERVE;
-    if (max > 0 && max - reserve < 10000000) {
-        info.fd_limit_per_thread = (unsigned)(max - reserve);
-        w->conn_limit = max - reserve - 2; /* the listener, lws's pipe */
+    /* no lws keep-alive: without a policy lws applies its default (ping
+     * after 300 s) and re-inserts every connection's timer into its one
+     * sorted list at each pong; the gate does keep-alive instead */
+    info.retry_and_idle_policy = &no_validity;
+    /* lws sizes its descriptor table (max_fds, indexed by descriptor
+     * number: a smaller table set through fd_limit_per_thread is
+     * searched linearly on every event) from the soft limit it finds:
+     * create the context under a soft limit FD_RESERVE below the hard
+     * one, then give the process the whole hard limit back, so that the
+     * store and the loop always have descriptors above lws's table */
+    struct rlimit rl, low;
+    int lowered = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < 10000000) {
+        low = rl;
+        rlim_t reserve = rl.rlim_cur / 4 < FD_RESERVE ? rl.rlim_cur / 4
+                                                       : FD_RESERVE;
+        low.rlim_cur = rl.rlim_cur - reserve;
+        lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
+        /* the listener and lws's pipe are in the table too */
+        w->fd_ceiling = (int)low.rlim_cur - 2;
     } else {
-        w->conn_limit = 10000000;
+        w->fd_ceiling = 10000000;
     }
-    return lws_create_context(&info);
+    struct lws_context *ctx = lws_create_context(&info);
+    if (lowered)
+        setrlimit(RLIMIT_NOFILE, &rl);
+    return ctx;
+
 }
 
 struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
@@ -505,6 +630,10 @@ struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
     if (!(w->origins = strdup(cfg->origins ? cfg->origins : ""))) {
         free(w);
         return NULL;
+    }
+    if (cfg->ticket_secret) {
+        memcpy(w->ticket_secret, cfg->ticket_secret, 32);
+        w->has_ticket_secret = 1;
     }
     lws_set_log_level(LLL_ERR, NULL);
     w->ctx = make_context(w, cfg, ev);

@@ -31,6 +31,10 @@ struct ws_config {
      * ("https://127.0.0.1:8443,https://localhost:8443"); an upgrade with
      * no Origin header (not a browser) is always let through. */
     const char *origins;
+    /* 32 secret bytes the TLS session-ticket keys are made from (one set
+     * per UTC day), so that tickets outlive a restart; NULL: OpenSSL's
+     * own key, new in each process */
+    const uint8_t *ticket_secret;
 };
 
 struct ws_app {

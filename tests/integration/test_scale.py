@@ -143,5 +143,29 @@ class FdLimitTest(ClockEnv):
         self.assertEqual(len(self.wo_json("alice", "list")), 1)
 
 
+class TlsSessionTest(Env):
+    """`wo` keeps the server's TLS session ticket in its home (0600) and
+    offers it next time; a ticket from before a restart, or a damaged
+    file, costs at most a full handshake."""
+
+    def test_ticket_kept_private_and_harmless(self):
+        self.enroll("alice", "technician")
+        self.wo("alice", "sync")
+        path = os.path.join(self.home("alice"), "tls-session.pem")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path) as f:
+            first = f.read()
+        self.assertIn("BEGIN SSL SESSION PARAMETERS", first)
+        self.stop_server()
+        self.start_server()
+        self.wo("alice", "sync")              # resumes across the restart
+        with open(path) as f:
+            self.assertNotEqual(f.read(), first)   # a new ticket came
+        with open(path, "w") as f:
+            f.write("not a session\n")
+        self.wo("alice", "sync")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+
+
 if __name__ == "__main__":
     unittest.main()
