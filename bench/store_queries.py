@@ -91,6 +91,23 @@ def main():
     board = query("order_board")
     row("order_board", board, board.replace("LIMIT :limit", ""))
 
+    # the board as `wo board` asks now: open orders only, filters unset,
+    # next to the whole board it showed before (schema v12)
+    for k in ("tech", "priority", "site"):
+        p[k] = None
+    row("board_open", query("order_board_open"), board)
+    # the activity feed: what feed_push reads after every frame, on a
+    # feed of a million events, next to reading the last event by a scan
+    db.executemany("INSERT INTO feed(at, kind, order_id, actor) "
+                   "VALUES (?, 'accepted', ?, 'tech')",
+                   ((now + i, i % a.orders + 1) for i in range(1000000)))
+    db.commit()
+    p["after"] = db.execute("SELECT max(id) FROM feed").fetchone()[0]
+    p["limit"] = 100
+    row("feed_since", query("feed_since"),
+        "SELECT * FROM feed WHERE at > :now + 999999 ORDER BY id "
+        "LIMIT :limit")
+
 
 if __name__ == "__main__":
     main()

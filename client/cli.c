@@ -170,7 +170,9 @@ int cli_parse_time(const char *s, int64_t *ms)
         return -1;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
                     .tm_hour = h, .tm_min = mi};
-    time_t t = timegm(&tm);
+    /* local time of the zone i18n_zone() chose (UTC unless set) */
+    tm.tm_isdst = -1;
+    time_t t = mktime(&tm);
     if (t == (time_t)-1)
         return -1;
     *ms = (int64_t)t * 1000;

@@ -33,6 +33,7 @@ int cmd_show(struct client *c, int argc, char **argv);
 int cmd_create(struct client *c, int argc, char **argv);
 int cmd_assign(struct client *c, int argc, char **argv);
 int cmd_board(struct client *c, int argc, char **argv);
+int cmd_techs(struct client *c, int argc, char **argv);
 int cmd_cancel(struct client *c, int argc, char **argv);
 int cmd_code(struct client *c, int argc, char **argv);
 int cmd_device(struct client *c, int argc, char **argv);

@@ -10,11 +10,14 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "jsonout.h"
 #include "print.h"
 #include "cmd_report_pdf.h"
 #include "replica.h"
 #include "sync.h"
+#include "wo_clock.h"
+#include "wo_lifecycle.h"
 
 int cmd__is_office(const struct client *c)
 {
@@ -40,7 +43,7 @@ int cmd__run(struct client *c, struct wo_cmd *cmd, int full)
     else if (!strcmp(cmd->name, "create") && res->n_orders)
         printf("%lld\n", (long long)res->orders[0].id);
     else if (res->n_orders)
-        print_order(&res->orders[0]);
+        print_order_for(&res->orders[0], 1);
     else
         printf("done\n");
     wo_frame_free(WO_F_RESULT, res);
@@ -182,14 +185,57 @@ int cmd_code(struct client *c, int argc, char **argv)
 
 int cmd_board(struct client *c, int argc, char **argv)
 {
-    const struct cli_spec spec = {"wo board [--json]", NULL, 0, 0};
+    const char *status = NULL, *tech = NULL, *priority = NULL, *site = NULL;
+    int all = 0;
+    const struct cli_opt opts[] = {CLI_OPT("status", CLI_STR, &status),
+                                   CLI_OPT("tech", CLI_STR, &tech),
+                                   CLI_OPT("priority", CLI_STR, &priority),
+                                   CLI_OPT("site", CLI_STR, &site),
+                                   CLI_OPT("all", CLI_FLAG, &all), CLI_END};
+    const struct cli_spec spec = {"wo board [--all] [--status S] [--tech T] "
+                                  "[--priority P1|P2|P3] [--site S] [--json]",
+                                  opts, 0, 0};
     struct wo_cmd cmd = {.name = "board"};
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
+        strcmp(priority, "P3"))
+        return cli_error("--priority must be P1, P2 or P3");
+    if (status && !wo_lifecycle_is_status(status)) {
+        fprintf(stderr, "wo: --status '%s' is not a status; one of: %s\n",
+                status, WO_STATUSES);
+        return 2;
+    }
+    cmd.status = (char *)status;
+    cmd.assignee = (char *)tech;
+    cmd.priority = (char *)priority;
+    cmd.site = (char *)site;
+    cmd.all = all;
+    if (!cmd__is_office(c))
+        return 1;
+    return cmd__run(c, &cmd, 0);
+}
+
+/* Technicians: presence, and each device's sync health. */
+int cmd_techs(struct client *c, int argc, char **argv)
+{
+    const struct cli_spec spec = {"wo techs [--json]", NULL, 0, 0};
+    struct wo_cmd cmd = {.name = "techs"};
+    struct wo_result *res;
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
     if (!cmd__is_office(c))
         return 1;
-    return cmd__run(c, &cmd, 0);
+    if (sync_cmd(c, &cmd, &res))
+        return 1;
+    if (c->json)
+        jsonout_techs(res->techs, res->n_techs, wo_clock_now_ms());
+    else
+        print_techs(res->techs, res->n_techs, wo_clock_now_ms());
+    wo_frame_free(WO_F_RESULT, res);
+    return 0;
 }
 
 int cmd_show(struct client *c, int argc, char **argv)
@@ -205,10 +251,16 @@ int cmd_show(struct client *c, int argc, char **argv)
         struct wo_order o;
         rc = replica_order_load(c->r, cmd.wo, &o);
         if (rc) {
-            fprintf(stderr, "wo: order %lld is not in your list (run 'wo "
-                            "sync')\n", (long long)cmd.wo);
+            fprintf(stderr, _("wo: order %lld is not in your list (run "
+                              "'wo sync')\n"), (long long)cmd.wo);
             return 1;
         }
+        /* the first opening is a delivery receipt, kept offline and sent
+         * at the next sync (docs/protocol.md, "Field data"); a replica
+         * that cannot keep it still shows the order */
+        if (replica_opened_mark(c->r, cmd.wo, wo_clock_now_ms()))
+            fprintf(stderr, "wo: could not record that you opened order "
+                            "%lld\n", (long long)cmd.wo);
         /* offline, signatures are checked here against the keys this
          * device knows; the server checks them again at sync */
         size_t here = report_verify_here(c, &o);
@@ -217,7 +269,7 @@ int cmd_show(struct client *c, int argc, char **argv)
         else
             print_order(&o);
         if (here && !c->json)
-            printf("  (signatures verified on this device)\n");
+            printf("  %s\n", _("(signatures verified on this device)"));
         wo_order_cleanup(&o);
         return 0;
     }

@@ -18,6 +18,11 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+static json_t *opt_int(int64_t v)
+{
+    return v ? json_integer(v) : json_null();
+}
+
 /* A part's or note's void ({by, reason, at, id}), or null. */
 static json_t *void_json(const struct wo_order *o, const char *id)
 {
@@ -34,6 +39,7 @@ static json_t *order_json(const struct wo_order *o, int full)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(o->id));
+    json_object_set_new(j, "seq", json_integer(o->seq));
     json_object_set_new(j, "title", str_or_null(o->title));
     json_object_set_new(j, "priority", str_or_null(o->priority));
     json_object_set_new(j, "status", str_or_null(o->status));
@@ -67,6 +73,14 @@ static json_t *order_json(const struct wo_order *o, int full)
     json_object_set_new(j, "visit_end", o->visit_end
                                             ? json_integer(o->visit_end)
                                             : json_null());
+    /* field data (docs/protocol.md, "Field data") */
+    json_object_set_new(j, "came", str_or_null(o->came));
+    json_object_set_new(j, "came_reason", str_or_null(o->came_reason));
+    json_object_set_new(j, "came_at", opt_int(o->came_at));
+    json_object_set_new(j, "online", json_boolean(o->online));
+    json_object_set_new(j, "stored_at", opt_int(o->stored_at));
+    json_object_set_new(j, "stored_seq", opt_int(o->stored_seq));
+    json_object_set_new(j, "opened_at", opt_int(o->opened_at));
     /* the formal request (docs/lifecycle.md, "Intake") */
     json_object_set_new(j, "type", str_or_null(o->type));
     json_object_set_new(j, "category", str_or_null(o->category));
@@ -338,6 +352,77 @@ void jsonout_outbox_destroy(struct jsonout_outbox *o)
         return;
     json_decref(o->arr);
     free(o);
+}
+
+static json_t *event_json(const struct wo_event *e)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(e->id));
+    json_object_set_new(j, "at", json_integer(e->at));
+    json_object_set_new(j, "kind", json_string(e->kind));
+    json_object_set_new(j, "wo", opt_int(e->wo));
+    json_object_set_new(j, "title", str_or_null(e->title));
+    json_object_set_new(j, "actor", str_or_null(e->actor));
+    json_object_set_new(j, "device", opt_int(e->device));
+    json_object_set_new(j, "status", str_or_null(e->status));
+    json_object_set_new(j, "outcome", str_or_null(e->outcome));
+    json_object_set_new(j, "detail", str_or_null(e->detail));
+    return j;
+}
+
+
+void jsonout_event(const struct wo_event *e)
+{
+    dump(event_json(e));
+}
+
+void jsonout_events(const struct wo_event *e, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, event_json(&e[i]));
+    dump(a);
+}
+
+void jsonout_techs(const struct wo_tech *t, size_t n, int64_t now)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_object(), *devs = json_array();
+        json_object_set_new(j, "user", json_string(t[i].user));
+        json_object_set_new(j, "tier", str_or_null(t[i].tier));
+        json_object_set_new(j, "online", json_boolean(t[i].online));
+        json_object_set_new(j, "last_seen", opt_int(t[i].last_seen));
+        json_object_set_new(j, "open", json_integer(t[i].open));
+        for (size_t k = 0; k < t[i].n_devices; k++) {
+            const struct wo_devinfo *d = &t[i].devices[k];
+            json_t *o = json_object();
+            json_object_set_new(o, "id", json_integer(d->id));
+            json_object_set_new(o, "name", str_or_null(d->name));
+            json_object_set_new(o, "online", json_boolean(d->online));
+            json_object_set_new(o, "revoked", json_boolean(d->revoked));
+            json_object_set_new(o, "last_seen", opt_int(d->last_seen));
+            json_object_set_new(o, "last_sync", opt_int(d->last_sync));
+            json_object_set_new(o, "since_sync_ms",
+                                d->last_sync ? json_integer(now - d->last_sync)
+                                             : json_null());
+            json_object_set_new(o, "cursor", json_integer(d->cursor));
+            json_object_set_new(o, "lag", json_integer(d->lag));
+            json_object_set_new(o, "unsent", json_integer(d->unsent));
+            json_object_set_new(o, "unsent_age_ms", json_integer(d->unsent_age));
+            json_object_set_new(o, "version", str_or_null(d->version));
+            json_object_set_new(o, "rejected_op", str_or_null(d->rejected_op));
+            json_object_set_new(o, "rejected_kind",
+                                str_or_null(d->rejected_kind));
+            json_object_set_new(o, "rejected_reason",
+                                str_or_null(d->rejected_reason));
+            json_object_set_new(o, "rejected_at", opt_int(d->rejected_at));
+            json_array_append_new(devs, o);
+        }
+        json_object_set_new(j, "devices", devs);
+        json_array_append_new(a, j);
+    }
+    dump(a);
 }
 
 static json_t *agreement_json(const struct wo_agreement *a)

@@ -15,6 +15,8 @@
 #include "client.h"
 #include "cmd.h"
 #include "cmd_report_pdf.h"
+#include "i18n.h"
+#include "jsonout.h"
 #include "net.h"
 #include "print.h"
 #include "replica.h"
@@ -52,7 +54,11 @@ static const char usage[] =
     "dispatcher (online):\n"
     "  create --title T --priority P1|P2|P3 [--description D] [--site S]\n"
     "         [--asset A] [--requester R] [--contact C] [--assign TECH] [--json]\n"
-    "  assign WO TECH | cancel WO --reason T | board [--json] | show WO [--json]\n"
+    "  assign WO TECH | cancel WO --reason T | show WO [--json]\n"
+    "  board [--all] [--status S] [--tech T] [--priority P] [--site S] [--json]\n"
+    "                                open orders (--all: closed ones too), with\n"
+    "                                who is online and what reached the laptop\n"
+    "  techs [--json]                technicians online, each laptop's sync health\n"
     "  code WO [--json]              a new recipient code (the old one stops)\n"
     "  dispute WO --reason T | escalate WO --reason T [--to L2|L3] [--assign TECH]\n"
     "  history WO [--json] | alerts [--json] | sla show [--json]\n"
@@ -60,7 +66,9 @@ static const char usage[] =
     "  search WORDS... [--asset A] [--json]\n"
     "  report assets|sla|times|workload [--since TIME] [--until TIME]\n"
     "         [--limit N] [--json | --csv]\n"
-    "  sync --watch                  (dispatcher: live SLA alerts)\n"
+    "  sync --watch                  (dispatcher: live SLA alerts and the\n"
+    "                                activity feed: accepts, visits, completions,\n"
+    "                                disputes, rejected ops, devices on/offline)\n"
     "service desk (dispatcher):\n"
     "  create ... [--type incident|request] [--category C] [--impact L\n"
     "         --urgency L] [--customer NAME] [--department D] [--deadline TIME]\n"
@@ -85,7 +93,9 @@ static const char usage[] =
     "       matrix show|set IMPACT URGENCY P | price set PART_NO PRICE | price set --labour RATE\n"
     "       sla set P1|P2|P3 [--response 15m] [--resolve 4h] "
     "[--escalate on|off]\n"
-    "\nTIME: \"2026-11-24 09:00\" or \"2026-11-24\" (UTC), now, +2h, -30d.\n"
+    "\nTIME: \"2026-11-24 09:00\" or \"2026-11-24\" (local time: TZ, else the zone\n"
+    "the server gives your user, else this machine's), now, +2h, -30d.\n"
+    "Language: LANG (or LANGUAGE), e.g. LANG=id_ID.UTF-8 for Bahasa Indonesia.\n"
     "Read commands print JSON with --json, anywhere on the line.\n";
 
 typedef int (*cmd_fn)(struct client *c, int argc, char **argv);
@@ -131,9 +141,23 @@ static void show_alert(void *arg, const struct wo_alert *a)
     fflush(stdout);
 }
 
+/* The activity feed, as it comes. SLA and code events are left out:
+ * their alert line (above) says the same. */
+static void show_event(void *arg, const struct wo_event *e)
+{
+    struct client *c = arg;
+    if (!strncmp(e->kind, "sla.", 4) || !strcmp(e->kind, "code.locked"))
+        return;
+    if (c && c->json)
+        jsonout_event(e);
+    else
+        print_event(e);
+    fflush(stdout);
+}
+
 static int cmd_sync(struct client *c, int argc, char **argv)
 {
-    static const struct sync_events ev = {show_alert, NULL};
+    const struct sync_events ev = {show_alert, c, show_event};
     int watch = 0, first, rc;
     const struct cli_opt opts[] = {CLI_OPT("watch", CLI_FLAG, &watch),
                                    CLI_END};
@@ -156,6 +180,7 @@ static const struct {
     {"sign", cmd_sign, 1},     {"cosign", cmd_cosign, 1},
     {"outbox", cmd_outbox, 1}, {"create", cmd_create, 1},
     {"assign", cmd_assign, 1}, {"board", cmd_board, 1},
+    {"techs", cmd_techs, 1},
     {"cancel", cmd_cancel, 1}, {"device", cmd_device, 1},
     {"code", cmd_code, 1},
     {"dispute", cmd_dispute, 1}, {"escalate", cmd_escalate, 1},
@@ -204,6 +229,7 @@ int main(int argc, char **argv)
     char err[512];
     int i = 1;
     c.home = getenv("WO_HOME");
+    i18n_init();
     /* tests move time through a file (wo_clock.h); never set in use */
     if (getenv("WO_TEST_CLOCK"))
         wo_clock_use_offset_file(getenv("WO_TEST_CLOCK"));
@@ -284,6 +310,11 @@ int main(int argc, char **argv)
         replica_close(c.r);
         return 1;
     }
+    /* times in the user's zone (TZ first), kept from the last welcome */
+    char *zone = NULL;
+    if (!replica_config_get(c.r, "tz", &zone))
+        i18n_zone(zone);
+    free(zone);
     if (cmds[k].needs_enrolment && !c.device) {
         fprintf(stderr, "wo: %s is not enrolled yet: run 'wo enroll --server "
                         "wss://HOST:PORT --ca FILE' first\n",

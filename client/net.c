@@ -106,7 +106,9 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
 
 static int on_writeable(struct net *n, struct lws *wsi)
 {
-    if (n->state == 3) {
+    /* stopping: what is queued (a delivery receipt, say) goes first,
+     * then the close */
+    if (n->state == 3 && !n->out.head) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye",
                          3);
         return -1;
@@ -118,7 +120,7 @@ static int on_writeable(struct net *n, struct lws *wsi)
     free(f);
     if (w < 0)
         return -1;
-    if (n->out.head)
+    if (n->out.head || n->state == 3)
         lws_callback_on_writable(wsi);
     return 0;
 }
@@ -266,7 +268,9 @@ struct net *net_create(const char *url, const char *ca_file,
     ci.port = n->port;
     ci.path = n->path;
     ci.host = n->host;
-    ci.origin = n->host;
+    /* no Origin: wo is not a browser page, and lws would send
+     * "http://HOST", which the server takes for one (and refuses) */
+    ci.origin = NULL;
     ci.ssl_connection = LCCSCF_USE_SSL;
     ci.protocol = WO_SUBPROTOCOL;
     ci.pwsi = &n->wsi;

@@ -8,16 +8,82 @@
 
 #include <csv.h>
 
+#include "i18n.h"
 #include "print.h"
+#include "wo_lifecycle.h"
 #include "wo_statement.h"
 
 const char *print_time(int64_t ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm);
+    /* the zone i18n_zone() chose; UTC keeps its short "Z" */
+    localtime_r(&t, &tm);
+    strftime(buf, len, tm.tm_gmtoff ? "%Y-%m-%d %H:%M:%S %Z"
+                                    : "%Y-%m-%d %H:%M:%SZ", &tm);
     return buf;
+}
+
+/* "reassigned" in the reader's language */
+static const char *came_word(const char *came)
+{
+    if (!strcmp(came, "assigned"))
+        return _("assigned");
+    if (!strcmp(came, "reassigned"))
+        return _("reassigned");
+    if (!strcmp(came, "escalated"))
+        return _("escalated");
+    if (!strcmp(came, "reopened"))
+        return _("reopened after a dispute");
+    return came;
+}
+
+/* The response and resolution due times, or when they were met. */
+static void print_due(const struct wo_order *o)
+{
+    char tb[40];
+    if (o->responded_at)
+        printf("  %-13s%s\n", _("responded:"),
+               print_time(o->responded_at, tb, sizeof tb));
+    else if (o->response_due)
+        printf("  %-13s%s\n", _("respond by:"),
+               print_time(o->response_due, tb, sizeof tb));
+    if (o->resolved_at)
+        printf("  %-13s%s\n", _("resolved:"),
+               print_time(o->resolved_at, tb, sizeof tb));
+    else if (o->resolve_due)
+        printf("  %-13s%s%s\n", _("resolve by:"),
+               print_time(o->resolve_due, tb, sizeof tb),
+               o->paused_at ? _(" (paused: waiting for the customer)") : "");
+}
+
+/* Why the order is with its holder, and the reason given. */
+static void print_came(const struct wo_order *o)
+{
+    char tb[40];
+    if (!o->came)
+        return;
+    printf("  %-13s%s%s%s, %s\n", _("came:"), came_word(o->came),
+           o->came_reason ? ": " : "", o->came_reason ? o->came_reason : "",
+           print_time(o->came_at, tb, sizeof tb));
+}
+
+/* The office: did the holder's laptop store it, and was it opened. */
+static void print_delivery(const struct wo_order *o)
+{
+    char tb[40], ob[40];
+    if (!o->assignee || wo_lifecycle_is_terminal(o->status))
+        return;
+    if (!o->stored_at)
+        printf("  %-13s%s\n", _("on laptop:"), _("not stored yet"));
+    else
+        printf("  %-13s%s %s%s\n", _("on laptop:"), _("stored"),
+               print_time(o->stored_at, tb, sizeof tb),
+               o->stored_seq >= o->seq ? _(" (current)")
+                                       : _(" (an older version)"));
+    if (o->opened_at)
+        printf("  %-13s%s\n", _("opened by tech:"),
+               print_time(o->opened_at, ob, sizeof ob));
 }
 
 /* Ends a part's or note's line: with its void when it has one. */
@@ -33,6 +99,11 @@ static void print_void(const struct wo_order *o, const char *id)
 }
 
 void print_order(const struct wo_order *o)
+{
+    print_order_for(o, 0);
+}
+
+void print_order_for(const struct wo_order *o, int office)
 {
     char tb[32];
     printf("order %lld  [%s]  %s\n  %s\n", (long long)o->id, o->priority,
@@ -71,20 +142,10 @@ void print_order(const struct wo_order *o)
         printf("  resolved remotely (no site visit)\n");
     printf("  assignee:    %s\n", o->assignee ? o->assignee : "(none)");
     printf("  opened:      %s\n", print_time(o->created_at, tb, sizeof tb));
-    if (o->response_due && strcmp(o->status, "awaiting_authorisation")) {
-        /* the SLA's due times as the agreement counts them */
-        char rb[32];
-        printf("  respond by:  %s%s%s\n",
-               print_time(o->response_due, tb, sizeof tb),
-               o->responded_at ? ", responded " : "",
-               o->responded_at ? print_time(o->responded_at, rb, sizeof rb)
-                               : "");
-        printf("  resolve by:  %s%s%s\n",
-               print_time(o->resolve_due, tb, sizeof tb),
-               o->resolved_at ? ", resolved " : "",
-               o->resolved_at ? print_time(o->resolved_at, rb, sizeof rb)
-                              : "");
-    }
+    print_due(o);
+    print_came(o);
+    if (office)
+        print_delivery(o);
     if (o->visit_start) {
         char te[32];
         printf("  next visit:  %s to %s (scheduled)\n",
@@ -147,13 +208,40 @@ void print_order(const struct wo_order *o)
                o->rejections[i].by, o->rejections[i].reason);
 }
 
+/* The next due time of an order's SLA clocks, for one column. */
+static const char *fmt_due(const struct wo_order *o, char *buf, size_t len)
+{
+    char tb[40];
+    if (!o->responded_at && o->response_due)
+        snprintf(buf, len, "%s %s", _("respond by"),
+                 print_time(o->response_due, tb, sizeof tb));
+    else if (!o->resolved_at && o->resolve_due)
+        snprintf(buf, len, "%s %s", _("resolve by"),
+                 print_time(o->resolve_due, tb, sizeof tb));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
 void print_list(const struct wo_order *o, size_t n)
 {
-    if (!n)
-        printf("no work orders (run 'wo sync' to fetch yours)\n");
-    for (size_t i = 0; i < n; i++)
-        printf("%-6lld %-3s %-16s %s\n", (long long)o[i].id, o[i].priority,
-               o[i].status, o[i].title);
+    char due[96];
+    if (!n) {
+        printf("%s\n", _("no work orders (run 'wo sync' to fetch yours)"));
+        return;
+    }
+    printf("%-6s %-3s %-16s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
+           _("DUE"), _("TITLE"));
+    for (size_t i = 0; i < n; i++) {
+        printf("%-6lld %-3s %-16s %-36s %s", (long long)o[i].id,
+               o[i].priority, o[i].status, fmt_due(&o[i], due, sizeof due),
+               o[i].title);
+        if (o[i].came && strcmp(o[i].came, "assigned"))
+            printf("  [%s%s%s]", came_word(o[i].came),
+                   o[i].came_reason ? ": " : "",
+                   o[i].came_reason ? o[i].came_reason : "");
+        printf("\n");
+    }
 }
 
 /* "1h05m left" / "breached 12m ago" */
@@ -172,19 +260,150 @@ static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
     return buf;
 }
 
+/* What the office knows of the holder's copy, for one column. */
+static const char *fmt_delivery(const struct wo_order *o)
+{
+    if (!o->assignee)
+        return "-";
+    if (o->opened_at)
+        return _("opened");
+    if (o->stored_at)
+        return o->stored_seq >= o->seq ? _("stored") : _("older copy");
+    return _("not yet");
+}
+
 void print_board(const struct wo_order *orders, size_t n)
 {
-    if (!n)
-        printf("no work orders\n");
+    if (!n) {
+        printf("%s\n", _("no work orders"));
+        return;
+    }
+    printf("%-6s %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s\n", _("ID"),
+           _("PRI"), _("TIER"), _("STATUS"), _("TECH"), _("ONLINE"),
+           _("LAPTOP"), _("SLA"), _("TITLE"));
     for (size_t i = 0; i < n; i++) {
         const struct wo_order *o = &orders[i];
         char left[64];
-        printf("%-6lld %-3s %-2s %-16s %-12s %-28s %s%s\n",
+        printf("%-6lld %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s%s\n",
                (long long)o->id, o->priority, o->tier ? o->tier : "",
                o->status, o->assignee ? o->assignee : "-",
-               fmt_left(o, left, sizeof left), o->title,
-               o->n_rejections ? "  [rejected ops]" : "");
+               !o->assignee ? "-" : o->online ? _("yes") : _("no"),
+               fmt_delivery(o), fmt_left(o, left, sizeof left), o->title,
+               o->n_rejections ? _("  [rejected ops]") : "");
     }
+}
+
+/* "3m", "2h05m", "4d" */
+static const char *fmt_ago(int64_t ms, char *buf, size_t len)
+{
+    int64_t m = ms / 60000;
+    if (m < 60)
+        snprintf(buf, len, "%lldm", (long long)m);
+    else if (m < 48 * 60)
+        snprintf(buf, len, "%lldh%02lldm", (long long)(m / 60),
+                 (long long)(m % 60));
+    else
+        snprintf(buf, len, "%lldd", (long long)(m / 1440));
+    return buf;
+}
+
+void print_techs(const struct wo_tech *t, size_t n, int64_t now)
+{
+    char tb[40], ab[24];
+    if (!n) {
+        printf("%s\n", _("no technicians"));
+        return;
+    }
+    printf("%-14s %-4s %-7s %-24s %s\n", _("TECH"), _("TIER"), _("ONLINE"),
+           _("LAST SEEN"), _("OPEN"));
+    for (size_t i = 0; i < n; i++) {
+        printf("%-14s %-4s %-7s %-24s %lld\n", t[i].user,
+               t[i].tier ? t[i].tier : "", t[i].online ? _("yes") : _("no"),
+               t[i].last_seen ? print_time(t[i].last_seen, tb, sizeof tb)
+                              : _("never"),
+               (long long)t[i].open);
+        for (size_t k = 0; k < t[i].n_devices; k++) {
+            const struct wo_devinfo *d = &t[i].devices[k];
+            printf("  %s %lld %s: %s", _("device"), (long long)d->id,
+                   d->name ? d->name : "",
+                   d->revoked ? _("revoked")
+                              : d->online ? _("online") : _("offline"));
+            if (d->last_sync)
+                printf(", %s %s (%s %s)", _("last sync"),
+                       print_time(d->last_sync, tb, sizeof tb),
+                       fmt_ago(now - d->last_sync, ab, sizeof ab), _("ago"));
+            else
+                printf(", %s", _("never synced"));
+            printf(", %s %lld", _("behind by"), (long long)d->lag);
+            if (d->unsent)
+                printf(", %s %lld (%s %s)", _("unsent ops"),
+                       (long long)d->unsent, _("oldest"),
+                       fmt_ago(d->unsent_age, ab, sizeof ab));
+            else if (d->last_sync)
+                printf(", %s", _("nothing unsent"));
+            if (d->version)
+                printf(", wo %s", d->version);
+            printf("\n");
+            if (d->rejected_op)
+                printf("    %s %s (%s) %s: %s\n", _("last rejected op"),
+                       d->rejected_op, d->rejected_kind ? d->rejected_kind : "",
+                       print_time(d->rejected_at, tb, sizeof tb),
+                       d->rejected_reason ? d->rejected_reason : "");
+        }
+    }
+}
+
+void print_event(const struct wo_event *e)
+{
+    char tb[40], what[WO_MAX_TEXT + 256];
+    const char *who = e->actor ? e->actor : "?";
+    const char *d = e->detail ? e->detail : "";
+    const char *k = e->kind;
+    if (!strcmp(k, "accepted"))
+        snprintf(what, sizeof what, _("accepted by %s"), who);
+    else if (!strcmp(k, "departed"))
+        snprintf(what, sizeof what, _("%s is on the way"), who);
+    else if (!strcmp(k, "visit.started"))
+        snprintf(what, sizeof what, _("visit started by %s"), who);
+    else if (!strcmp(k, "visit.ended"))
+        snprintf(what, sizeof what, _("visit ended by %s: %s"), who,
+                 e->outcome ? e->outcome : "");
+    else if (!strcmp(k, "needs-parts"))
+        snprintf(what, sizeof what, _("needs parts (%s)"), who);
+    else if (!strcmp(k, "completed"))
+        snprintf(what, sizeof what, _("completed and signed by %s"), who);
+    else if (!strcmp(k, "cosigned"))
+        snprintf(what, sizeof what, "%s",
+                 _("co-signed by the recipient: closed"));
+    else if (!strcmp(k, "disputed"))
+        snprintf(what, sizeof what, _("DISPUTED: %s"), d);
+    else if (!strcmp(k, "reopened"))
+        snprintf(what, sizeof what, _("reopened: %s"), d);
+    else if (!strcmp(k, "escalated"))
+        snprintf(what, sizeof what, _("escalated: %s"), d);
+    else if (!strcmp(k, "op.rejected"))
+        snprintf(what, sizeof what, _("op from %s REJECTED: %s"), who, d);
+    else if (!strcmp(k, "sla.warning"))
+        snprintf(what, sizeof what, _("SLA warning (%s)"), d);
+    else if (!strcmp(k, "sla.breach"))
+        snprintf(what, sizeof what, _("SLA BREACH (%s)"), d);
+    else if (!strcmp(k, "code.locked"))
+        snprintf(what, sizeof what, "%s", _("co-signing locked"));
+    else if (!strcmp(k, "device.online"))
+        snprintf(what, sizeof what, _("%s online (device %lld)"), who,
+                 (long long)e->device);
+    else if (!strcmp(k, "device.offline"))
+        snprintf(what, sizeof what, _("%s offline (device %lld)"), who,
+                 (long long)e->device);
+    else
+        snprintf(what, sizeof what, "%s %s %s", k, who, d);
+    if (e->wo)
+        printf("%s %lld  %s  %s %lld %s: %s\n", _("event"), (long long)e->id,
+               print_time(e->at, tb, sizeof tb), _("order"), (long long)e->wo,
+               e->title ? e->title : "", what);
+    else
+        printf("%s %lld  %s  %s\n", _("event"), (long long)e->id,
+               print_time(e->at, tb, sizeof tb), what);
 }
 
 void print_alert(const struct wo_alert *a)

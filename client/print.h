@@ -22,6 +22,9 @@ const char *print_time(int64_t ms, char *buf, size_t len);
 /* The human view of one order with its visits, parts, notes, signatures
  * and rejected ops (`wo show`). */
 void print_order(const struct wo_order *o);
+/* The same; office != 0 adds what the office sees of the holder's copy
+ * (stored on the laptop, opened). */
+void print_order_for(const struct wo_order *o, int office);
 
 /* The technician's orders, one line each (`wo list`), or a hint to sync
  * when there are none. */
@@ -30,6 +33,13 @@ void print_list(const struct wo_order *o, size_t n);
 /* The dispatcher's board: one line per order with tier, assignee and
  * time left on its SLA clock. */
 void print_board(const struct wo_order *o, size_t n);
+
+/* Technicians with presence, then each device's sync health (`wo
+ * techs`); now: for "N min ago". */
+void print_techs(const struct wo_tech *t, size_t n, int64_t now);
+
+/* One event of the activity feed on one line (`wo sync --watch`). */
+void print_event(const struct wo_event *e);
 
 /* One SLA alert on one line (`wo alerts`, `wo sync --watch`). */
 void print_alert(const struct wo_alert *a);

@@ -265,6 +265,9 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
     o->updated_at = sqlite3_column_int64(q, 12);
     o->visit_start = sqlite3_column_int64(q, 13);
     o->visit_end = sqlite3_column_int64(q, 14);
+    o->came = DUP(15);
+    o->came_reason = DUP(16);
+    o->came_at = sqlite3_column_int64(q, 17);
     sqlite3_reset(q);
     int rc = wo_db_load_records(r->db, Q_visits_of, Q_parts_of, Q_notes_of,
                                 Q_sigs_of, id, o);
@@ -777,6 +780,9 @@ static int put_order(struct replica *r, const struct wo_order *o)
         wo_db_bind_null(q, ":visit_start");
         wo_db_bind_null(q, ":visit_end");
     }
+    wo_db_bind_text(q, ":came", o->came);
+    wo_db_bind_text(q, ":came_reason", o->came_reason);
+    wo_db_bind_int(q, ":came_at", o->came_at);
     int rc = wo_db_exec(q);
     if (!rc)
         rc = delete_synced(r, o->id);
@@ -920,4 +926,55 @@ int replica_outbox_list(struct replica *r, replica_outbox_fn fn, void *arg)
            (const char *)sqlite3_column_text(q, 6));
     sqlite3_reset(q);
     return s == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+/* ---- field data: first openings, the outbox's oldest op ------------------ */
+
+int replica_opened_mark(struct replica *r, int64_t order, int64_t at)
+{
+    sqlite3_stmt *q = ST(opened_mark);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":at", at);
+    return wo_db_exec(q);
+}
+
+static int fill_receipt(sqlite3_stmt *q, void *elem)
+{
+    struct wo_receipt *e = elem;
+    e->wo = sqlite3_column_int64(q, 0);
+    e->at = sqlite3_column_int64(q, 1);
+    return 0;
+}
+
+int replica_opened_unsent(struct replica *r, size_t max,
+                          struct wo_receipt **out, size_t *n)
+{
+    sqlite3_stmt *q = ST(opened_unsent);
+    wo_db_bind_int(q, ":limit", (int64_t)max);
+    *out = NULL;
+    *n = 0;
+    return wo_db_load_rows(q, (void **)out, n, sizeof **out, fill_receipt);
+}
+
+int replica_opened_sent(struct replica *r, const struct wo_receipt *e,
+                        size_t n)
+{
+    int rc = wo_db_begin(r->db);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_stmt *q = ST(opened_sent);
+        wo_db_bind_int(q, ":order", e[i].wo);
+        rc = wo_db_exec(q);
+    }
+    if (!rc)
+        return wo_db_commit(r->db);
+    wo_db_rollback(r->db);
+    return rc;
+}
+
+int64_t replica_outbox_oldest(struct replica *r)
+{
+    int64_t at = 0;
+    if (wo_db_int(ST(outbox_oldest), &at))
+        return 0;
+    return at;
 }

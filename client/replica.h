@@ -109,4 +109,18 @@ typedef void (*replica_outbox_fn)(void *arg, int64_t seq, const char *id,
                                   const char *state, const char *reason);
 int replica_outbox_list(struct replica *r, replica_outbox_fn fn, void *arg);
 
+/* Field data (docs/protocol.md, "Field data") ------------------------- */
+
+/* The technician opened order at device time at: kept if it is the
+ * first time (a delivery receipt sent at the next sync). */
+int replica_opened_mark(struct replica *r, int64_t order, int64_t at);
+/* Up to max first openings not yet sent (wo, at; caller frees *out). */
+int replica_opened_unsent(struct replica *r, size_t max,
+                          struct wo_receipt **out, size_t *n);
+/* These openings reached the server. */
+int replica_opened_sent(struct replica *r, const struct wo_receipt *e,
+                        size_t n);
+/* Device time the oldest pending outbox op was recorded; 0: none. */
+int64_t replica_outbox_oldest(struct replica *r);
+
 #endif

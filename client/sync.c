@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "i18n.h"
 #include "net.h"
 #include "replica.h"
 #include "sync.h"
@@ -39,9 +40,13 @@ struct conn {
     /* sync */
     int authed;
     size_t inflight;        /* ops sent, not yet acked */
+    size_t pushed;          /* ops sent on this connection */
+    size_t push_limit;      /* test only: stop uploading after this many */
     int caught_up;
     int64_t applied, duplicate, rejected, orders_in, revoked_in, past_in;
     int64_t quarantine_told; /* replica_quarantined() already reported */
+    struct wo_receipt *opened; /* first openings sent on this connection */
+    size_t n_opened;
     /* cmd */
     struct wo_cmd *cmd;
     struct wo_result *res;
@@ -88,7 +93,14 @@ static void push_outbox(struct conn *k)
     int rc;
     if (k->inflight || !k->authed)
         return;
-    rc = replica_outbox_pending(k->c->r, PUSH_BATCH, &ops, &n);
+    size_t max = PUSH_BATCH;
+    if (k->push_limit)
+        max = k->pushed >= k->push_limit ? 0
+              : k->push_limit - k->pushed < max ? k->push_limit - k->pushed
+                                                 : max;
+    if (!max)
+        return;
+    rc = replica_outbox_pending(k->c->r, max, &ops, &n);
     tell_quarantine(k);
     if (rc) {
         fail_replica(k, "cannot read the outbox", rc);
@@ -96,18 +108,68 @@ static void push_outbox(struct conn *k)
     }
     if (n) {
         struct wo_ops f = {.ops = ops, .n_ops = n};
-        if (net_send(k->n, WO_F_OPS, &f) == 0)
+        if (net_send(k->n, WO_F_OPS, &f) == 0) {
             k->inflight = n;
+            k->pushed += n;
+        }
     }
     for (size_t i = 0; i < n; i++)
         wo_op_cleanup(&ops[i]);
     free(ops);
 }
 
+static int is_tech(const struct conn *k)
+{
+    return k->c->role && !strcmp(k->c->role, "technician");
+}
+
+/* The first openings recorded offline, as delivery receipts; they are
+ * marked sent when the catch-up's final frame shows the server has them
+ * (docs/protocol.md, "Field data"). */
+static void send_opened(struct conn *k)
+{
+    free(k->opened);
+    k->opened = NULL;
+    k->n_opened = 0;
+    if (!is_tech(k) || replica_opened_unsent(k->c->r, WO_MAX_ITEMS, &k->opened,
+                                             &k->n_opened) || !k->n_opened)
+        return;
+    struct wo_receipts r = {.opened = k->opened, .n_opened = k->n_opened};
+    if (net_send(k->n, WO_F_RECEIPTS, &r)) {
+        free(k->opened);
+        k->opened = NULL;
+        k->n_opened = 0;
+    }
+}
+
+/* After a frame with orders was applied: which changes this laptop now
+ * holds. */
+static void send_stored(struct conn *k, const struct wo_changes *ch)
+{
+    if (!is_tech(k) || !ch->n_orders)
+        return;
+    struct wo_receipt *st = calloc(ch->n_orders, sizeof *st);
+    if (!st)
+        return; /* the next sync's have list says it as well */
+    for (size_t i = 0; i < ch->n_orders; i++) {
+        st[i].wo = ch->orders[i].id;
+        st[i].seq = ch->orders[i].seq;
+    }
+    struct wo_receipts r = {.stored = st, .n_stored = ch->n_orders};
+    net_send(k->n, WO_F_RECEIPTS, &r);
+    free(st);
+}
+
 static void send_sync(struct conn *k)
 {
-    struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor")};
+    struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor"),
+                        .version = WO_VERSION};
     size_t n = 0;
+    /* sync health: what this laptop still holds unsent, and since when */
+    int64_t oldest = replica_outbox_oldest(k->c->r), now = wo_clock_now_ms();
+    s.unsent = replica_outbox_count(k->c->r);
+    s.unsent_age = s.unsent && oldest && now > oldest ? now - oldest : 0;
+    send_opened(k);
     int rc = replica_order_ids(k->c->r, &s.have, &n);
     if (rc) {
         fail_replica(k, "cannot read the replica", rc);
@@ -155,6 +217,8 @@ static void on_welcome(struct conn *k, struct wo_welcome *w)
      * much the clock was off (net_clock_hint) */
     snprintf(v, sizeof v, "%lld", (long long)off);
     replica_config_set(k->c->r, "clock_off", v);
+    /* the zone times are shown in from the next command on (i18n.h) */
+    replica_config_set(k->c->r, "tz", w->tz ? w->tz : "");
     /* the anchor ops recorded from now on are timed from (client.h) */
     if (w->anchor_mac_len == 32 && !client_anchor_set(k->c, w->server_time,
                                                       w->anchor_mac))
@@ -213,6 +277,9 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
      * came with it */
     for (size_t i = 0; k->ev && k->ev->on_alert && i < ch->n_alerts; i++)
         k->ev->on_alert(k->ev->arg, &ch->alerts[i]);
+    for (size_t i = 0; k->ev && k->ev->on_event && i < ch->n_feed; i++)
+        k->ev->on_event(k->ev->arg, &ch->feed[i]);
+    send_stored(k, ch);
     k->orders_in += (int64_t)ch->n_orders;
     k->revoked_in += (int64_t)ch->n_revoked;
     k->past_in += (int64_t)ch->n_past;
@@ -231,11 +298,20 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
                     (long long)ch->revoked[i]);
     if (ch->final && !k->caught_up) {
         k->caught_up = 1;
+        /* frames of one connection are handled in order: the openings
+         * sent before the sync are stored */
+        if (k->n_opened &&
+            replica_opened_sent(k->c->r, k->opened, k->n_opened))
+            fprintf(stderr, "wo: cannot mark the openings as sent; they go "
+                            "again next time (harmless)\n");
+        free(k->opened);
+        k->opened = NULL;
+        k->n_opened = 0;
         if (!k->watch)
             net_stop(k->n);
         else
-            fprintf(stderr, "wo: up to date with %s; watching for changes\n",
-                    k->c->server);
+            fprintf(stderr, _("wo: up to date with %s; watching for "
+                              "changes\n"), k->c->server);
     }
 }
 
@@ -312,6 +388,9 @@ static int run_once(struct conn *k, const char *url, const char *ca,
     int rc = net_run(k->n, timeout_ms, err, sizeof err);
     net_destroy(k->n);
     k->n = NULL;
+    free(k->opened);
+    k->opened = NULL;
+    k->n_opened = 0;
     if (k->failed)
         return WO_EAUTH;
     if (rc)
@@ -400,6 +479,11 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
     for (;;) {
         struct conn k = {.c = c, .mode = M_SYNC, .watch = watch, .ev = ev,
                          .quarantine_told = replica_quarantined(c->r)};
+        /* tests hold part of the outbox back this way (a sync that
+         * uploads part of it); never set in use */
+        if (getenv("WO_TEST_PUSH_LIMIT"))
+            k.push_limit = (size_t)strtoul(getenv("WO_TEST_PUSH_LIMIT"),
+                                           NULL, 10);
         int rc = run_once(&k, c->server, c->ca, watch ? 0 : 60000);
         if (!watch && k.server_trouble && attempt < SYNC_TROUBLE_TRIES) {
             /* a one-shot sync retries a server's trouble a few times
@@ -412,15 +496,15 @@ int sync_run(struct client *c, int watch, const struct sync_events *ev)
         }
         if (!watch) {
             if (rc || k.failed || k.server_trouble) {
-                fprintf(stderr, "wo: sync failed: %s\n%s", k.err,
-                        k.failed ? "" : "(your recorded work is kept in the "
-                                        "outbox; run 'wo sync' again when "
-                                        "the network is back)\n");
+                fprintf(stderr, _("wo: sync failed: %s\n%s"), k.err,
+                        k.failed ? "" : _("(your recorded work is kept in "
+                                          "the outbox; run 'wo sync' again "
+                                          "when the network is back)\n"));
                 return 1;
             }
-            printf("synced: %lld applied, %lld duplicate, %lld rejected; "
-                   "%lld orders updated, %lld removed, %lld past "
-                   "resolutions; %lld ops pending\n",
+            printf(_("synced: %lld applied, %lld duplicate, %lld rejected; "
+                     "%lld orders updated, %lld removed, %lld past "
+                     "resolutions; %lld ops pending\n"),
                    (long long)k.applied, (long long)k.duplicate,
                    (long long)k.rejected, (long long)k.orders_in,
                    (long long)k.revoked_in, (long long)k.past_in,

@@ -20,6 +20,9 @@ struct sync_events {
      * the replica. a is valid only during the call. */
     void (*on_alert)(void *arg, const struct wo_alert *a);
     void *arg;
+    /* An event of the activity feed arrived (dispatchers, live); e is
+     * valid only during the call. May be NULL. */
+    void (*on_event)(void *arg, const struct wo_event *e);
 };
 
 /* Make the device key, trade the one-time code for the device's

@@ -106,3 +106,18 @@ int wo_lifecycle_is_terminal(const char *status)
 {
     return !strcmp(status, "closed") || !strcmp(status, "cancelled");
 }
+
+int wo_lifecycle_is_status(const char *s)
+{
+    static const char all[] = WO_STATUSES;
+    const char *p = all;
+    size_t n = s ? strlen(s) : 0;
+    if (!n)
+        return 0;
+    while ((p = strstr(p, s))) {
+        if ((p == all || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+            return 1;
+        p += n;
+    }
+    return 0;
+}

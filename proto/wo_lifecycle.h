@@ -22,6 +22,14 @@
 const char *wo_lifecycle_next(const char *status, const char *ev, const char *arg,
                            char *reason, size_t len);
 
+/* Every status, space-separated, for messages. */
+#define WO_STATUSES "new assigned accepted en_route on_site on_hold_parts " \
+                    "on_hold_customer completed closed disputed reopened " \
+                    "cancelled"
+
+/* 1 if s names a status (one of WO_STATUSES), else 0. */
+int wo_lifecycle_is_status(const char *s);
+
 /* 1 if the order is out of every technician's scope in this status. */
 int wo_lifecycle_is_terminal(const char *status);
 

@@ -103,6 +103,7 @@ static const struct fdesc welcome_f[] = {
     F_I64(struct wo_welcome, server_time, REQ),
     F_I64(struct wo_welcome, clock_offset, OPT),
     F_BIN(struct wo_welcome, anchor_mac, OPT, 32),
+    F_STR(struct wo_welcome, tz, OPT, WO_MAX_ID),
 };
 ODESC(welcome_d, struct wo_welcome, welcome_f);
 
@@ -153,8 +154,67 @@ ODESC(acks_d, struct wo_acks, acks_f);
 static const struct fdesc sync_f[] = {
     F_I64(struct wo_sync, cursor, REQ),
     F_IARR(struct wo_sync, have, OPT, n_have),
+    F_I64(struct wo_sync, unsent, OPT),
+    F_I64(struct wo_sync, unsent_age, OPT),
+    F_STR(struct wo_sync, version, OPT, WO_MAX_ID),
 };
 ODESC(sync_d, struct wo_sync, sync_f);
+
+static const struct fdesc receipt_f[] = {
+    F_I64(struct wo_receipt, wo, REQ),
+    F_I64(struct wo_receipt, seq, OPT),
+    F_I64(struct wo_receipt, at, OPT),
+};
+ODESC(receipt_d, struct wo_receipt, receipt_f);
+
+static const struct fdesc receipts_f[] = {
+    F_OARR(struct wo_receipts, stored, OPT, n_stored, receipt_d),
+    F_OARR(struct wo_receipts, opened, OPT, n_opened, receipt_d),
+};
+ODESC(receipts_d, struct wo_receipts, receipts_f);
+
+static const struct fdesc event_f[] = {
+    F_I64(struct wo_event, id, REQ),
+    F_I64(struct wo_event, at, REQ),
+    F_STR(struct wo_event, kind, REQ, WO_MAX_ID),
+    F_I64(struct wo_event, wo, OPT),
+    F_STR(struct wo_event, title, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_event, actor, OPT, WO_MAX_ID),
+    F_I64(struct wo_event, device, OPT),
+    F_STR(struct wo_event, status, OPT, WO_MAX_ID),
+    F_STR(struct wo_event, outcome, OPT, WO_MAX_ID),
+    F_STR(struct wo_event, detail, OPT, WO_MAX_TEXT),
+};
+ODESC(event_d, struct wo_event, event_f);
+
+static const struct fdesc devinfo_f[] = {
+    F_I64(struct wo_devinfo, id, REQ),
+    F_STR(struct wo_devinfo, name, OPT, WO_MAX_SHORT),
+    F_BOOL(struct wo_devinfo, online, OPT),
+    F_BOOL(struct wo_devinfo, revoked, OPT),
+    F_I64(struct wo_devinfo, last_seen, OPT),
+    F_I64(struct wo_devinfo, last_sync, OPT),
+    F_I64(struct wo_devinfo, cursor, OPT),
+    F_I64(struct wo_devinfo, lag, OPT),
+    F_I64(struct wo_devinfo, unsent, OPT),
+    F_I64(struct wo_devinfo, unsent_age, OPT),
+    F_STR(struct wo_devinfo, version, OPT, WO_MAX_ID),
+    F_STR(struct wo_devinfo, rejected_op, OPT, WO_MAX_ID),
+    F_STR(struct wo_devinfo, rejected_kind, OPT, WO_MAX_ID),
+    F_STR(struct wo_devinfo, rejected_reason, OPT, WO_MAX_TEXT),
+    F_I64(struct wo_devinfo, rejected_at, OPT),
+};
+ODESC(devinfo_d, struct wo_devinfo, devinfo_f);
+
+static const struct fdesc tech_f[] = {
+    F_STR(struct wo_tech, user, REQ, WO_MAX_ID),
+    F_STR(struct wo_tech, tier, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_tech, online, OPT),
+    F_I64(struct wo_tech, last_seen, OPT),
+    F_I64(struct wo_tech, open, OPT),
+    F_OARR(struct wo_tech, devices, OPT, n_devices, devinfo_d),
+};
+ODESC(tech_d, struct wo_tech, tech_f);
 
 static const struct fdesc visit_f[] = {
     F_STR(struct wo_visit, id, REQ, WO_MAX_ID),
@@ -256,6 +316,13 @@ static const struct fdesc order_f[] = {
     F_I64(struct wo_order, due_in, OPT),
     F_I64(struct wo_order, visit_start, OPT),
     F_I64(struct wo_order, visit_end, OPT),
+    F_BOOL(struct wo_order, online, OPT),
+    F_I64(struct wo_order, stored_at, OPT),
+    F_I64(struct wo_order, stored_seq, OPT),
+    F_I64(struct wo_order, opened_at, OPT),
+    F_STR(struct wo_order, came, OPT, WO_MAX_ID),
+    F_STR(struct wo_order, came_reason, OPT, WO_MAX_TEXT),
+    F_I64(struct wo_order, came_at, OPT),
     F_STR(struct wo_order, type, OPT, WO_MAX_ID),
     F_STR(struct wo_order, category, OPT, WO_MAX_ID),
     F_STR(struct wo_order, department, OPT, WO_MAX_SHORT),
@@ -387,6 +454,7 @@ static const struct fdesc changes_f[] = {
     F_BOOL(struct wo_changes, final, OPT),
     F_OARR(struct wo_changes, alerts, OPT, n_alerts, alert_d),
     F_OARR(struct wo_changes, past, OPT, n_past, order_d),
+    F_OARR(struct wo_changes, feed, OPT, n_feed, event_d),
 };
 ODESC(changes_d, struct wo_changes, changes_f);
 
@@ -415,6 +483,9 @@ static const struct fdesc cmd_f[] = {
     F_I64(struct wo_cmd, since, OPT),
     F_I64(struct wo_cmd, until, OPT),
     F_I64(struct wo_cmd, limit, OPT),
+    F_STR(struct wo_cmd, status, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, offset, OPT),
+    F_BOOL(struct wo_cmd, all, OPT),
     F_STR(struct wo_cmd, type, OPT, WO_MAX_ID),
     F_STR(struct wo_cmd, category, OPT, WO_MAX_ID),
     F_STR(struct wo_cmd, department, OPT, WO_MAX_SHORT),
@@ -450,6 +521,9 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, sla, OPT, n_sla, sla_d),
     F_OARR(struct wo_result, hits, OPT, n_hits, hit_d),
     F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
+    F_I64(struct wo_result, total, OPT),
+    F_OARR(struct wo_result, techs, OPT, n_techs, tech_d),
+    F_OARR(struct wo_result, feed, OPT, n_feed, event_d),
     F_OARR(struct wo_result, agreements, OPT, n_agreements, agreement_d),
     F_OARR(struct wo_result, mail, OPT, n_mail, mail_d),
     F_OARR(struct wo_result, entries, OPT, n_entries, entry_d),
@@ -479,6 +553,7 @@ static const struct {
     [WO_F_CMD] = {"cmd", &cmd_d},
     [WO_F_RESULT] = {"result", &result_d},
     [WO_F_ERROR] = {"error", &error_d},
+    [WO_F_RECEIPTS] = {"receipts", &receipts_d},
 };
 
 const char *wo_ftype_name(int type)

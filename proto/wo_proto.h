@@ -63,6 +63,7 @@ enum wo_ftype {
     WO_F_CMD,       /* dispatcher/admin -> server */
     WO_F_RESULT,    /* server -> dispatcher/admin */
     WO_F_ERROR,     /* either way */
+    WO_F_RECEIPTS,  /* technician -> server: orders stored, first opened */
     WO_F__COUNT
 };
 
@@ -106,6 +107,8 @@ struct wo_welcome {
     uint8_t *anchor_mac;    /* the server's MAC over (device, server_time):
                              * ops timed from this welcome echo it */
     size_t anchor_mac_len;  /* 32 */
+    char *tz;               /* the user's time zone (IANA name), else the
+                             * server's default; absent: UTC */
 };
 
 /* One outbox op. Which optional fields an op carries depends on its kind
@@ -162,6 +165,69 @@ struct wo_sync {
     int64_t cursor;         /* highest change number applied, 0 = none */
     int64_t *have;          /* ids of the work orders the replica holds */
     size_t n_have;
+    /* the device's sync health, as it reports it (docs/protocol.md) */
+    int64_t unsent;         /* ops in its outbox not yet acknowledged */
+    int64_t unsent_age;     /* ms since the oldest of them was recorded */
+    char *version;          /* the client's version */
+};
+
+/* A delivery receipt: order wo stored at change seq, or first opened at
+ * device time at. */
+struct wo_receipt {
+    int64_t wo;
+    int64_t seq;
+    int64_t at;
+};
+
+struct wo_receipts {
+    struct wo_receipt *stored;  /* orders the replica stored (wo, seq) */
+    size_t n_stored;
+    struct wo_receipt *opened;  /* orders first opened (wo, at) */
+    size_t n_opened;
+};
+
+/* One line of the activity feed to the office. */
+struct wo_event {
+    int64_t id;             /* increasing */
+    int64_t at;             /* server ms */
+    char *kind;             /* accepted | departed | visit.started | ... */
+    int64_t wo;             /* 0: not about one order */
+    char *title;
+    char *actor;            /* who: a user name or "system" */
+    int64_t device;         /* the device, 0: none */
+    char *status;           /* the order's status after it */
+    char *outcome;          /* visit.ended */
+    char *detail;           /* a reason, an op kind, an SLA clock */
+};
+
+/* One device of a technician, with its sync health. */
+struct wo_devinfo {
+    int64_t id;
+    char *name;
+    bool online;            /* connected now */
+    bool revoked;
+    int64_t last_seen;      /* server ms: last connected or heard */
+    int64_t last_sync;      /* server ms of its last sync */
+    int64_t cursor;         /* the change number it has reached */
+    int64_t lag;            /* orders in scope changed after its cursor */
+    int64_t unsent;         /* ops it held unsent at its last sync */
+    int64_t unsent_age;     /* ms: the oldest of them, at that sync */
+    char *version;
+    char *rejected_op;      /* its last rejected op */
+    char *rejected_kind;
+    char *rejected_reason;
+    int64_t rejected_at;
+};
+
+/* A technician with presence (techs command). */
+struct wo_tech {
+    char *user;
+    char *tier;
+    bool online;            /* some device connected now */
+    int64_t last_seen;      /* the latest of its devices' */
+    int64_t open;           /* open orders held */
+    struct wo_devinfo *devices;
+    size_t n_devices;
 };
 
 struct wo_visit {
@@ -271,6 +337,16 @@ struct wo_order {
                              * sent; negative: breached */
     int64_t visit_start;    /* next visit's window set by a dispatcher, */
     int64_t visit_end;      /* server ms; 0 = none scheduled */
+    /* field data (docs/protocol.md, "Field data") */
+    bool online;            /* office: the holder has a device connected */
+    int64_t stored_at;      /* office: when the holder's laptop last
+                             * confirmed a copy, server ms */
+    int64_t stored_seq;     /* office: the change number of that copy */
+    int64_t opened_at;      /* office: when the holder first opened it */
+    char *came;             /* why it is with its holder: assigned |
+                             * reassigned | escalated | reopened */
+    char *came_reason;      /* the reason given, when one was */
+    int64_t came_at;        /* server ms */
     /* the formal request (docs/lifecycle.md, "Intake") */
     char *type;             /* incident | request */
     char *category;         /* hardware, software, access, network, ... */
@@ -407,6 +483,8 @@ struct wo_changes {
     struct wo_order *past;  /* to technicians: closed orders of the assets
                              * on their orders (notes and parts only) */
     size_t n_past;
+    struct wo_event *feed;  /* to the office, live: the activity feed */
+    size_t n_feed;
 };
 
 struct wo_cmd {
@@ -433,7 +511,10 @@ struct wo_cmd {
     char *report;           /* report: assets | sla | times | workload */
     int64_t since;          /* report: period [since, until), server ms */
     int64_t until;
-    int64_t limit;          /* report assets, search: most rows wanted */
+    int64_t limit;          /* report assets, search, orders: most rows */
+    char *status;           /* board: only this status; orders: "open"
+                             * (default), "all" or one status */
+    bool all;               /* board: closed and cancelled ones too */
     /* the formal request and the service desk (issue 14) */
     char *type;             /* create: incident | request */
     char *category;
@@ -461,6 +542,7 @@ struct wo_cmd {
                              * code: "authorisation" for that code */
     int64_t price;          /* price.set, rate.set: minor currency units */
     char *part_no;          /* price.set */
+    int64_t offset;         /* orders: rows to skip */
 };
 
 struct wo_result {
@@ -477,6 +559,11 @@ struct wo_result {
     size_t n_hits;
     struct wo_row *rows;
     size_t n_rows;
+    int64_t total;          /* orders: how many match the filters */
+    struct wo_tech *techs;
+    size_t n_techs;
+    struct wo_event *feed;
+    size_t n_feed;
     struct wo_agreement *agreements;
     size_t n_agreements;
     struct wo_mail *mail;

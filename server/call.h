@@ -41,6 +41,8 @@ struct call {
     int64_t *ids, one;
     size_t n_ids;
     int reverify;           /* re-check signatures of the answered orders */
+    int brief;              /* answer the orders without their records */
+    int64_t total;          /* the answer's `total` (orders: all matching) */
     char code[16];          /* a recipient code just made: shown once, in
                              * the answer, never stored in clear */
     char auth_code[16];     /* an authorisation code just made, likewise */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commit.h"
+#include "feed.h"
 #include "ops.h"
 #include "push.h"
 #include "server.h"
@@ -132,6 +133,11 @@ static int record_rejection(struct srv *srv, const struct entry *e,
     if (!rc)
         rc = store_change(srv->store, op->wo, "op.rejected", e->auth.user,
                           e->auth.device_id, op->at, detail, now, &seq);
+    if (!rc) {
+        snprintf(detail, sizeof detail, "%s: %s", op->kind, o->reason);
+        rc = feed_event(srv, "op.rejected", op->wo, e->auth.user,
+                        e->auth.device_id, NULL, detail, now);
+    }
     if (!rc)
         o->changed_order = op->wo;
     return rc;
@@ -300,6 +306,7 @@ void commit_flush(struct srv *srv)
     } else {
         ack_all(srv, list);
         push_changed(srv, list, n_ops);
+        feed_push(srv);
     }
     while (list) {
         struct entry *n = list->next;

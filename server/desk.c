@@ -15,6 +15,7 @@
 
 #include "agree.h"
 #include "desk.h"
+#include "feed.h"
 #include "notify.h"
 #include "push.h"
 #include "server.h"
@@ -100,6 +101,32 @@ int desk_late_response(struct srv *srv, int64_t id, int64_t now)
 
 /* ---- assignment and escalation ------------------------------------------ */
 
+/* Why order id is with its new holder (docs/protocol.md, "Field data"):
+ * kept on the order for the technician, and an event for the office. */
+static int came_by(struct srv *srv, const char *actor, int64_t device,
+                   int64_t id, int64_t from_id, const char *status,
+                   const char *ev, const char *why, int64_t now)
+{
+    char *reason = NULL;
+    const char *came = "assigned";
+    int rc = 0;
+    if (!strcmp(ev, "escalate"))
+        came = "escalated";
+    else if (!strcmp(status, "disputed"))
+        came = "reopened";
+    else if (from_id)
+        came = "reassigned";
+    if (!strcmp(status, "disputed"))
+        rc = store_dispute_reason(srv->store, id, &reason);
+    const char *r = why ? why : reason;
+    if (!rc)
+        rc = store_order_set_came(srv->store, id, came, r, now);
+    if (!rc && strcmp(came, "assigned") && strcmp(came, "reassigned"))
+        rc = feed_event(srv, came, id, actor, device, NULL, r, now);
+    free(reason);
+    return rc;
+}
+
 int desk_assign(struct srv *srv, const char *actor, int64_t device,
                 int64_t id, const struct store_user *tech, int64_t from_id,
                 const char *from, const char *status, const char *ev,
@@ -120,6 +147,8 @@ int desk_assign(struct srv *srv, const char *actor, int64_t device,
                           &seq);
     if (!rc)
         rc = store_tech_add(srv->store, id, tech->id, seq, now);
+    if (!rc)
+        rc = came_by(srv, actor, device, id, from_id, status, ev, why, now);
     return rc;
 }
 
@@ -255,6 +284,8 @@ void desk_tick(struct srv *srv)
     int64_t now = wo_clock_now_ms();
     size_t n_closing = 0, n_up = 0;
     int made = 0;
+    /* devices connected and gone since the last tick (feed.h) */
+    feed_presence_flush(srv);
     /* at start: older alerts reach dispatchers by their catch-up */
     if (srv->alerts_pushed < 0 &&
         store_alerts_max(srv->store, &srv->alerts_pushed))
@@ -287,6 +318,7 @@ void desk_tick(struct srv *srv)
             push_order(srv, closing[i], 0);
         /* also alerts made elsewhere (a locked recipient code) */
         push_new_alerts(srv);
+        feed_push(srv);
     }
     free(up);
     free(prev);

@@ -7,14 +7,17 @@
 #include "call.h"
 #include "desk.h"
 #include "dispatch.h"
+#include "feed.h"
 #include "handle_auth.h"
 #include "handle_cmd.h"
+#include "handle_console.h"
 #include "handle_desk.h"
 #include "handle_ops.h"
 #include "handle_sync.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
+#include "sessreg.h"
 #include "store.h"
 #include "verify.h"
 #include "wo_clock.h"
@@ -41,8 +44,9 @@ static const struct route {
     {WO_F_ENROLL, NULL, handle_enroll, ANON, 0},
     {WO_F_AUTH, NULL, handle_auth, ANON, 0},
     {WO_F_OPS, NULL, handle_ops, TECH, 0},
-    {WO_F_SYNC, NULL, handle_sync_tech, TECH, 0},
-    {WO_F_SYNC, NULL, handle_sync_office, OFFICE, 0},
+    {WO_F_SYNC, NULL, handle_sync_tech, TECH, WRITE},
+    {WO_F_SYNC, NULL, handle_sync_office, OFFICE, WRITE},
+    {WO_F_RECEIPTS, NULL, handle_receipts, TECH, WRITE},
     {WO_F_CMD, "create", handle_cmd_create, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "assign", handle_cmd_assign, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "cancel", handle_cmd_move, OFFICE, WRITE | REPLY},
@@ -60,6 +64,8 @@ static const struct route {
     {WO_F_CMD, "sla.show", handle_cmd_sla_show, OFFICE, REPLY},
     {WO_F_CMD, "search", handle_cmd_search, OFFICE, REPLY},
     {WO_F_CMD, "report", handle_cmd_report, OFFICE, REPLY},
+    {WO_F_CMD, "techs", handle_cmd_techs, OFFICE, REPLY},
+    {WO_F_CMD, "feed", handle_cmd_feed, OFFICE, REPLY},
     /* the service desk of issue 14 (handle_desk.h) */
     {WO_F_CMD, "edit", handle_desk_edit, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "note", handle_desk_note, OFFICE, WRITE | REPLY},
@@ -81,6 +87,8 @@ static const struct route {
     {WO_F_CMD, "mail", handle_desk_mail, OFFICE, REPLY},
     {WO_F_CMD, "customers.show", handle_desk_entries, OFFICE, REPLY},
     {WO_F_CMD, "categories.show", handle_desk_entries, OFFICE, REPLY},
+    {WO_F_CMD, "orders", handle_console_orders, OFFICE, REPLY},
+    {WO_F_CMD, "watch", handle_console_watch, OFFICE, REPLY},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -101,6 +109,11 @@ static unsigned role_bit(const struct session_auth *a)
 int dispatch_connected(struct srv *srv, struct session *s)
 {
     return handle_connect(srv, s);
+}
+
+void dispatch_closed(struct srv *srv, struct session *s)
+{
+    feed_offline(srv, s);
 }
 
 static void refuse(struct session *s, int code, int64_t req, int close_code,
@@ -163,10 +176,14 @@ static int reply_orders(struct call *c, struct wo_result *res)
         return WO_ENOMEM;
     for (size_t i = 0; i < c->n_ids && !rc; i++) {
         struct wo_order *o = &res->orders[i];
-        rc = store_order_load(st, c->ids[i], STORE_LOAD_OFFICE, o, NULL);
+        int64_t holder = 0;
+        rc = store_order_load(st, c->ids[i],
+                              c->brief ? STORE_LOAD_BRIEF : STORE_LOAD_OFFICE,
+                              o, &holder);
         if (rc)
             break;
         res->n_orders++;
+        o->online = holder && sessreg_count_user(c->srv->sessions, holder) > 0;
         if (c->code[0] && !i) {
             free(o->recipient_code);
             if (!(o->recipient_code = strdup(c->code))) {
@@ -191,6 +208,8 @@ static int reply(struct call *c)
     struct wo_result empty = {0}, *res = c->res ? c->res : &empty;
     int rc = 0;
     res->req = c->req;
+    if (c->total)
+        res->total = c->total;
     if (!c->res && c->n_ids)
         rc = reply_orders(c, res);
     if (!rc)
@@ -290,6 +309,8 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
         free(c.ids);
     wo_frame_free(WO_F_RESULT, c.res);
     wo_frame_free(type, c.body);
+    /* events a write or an authentication made (feed.h) */
+    feed_push(srv);
 }
 
 void dispatch_drained(struct srv *srv, struct session *s)

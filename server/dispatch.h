@@ -31,6 +31,9 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
 
 /* The transport wrote frames and s is hungry (session_hungry): the next
  * frames of its paced catch-up; a failure becomes an error frame. */
+/* Session s is closing (before it is destroyed): its presence. */
+void dispatch_closed(struct srv *srv, struct session *s);
+
 void dispatch_drained(struct srv *srv, struct session *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "feed.h"
 #include "handle_auth.h"
 #include "server.h"
 #include "session.h"
@@ -139,9 +140,16 @@ int handle_auth(struct call *c)
     uint8_t mac[32];
     if ((rc = verify_anchor_make(c->srv->anchor_key, d.id, now, mac)))
         return rc;
+    char tz[WO_MAX_ID + 1] = "";
+    if (store_user_tz(c->srv->store, d.user.id, tz))
+        tz[0] = 0; /* times then show in UTC: not worth refusing */
     struct wo_welcome w = {.user = sa.user, .role = sa.role,
                            .device_id = d.id, .server_time = now,
                            .clock_offset = sa.clock_offset,
-                           .anchor_mac = mac, .anchor_mac_len = 32};
-    return session_send(c->s, WO_F_WELCOME, &w);
+                           .anchor_mac = mac, .anchor_mac_len = 32,
+                           .tz = tz[0] ? tz : NULL};
+    rc = session_send(c->s, WO_F_WELCOME, &w);
+    /* presence: last seen now, online (feed.h) */
+    feed_online(c->srv, c->s);
+    return rc;
 }

@@ -15,11 +15,13 @@
 #include <time.h>
 
 #include "desk.h"
+#include "feed.h"
 #include "handle_cmd.h"
 #include "handle_desk.h"
 #include "notify.h"
 #include "server.h"
 #include "session.h"
+#include "sessreg.h"
 #include "store.h"
 #include "verify.h"
 #include "wo_clock.h"
@@ -166,6 +168,9 @@ int handle_cmd_move(struct call *c)
     if (!rc)
         rc = store_change(c->srv->store, cmd->wo, cmd->name, c->a->user,
                           c->a->device_id, 0, cmd->reason, now, &seq);
+    if (!rc && !strcmp(cmd->name, "dispute"))
+        rc = feed_event(c->srv, "disputed", cmd->wo, c->a->user,
+                        c->a->device_id, NULL, cmd->reason, now);
     call_push(c, cmd->wo, 0, 0); /* a cancelled order leaves the laptop */
     call_reply_order(c, cmd->wo);
     return rc;
@@ -361,14 +366,60 @@ int handle_cmd_show(struct call *c)
 
 int handle_cmd_board(struct call *c)
 {
+    const struct wo_cmd *cmd = cmd_of(c);
+    struct store_board_filter f = {.status = cmd->status,
+                                   .tech = cmd->assignee,
+                                   .priority = cmd->priority,
+                                   .site = cmd->site, .all = cmd->all};
     int64_t *ids;
     size_t n;
+    if (f.priority && !valid_priority(f.priority))
+        return fail(c, WO_EINVAL, "priority must be P1, P2 or P3, not '%s'",
+                    f.priority);
+    if (f.status && !wo_lifecycle_is_status(f.status))
+        return fail(c, WO_EINVAL, "no status '%s'; statuses: %s", f.status,
+                    WO_STATUSES);
     /* a result frame holds at most WO_MAX_ITEMS orders */
-    int rc = store_board(c->srv->store, wo_clock_now_ms(), WO_MAX_ITEMS, &ids,
-                         &n);
+    int rc = store_board_filtered(c->srv->store, &f, wo_clock_now_ms(),
+                                  WO_MAX_ITEMS, &ids, &n);
     if (!rc)
         call_reply_orders(c, ids, n);
     return rc;
+}
+
+/* Every technician with presence and each device's sync health. */
+int handle_cmd_techs(struct call *c)
+{
+    struct wo_result *res = result(c);
+    int64_t *users = NULL;
+    if (!res)
+        return WO_ENOMEM;
+    /* last seen as of now, not as of the last tick (feed.h) */
+    feed_presence_flush(c->srv);
+    int rc = store_techs(c->srv->store, &res->techs, &res->n_techs, &users);
+    for (size_t i = 0; !rc && i < res->n_techs; i++) {
+        struct wo_tech *t = &res->techs[i];
+        t->online = sessreg_count_user(c->srv->sessions, users[i]) > 0;
+        for (size_t j = 0; j < t->n_devices; j++)
+            t->devices[j].online =
+                sessreg_count_device(c->srv->sessions, t->devices[j].id) > 0;
+    }
+    free(users);
+    return rc;
+}
+
+/* The stored activity feed after `since` (an event id). */
+int handle_cmd_feed(struct call *c)
+{
+    const struct wo_cmd *cmd = cmd_of(c);
+    struct wo_result *res = result(c);
+    int64_t limit = cmd->limit > 0 && cmd->limit <= WO_MAX_ITEMS ? cmd->limit
+                                                                 : 100;
+    if (!res)
+        return WO_ENOMEM;
+    feed_presence_flush(c->srv);
+    return store_feed_since(c->srv->store, cmd->since, (size_t)limit,
+                            &res->feed, &res->n_feed);
 }
 
 int handle_cmd_history(struct call *c)

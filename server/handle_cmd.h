@@ -24,5 +24,7 @@ int handle_cmd_history(struct call *c);
 int handle_cmd_alerts(struct call *c);
 int handle_cmd_search(struct call *c);
 int handle_cmd_report(struct call *c);
+int handle_cmd_techs(struct call *c);       /* presence and sync health */
+int handle_cmd_feed(struct call *c);        /* the stored activity feed */
 
 #endif

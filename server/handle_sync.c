@@ -41,6 +41,7 @@
 #include "server.h"
 #include "session.h"
 #include "store.h"
+#include "wo_clock.h"
 
 #define BATCH 50
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
@@ -306,7 +307,40 @@ int handle_sync_tech(struct call *cl)
     c->user = cl->a->user_id;
     /* a cursor from another server or a restored backup: start over */
     c->from = c->sent = sy->cursor < 0 || sy->cursor > end ? 0 : sy->cursor;
+    /* the sync's health report, and its have list as delivery receipts
+     * (docs/protocol.md, "Field data"), in the route's transaction */
+    int64_t now = wo_clock_now_ms();
+    rc = store_device_synced(cl->srv->store, cl->a->device_id, now, c->from,
+                             sy->unsent, sy->unsent_age, sy->version);
+    if (!rc)
+        rc = store_receipt_have(cl->srv->store, c->user, cl->a->device_id,
+                                sy->have, sy->n_have, c->from, now);
+    if (rc) {
+        catchup_free(c);
+        return rc;
+    }
     return start(cl, c, SESSION_FEED_ORDERS);
+}
+
+int handle_receipts(struct call *cl)
+{
+    const struct wo_receipts *r = cl->body;
+    const struct session_auth *a = cl->a;
+    int64_t now = wo_clock_now_ms();
+    int rc = 0;
+    for (size_t i = 0; !rc && i < r->n_stored; i++)
+        rc = store_receipt_stored(cl->srv->store, r->stored[i].wo, a->user_id,
+                                  a->device_id, r->stored[i].seq, now);
+    for (size_t i = 0; !rc && i < r->n_opened; i++) {
+        /* the device's clock, corrected by this connection's offset, and
+         * never later than now */
+        int64_t t = r->opened[i].at + a->clock_offset;
+        if (t > now || r->opened[i].at <= 0)
+            t = now;
+        rc = store_receipt_opened(cl->srv->store, r->opened[i].wo, a->user_id,
+                                  a->device_id, t);
+    }
+    return rc;
 }
 
 int handle_sync_office(struct call *cl)
@@ -317,6 +351,13 @@ int handle_sync_office(struct call *cl)
         return WO_ENOMEM;
     c->office = 1;
     c->from = c->sent = sy->cursor < 0 ? 0 : sy->cursor;
+    int rc = store_device_synced(cl->srv->store, cl->a->device_id,
+                                 wo_clock_now_ms(), 0, sy->unsent,
+                                 sy->unsent_age, sy->version);
+    if (rc) {
+        catchup_free(c);
+        return rc;
+    }
     return start(cl, c, SESSION_FEED_ALERTS);
 }
 

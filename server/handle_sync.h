@@ -13,6 +13,9 @@
  * its first frames. 0 or a WO_E* code with c->reason. */
 int handle_sync_tech(struct call *c);
 int handle_sync_office(struct call *c);
+/* A technician's delivery receipts: orders stored, orders first opened
+ * (docs/protocol.md, "Field data"). No answer. */
+int handle_receipts(struct call *c);
 
 /* c->s is hungry (session.h): the next frames of its catch-up, if one
  * is in progress. 0 or a WO_E* code with c->reason; on failure the

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
+#include "feed.h"
 #include "handle_auth.h"
 #include "gate.h"
 #include "server.h"
@@ -30,6 +32,7 @@
 #include "mailer.h"
 #include "throttle.h"
 #include "tlsgen.h"
+#include "userfile.h"
 #include "wo_clock.h"
 #include "ws.h"
 
@@ -51,6 +54,18 @@ static const char usage[] =
     "                                       30m, 12h, 0 = no expiry)\n"
     "  user code NAME --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       a new enrolment code for NAME\n"
+    "  user tz NAME --tz ZONE --data DIR    NAME's time zone (--tz \"\": the\n"
+    "                                       server's); user add takes --tz too\n"
+    "  tz ZONE --data DIR                   the server's default time zone\n"
+    "                                       (init takes --tz ZONE too), e.g.\n"
+    "                                       Asia/Jakarta; times on the wire\n"
+    "                                       stay UTC\n"
+    "  user import FILE --data DIR [--codes OUT] [--code-ttl 7d]\n"
+    "                                       add every user of a CSV file\n"
+    "                                       (name,role,tier a line) in one\n"
+    "                                       transaction; their codes go to\n"
+    "                                       OUT (default FILE.codes, new,\n"
+    "                                       mode 0600); a bad line adds none\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  check --data DIR                     check the whole store for damage\n"
@@ -60,6 +75,13 @@ static const char usage[] =
     "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
     "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n"
+    "      [--origin https://HOST:PORT[,...]]\n"
+    "                                       the web console is at\n"
+    "                                       https://HOST:PORT/; --origin lists\n"
+    "                                       the origins whose pages may open\n"
+    "                                       a WebSocket (default: the listen\n"
+    "                                       address, and localhost beside\n"
+    "                                       127.0.0.1)\n"
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
@@ -68,7 +90,7 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *smtp, *smtp_from, *smtp_ca;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins;
     int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
@@ -120,10 +142,13 @@ static int parse(int argc, char **argv, struct opts *o)
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
+        {"origin", required_argument, 0, 'O'},
+        {"tz", required_argument, 0, 'z'},
         {"smtp", required_argument, 0, 'S'},
         {"smtp-from", required_argument, 0, 'F'},
         {"smtp-ca", required_argument, 0, 'C'},
         {"smtp-starttls", no_argument, 0, 'X'},
+        {"codes", required_argument, 0, 'K'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -159,10 +184,13 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
         case 'a': o->ca_dir = optarg; break;
+        case 'O': o->origins = optarg; break;
+        case 'z': o->tz = optarg; break;
         case 'S': o->smtp = optarg; break;
         case 'F': o->smtp_from = optarg; break;
         case 'C': o->smtp_ca = optarg; break;
         case 'X': o->smtp_starttls = 1; break;
+        case 'K': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -240,19 +268,6 @@ static int open_store(const struct opts *o, struct store **st)
 
 static int64_t now_ms(void) { return wo_clock_now_ms(); }
 
-static int valid_name(const char *n)
-{
-    size_t l = strlen(n);
-    if (l == 0 || l > WO_MAX_ID)
-        return 0;
-    for (; *n; n++)
-        if (!(('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') ||
-              ('0' <= *n && *n <= '9') || *n == '.' || *n == '_' ||
-              *n == '-'))
-            return 0;
-    return 1;
-}
-
 /* The directory for the CA's key: --ca-dir, or DATA-ca beside DATA.
  * 0, or 1 after saying why there is none. */
 static int ca_dir_of(const struct opts *o, char *out, size_t cap)
@@ -321,6 +336,57 @@ static int move_old_ca_key(const struct opts *o, const char *ca_dir)
     return 0;
 }
 
+/* 1 when zone names a zone of the system's time zone database (tzdata):
+ * a relative path under /usr/share/zoneinfo without "..". */
+static int valid_zone(const char *zone)
+{
+    char path[512];
+    struct stat sb;
+    if (!zone || !*zone || zone[0] == '/' || strstr(zone, "..") ||
+        strlen(zone) > WO_MAX_ID)
+        return 0;
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static int bad_zone(const char *zone)
+{
+    fprintf(stderr, "wo-server: '%s' is not a time zone this machine knows "
+                    "(an IANA name such as Asia/Jakarta or UTC; install the "
+                    "tzdata package)\n", zone);
+    return 2;
+}
+
+/* Set the default zone of the store at DATA (init, tz). */
+static int set_default_tz(struct opts *o, const char *zone)
+{
+    struct store *st;
+    int rc = open_store(o, &st);
+    if (rc)
+        return rc;
+    rc = store_default_tz(st, zone);
+    if (rc)
+        fprintf(stderr, "wo-server: cannot set the time zone: %s (%s)\n",
+                wo_strerror(rc), store_errmsg(st));
+    store_close(st);
+    if (!rc && !o->quiet)
+        printf("time zone: %s (users without their own zone see times "
+               "in it)\n", zone);
+    return rc ? 1 : 0;
+}
+
+static int cmd_tz(struct opts *o)
+{
+    int rc;
+    if (o->npos < 1)
+        return die_usage("%s", "tz needs a zone, e.g. Asia/Jakarta");
+    if ((rc = need_data(o)))
+        return rc;
+    if (!valid_zone(o->pos[0]))
+        return bad_zone(o->pos[0]);
+    return set_default_tz(o, o->pos[0]);
+}
+
 /* init --smtp: the relay that mails requesters (mailer.h). */
 static int set_smtp(const struct opts *o, struct store *st)
 {
@@ -382,7 +448,7 @@ static int cmd_init(struct opts *o)
     }
     rc = set_smtp(o, st);
     store_close(st);
-    if (rc)
+    if (rc || (o->tz && set_default_tz(o, o->tz)))
         return 1;
     snprintf(tls, sizeof tls, "%s/tls", o->data);
     if (private_dir(tls))
@@ -409,18 +475,65 @@ static int cmd_init(struct opts *o)
     return 0;
 }
 
+/* user import FILE: every user of the file, or none. */
+static int cmd_user_import(struct opts *o, const char *file)
+{
+    struct store *st;
+    char codes[4096], err[1024];
+    size_t added;
+    int rc;
+    if ((size_t)snprintf(codes, sizeof codes, "%s", o->codes ? o->codes : file)
+            >= sizeof codes - 8)
+        return die_usage("path '%s' is too long", file);
+    if (!o->codes)
+        strcat(codes, ".codes");
+    if ((rc = open_store(o, &st)))
+        return rc;
+    rc = userfile_import(st, file, codes, now_ms(), o->code_ttl_ms, &added,
+                         err, sizeof err);
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "wo-server: %s: %s; nothing was imported\n", file,
+                err);
+        return rc == WO_EINVAL ? 2 : 1;
+    }
+    printf("imported %zu users from %s; their one-time enrolment codes are "
+           "in %s (mode 0600: give each user theirs, then delete the "
+           "file)\n", added, file, codes);
+    return 0;
+}
+
 static int cmd_user(struct opts *o)
 {
     struct store *st;
     char code[STORE_CODE_LEN];
     int rc;
     if (o->npos < 2)
-        return die_usage("%s", "user needs: add NAME --role ROLE, or "
-                               "code NAME");
+        return die_usage("%s", "user needs: add NAME --role ROLE, "
+                               "code NAME, or import FILE");
     const char *name = o->pos[1];
     if ((rc = need_data(o)))
         return rc;
-    if (!valid_name(name)) {
+    if (o->tz && *o->tz && !valid_zone(o->tz))
+        return bad_zone(o->tz);
+    if (!strcmp(o->pos[0], "tz")) {
+        if (!o->tz)
+            return die_usage("%s", "user tz NAME needs --tz ZONE (\"\": the "
+                                   "server's default)");
+        if ((rc = open_store(o, &st)))
+            return rc;
+        rc = store_user_set_tz(st, name, o->tz);
+        store_close(st);
+        if (rc == WO_ENOTFOUND)
+            fprintf(stderr, "wo-server: no user '%s'\n", name);
+        else if (rc)
+            fprintf(stderr, "wo-server: cannot set the time zone: %s\n",
+                    wo_strerror(rc));
+        return rc ? 1 : 0;
+    }
+    if (!strcmp(o->pos[0], "import"))
+        return cmd_user_import(o, name);
+    if (!userfile_name_ok(name)) {
         fprintf(stderr, "wo-server: user name '%s' must be 1-64 letters, "
                         "digits, '.', '_' or '-'\n", name);
         return 2;
@@ -438,9 +551,12 @@ static int cmd_user(struct opts *o)
     }
     if ((rc = open_store(o, &st)))
         return rc;
-    if (!strcmp(o->pos[0], "add"))
+    if (!strcmp(o->pos[0], "add")) {
         rc = store_user_add(st, name, o->role, now_ms(), o->code_ttl_ms,
                             code);
+        if (!rc && o->tz)
+            rc = store_user_set_tz(st, name, o->tz);
+    }
     else
         rc = store_user_code(st, name, now_ms(), o->code_ttl_ms, code);
     store_close(st);
@@ -632,6 +748,7 @@ static void app_message(void *arg, struct session *s, const uint8_t *data,
 
 static void app_closed(void *arg, struct session *s)
 {
+    dispatch_closed(&((struct run *)arg)->srv, s);
     gate_closed(((struct run *)arg)->gate, s);
     session_destroy(s);
 }
@@ -734,11 +851,33 @@ static void warn_ca_key(const struct opts *o)
                         "data directory\n", path, o->data);
 }
 
+/* Connections are descriptors: take the most the system allows this
+ * process (the hard limit), and say what that is. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    if (rl.rlim_cur != was)
+        fprintf(stderr, "wo-server: descriptor limit raised from %llu to "
+                "%llu (the hard limit; 'ulimit -Hn' as root raises it)\n",
+                (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+    else
+        fprintf(stderr, "wo-server: descriptor limit %llu (the hard limit)\n",
+                (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_run(struct opts *o)
 {
-    struct run r = {.srv = {.alerts_pushed = -1}};
+    struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
     struct ws_config cfg = {0};
-    char host[256], cert[4096], key[4096];
+    char host[256], cert[4096], key[4096], origins[600];
     int rc;
     if ((rc = need_data(o)))
         return rc;
@@ -765,6 +904,16 @@ static int cmd_run(struct opts *o)
     cfg.cert = o->cert ? o->cert : cert;
     cfg.key = o->key ? o->key : key;
     cfg.event_lib = o->event_lib;
+    if (o->origins && strncmp(o->origins, "https://", 8))
+        return die_usage("--origin '%s' must list origins such as "
+                         "https://dispatch.example.com:8443", o->origins);
+    /* the browser's Origin is the address it loaded the console from */
+    if (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost"))
+        snprintf(origins, sizeof origins, "https://127.0.0.1:%ld,"
+                 "https://localhost:%ld", port, port);
+    else
+        snprintf(origins, sizeof origins, "https://%s:%ld", host, port);
+    cfg.origins = o->origins ? o->origins : origins;
     if ((rc = open_store(o, &r.srv.store)))
         return rc;
     /* a damaged page found now stops the start; found mid-sync it would
@@ -787,6 +936,10 @@ static int cmd_run(struct opts *o)
         return 1;
     }
     warn_ca_key(o);
+    /* events made before this start reach the office by the feed command */
+    if (store_feed_max(r.srv.store, &r.srv.feed_pushed))
+        r.srv.feed_pushed = -1;
+    raise_fd_limit();
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);
@@ -813,6 +966,9 @@ static int cmd_run(struct opts *o)
     mailer_destroy(r.mailer);
     gate_destroy(r.gate);
     throttle_destroy(r.srv.enrol_addrs);
+    /* the last connections' presence, closed as the loop ended */
+    feed_presence_flush(&r.srv);
+    feed_cleanup(&r.srv);
     commit_destroy(r.srv.commit);
     sessreg_destroy(r.srv.sessions);
     throttle_destroy(r.srv.enrol_users);
@@ -844,6 +1000,8 @@ int main(int argc, char **argv)
         return cmd_init(&o);
     if (!strcmp(cmd, "user"))
         return cmd_user(&o);
+    if (!strcmp(cmd, "tz"))
+        return cmd_tz(&o);
     if (!strcmp(cmd, "device"))
         return cmd_device(&o);
     if (!strcmp(cmd, "check"))

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "desk.h"
+#include "feed.h"
 #include "ops.h"
 #include "server.h"
 #include "session.h"
@@ -379,6 +380,8 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
     if (!rc)
         rc = store_op_record(srv->store, op, a->device_id, a->clock_offset,
                              "applied", NULL, now);
+    if (!rc)
+        rc = feed_op(srv, op, a->user, a->device_id, now);
     if (!rc)
         out->changed_order = op->wo;
     return rc;

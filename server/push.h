@@ -30,6 +30,10 @@ void push_past(struct srv *srv, int64_t id);
 /* A frame of alerts to every session subscribed to the alert feed. */
 void push_alerts(struct srv *srv, const struct wo_changes *ch);
 
+/* A frame of activity-feed events to every session subscribed to the
+ * alert feed (the office). */
+void push_feed(struct srv *srv, const struct wo_changes *ch);
+
 /* Revoked device: close its sessions now. */
 void push_disconnect_device(struct srv *srv, int64_t device);
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct commit;
+struct feed_presence;
 struct sessreg;
 struct store;
 struct throttle;
@@ -24,6 +25,9 @@ struct srv {
     uint8_t anchor_key[32];     /* MACs the time anchors (verify.h) */
     int64_t alerts_pushed;      /* desk.c: last alert id pushed live;
                                  * -1 until read from the store */
+    int64_t feed_pushed;        /* feed.c: last feed event pushed live;
+                                 * -1 until read from the store */
+    struct feed_presence *presence; /* feed.c: presence not yet written */
 };
 
 #endif

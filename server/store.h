@@ -81,6 +81,10 @@ int store_secret(struct store *st, const char *name, uint8_t out[32]);
 int store_hash_clear_codes(struct store *st);
 
 int store_begin(struct store *st);
+/* store_begin() that does not wait for another connection's write lock:
+ * WO_EIO at once when the store is busy (for writes that can wait a
+ * tick, such as presence, so the loop never stalls on them). */
+int store_begin_nowait(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Rows changed since the store opened: commit.c checks with it that a
@@ -101,6 +105,20 @@ int store_user_add(struct store *st, const char *name, const char *role,
 int store_user_code(struct store *st, const char *name, int64_t now,
                     int64_t ttl_ms, char code[STORE_CODE_LEN]);
 int store_user_get(struct store *st, const char *name, struct store_user *u);
+
+/* One user of an import: name, role and tier as store_user_add() and
+ * store_user_set_tier() take them. */
+struct store_new_user {
+    const char *name, *role, *tier;
+};
+/* Add n users, each with a one-time enrolment code (codes[i]), in one
+ * transaction that is left open on success: the caller commits once the
+ * codes are safely written, or rolls back. On failure nothing is added,
+ * the transaction is rolled back and *bad is the index of the user that
+ * failed (WO_EEXIST: the name is taken). */
+int store_user_import(struct store *st, const struct store_new_user *u,
+                      size_t n, int64_t now, int64_t ttl_ms,
+                      char (*codes)[STORE_CODE_LEN], size_t *bad);
 
 /* Trade a one-time code for a registered device key; with user not NULL
  * the code must be that user's. WO_EAUTH when the code is unknown, used,
@@ -123,7 +141,8 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 enum {
     STORE_LOAD_TECH = 0,    /* all records, for the technician */
     STORE_LOAD_OFFICE = 1,  /* + recipient code and rejected ops */
-    STORE_LOAD_PAST = 2     /* notes and parts only: a past resolution */
+    STORE_LOAD_PAST = 2,    /* notes and parts only: a past resolution */
+    STORE_LOAD_BRIEF = 3    /* the order alone, no records: a list row */
 };
 
 /*
@@ -179,9 +198,25 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
-/* Up to limit orders, open ones first by the due time of their SLA clock. */
-int store_board(struct store *st, int64_t now, size_t limit, int64_t **ids,
-                size_t *n);
+
+/* The web console's order list: which orders, filtered (NULL: any). */
+struct store_page {
+    const char *status;     /* "open", "all" or one status */
+    const char *priority, *assignee, *site, *asset, *text;
+    int64_t limit, offset, now;
+};
+/* One page of ids (*ids malloc'd, the caller frees it) in the board's
+ * order, and how many match in all (0 when the page is empty). */
+int store_order_page(struct store *st, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total);
+/* The board with a dispatcher's filters (each NULL: any). Open orders
+ * only unless all, or a status is asked for. */
+struct store_board_filter {
+    const char *status, *tech, *priority, *site;
+    int all;
+};
+int store_board_filtered(struct store *st, const struct store_board_filter *f,
+                         int64_t now, size_t limit, int64_t **ids, size_t *n);
 
 /* Service desk (docs/lifecycle.md) ---------------------------------------- */
 
@@ -447,5 +482,50 @@ int store_void_add(struct store *st, const struct wo_op *op,
  * record. */
 int store_record_author(struct store *st, int64_t order, const char *ref,
                         char author[WO_MAX_ID + 1], int *voided);
+
+/* Field data (docs/protocol.md, "Field data"; store_field.c) ----------- */
+
+/* Device id was heard from (connected, or its last connection closed). */
+int store_device_seen(struct store *st, int64_t id, int64_t now);
+/* Device id synced: its cursor and the health it reported. */
+int store_device_synced(struct store *st, int64_t id, int64_t now,
+                        int64_t cursor, int64_t unsent, int64_t unsent_age,
+                        const char *version);
+/* user's device dev stored order at change seq (ignored unless user holds
+ * it); the device's cursor rises to seq. */
+int store_receipt_stored(struct store *st, int64_t order, int64_t user,
+                         int64_t dev, int64_t seq, int64_t now);
+/* A sync's have list as receipts: the held orders up to cursor. */
+int store_receipt_have(struct store *st, int64_t user, int64_t dev,
+                       const int64_t *have, size_t n, int64_t cursor,
+                       int64_t now);
+/* user first opened order at server time at (the earliest is kept; only
+ * by one who holds or held it). */
+int store_receipt_opened(struct store *st, int64_t order, int64_t user,
+                         int64_t dev, int64_t at);
+/* Why order id is with its holder now (came: assigned | reassigned |
+ * escalated | reopened), with the reason given or NULL. */
+int store_order_set_came(struct store *st, int64_t id, const char *came,
+                         const char *reason, int64_t now);
+/* The reason of order's last dispute (a dispatcher's reason or the
+ * recipient's comment) into *out (caller frees; NULL: none). */
+int store_dispute_reason(struct store *st, int64_t order, char **out);
+/* Append an event to the activity feed (id and title are ignored). */
+int store_feed_add(struct store *st, const struct wo_event *e);
+/* Up to limit events after id `after`, oldest first (caller frees with
+ * their strings). */
+int store_feed_since(struct store *st, int64_t after, size_t limit,
+                     struct wo_event **out, size_t *n);
+int store_feed_max(struct store *st, int64_t *id);
+/* Every technician with their devices' health (online flags left 0) and,
+ * in *users (caller frees), their user ids in the same order. */
+int store_techs(struct store *st, struct wo_tech **out, size_t *n,
+                int64_t **users);
+/* The time zone of user: theirs, else the server's default; "" if none. */
+int store_user_tz(struct store *st, int64_t user, char tz[WO_MAX_ID + 1]);
+/* Set user name's zone (NULL or "": the server's default). */
+int store_user_set_tz(struct store *st, const char *name, const char *tz);
+/* Set the server's default zone. */
+int store_default_tz(struct store *st, const char *tz);
 
 #endif

@@ -64,6 +64,23 @@ static int intake_load(struct store *s, struct wo_order *o)
     return o->type && o->category ? 0 : WO_ENOMEM;
 }
 
+/* The holder's delivery receipt (docs/protocol.md, "Field data"). */
+static int load_receipt(struct store *s, int64_t id, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(receipt_of_holder);
+    wo_db_bind_int(q, ":order", id);
+    int rc = store__row(q);
+    if (rc < 0)
+        return rc;
+    if (rc) {
+        o->stored_at = sqlite3_column_int64(q, 0);
+        o->stored_seq = sqlite3_column_int64(q, 1);
+        o->opened_at = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_reset(q);
+    return 0;
+}
+
 int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
@@ -101,6 +118,9 @@ int store_order_load(struct store *s, int64_t id, int how,
     o->completed_at = sqlite3_column_int64(q, 22);
     o->visit_start = sqlite3_column_int64(q, 23);
     o->visit_end = sqlite3_column_int64(q, 24);
+    o->came = DUP(25);
+    o->came_reason = DUP(26);
+    o->came_at = sqlite3_column_int64(q, 27);
     sqlite3_reset(q);
     if (!o->title || !o->priority || !o->status || !o->tier) {
         rc = WO_ENOMEM;
@@ -108,6 +128,8 @@ int store_order_load(struct store *s, int64_t id, int how,
     }
     if ((rc = intake_load(s, o)))
         goto fail;
+    if (how == STORE_LOAD_BRIEF)
+        return load_receipt(s, id, o) ? (wo_order_cleanup(o), WO_EIO) : 0;
     if (how == STORE_LOAD_PAST)
         rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
     else
@@ -123,6 +145,8 @@ int store_order_load(struct store *s, int64_t id, int how,
             goto fail;
     }
     if (include_secret) {
+        if ((rc = load_receipt(s, id, o)))
+            goto fail;
         q = ST(rejections_of);
         wo_db_bind_int(q, ":order", id);
         if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
@@ -294,12 +318,64 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
 }
 
-int store_board(struct store *s, int64_t now, size_t limit, int64_t **ids,
-                size_t *n)
+static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
 {
-    sqlite3_stmt *q = ST(order_board);
+    wo_db_bind_text(q, name, v && *v ? v : NULL);
+}
+
+int store_order_page(struct store *s, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total)
+{
+    int open = !strcmp(p->status, "open");
+    sqlite3_stmt *q = open ? ST(order_page_open) : ST(order_page);
+    size_t cap = p->limit > 0 ? (size_t)p->limit : 1;
+    int r;
+    *n = 0;
+    *total = 0;
+    if (!(*ids = malloc(cap * sizeof **ids)))
+        return WO_ENOMEM;
+    if (!open)
+        wo_db_bind_text(q, ":status", p->status);
+    bind_opt_text(q, ":priority", p->priority);
+    bind_opt_text(q, ":assignee", p->assignee);
+    bind_opt_text(q, ":site", p->site);
+    bind_opt_text(q, ":asset", p->asset);
+    bind_opt_text(q, ":text", p->text);
+    wo_db_bind_int(q, ":now", p->now);
+    wo_db_bind_int(q, ":limit", p->limit);
+    wo_db_bind_int(q, ":offset", p->offset);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < cap) {
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+        *total = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE || r == SQLITE_ROW)
+        return 0;
+    free(*ids);
+    *ids = NULL;
+    return WO_EIO;
+}
+
+static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)
+{
+    if (v)
+        wo_db_bind_text(q, name, v);
+    else
+        wo_db_bind_null(q, name);
+}
+
+int store_board_filtered(struct store *s, const struct store_board_filter *f,
+                         int64_t now, size_t limit, int64_t **ids, size_t *n)
+{
+    int all = f->all || f->status;
+    sqlite3_stmt *q = all ? ST(order_board_filtered) : ST(order_board_open);
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
+    if (all)
+        bind_or_null(q, ":status", f->status);
+    bind_or_null(q, ":tech", f->tech);
+    bind_or_null(q, ":priority", f->priority);
+    bind_or_null(q, ":site", f->site);
     return wo_db_load_ids(q, ids, n);
 }
 

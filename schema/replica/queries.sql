@@ -12,10 +12,11 @@ ON CONFLICT(key) DO UPDATE SET value = excluded.value;
 -- name: order_upsert
 INSERT INTO orders(id, seq, title, description, site, asset, requester,
                    contact, priority, status, assignee, created_at,
-                   updated_at, visit_start, visit_end)
+                   updated_at, visit_start, visit_end, came, came_reason,
+                   came_at)
 VALUES (:id, :seq, :title, :description, :site, :asset, :requester,
         :contact, :priority, :status, :assignee, :created_at, :updated_at,
-        :visit_start, :visit_end)
+        :visit_start, :visit_end, :came, :came_reason, :came_at)
 ON CONFLICT(id) DO UPDATE SET
   seq = excluded.seq, title = excluded.title,
   description = excluded.description, site = excluded.site,
@@ -23,12 +24,14 @@ ON CONFLICT(id) DO UPDATE SET
   contact = excluded.contact, priority = excluded.priority,
   status = excluded.status, assignee = excluded.assignee,
   created_at = excluded.created_at, updated_at = excluded.updated_at,
-  visit_start = excluded.visit_start, visit_end = excluded.visit_end;
+  visit_start = excluded.visit_start, visit_end = excluded.visit_end,
+  came = excluded.came, came_reason = excluded.came_reason,
+  came_at = excluded.came_at;
 
 -- name: order_get
 SELECT id, seq, title, description, site, asset, requester, contact,
        priority, status, assignee, created_at, updated_at, visit_start,
-       visit_end
+       visit_end, came, came_reason, came_at
 FROM orders WHERE id = :id;
 
 -- name: order_list
@@ -243,6 +246,20 @@ WHERE order_id = :order AND kind = :kind AND state = 'pending';
 -- full disk (a maximum below the current size is raised to it)
 PRAGMA max_page_count = 1;
 
+-- ---- field data (006_field.sql) ------------------------------------------
+
+-- name: opened_mark
+-- the first opening only
+INSERT OR IGNORE INTO opened(order_id, at) VALUES (:order, :at);
+
+-- name: opened_unsent
+SELECT order_id, at FROM opened WHERE sent = 0 ORDER BY order_id LIMIT :limit;
+
+-- name: opened_sent
+UPDATE opened SET sent = 1 WHERE order_id = :order;
+
+-- name: outbox_oldest
+SELECT coalesce(min(at), 0) FROM outbox WHERE state = 'pending';
 -- ---- voided parts and notes (issue 14) ------------------------------------
 
 -- name: void_put

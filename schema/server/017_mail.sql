@@ -3,10 +3,7 @@
 -- and the durable queue of messages: each written in the transaction of
 -- the change it tells about, sent by the mailer with retries, never lost
 -- when the relay is down.
-CREATE TABLE settings (
-    name        TEXT PRIMARY KEY,
-    value       TEXT NOT NULL
-);
+-- The settings table (name, value) is 012's.
 
 CREATE TABLE mail_queue (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

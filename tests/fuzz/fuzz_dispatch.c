@@ -153,6 +153,7 @@ static void world_open(void)
     W.srv.sessions = sessreg_create();
     W.srv.commit = commit_create(wake, NULL);
     W.srv.alerts_pushed = -1;
+    W.srv.feed_pushed = -1;
     if (!W.srv.sessions || !W.srv.commit)
         die("world", "out of memory");
     for (int i = 0; i < N_USERS; i++)

@@ -285,7 +285,7 @@ static void dispatch(void)
         {"tech-cmd", 1, {.req = 20, .name = "create", .title = "x",
                          .priority = "P3"}},
         /* the service desk of issue 14 */
-        {"disp-create-intake", 0, {.req = 21, .name = "create",
+        {"disp-create-intake", 0, {.req = 41, .name = "create",
                                    .title = "Teller PC", .impact = "low",
                                    .urgency = "medium", .type = "request",
                                    .category = "hardware",
@@ -294,10 +294,10 @@ static void dispatch(void)
                                    .needs_authorisation = true,
                                    .authoriser = "Budi",
                                    .deadline = 1900000000000}},
-        {"disp-edit", 0, {.req = 22, .name = "edit", .wo = 1,
+        {"disp-edit", 0, {.req = 42, .name = "edit", .wo = 1,
                           .priority = "P1", .title = "Down",
                           .reason = "worse"}},
-        {"disp-note", 0, {.req = 23, .name = "note", .wo = 1,
+        {"disp-note", 0, {.req = 43, .name = "note", .wo = 1,
                           .text = "call first"}},
         {"disp-resolve", 0, {.req = 24, .name = "resolve", .wo = 1,
                              .remote = true, .text = "reset remotely"}},
@@ -325,6 +325,13 @@ static void dispatch(void)
         {"admin-matrix-set", 2, {.req = 32, .name = "matrix.set",
                                  .impact = "high", .urgency = "low",
                                  .priority = "P1"}},
+        {"disp-board-filtered", 0, {.req = 21, .name = "board",
+                                    .status = "assigned",
+                                    .assignee = "tech1", .priority = "P1",
+                                    .site = "Plant 3", .all = true}},
+        {"disp-techs", 0, {.req = 22, .name = "techs"}},
+        {"disp-feed", 0, {.req = 23, .name = "feed", .since = 1,
+                          .limit = 10}},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         frame(t, cmds[i].file, &cmds[i].who, 1, WO_F_CMD, &cmds[i].c);
@@ -334,6 +341,17 @@ static void dispatch(void)
     frame(t, "tech-sync", &TECH, 1, WO_F_SYNC, &sy);
     frame(t, "disp-sync", &DISP, 1, WO_F_SYNC, &sy);
     frame(t, "anon-sync", &ANON, 1, WO_F_SYNC, &sy);
+    /* field data: a sync with its health, delivery receipts */
+    struct wo_sync sh = {.cursor = 2, .have = have, .n_have = 2,
+                         .unsent = 3, .unsent_age = 1800000,
+                         .version = "1.12.0"};
+    frame(t, "tech-sync-health", &TECH, 1, WO_F_SYNC, &sh);
+    struct wo_receipt st[] = {{.wo = 1, .seq = 2}, {.wo = 2, .seq = 5}};
+    struct wo_receipt op[] = {{.wo = 1, .at = 1700000000000}};
+    struct wo_receipts rc = {.stored = st, .n_stored = 2, .opened = op,
+                             .n_opened = 1};
+    frame(t, "tech-receipts", &TECH, 1, WO_F_RECEIPTS, &rc);
+    frame(t, "disp-receipts", &DISP, 1, WO_F_RECEIPTS, &rc);
     /* the technician's day on order 1, one frame; then each op alone */
     struct wo_op ops[N_OPKINDS];
     for (int k = 0; k < N_OPKINDS; k++)

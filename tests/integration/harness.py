@@ -82,7 +82,9 @@ class Env(unittest.TestCase):
 
     def start_server(self, *extra):
         log = open(os.path.join(self.dir, "server.log"), "a")
-        p = subprocess.Popen([SERVER, "run", "--data", self.data, "--listen",
+        # server_wrap: a command line the server runs under (prlimit ...)
+        p = subprocess.Popen(list(getattr(self, "server_wrap", [])) +
+                             [SERVER, "run", "--data", self.data, "--listen",
                               "127.0.0.1:%d" % self.port] + list(extra),
                              stdout=log, stderr=log)
         log.close()

@@ -70,7 +70,9 @@ class Foundation(Env):
         self.assertTrue(all(s["verified"] for s in d["signatures"]))
         self.assertTrue(all(s["signed_at"] > 0 for s in d["signatures"]))
         self.assertEqual(d["rejected_ops"], [])
-        board = self.wo_json("disp", "board")
+        # the board shows open orders; --all the closed ones too
+        self.assertEqual(self.wo_json("disp", "board"), [])
+        board = self.wo_json("disp", "board", "--all")
         self.assertEqual([b["status"] for b in board], ["closed"])
 
     def test_live_reassignment(self):

@@ -81,6 +81,7 @@ static int setup(void **state)
     f->srv.sessions = sessreg_create();
     f->srv.commit = commit_create(wake, f);
     f->srv.alerts_pushed = -1;
+    f->srv.feed_pushed = -1;
     f->disp = login(f, "disp", "dispatcher", &f->conn[0]);
     f->tech = login(f, "tech1", "technician", &f->conn[1]);
     f->tech2 = login(f, "tech2", "technician", &f->conn[2]);
