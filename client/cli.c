@@ -19,7 +19,7 @@
 #include "wo_clock.h"
 
 /* No command has more; a longer table is a programming error. */
-#define CLI_MAX_OPTS 16
+#define CLI_MAX_OPTS 32
 
 /* getopt_long returns this plus the option's index in the table; above
  * every character getopt itself returns ('?', ':'). */

@@ -14,6 +14,8 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stdint.h>
+
 struct client;
 struct wo_cmd;
 
@@ -48,7 +50,24 @@ int cmd_tier(struct client *c, int argc, char **argv);
 int cmd_search(struct client *c, int argc, char **argv);
 int cmd_report(struct client *c, int argc, char **argv);
 
+/* cmd_svc.c: the service desk of issue 14 */
+int cmd_authorise(struct client *c, int argc, char **argv);
+int cmd_edit(struct client *c, int argc, char **argv);
+int cmd_agreement(struct client *c, int argc, char **argv);
+int cmd_customer(struct client *c, int argc, char **argv);
+int cmd_category(struct client *c, int argc, char **argv);
+int cmd_matrix(struct client *c, int argc, char **argv);
+int cmd_price(struct client *c, int argc, char **argv);
+int cmd_resolve(struct client *c, int argc, char **argv);
+int cmd_void(struct client *c, int argc, char **argv);
+
 /* ---- shared between the cmd_*.c files only (cmd_disp.c) ---------------- */
+
+/* cmd_svc.c: the office's side of `wo resolve --remote`, `wo note` and
+ * `wo sla WO` (one request each; the exit code). */
+int cmd__resolve_office(struct client *c, int64_t wo, const char *note);
+int cmd__note_office(struct client *c, int64_t wo, const char *text);
+int cmd__sla_order(struct client *c, int64_t wo);
 
 /* 1 if c is enrolled as a dispatcher or admin; otherwise 0 after saying
  * so on stderr. */

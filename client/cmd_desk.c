@@ -177,7 +177,7 @@ int cmd_alerts(struct client *c, int argc, char **argv)
 
 int cmd_sla(struct client *c, int argc, char **argv)
 {
-    const char *u = "wo sla show [--json] | wo sla set P1|P2|P3 "
+    const char *u = "wo sla WO [--json] | wo sla show [--json] | wo sla set P1|P2|P3 "
                     "[--response 15m] [--resolve 4h] [--escalate on|off]  "
                     "(admin)";
     struct wo_cmd cmd = {.name = "sla.show"};
@@ -204,6 +204,9 @@ int cmd_sla(struct client *c, int argc, char **argv)
             return cli_error("give --response and/or --resolve as a "
                              "duration such as 90s, 15m, 4h or 2d, and/or "
                              "--escalate on|off");
+    } else if (argc == 2 && !cli_parse_id(argv[1], &cmd.wo)) {
+        /* wo sla WO: the agreement that governs the order, and why */
+        return cmd__sla_order(c, cmd.wo);
     } else if (argc != 2 || strcmp(argv[1], "show")) {
         return cli_usage(u);
     }

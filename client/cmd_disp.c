@@ -54,7 +54,12 @@ int cmd_create(struct client *c, int argc, char **argv)
 {
     const char *title = NULL, *priority = NULL, *description = NULL,
                *site = NULL, *asset = NULL, *requester = NULL,
-               *contact = NULL, *assign = NULL;
+               *contact = NULL, *assign = NULL, *type = NULL,
+               *category = NULL, *impact = NULL, *urgency = NULL,
+               *customer = NULL, *department = NULL, *deadline = NULL,
+               *authoriser = NULL, *requester_email = NULL,
+               *authoriser_email = NULL, *reason = NULL;
+    int needs_auth = 0;
     const struct cli_opt opts[] = {
         CLI_OPT("title", CLI_STR, &title),
         CLI_OPT("priority", CLI_STR, &priority),
@@ -64,19 +69,41 @@ int cmd_create(struct client *c, int argc, char **argv)
         CLI_OPT("requester", CLI_STR, &requester),
         CLI_OPT("contact", CLI_STR, &contact),
         CLI_OPT("assign", CLI_STR, &assign),
+        CLI_OPT("type", CLI_STR, &type),
+        CLI_OPT("category", CLI_STR, &category),
+        CLI_OPT("impact", CLI_STR, &impact),
+        CLI_OPT("urgency", CLI_STR, &urgency),
+        CLI_OPT("customer", CLI_STR, &customer),
+        CLI_OPT("department", CLI_STR, &department),
+        CLI_OPT("deadline", CLI_STR, &deadline),
+        CLI_OPT("needs-authorisation", CLI_FLAG, &needs_auth),
+        CLI_OPT("authoriser", CLI_STR, &authoriser),
+        CLI_OPT("requester-email", CLI_STR, &requester_email),
+        CLI_OPT("authoriser-email", CLI_STR, &authoriser_email),
+        CLI_OPT("reason", CLI_STR, &reason),
         CLI_END};
     const struct cli_spec spec = {
-        "wo create --title T --priority P1|P2|P3 [--description D] "
-        "[--site S] [--asset A] [--requester R] [--contact C] "
-        "[--assign TECH] [--json]", opts, 0, 0};
+        "wo create --title T (--priority P1|P2|P3 | --impact L --urgency L "
+        "[--priority P --reason WHY]) [--type incident|request] "
+        "[--category C] [--customer NAME] [--department D] [--deadline TIME] "
+        "[--needs-authorisation] [--authoriser NAME] [--description D] "
+        "[--site S] [--asset A] [--requester R] [--requester-email ADDR] "
+        "[--authoriser-email ADDR] [--contact C] [--assign TECH] [--json]\n"
+        "  (L: low, medium or high)", opts, 0, 0};
     int first, rc;
+    int64_t due = 0;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (!title || !*title || !priority)
+    if (!title || !*title || (!priority && !(impact && urgency)))
         return cli_usage(spec.usage);
-    if (strcmp(priority, "P1") && strcmp(priority, "P2") &&
+    if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
         strcmp(priority, "P3"))
         return cli_error("--priority must be P1, P2 or P3");
+    if (type && strcmp(type, "incident") && strcmp(type, "request"))
+        return cli_error("--type must be incident or request");
+    if (deadline && cli_parse_time(deadline, &due))
+        return cli_error("--deadline takes a time: \"2026-11-24 17:00\" "
+                         "(UTC), \"2026-11-24\", or +2d");
     /* the frame's fields are not const; nothing writes through them */
     struct wo_cmd cmd = {.name = "create", .title = (char *)title,
                          .priority = (char *)priority,
@@ -84,7 +111,17 @@ int cmd_create(struct client *c, int argc, char **argv)
                          .site = (char *)site, .asset = (char *)asset,
                          .requester = (char *)requester,
                          .contact = (char *)contact,
-                         .assignee = (char *)assign};
+                         .assignee = (char *)assign,
+                         .type = (char *)type, .category = (char *)category,
+                         .impact = (char *)impact,
+                         .urgency = (char *)urgency,
+                         .customer = (char *)customer,
+                         .department = (char *)department, .deadline = due,
+                         .needs_authorisation = needs_auth,
+                         .authoriser = (char *)authoriser,
+                         .requester_email = (char *)requester_email,
+                         .authoriser_email = (char *)authoriser_email,
+                         .reason = (char *)reason};
     if (!cmd__is_office(c))
         return 1;
     return cmd__run(c, &cmd, 1);
@@ -126,13 +163,21 @@ int cmd_cancel(struct client *c, int argc, char **argv)
 /* A new recipient code (the old one stops working): printed once. */
 int cmd_code(struct client *c, int argc, char **argv)
 {
-    const struct cli_spec spec = {"wo code WO [--json]", NULL, 1, 1};
+    int auth = 0;
+    const struct cli_opt opts[] = {
+        CLI_OPT("authorisation", CLI_FLAG, &auth), CLI_END};
+    const struct cli_spec spec = {"wo code WO [--authorisation] [--json]   "
+                                  "(a new recipient code, or with "
+                                  "--authorisation a new authorisation "
+                                  "code)", opts, 1, 1};
     struct wo_cmd cmd = {.name = "code"};
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
     if (cli_parse_id(argv[first], &cmd.wo))
         return cli_usage(spec.usage);
+    if (auth)
+        cmd.name = "auth.code";
     if (!cmd__is_office(c))
         return 1;
     return cmd__run(c, &cmd, 1);

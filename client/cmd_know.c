@@ -22,7 +22,7 @@
 /* Long options shared by search and report: each refuses, as a usage
  * error, the ones that mean nothing to it. */
 struct kopts {
-    const char *asset, *since, *until, *limit;
+    const char *asset, *since, *until, *limit, *customer;
     int csv;
 };
 
@@ -37,6 +37,7 @@ static int kparse(int argc, char **argv, struct kopts *o, const char *u,
         CLI_OPT("until", CLI_STR, &o->until),
         CLI_OPT("limit", CLI_STR, &o->limit),
         CLI_OPT("csv", CLI_FLAG, &o->csv),
+        CLI_OPT("customer", CLI_STR, &o->customer),
         CLI_END};
     const struct cli_spec spec = {u, opts, min_args, max_args};
     return cli_parse(&spec, argc, argv, first);
@@ -75,7 +76,7 @@ int cmd_search(struct client *c, int argc, char **argv)
     int rc = kparse(argc, argv, &o, u, 1, CLI_ANY, &first);
     if (rc)
         return rc;
-    if (o.since || o.until || o.csv ||
+    if (o.since || o.until || o.csv || o.customer ||
         (o.limit && cli_parse_id(o.limit, &limit)) ||
         join_words(argc, argv, first, words, sizeof words) ||
         wo_fts_query(words, query, sizeof query))
@@ -108,8 +109,10 @@ int cmd_search(struct client *c, int argc, char **argv)
 
 int cmd_report(struct client *c, int argc, char **argv)
 {
-    const char *u = "wo report assets|sla|times|workload [--since TIME] "
-                    "[--until TIME] [--limit N] [--json | --csv]\n"
+    const char *u = "wo report assets|sla|times|workload|requesters|"
+                    "departments|categories|customers|costs [--since TIME] "
+                    "[--until TIME] [--limit N] [--customer NAME] "
+                    "[--json | --csv]\n"
                     "  (TIME: \"2026-11-01\", \"2026-11-01 08:00\" UTC, or "
                     "-30d; default: the last 30 days)";
     struct kopts o = {0};
@@ -128,6 +131,7 @@ int cmd_report(struct client *c, int argc, char **argv)
         (o.limit && cli_parse_id(o.limit, &cmd.limit)))
         return cli_usage(u);
     cmd.report = (char *)rp->name;
+    cmd.customer = (char *)o.customer;
     if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
         return 1;
     if (report_table_init(&t, rp, res->rows, res->n_rows)) {

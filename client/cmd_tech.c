@@ -224,6 +224,7 @@ int cmd_note(struct client *c, int argc, char **argv)
     const struct cli_spec spec = {"wo note WO TEXT (quote the text)", NULL,
                                   2, 2};
     struct wo_order o;
+    int64_t wo;
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
@@ -231,6 +232,13 @@ int cmd_note(struct client *c, int argc, char **argv)
         return cli_usage(spec.usage);
     if (strlen(argv[2]) > WO_MAX_TEXT)
         return cli_error("note is longer than 8192 bytes");
+    /* a dispatcher's note goes to the server at once; the technician
+     * sees it after their next sync */
+    if (c->role && strcmp(c->role, "technician")) {
+        if (cli_parse_id(argv[1], &wo))
+            return cli_usage(spec.usage);
+        return cmd__note_office(c, wo, argv[2]);
+    }
     if ((rc = load(c, argv[1], &o)))
         return rc;
     struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_NOTE_ADD),
@@ -426,4 +434,90 @@ int cmd_outbox(struct client *c, int argc, char **argv)
     }
     jsonout_outbox_destroy(p.json);
     return rc ? 1 : 0;
+}
+
+/* Resolved with no site visit: by the technician (an op, offline like
+ * any other) or by a dispatcher (the desk's own fix, online). */
+int cmd_resolve(struct client *c, int argc, char **argv)
+{
+    const char *note = NULL;
+    int remote = 0;
+    const struct cli_opt opts[] = {CLI_OPT("remote", CLI_FLAG, &remote),
+                                   CLI_OPT("note", CLI_STR, &note), CLI_END};
+    const struct cli_spec spec = {"wo resolve WO --remote --note TEXT "
+                                  "(what was done, with no site visit)",
+                                  opts, 1, 1};
+    struct wo_order o;
+    int64_t wo;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!remote || !note || !*note || cli_parse_id(argv[first], &wo))
+        return cli_usage(spec.usage);
+    if (strlen(note) > WO_MAX_TEXT)
+        return cli_error("the note is longer than 8192 bytes");
+    if (c->role && strcmp(c->role, "technician"))
+        return cmd__resolve_office(c, wo, note);
+    if ((rc = load(c, argv[first], &o)))
+        return rc;
+    struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_RESOLVE_REMOTE),
+                       .text = (char *)note};
+    if (!(rc = allowed(&o, op.kind, NULL)))
+        rc = record(c, &op);
+    wo_order_cleanup(&o);
+    return rc;
+}
+
+/* The void of ref on o, or NULL. */
+static const struct wo_void *void_of(const struct wo_order *o, const char *ref)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, ref))
+            return &o->voids[i];
+    return NULL;
+}
+
+/* A part or note of one's own declared wrong: it stays, marked void with
+ * the reason; the next signature lists the void too. */
+int cmd_void(struct client *c, int argc, char **argv)
+{
+    const char *reason = NULL, *author = NULL;
+    const struct cli_opt opts[] = {CLI_OPT("reason", CLI_STR, &reason),
+                                   CLI_END};
+    const struct cli_spec spec = {"wo void WO RECORD_ID --reason TEXT (the "
+                                  "id of your part or note: wo show WO "
+                                  "--json)", opts, 2, 2};
+    struct wo_order o;
+    int first, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &first)))
+        return rc;
+    if (!reason || !*reason)
+        return cli_usage(spec.usage);
+    if (strlen(reason) > WO_MAX_TEXT)
+        return cli_error("the reason is longer than 8192 bytes");
+    if ((rc = load(c, argv[first], &o)))
+        return rc;
+    const char *ref = argv[first + 1];
+    for (size_t i = 0; !author && i < o.n_parts; i++)
+        if (!strcmp(o.parts[i].id, ref))
+            author = o.parts[i].author;
+    for (size_t i = 0; !author && i < o.n_notes; i++)
+        if (!strcmp(o.notes[i].id, ref))
+            author = o.notes[i].author;
+    if (!author)
+        rc = refuse(&o, "it has no part or note with that id (wo show WO "
+                        "--json lists them)");
+    else if (strcmp(author, c->user))
+        rc = refuse(&o, "that record is not yours: only its author can "
+                        "void it");
+    else if (void_of(&o, ref))
+        rc = refuse(&o, "that record is void already");
+    if (!rc) {
+        struct wo_op op = {.wo = o.id, .kind = KIND(WO_OP_RECORD_VOID),
+                           .ref = (char *)ref, .text = (char *)reason};
+        if (!(rc = allowed(&o, op.kind, NULL)))
+            rc = record(c, &op);
+    }
+    wo_order_cleanup(&o);
+    return rc;
 }

@@ -23,6 +23,18 @@ static json_t *opt_int(int64_t v)
     return v ? json_integer(v) : json_null();
 }
 
+/* A part's or note's void ({by, reason, at, id}), or null. */
+static json_t *void_json(const struct wo_order *o, const char *id)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, id))
+            return json_pack("{s:s, s:s, s:s, s:I}", "id", o->voids[i].id,
+                             "by", o->voids[i].author, "reason",
+                             o->voids[i].reason, "at",
+                             (json_int_t)o->voids[i].at);
+    return json_null();
+}
+
 static json_t *order_json(const struct wo_order *o, int full)
 {
     json_t *j = json_object();
@@ -69,6 +81,28 @@ static json_t *order_json(const struct wo_order *o, int full)
     json_object_set_new(j, "stored_at", opt_int(o->stored_at));
     json_object_set_new(j, "stored_seq", opt_int(o->stored_seq));
     json_object_set_new(j, "opened_at", opt_int(o->opened_at));
+    /* the formal request (docs/lifecycle.md, "Intake") */
+    json_object_set_new(j, "type", str_or_null(o->type));
+    json_object_set_new(j, "category", str_or_null(o->category));
+    json_object_set_new(j, "department", str_or_null(o->department));
+    json_object_set_new(j, "customer", str_or_null(o->customer));
+    json_object_set_new(j, "impact", str_or_null(o->impact));
+    json_object_set_new(j, "urgency", str_or_null(o->urgency));
+    json_object_set_new(j, "deadline", o->deadline ? json_integer(o->deadline)
+                                                   : json_null());
+    json_object_set_new(j, "requester_email", str_or_null(o->requester_email));
+    json_object_set_new(j, "needs_authorisation",
+                        json_boolean(o->needs_authorisation));
+    json_object_set_new(j, "authoriser", str_or_null(o->authoriser));
+    json_object_set_new(j, "authoriser_email",
+                        str_or_null(o->authoriser_email));
+    if (o->authorisation_code)
+        json_object_set_new(j, "authorisation_code",
+                            json_string(o->authorisation_code));
+    json_object_set_new(j, "agreement_id", o->agreement_id
+                                               ? json_integer(o->agreement_id)
+                                               : json_null());
+    json_object_set_new(j, "remote", json_boolean(o->remote));
     if (!full)
         return j;
     json_t *a = json_array();
@@ -106,6 +140,8 @@ static json_t *order_json(const struct wo_order *o, int full)
         if (p->at_srv)
             json_object_set_new(json_array_get(a, json_array_size(a) - 1),
                                 "at_srv", json_integer(p->at_srv));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                            "void", void_json(o, p->id));
     }
     json_object_set_new(j, "parts", a);
     a = json_array();
@@ -119,8 +155,20 @@ static json_t *order_json(const struct wo_order *o, int full)
         if (n->at_srv)
             json_object_set_new(json_array_get(a, json_array_size(a) - 1),
                                 "at_srv", json_integer(n->at_srv));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+                            "void", void_json(o, n->id));
     }
     json_object_set_new(j, "notes", a);
+    a = json_array();
+    for (size_t i = 0; i < o->n_voids; i++) {
+        const struct wo_void *v = &o->voids[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "id", v->id, "ref",
+                         v->ref, "author", v->author, "at", (json_int_t)v->at,
+                         "reason", v->reason, "signed",
+                         wo_record_signed(o, "void", v->id)));
+    }
+    json_object_set_new(j, "voids", a);
     a = json_array();
     for (size_t i = 0; i < o->n_sigs; i++) {
         const struct wo_sig *g = &o->sigs[i];
@@ -388,4 +436,45 @@ void jsonout_techs(const struct wo_tech *t, size_t n, int64_t now)
         json_array_append_new(a, j);
     }
     dump(a);
+}
+
+static json_t *agreement_json(const struct wo_agreement *a)
+{
+    json_t *j = json_pack("{s:I, s:s, s:I, s:I, s:s, s:s, s:s, s:o}",
+                          "id", (json_int_t)a->id, "customer", a->customer,
+                          "version", (json_int_t)a->version, "effective_from",
+                          (json_int_t)a->effective_from, "tz", a->tz,
+                          "hours", a->hours, "holidays",
+                          a->holidays ? a->holidays : "", "review_at",
+                          a->review_at ? json_integer(a->review_at)
+                                       : json_null());
+    json_t *t = json_object();
+    const char *p[3] = {"P1", "P2", "P3"};
+    const int64_t v[6] = {a->p1_response, a->p1_resolve, a->p2_response,
+                          a->p2_resolve, a->p3_response, a->p3_resolve};
+    for (int i = 0; i < 3; i++)
+        json_object_set_new(t, p[i], json_pack("{s:I, s:I}", "response_ms",
+                                               (json_int_t)v[2 * i],
+                                               "resolve_ms",
+                                               (json_int_t)v[2 * i + 1]));
+    json_object_set_new(j, "targets", t);
+    if (a->created_by)
+        json_object_set_new(j, "created_by", json_string(a->created_by));
+    if (a->wo)
+        json_object_set_new(j, "wo", json_integer(a->wo));
+    if (a->why)
+        json_object_set_new(j, "why", json_string(a->why));
+    return j;
+}
+
+void jsonout_agreements(const struct wo_agreement *a, size_t n, int one)
+{
+    if (one && n) {
+        dump(agreement_json(&a[0]));
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, agreement_json(&a[i]));
+    dump(arr);
 }

@@ -59,5 +59,8 @@ void jsonout_events(const struct wo_event *e, size_t n);
 /* Technicians with presence and each device's sync health; now: for the
  * time since each device's last sync. */
 void jsonout_techs(const struct wo_tech *t, size_t n, int64_t now);
+/* SLA agreement versions (wo agreement show) as an array, or with one
+ * the first alone as an object (wo sla WO, with its "why"). */
+void jsonout_agreements(const struct wo_agreement *a, size_t n, int one);
 
 #endif

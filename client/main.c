@@ -37,6 +37,9 @@ static const char usage[] =
     "  list [--json] | show WO [--json] | accept WO | depart WO (en route)\n"
     "  visit start WO | visit end WO --outcome " WO_OUTCOMES "\n"
     "  note WO TEXT | part WO PART_NO --qty N [--desc T] [--serial S]...\n"
+    "  void WO RECORD_ID --reason T  a part or note of yours was wrong: it\n"
+    "                                stays, marked void (signed like the rest)\n"
+    "  resolve WO --remote --note T  fixed with no site visit\n"
     "  sign WO | cosign WO --name NAME [--unsatisfied --comment T] [--yes]\n"
     "           on a terminal, cosign shows the report and asks, then asks\n"
     "           the recipient's code (not shown); without a terminal it\n"
@@ -67,7 +70,26 @@ static const char usage[] =
     "  sync --watch                  (dispatcher: live SLA alerts and the\n"
     "                                activity feed: accepts, visits, completions,\n"
     "                                disputes, rejected ops, devices on/offline)\n"
+    "service desk (dispatcher):\n"
+    "  create ... [--type incident|request] [--category C] [--impact L\n"
+    "         --urgency L] [--customer NAME] [--department D] [--deadline TIME]\n"
+    "         [--needs-authorisation --authoriser NAME] [--requester-email A]\n"
+    "         [--authoriser-email A]          (L: low, medium, high)\n"
+    "  authorise WO --name NAME [--refuse --reason R]   then the code (hidden)\n"
+    "  code WO --authorisation       a new authorisation code\n"
+    "  edit WO [--priority P] [--title T] [--description D] [--category C]\n"
+    "       [--site S] [--asset A] [--contact C] [--deadline TIME] --reason R\n"
+    "  note WO TEXT | resolve WO --remote --note TEXT (technician too)\n"
+    "  sla WO [--json]               the agreement that governs it, and why\n"
+    "  agreement show [CUSTOMER|default] [--json]\n"
+    "  report requesters|departments|categories|customers|costs [--customer C]\n"
     "admin: device revoke ID | tier TECH L1|L2|L3\n"
+    "       agreement set CUSTOMER|default --from TIME [--tz ZONE]\n"
+    "         [--hours \"Mon-Fri 08:00-17:00\"] [--holiday DATE]...\n"
+    "         [--target P1=15m/4h]... [--review TIME]\n"
+    "       customer set NAME [--internal|--external] [--needs-authorisation on|off]\n"
+    "       category set NAME [--needs-authorisation on|off]\n"
+    "       matrix show|set IMPACT URGENCY P | price set PART_NO PRICE | price set --labour RATE\n"
     "       sla set P1|P2|P3 [--response 15m] [--resolve 4h] "
     "[--escalate on|off]\n"
     "\nTIME: \"2026-11-24 09:00\" or \"2026-11-24\" (local time: TZ, else the zone\n"
@@ -169,6 +191,11 @@ static const struct {
     {"sla", cmd_sla, 1},       {"tier", cmd_tier, 1},
     {"schedule", cmd_schedule, 1}, {"search", cmd_search, 1},
     {"report", cmd_report, 1}, {"report-pdf", cmd_report_pdf, 1},
+    {"authorise", cmd_authorise, 1}, {"edit", cmd_edit, 1},
+    {"resolve", cmd_resolve, 1}, {"agreement", cmd_agreement, 1},
+    {"customer", cmd_customer, 1}, {"category", cmd_category, 1},
+    {"matrix", cmd_matrix, 1}, {"price", cmd_price, 1},
+    {"void", cmd_void, 1},
 };
 
 static void on_signal(int sig) { net_interrupt(); }

@@ -268,7 +268,9 @@ struct net *net_create(const char *url, const char *ca_file,
     ci.port = n->port;
     ci.path = n->path;
     ci.host = n->host;
-    ci.origin = n->host;
+    /* no Origin: wo is not a browser page, and lws would send
+     * "http://HOST", which the server takes for one (and refuses) */
+    ci.origin = NULL;
     ci.ssl_connection = LCCSCF_USE_SSL;
     ci.protocol = WO_SUBPROTOCOL;
     ci.pwsi = &n->wsi;

@@ -86,6 +86,18 @@ static void print_delivery(const struct wo_order *o)
                print_time(o->opened_at, ob, sizeof ob));
 }
 
+/* Ends a part's or note's line: with its void when it has one. */
+static void print_void(const struct wo_order *o, const char *id)
+{
+    for (size_t i = 0; i < o->n_voids; i++)
+        if (!strcmp(o->voids[i].ref, id)) {
+            printf("  [VOID by %s: %s]\n", o->voids[i].author,
+                   o->voids[i].reason);
+            return;
+        }
+    printf("\n");
+}
+
 void print_order(const struct wo_order *o)
 {
     print_order_for(o, 0);
@@ -106,6 +118,28 @@ void print_order_for(const struct wo_order *o, int office)
         printf("  %-13s%s\n", _("requester:"), o->requester);
     if (o->contact)
         printf("  %-13s%s\n", _("contact:"), o->contact);
+    if (o->type)
+        printf("  type:        %s, category %s%s%s%s%s\n", o->type,
+               o->category ? o->category : "-",
+               o->impact ? ", impact " : "", o->impact ? o->impact : "",
+               o->urgency ? ", urgency " : "", o->urgency ? o->urgency : "");
+    if (o->customer || o->department)
+        printf("  customer:    %s%s%s\n", o->customer ? o->customer : "-",
+               o->department ? ", department " : "",
+               o->department ? o->department : "");
+    if (o->deadline)
+        printf("  deadline:    %s (requested)\n",
+               print_time(o->deadline, tb, sizeof tb));
+    if (o->needs_authorisation)
+        printf("  authoriser:  %s%s\n", o->authoriser ? o->authoriser : "-",
+               !strcmp(o->status, "awaiting_authorisation")
+                   ? " (waiting for approval)" : "");
+    if (o->authorisation_code)
+        printf("  authorisation code (give it to %s): %s\n",
+               o->authoriser ? o->authoriser : "the authoriser",
+               o->authorisation_code);
+    if (o->remote)
+        printf("  resolved remotely (no site visit)\n");
     printf("  %-13s%s\n", _("assignee:"), o->assignee ? o->assignee
                                                         : _("(none)"));
     printf("  %-13s%s\n", _("opened:"),
@@ -152,14 +186,17 @@ void print_order_for(const struct wo_order *o, int office)
                o->parts[i].desc ? o->parts[i].desc : "", o->parts[i].author);
         for (size_t k = 0; k < o->parts[i].n_serials; k++)
             printf("%s%s", k ? ", " : "  serials: ", o->parts[i].serials[k]);
-        printf("%s%s\n", o->parts[i].late ? "  (recorded after reassignment)"
-                                          : "",
+        printf("%s%s", o->parts[i].late ? "  (recorded after reassignment)"
+                                        : "",
                UNSIGNED("part", o->parts[i].id));
+        print_void(o, o->parts[i].id);
     }
-    for (size_t i = 0; i < o->n_notes; i++)
-        printf("  note  %s: %s%s%s\n", o->notes[i].author, o->notes[i].text,
+    for (size_t i = 0; i < o->n_notes; i++) {
+        printf("  note  %s: %s%s%s", o->notes[i].author, o->notes[i].text,
                o->notes[i].late ? "  (recorded after reassignment)" : "",
                UNSIGNED("note", o->notes[i].id));
+        print_void(o, o->notes[i].id);
+    }
 #undef UNSIGNED
     for (size_t i = 0; i < o->n_sigs; i++)
         printf("  signed by %s (%s)%s%s%s, %s\n", o->sigs[i].signer,
@@ -536,4 +573,35 @@ void print_report(const char *title, const int64_t *since,
         table(t);
     else
         printf("nothing in that period\n");
+}
+
+void print_agreements(const struct wo_agreement *a, size_t n)
+{
+    char tb[32], rb[32];
+    if (!n)
+        printf("no agreements: every order follows the global SLA policy "
+               "(wo sla show)\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("%s v%lld  from %s  %s %s%s%s%s%s\n",
+               *a[i].customer ? a[i].customer : "(default)",
+               (long long)a[i].version,
+               print_time(a[i].effective_from, tb, sizeof tb), a[i].hours,
+               a[i].tz, a[i].holidays && *a[i].holidays ? "  holidays " : "",
+               a[i].holidays ? a[i].holidays : "",
+               a[i].review_at ? "  review " : "",
+               a[i].review_at ? print_time(a[i].review_at, rb, sizeof rb)
+                              : "");
+        const int64_t v[6] = {a[i].p1_response, a[i].p1_resolve,
+                              a[i].p2_response, a[i].p2_resolve,
+                              a[i].p3_response, a[i].p3_resolve};
+        for (int p = 0; p < 3; p++) {
+            printf("  P%d  response ", p + 1);
+            print_ms(v[2 * p]);
+            printf("  resolve ");
+            print_ms(v[2 * p + 1]);
+            printf("\n");
+        }
+        if (a[i].why)
+            printf("  %s\n", a[i].why);
+    }
 }

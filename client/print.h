@@ -76,4 +76,7 @@ void print_report(const char *title, const int64_t *since,
  * per row, CRLF-terminated; an empty field for no value. */
 void print_csv(const struct report_table *t);
 
+/* SLA agreement versions, with the explanation of wo sla WO. */
+void print_agreements(const struct wo_agreement *a, size_t n);
+
 #endif

@@ -139,6 +139,64 @@ int replica_order_ids(struct replica *r, int64_t **ids, size_t *n)
 
 /* The SLA targets and clocks the server last sent with order o (absent for
  * an order synced before replica version 4: all stay 0). */
+static int fill_void(sqlite3_stmt *q, void *e)
+{
+    struct wo_void *v = e;
+    v->id = DUP(0);
+    v->ref = DUP(1);
+    v->author = DUP(2);
+    v->at = sqlite3_column_int64(q, 3);
+    v->reason = DUP(4);
+    v->at_srv = sqlite3_column_int64(q, 5);
+    return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
+}
+
+/* The voided parts and notes of o (issue 14). */
+static int load_voids(struct replica *r, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(voids_of);
+    wo_db_bind_int(q, ":order", o->id);
+    return wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
+                           sizeof *o->voids, fill_void);
+}
+
+/* The formal request's fields of o, when the server sent them. */
+static int load_intake(struct replica *r, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_intake_get);
+    wo_db_bind_int(q, ":order", o->id);
+    int s = sqlite3_step(q), rc = 0;
+    if (s == SQLITE_ROW) {
+        o->type = DUP(0);
+        o->category = DUP(1);
+        o->department = DUP(2);
+        o->customer = DUP(3);
+        o->impact = DUP(4);
+        o->urgency = DUP(5);
+        o->deadline = sqlite3_column_int64(q, 6);
+        o->remote = sqlite3_column_int(q, 7) != 0;
+    } else if (s != SQLITE_DONE) {
+        rc = WO_EIO;
+    }
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int put_intake(struct replica *r, const struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(order_intake_put);
+    wo_db_bind_int(q, ":order", o->id);
+    wo_db_bind_text(q, ":type", o->type);
+    wo_db_bind_text(q, ":category", o->category);
+    wo_db_bind_text(q, ":department", o->department);
+    wo_db_bind_text(q, ":customer", o->customer);
+    wo_db_bind_text(q, ":impact", o->impact);
+    wo_db_bind_text(q, ":urgency", o->urgency);
+    wo_db_bind_int(q, ":deadline", o->deadline);
+    wo_db_bind_int(q, ":remote", o->remote);
+    return wo_db_exec(q);
+}
+
 static int load_sla(struct replica *r, struct wo_order *o)
 {
     sqlite3_stmt *q = ST(order_sla_get);
@@ -215,6 +273,10 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
                                 Q_sigs_of, id, o);
     if (!rc)
         rc = load_sla(r, o);
+    if (!rc)
+        rc = load_voids(r, o);
+    if (!rc)
+        rc = load_intake(r, o);
     if (!rc && (!o->title || !o->status || !o->priority))
         rc = WO_ENOMEM;
     if (rc)
@@ -223,6 +285,7 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o)
 }
 
 /* ---- records ------------------------------------------------------------ */
+
 
 /*
  * One upsert per record kind, used both for a local op's effect (pending
@@ -282,6 +345,24 @@ static int put_note(struct replica *r, int64_t order, const struct wo_note *n,
     return wo_db_exec(q);
 }
 
+static int put_void(struct replica *r, int64_t order, const struct wo_void *v,
+                    int pending)
+{
+    sqlite3_stmt *q = ST(void_put);
+    wo_db_bind_text(q, ":id", v->id);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_text(q, ":ref", v->ref);
+    wo_db_bind_text(q, ":author", v->author);
+    wo_db_bind_int(q, ":at", v->at);
+    wo_db_bind_text(q, ":reason", v->reason);
+    if (v->at_srv)
+        wo_db_bind_int(q, ":at_srv", v->at_srv);
+    else
+        wo_db_bind_null(q, ":at_srv");
+    wo_db_bind_int(q, ":pending", pending);
+    return wo_db_exec(q);
+}
+
 static int put_sig(struct replica *r, int64_t order, const struct wo_sig *g,
                    int pending)
 {
@@ -305,7 +386,8 @@ static int put_sig(struct replica *r, int64_t order, const struct wo_sig *g,
 static int delete_synced(struct replica *r, int64_t order)
 {
     static const int dels[] = {Q_synced_visits_delete, Q_synced_parts_delete,
-                               Q_synced_notes_delete, Q_synced_sigs_delete};
+                               Q_synced_notes_delete, Q_synced_sigs_delete,
+                               Q_synced_voids_delete};
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof dels / sizeof dels[0]; i++) {
         sqlite3_stmt *q = wo_db_stmt(r->db, dels[i]);
@@ -369,7 +451,8 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
         rc = wo_db_exec(q);
         break;
     }
-    case WO_OP_NOTE_ADD: {
+    case WO_OP_NOTE_ADD:
+    case WO_OP_RESOLVE_REMOTE: {
         struct wo_note n = {.id = op->id, .author = (char *)user,
                             .at = op->at, .text = op->text};
         rc = put_note(r, op->wo, &n, 1);
@@ -382,6 +465,13 @@ static int apply_effect(struct replica *r, const struct wo_op *op,
                             .serials = op->serials,
                             .n_serials = op->n_serials};
         rc = put_part(r, op->wo, &p, 1);
+        break;
+    }
+    case WO_OP_RECORD_VOID: {
+        struct wo_void v = {.id = op->id, .ref = op->ref,
+                            .author = (char *)user, .at = op->at,
+                            .reason = op->text};
+        rc = put_void(r, op->wo, &v, 1);
         break;
     }
     case WO_OP_SIGN_TECH:
@@ -561,7 +651,7 @@ static int by_id(struct replica *r, int idx, const char *id)
  * The record table an op kind creates a row in, as indexes of its
  * statements; -1 for kinds that make no record (accept, visit.end).
  */
-enum { T_VISITS, T_PARTS, T_NOTES, T_SIGS };
+enum { T_VISITS, T_PARTS, T_NOTES, T_SIGS, T_VOIDS };
 
 static const struct {
     int drop_pending, settle, drop_orphan;
@@ -571,6 +661,7 @@ static const struct {
     [T_PARTS] = {Q_parts_of_op_delete, Q_parts_settle, Q_parts_orphan_delete},
     [T_NOTES] = {Q_notes_of_op_delete, Q_notes_settle, Q_notes_orphan_delete},
     [T_SIGS] = {Q_sigs_of_op_delete, Q_sigs_settle, Q_sigs_orphan_delete},
+    [T_VOIDS] = {Q_voids_of_op_delete, Q_voids_settle, Q_voids_orphan_delete},
 };
 
 static int record_table(const char *kind)
@@ -581,6 +672,7 @@ static int record_table(const char *kind)
     case WO_REC_PART: return T_PARTS;
     case WO_REC_NOTE: return T_NOTES;
     case WO_REC_SIG: return T_SIGS;
+    case WO_REC_VOID: return T_VOIDS;
     default: return -1;
     }
 }
@@ -702,8 +794,12 @@ static int put_order(struct replica *r, const struct wo_order *o)
         rc = put_note(r, o->id, &o->notes[i], 0);
     for (size_t i = 0; !rc && i < o->n_sigs; i++)
         rc = put_sig(r, o->id, &o->sigs[i], 0);
+    for (size_t i = 0; !rc && i < o->n_voids; i++)
+        rc = put_void(r, o->id, &o->voids[i], 0);
     if (!rc)
         rc = put_report_data(r, o);
+    if (!rc && o->type)
+        rc = put_intake(r, o);
     return rc;
 }
 

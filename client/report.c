@@ -57,6 +57,38 @@ static void workload_fill(const struct wo_row *r, int64_t *v)
     v[2] = r->visits;
 }
 
+/* issue 14: who and what the desk serves, and what it costs */
+static const char *const by_cols[] = {
+    "orders", "open", "done", "incidents", "requests", "response_pct",
+    "resolve_pct", "response_missed", "resolve_missed", "labour_ms",
+    "labour_cost", "parts_cost", "cost"};
+static void by_fill(const struct wo_row *r, int64_t *v)
+{
+    v[0] = r->orders;
+    v[1] = r->open;
+    v[2] = r->done;
+    v[3] = r->incidents;
+    v[4] = r->requests;
+    v[5] = pct(r->response_met, r->response_missed);
+    v[6] = pct(r->resolve_met, r->resolve_missed);
+    v[7] = r->response_missed;
+    v[8] = r->resolve_missed;
+    v[9] = r->labour_ms;
+    v[10] = r->labour_cost;
+    v[11] = r->parts_cost;
+    v[12] = r->cost;
+}
+
+static const char *const cost_cols[] = {"labour_ms", "labour_cost",
+                                        "parts_cost", "cost"};
+static void cost_fill(const struct wo_row *r, int64_t *v)
+{
+    v[0] = r->labour_ms;
+    v[1] = r->labour_cost;
+    v[2] = r->parts_cost;
+    v[3] = r->cost;
+}
+
 static const struct report reports[] = {
     {"assets", "asset", "assets with the most orders", assets_cols, 4,
      assets_fill},
@@ -65,6 +97,16 @@ static const struct report reports[] = {
      3, times_fill},
     {"workload", "technician", "workload per technician", workload_cols, 3,
      workload_fill},
+    {"requesters", "requester", "orders per requester (who needs training)",
+     by_cols, 13, by_fill},
+    {"departments", "department", "orders per department", by_cols, 13,
+     by_fill},
+    {"categories", "category", "orders per category, incidents and service "
+     "requests apart", by_cols, 13, by_fill},
+    {"customers", "customer", "orders, SLA compliance and cost per customer",
+     by_cols, 13, by_fill},
+    {"costs", "order", "cost of service per order (labour at the rate, "
+     "parts at the price list)", cost_cols, 4, cost_fill},
 };
 
 const struct report *report_find(const char *name)

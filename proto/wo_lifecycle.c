@@ -22,7 +22,8 @@ static const struct rule {
     {"assign", NULL, "new " ACTIVE, "assigned"},
     {"escalate", NULL, "disputed", "reopened"},
     {"escalate", NULL, "new " ACTIVE, "assigned"},
-    {"cancel", NULL, "new disputed " ACTIVE, "cancelled"},
+    {"cancel", NULL, "awaiting_authorisation new disputed " ACTIVE,
+     "cancelled"},
     {"accept", NULL, "assigned reopened", "accepted"},
     {"depart", NULL, "accepted on_hold_parts on_hold_customer", "en_route"},
     {"visit.start", NULL, "accepted en_route on_hold_parts on_hold_customer",
@@ -37,8 +38,16 @@ static const struct rule {
     {"close.auto", NULL, "completed", "closed"},
     {"schedule", NULL, ACTIVE, NULL},
     /* a record on a closed order would stand outside both signatures */
-    {"note.add", NULL, "new completed disputed " ACTIVE, NULL},
+    {"note.add", NULL, "awaiting_authorisation new completed disputed "
+     ACTIVE, NULL},
     {"part.add", NULL, "new completed disputed " ACTIVE, NULL},
+    /* the service desk of issue 14: approval before dispatch, and work
+     * resolved with no site visit (technician, or the desk itself) */
+    {"authorise", NULL, "awaiting_authorisation", "new"},
+    {"refuse", NULL, "awaiting_authorisation", "cancelled"},
+    {"resolve.remote", NULL, ACTIVE, "completed"},
+    {"resolve.desk", NULL, "new " ACTIVE, "completed"},
+    {"record.void", NULL, "new completed disputed " ACTIVE, NULL},
 };
 
 static int in_list(const char *list, const char *s)

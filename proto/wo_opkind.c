@@ -19,6 +19,10 @@ static const struct wo_opkind kinds[WO_OP__COUNT] = {
                          "technician"},
     [WO_OP_SIGN_RECIPIENT] = {WO_OP_SIGN_RECIPIENT, "sign.recipient",
                               WO_REC_SIG, 0, "recipient"},
+    [WO_OP_RESOLVE_REMOTE] = {WO_OP_RESOLVE_REMOTE, "resolve.remote",
+                              WO_REC_NOTE, 0, NULL},
+    [WO_OP_RECORD_VOID] = {WO_OP_RECORD_VOID, "record.void", WO_REC_VOID, 0,
+                           NULL},
 };
 
 const struct wo_opkind *wo_opkind_find(const char *name)
@@ -101,6 +105,17 @@ int wo_opkind_check(const struct wo_op *op, char *reason, size_t len)
     case WO_OP_NOTE_ADD:
         return op->text && *op->text
                    ? 0 : refuse(reason, len, "note.add needs 'text'");
+    case WO_OP_RECORD_VOID:
+        if (!op->ref || !*op->ref)
+            return refuse(reason, len, "record.void needs 'ref', the id of "
+                          "the part or note");
+        return op->text && *op->text
+                   ? 0 : refuse(reason, len, "record.void needs 'text': "
+                                "why the record is wrong");
+    case WO_OP_RESOLVE_REMOTE:
+        return op->text && *op->text
+                   ? 0 : refuse(reason, len, "resolve.remote needs 'text': "
+                                "what was done");
     case WO_OP_PART_ADD:
         if (!op->part_no || !*op->part_no || has_ctl(op->part_no))
             return refuse(reason, len, "part.add needs 'part_no'");

@@ -27,6 +27,9 @@ enum wo_opk {
     WO_OP_PART_ADD,
     WO_OP_SIGN_TECH,
     WO_OP_SIGN_RECIPIENT,
+    WO_OP_RESOLVE_REMOTE,   /* resolved with no site visit: a note, then
+                             * completed (issue 14) */
+    WO_OP_RECORD_VOID,      /* a part or note declared wrong (issue 14) */
     WO_OP__COUNT
 };
 
@@ -36,7 +39,8 @@ enum wo_rec {
     WO_REC_VISIT,
     WO_REC_PART,
     WO_REC_NOTE,
-    WO_REC_SIG
+    WO_REC_SIG,
+    WO_REC_VOID
 };
 
 struct wo_opkind {

@@ -250,6 +250,16 @@ static const struct fdesc note_f[] = {
 };
 ODESC(note_d, struct wo_note, note_f);
 
+static const struct fdesc void_f[] = {
+    F_STR(struct wo_void, id, REQ, WO_MAX_ID),
+    F_STR(struct wo_void, ref, REQ, WO_MAX_ID),
+    F_STR(struct wo_void, author, REQ, WO_MAX_ID),
+    F_I64(struct wo_void, at, REQ),
+    F_STR(struct wo_void, reason, REQ, WO_MAX_TEXT),
+    F_I64(struct wo_void, at_srv, OPT),
+};
+ODESC(void_d, struct wo_void, void_f);
+
 static const struct fdesc sig_f[] = {
     F_STR(struct wo_sig, id, REQ, WO_MAX_ID),
     F_STR(struct wo_sig, role, REQ, WO_MAX_ID),
@@ -313,6 +323,21 @@ static const struct fdesc order_f[] = {
     F_STR(struct wo_order, came, OPT, WO_MAX_ID),
     F_STR(struct wo_order, came_reason, OPT, WO_MAX_TEXT),
     F_I64(struct wo_order, came_at, OPT),
+    F_STR(struct wo_order, type, OPT, WO_MAX_ID),
+    F_STR(struct wo_order, category, OPT, WO_MAX_ID),
+    F_STR(struct wo_order, department, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_order, customer, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_order, impact, OPT, WO_MAX_ID),
+    F_STR(struct wo_order, urgency, OPT, WO_MAX_ID),
+    F_I64(struct wo_order, deadline, OPT),
+    F_STR(struct wo_order, requester_email, OPT, WO_MAX_SHORT),
+    F_BOOL(struct wo_order, needs_authorisation, OPT),
+    F_STR(struct wo_order, authoriser, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_order, authoriser_email, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_order, authorisation_code, OPT, WO_MAX_ID),
+    F_I64(struct wo_order, agreement_id, OPT),
+    F_BOOL(struct wo_order, remote, OPT),
+    F_OARR(struct wo_order, voids, OPT, n_voids, void_d),
 };
 ODESC(order_d, struct wo_order, order_f);
 
@@ -370,8 +395,36 @@ static const struct fdesc row_f[] = {
     F_I64(struct wo_row, resolve_missed, OPT),
     F_I64(struct wo_row, response_ms, OPT),
     F_I64(struct wo_row, resolve_ms, OPT),
+    F_I64(struct wo_row, incidents, OPT),
+    F_I64(struct wo_row, requests, OPT),
+    F_I64(struct wo_row, labour_ms, OPT),
+    F_I64(struct wo_row, labour_cost, OPT),
+    F_I64(struct wo_row, parts_cost, OPT),
+    F_I64(struct wo_row, cost, OPT),
 };
 ODESC(row_d, struct wo_row, row_f);
+
+static const struct fdesc agreement_f[] = {
+    F_I64(struct wo_agreement, id, REQ),
+    F_STR(struct wo_agreement, customer, REQ, WO_MAX_SHORT),
+    F_I64(struct wo_agreement, version, REQ),
+    F_I64(struct wo_agreement, effective_from, REQ),
+    F_STR(struct wo_agreement, tz, REQ, WO_MAX_ID),
+    F_STR(struct wo_agreement, hours, REQ, WO_MAX_SHORT),
+    F_STR(struct wo_agreement, holidays, OPT, WO_MAX_TEXT),
+    F_I64(struct wo_agreement, review_at, OPT),
+    F_I64(struct wo_agreement, p1_response, REQ),
+    F_I64(struct wo_agreement, p1_resolve, REQ),
+    F_I64(struct wo_agreement, p2_response, REQ),
+    F_I64(struct wo_agreement, p2_resolve, REQ),
+    F_I64(struct wo_agreement, p3_response, REQ),
+    F_I64(struct wo_agreement, p3_resolve, REQ),
+    F_I64(struct wo_agreement, created_at, OPT),
+    F_STR(struct wo_agreement, created_by, OPT, WO_MAX_ID),
+    F_I64(struct wo_agreement, wo, OPT),
+    F_STR(struct wo_agreement, why, OPT, WO_MAX_TEXT),
+};
+ODESC(agreement_d, struct wo_agreement, agreement_f);
 
 static const struct fdesc changes_f[] = {
     F_OARR(struct wo_changes, orders, OPT, n_orders, order_d),
@@ -410,7 +463,32 @@ static const struct fdesc cmd_f[] = {
     F_I64(struct wo_cmd, until, OPT),
     F_I64(struct wo_cmd, limit, OPT),
     F_STR(struct wo_cmd, status, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, offset, OPT),
     F_BOOL(struct wo_cmd, all, OPT),
+    F_STR(struct wo_cmd, type, OPT, WO_MAX_ID),
+    F_STR(struct wo_cmd, category, OPT, WO_MAX_ID),
+    F_STR(struct wo_cmd, department, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, customer, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, impact, OPT, WO_MAX_ID),
+    F_STR(struct wo_cmd, urgency, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, deadline, OPT),
+    F_STR(struct wo_cmd, requester_email, OPT, WO_MAX_SHORT),
+    F_BOOL(struct wo_cmd, needs_authorisation, OPT),
+    F_STR(struct wo_cmd, authoriser, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, authoriser_email, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, code, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_cmd, refuse, OPT),
+    F_STR(struct wo_cmd, statement, OPT, WO_MAX_STMT),
+    F_BIN(struct wo_cmd, sig, OPT, 64),
+    F_BOOL(struct wo_cmd, remote, OPT),
+    F_STR(struct wo_cmd, tz, OPT, WO_MAX_ID),
+    F_STR(struct wo_cmd, hours, OPT, WO_MAX_SHORT),
+    F_STR(struct wo_cmd, holidays, OPT, WO_MAX_TEXT),
+    F_STR(struct wo_cmd, targets, OPT, WO_MAX_SHORT),
+    F_I64(struct wo_cmd, review, OPT),
+    F_STR(struct wo_cmd, kind, OPT, WO_MAX_ID),
+    F_I64(struct wo_cmd, price, OPT),
+    F_STR(struct wo_cmd, part_no, OPT, WO_MAX_SHORT),
 };
 ODESC(cmd_d, struct wo_cmd, cmd_f);
 
@@ -422,8 +500,11 @@ static const struct fdesc result_f[] = {
     F_OARR(struct wo_result, sla, OPT, n_sla, sla_d),
     F_OARR(struct wo_result, hits, OPT, n_hits, hit_d),
     F_OARR(struct wo_result, rows, OPT, n_rows, row_d),
+    F_I64(struct wo_result, total, OPT),
     F_OARR(struct wo_result, techs, OPT, n_techs, tech_d),
     F_OARR(struct wo_result, feed, OPT, n_feed, event_d),
+    F_OARR(struct wo_result, agreements, OPT, n_agreements, agreement_d),
+    F_STR(struct wo_result, text, OPT, WO_MAX_TEXT),
 };
 ODESC(result_d, struct wo_result, result_f);
 
@@ -650,6 +731,12 @@ void wo_order_cleanup(struct wo_order *o)
 {
     if (o)
         free_obj(&order_d, o);
+}
+
+void wo_agreement_cleanup(struct wo_agreement *a)
+{
+    if (a)
+        free_obj(&agreement_d, a);
 }
 
 void wo_op_cleanup(struct wo_op *op)

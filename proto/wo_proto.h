@@ -262,6 +262,17 @@ struct wo_note {
     int64_t at_srv;         /* at, as the server judged it; 0: none */
 };
 
+/* A part or note its author declared wrong: the record stays, marked by
+ * this one (issue 14), which signed statements list like the others. */
+struct wo_void {
+    char *id;               /* the op id that made it */
+    char *ref;              /* the voided part or note */
+    char *author;
+    int64_t at;             /* device clock */
+    char *reason;
+    int64_t at_srv;         /* at, as the server judged it; 0: none */
+};
+
 struct wo_sig {
     char *id;
     char *role;             /* "technician" | "recipient" */
@@ -336,6 +347,23 @@ struct wo_order {
                              * reassigned | escalated | reopened */
     char *came_reason;      /* the reason given, when one was */
     int64_t came_at;        /* server ms */
+    /* the formal request (docs/lifecycle.md, "Intake") */
+    char *type;             /* incident | request */
+    char *category;         /* hardware, software, access, network, ... */
+    char *department;       /* the requester's */
+    char *customer;         /* NULL: none (the default agreement) */
+    char *impact;           /* low | medium | high, when given */
+    char *urgency;
+    int64_t deadline;       /* requested, server ms; 0 = none */
+    char *requester_email;
+    bool needs_authorisation;
+    char *authoriser;       /* who approves, on the requester's side */
+    char *authoriser_email;
+    char *authorisation_code; /* only in the answer to create / code */
+    int64_t agreement_id;   /* the agreement version that governs it */
+    bool remote;            /* resolved with no site visit */
+    struct wo_void *voids;  /* parts and notes declared wrong */
+    size_t n_voids;
 };
 
 /* One line of an order's history (the changes table). */
@@ -395,6 +423,31 @@ struct wo_row {
     int64_t resolve_met, resolve_missed;
     int64_t response_ms;    /* mean time to respond, 0 = none */
     int64_t resolve_ms;     /* mean time to resolve, 0 = none */
+    int64_t incidents;      /* of orders: incidents and service requests */
+    int64_t requests;
+    int64_t labour_ms;      /* costs: time on site (visits) */
+    int64_t labour_cost;    /* at the labour rate */
+    int64_t parts_cost;     /* at the price list */
+    int64_t cost;           /* both */
+};
+
+/* One version of an SLA agreement (customer "" = the default). */
+struct wo_agreement {
+    int64_t id;
+    char *customer;
+    int64_t version;
+    int64_t effective_from;
+    char *tz;
+    char *hours;
+    char *holidays;
+    int64_t review_at;
+    int64_t p1_response, p1_resolve;
+    int64_t p2_response, p2_resolve;
+    int64_t p3_response, p3_resolve;
+    int64_t created_at;
+    char *created_by;
+    int64_t wo;             /* sla of an order: which order, and */
+    char *why;              /* why this version governs it */
 };
 
 struct wo_changes {
@@ -437,9 +490,38 @@ struct wo_cmd {
     char *report;           /* report: assets | sla | times | workload */
     int64_t since;          /* report: period [since, until), server ms */
     int64_t until;
-    int64_t limit;          /* report assets, search: most rows wanted */
-    char *status;           /* board: only this status */
+    int64_t limit;          /* report assets, search, orders: most rows */
+    char *status;           /* board: only this status; orders: "open"
+                             * (default), "all" or one status */
     bool all;               /* board: closed and cancelled ones too */
+    /* the formal request and the service desk (issue 14) */
+    char *type;             /* create: incident | request */
+    char *category;
+    char *department;
+    char *customer;         /* create, edit, agreement.*, report --customer */
+    char *impact;           /* low | medium | high */
+    char *urgency;
+    int64_t deadline;       /* server ms */
+    char *requester_email;
+    bool needs_authorisation;
+    char *authoriser;       /* create: who approves; authorise: who did */
+    char *authoriser_email;
+    char *code;             /* authorise: the one-time code */
+    bool refuse;            /* authorise: a refusal (with reason) */
+    char *statement;        /* authorise: the signed statement */
+    uint8_t *sig;           /* its Ed25519 signature by the sender's device */
+    size_t sig_len;
+    bool remote;            /* resolve: no site visit */
+    char *tz;               /* agreement.set: the customer's time zone */
+    char *hours;            /* "Mon-Fri 08:00-17:00" or "24x7" */
+    char *holidays;         /* "2026-12-25,2026-12-31" */
+    char *targets;          /* "P1=15m/4h P2=1h/8h" */
+    int64_t review;         /* agreement.set: review date, server ms */
+    char *kind;             /* customer.set: internal | external;
+                             * code: "authorisation" for that code */
+    int64_t price;          /* price.set, rate.set: minor currency units */
+    char *part_no;          /* price.set */
+    int64_t offset;         /* orders: rows to skip */
 };
 
 struct wo_result {
@@ -456,10 +538,14 @@ struct wo_result {
     size_t n_hits;
     struct wo_row *rows;
     size_t n_rows;
+    int64_t total;          /* orders: how many match the filters */
     struct wo_tech *techs;
     size_t n_techs;
     struct wo_event *feed;
     size_t n_feed;
+    struct wo_agreement *agreements;
+    size_t n_agreements;
+    char *text;             /* settings and the like, as text */
 };
 
 struct wo_error {
@@ -524,6 +610,8 @@ void wo_frame_free(int type, void *body);
 
 /* Free the contents of one order (not the struct itself). */
 void wo_order_cleanup(struct wo_order *o);
+/* Free what an agreement holds (not a itself); NULL is accepted. */
+void wo_agreement_cleanup(struct wo_agreement *a);
 
 /* Encode / decode a single op, used by the client's outbox storage. */
 int wo_op_encode(const struct wo_op *op, struct wo_buf *out);

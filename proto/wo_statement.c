@@ -89,6 +89,16 @@ void wo_hash_note(int64_t wo, const struct wo_note *n, char out[65])
     h_end(c, out);
 }
 
+void wo_hash_void(int64_t wo, const struct wo_void *v, char out[65])
+{
+    EVP_MD_CTX *c = h_begin("void", wo, v->id);
+    h_str(c, v->ref);
+    h_str(c, v->author);
+    h_int(c, v->at);
+    h_str(c, v->reason);
+    h_end(c, out);
+}
+
 /* ---- building ---------------------------------------------------------- */
 
 struct sb {
@@ -155,7 +165,7 @@ static int rec_cmp(const void *a, const void *b)
 /* All records of o with their hashes, sorted by kind then id. */
 static struct rec *collect(const struct wo_order *o, size_t *n)
 {
-    size_t cnt = o->n_visits + o->n_parts + o->n_notes, k = 0;
+    size_t cnt = o->n_visits + o->n_parts + o->n_notes + o->n_voids, k = 0;
     struct rec *r = calloc(cnt ? cnt : 1, sizeof *r);
     if (!r)
         return NULL;
@@ -173,6 +183,11 @@ static struct rec *collect(const struct wo_order *o, size_t *n)
         r[k].kind = "note";
         r[k].id = o->notes[i].id;
         wo_hash_note(o->id, &o->notes[i], r[k].hash);
+    }
+    for (size_t i = 0; i < o->n_voids; i++, k++) {
+        r[k].kind = "void";
+        r[k].id = o->voids[i].id;
+        wo_hash_void(o->id, &o->voids[i], r[k].hash);
     }
     qsort(r, cnt, sizeof *r, rec_cmp);
     *n = cnt;
@@ -398,6 +413,9 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
             for (k = 0; !who && k < o->n_notes; k++)
                 if (o->notes[k].id == r[i].id)
                     who = o->notes[k].author;
+            for (k = 0; !who && k < o->n_voids; k++)
+                if (o->voids[k].id == r[i].id)
+                    who = o->voids[k].author;
             if (!who || strcmp(who, m->signer))
                 continue;
         } else if (!t || !wo_statement_lists(t->statement, r[i].kind,
@@ -413,4 +431,35 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
     }
     free(r);
     return rc;
+}
+
+int wo_statement_authorisation(int64_t wo, const char *name, int approved,
+                               const char *reason, int64_t device,
+                               int64_t at, char **out)
+{
+    *out = NULL;
+    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return WO_EINVAL;
+    if (!name || !*name)
+        return WO_EINVAL;
+    size_t rlen = !approved && reason ? strlen(reason) : 0;
+    size_t cap = strlen(name) + 2 * rlen + 256;
+    char *s = malloc(cap);
+    if (!s)
+        return WO_ENOMEM;
+    int n = snprintf(s, cap, "wo-authorisation/1\norder %lld\nauthoriser %s\n"
+                     "verdict %s\n", (long long)wo, name,
+                     approved ? "approved" : "refused");
+    if (rlen) {
+        memcpy(s + n, "reason ", 7);
+        n += 7;
+        wo_hex((const uint8_t *)reason, rlen, s + n);
+        n += (int)(2 * rlen);
+        s[n++] = '\n';
+    }
+    snprintf(s + n, cap - (size_t)n, "device %lld\nsigned-at %lld\n",
+             (long long)device, (long long)at);
+    *out = s;
+    return 0;
 }

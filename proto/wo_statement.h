@@ -32,6 +32,7 @@ struct wo_stmt_meta {
 void wo_hash_visit(int64_t wo, const struct wo_visit *v, char out[65]);
 void wo_hash_part(int64_t wo, const struct wo_part *p, char out[65]);
 void wo_hash_note(int64_t wo, const struct wo_note *n, char out[65]);
+void wo_hash_void(int64_t wo, const struct wo_void *v, char out[65]);
 
 /*
  * Build the statement for order o signed as described by m. *out is
@@ -68,5 +69,23 @@ int wo_statement_covers(const char *text, const struct wo_order *o,
 /* 1 if some signature on o lists the record. */
 int wo_record_signed(const struct wo_order *o, const char *kind,
                      const char *id);
+
+/*
+ * The statement of an authorisation (docs/protocol.md, "Authorisation"):
+ *
+ *   wo-authorisation/1
+ *   order <id>
+ *   authoriser <name>
+ *   verdict approved|refused
+ *   reason <hex of the UTF-8 reason>        refused only
+ *   device <device id>
+ *   signed-at <ms>
+ *
+ * signed by the device that recorded it. *out is malloc'd; 0, WO_EINVAL
+ * (a name with a control character) or WO_ENOMEM.
+ */
+int wo_statement_authorisation(int64_t wo, const char *name, int approved,
+                               const char *reason, int64_t device,
+                               int64_t at, char **out);
 
 #endif

@@ -41,8 +41,13 @@ struct call {
     int64_t *ids, one;
     size_t n_ids;
     int reverify;           /* re-check signatures of the answered orders */
+    int brief;              /* answer the orders without their records */
+    int64_t total;          /* the answer's `total` (orders: all matching) */
     char code[16];          /* a recipient code just made: shown once, in
                              * the answer, never stored in clear */
+    char auth_code[16];     /* an authorisation code just made, likewise */
+    int keep;               /* a failing handler's writes are kept (a
+                             * wrong code counted); see dispatch.c */
 };
 
 typedef int (*handler_fn)(struct call *c);

@@ -13,8 +13,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "agree.h"
 #include "desk.h"
 #include "feed.h"
+#include "notify.h"
 #include "push.h"
 #include "server.h"
 #include "store.h"
@@ -50,15 +52,29 @@ int desk_on_status(struct srv *srv, int64_t id, const char *ev,
 {
     struct store *st = srv->store;
     int rc = 0;
-    if (!strcmp(ev, "accept"))
+    /* a resolution with no visit answers the request too */
+    if (!strcmp(ev, "accept") || !strcmp(ev, "resolve.remote") ||
+        !strcmp(ev, "resolve.desk"))
         rc = store_sla_event(st, STORE_SLA_RESPOND, id, t, now);
     if (!rc && strcmp(from, to)) {
-        if (!strcmp(from, "on_hold_customer"))
+        if (!strcmp(from, "on_hold_customer")) {
+            /* the order as it was while paused, for its agreement */
+            struct wo_order o;
+            int loaded = !store_order_load(st, id, STORE_LOAD_PAST, &o, NULL);
             rc = store_sla_event(st, STORE_SLA_RESUME, id, t, now);
+            if (!rc && loaded)
+                rc = agree_resume(st, &o, t, now);
+            if (loaded)
+                wo_order_cleanup(&o);
+        }
         if (!rc && !strcmp(to, "on_hold_customer"))
             rc = store_sla_event(st, STORE_SLA_PAUSE, id, t, now);
         if (!rc && !strcmp(to, "completed"))
             rc = store_sla_event(st, STORE_SLA_RESOLVE, id, t, now);
+        /* the requester hears of it (queued in this transaction) */
+        if (!rc && ((!strcmp(ev, "accept") && !strcmp(to, "accepted")) ||
+                    !strcmp(to, "completed") || !strcmp(to, "closed")))
+            rc = notify_event(st, id, to, now);
     }
     return rc;
 }
@@ -257,6 +273,8 @@ static int close_one(struct srv *srv, int64_t id, int64_t now)
     if (!rc)
         rc = store_change(srv->store, id, "close.auto", "system", 0, 0,
                           "no dispute within 24 h of completion", now, &seq);
+    if (!rc)
+        rc = notify_event(srv->store, id, "closed", now);
     return rc;
 }
 

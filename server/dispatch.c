@@ -10,6 +10,8 @@
 #include "feed.h"
 #include "handle_auth.h"
 #include "handle_cmd.h"
+#include "handle_console.h"
+#include "handle_desk.h"
 #include "handle_ops.h"
 #include "handle_sync.h"
 #include "push.h"
@@ -26,7 +28,10 @@ enum who { ANON = 1, TECH = 2, DISP = 4, ADMIN = 8, OFFICE = DISP | ADMIN };
 
 enum route_flags {
     WRITE = 1,              /* runs inside one transaction */
-    REPLY = 2               /* answered by a result frame after success */
+    REPLY = 2,              /* answered by a result frame after success */
+    KEEP = 4                /* a refusal may write too: a handler that sets
+                             * c->keep has its writes committed although it
+                             * fails (a wrong code is counted) */
 };
 
 static const struct route {
@@ -61,6 +66,26 @@ static const struct route {
     {WO_F_CMD, "report", handle_cmd_report, OFFICE, REPLY},
     {WO_F_CMD, "techs", handle_cmd_techs, OFFICE, REPLY},
     {WO_F_CMD, "feed", handle_cmd_feed, OFFICE, REPLY},
+    /* the service desk of issue 14 (handle_desk.h) */
+    {WO_F_CMD, "edit", handle_desk_edit, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "note", handle_desk_note, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "resolve", handle_desk_resolve, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "authorise", handle_desk_authorise, OFFICE,
+     WRITE | REPLY | KEEP},
+    {WO_F_CMD, "auth.code", handle_desk_auth_code, OFFICE, WRITE | REPLY},
+    {WO_F_CMD, "agreement.set", handle_desk_agreement_set, ADMIN,
+     WRITE | REPLY},
+    {WO_F_CMD, "agreement.show", handle_desk_agreement_show, OFFICE, REPLY},
+    {WO_F_CMD, "sla.order", handle_desk_sla_order, OFFICE, REPLY},
+    {WO_F_CMD, "customer.set", handle_desk_customer_set, ADMIN,
+     WRITE | REPLY},
+    {WO_F_CMD, "category.set", handle_desk_category_set, ADMIN,
+     WRITE | REPLY},
+    {WO_F_CMD, "matrix.set", handle_desk_matrix_set, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "matrix.show", handle_desk_matrix_show, OFFICE, REPLY},
+    {WO_F_CMD, "price.set", handle_desk_price_set, ADMIN, WRITE | REPLY},
+    {WO_F_CMD, "orders", handle_console_orders, OFFICE, REPLY},
+    {WO_F_CMD, "watch", handle_console_watch, OFFICE, REPLY},
 };
 
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -149,7 +174,9 @@ static int reply_orders(struct call *c, struct wo_result *res)
     for (size_t i = 0; i < c->n_ids && !rc; i++) {
         struct wo_order *o = &res->orders[i];
         int64_t holder = 0;
-        rc = store_order_load(st, c->ids[i], STORE_LOAD_OFFICE, o, &holder);
+        rc = store_order_load(st, c->ids[i],
+                              c->brief ? STORE_LOAD_BRIEF : STORE_LOAD_OFFICE,
+                              o, &holder);
         if (rc)
             break;
         res->n_orders++;
@@ -160,6 +187,11 @@ static int reply_orders(struct call *c, struct wo_result *res)
                 rc = WO_ENOMEM;
                 break;
             }
+        }
+        if (c->auth_code[0] && !i &&
+            !(o->authorisation_code = strdup(c->auth_code))) {
+            rc = WO_ENOMEM;
+            break;
         }
         if (c->reverify)
             verify_order(st, o);
@@ -173,6 +205,8 @@ static int reply(struct call *c)
     struct wo_result empty = {0}, *res = c->res ? c->res : &empty;
     int rc = 0;
     res->req = c->req;
+    if (c->total)
+        res->total = c->total;
     if (!c->res && c->n_ids)
         rc = reply_orders(c, res);
     if (!rc)
@@ -207,9 +241,11 @@ static int run(const struct route *rt, struct call *c)
         rc = rt->fn(c);
         if (!rc)
             rc = store_commit(st);
-        if (rc)
+        else if ((rt->flags & KEEP) && c->keep && store_commit(st))
+            c->keep = 0;
+        if (rc && !c->keep)
             store_rollback(st);
-        else
+        else if (!rc)
             after_commit(c);
     }
     if (!rc && (rt->flags & REPLY))

@@ -141,26 +141,28 @@ static void presence(struct srv *srv, struct session *s, const char *kind,
 void feed_presence_flush(struct srv *srv)
 {
     struct feed_presence *q = srv->presence;
-    int rc;
+    int rc = 0;
     if (!q || !q->n)
         return;
-    if (!(rc = store_begin(srv->store))) {
-        for (size_t i = 0; !rc && i < q->n; i++) {
-            const struct pres *p = &q->v[i];
-            rc = store_device_seen(srv->store, p->device, p->at);
-            if (!rc && p->kind)
-                rc = feed_event(srv, p->kind, 0, p->user, p->device, NULL,
-                                NULL, p->at);
-        }
-        if (!rc)
-            rc = store_commit(srv->store);
-        if (rc)
-            store_rollback(srv->store);
+    /* another process holds the write lock: keep them for the next tick
+     * rather than stall the loop on them */
+    if (store_begin_nowait(srv->store))
+        return;
+    for (size_t i = 0; !rc && i < q->n; i++) {
+        const struct pres *p = &q->v[i];
+        rc = store_device_seen(srv->store, p->device, p->at);
+        if (!rc && p->kind)
+            rc = feed_event(srv, p->kind, 0, p->user, p->device, NULL, NULL,
+                            p->at);
     }
-    if (rc)
+    if (!rc)
+        rc = store_commit(srv->store);
+    if (rc) {
+        store_rollback(srv->store);
         fprintf(stderr, "wo-server: cannot record the presence of %zu "
                 "device connection(s): %s (%s)\n", q->n, wo_strerror(rc),
                 store_errmsg(srv->store));
+    }
     q->n = 0;
     feed_push(srv);
 }

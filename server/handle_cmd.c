@@ -17,6 +17,8 @@
 #include "desk.h"
 #include "feed.h"
 #include "handle_cmd.h"
+#include "handle_desk.h"
+#include "notify.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
@@ -93,9 +95,10 @@ int handle_cmd_create(struct call *c)
     int64_t id = 0, seq, now = wo_clock_now_ms();
     if (!cmd->title || !*cmd->title)
         return fail(c, WO_EINVAL, "create needs a title");
-    if (!valid_priority(cmd->priority))
-        return fail(c, WO_EINVAL, "priority must be P1, P2 or P3");
-    int rc = cmd->assignee ? find_tech(c, cmd->assignee, &tech) : 0;
+    /* the matrix's priority, or one given by hand */
+    int rc = handle_desk_priority(c);
+    if (!rc && cmd->assignee)
+        rc = find_tech(c, cmd->assignee, &tech);
     if (!rc)
         rc = verify_code_new(c->code, &kept);
     if (!rc)
@@ -104,6 +107,8 @@ int handle_cmd_create(struct call *c)
     if (!rc)
         rc = store_change(c->srv->store, id, "create", c->a->user,
                           c->a->device_id, 0, cmd->title, now, &seq);
+    if (!rc)
+        rc = handle_desk_intake(c, id, now);
     if (!rc && cmd->assignee) {
         rc = desk_assign(c->srv, c->a->user, c->a->device_id, id, &tech, 0,
                          NULL, "new", "assign", "assigned", NULL);
@@ -264,6 +269,8 @@ int handle_cmd_schedule(struct call *c)
     if (!rc)
         rc = store_change(c->srv->store, cmd->wo, "schedule", c->a->user,
                           c->a->device_id, 0, detail, now, &seq);
+    if (!rc)
+        rc = notify_event(c->srv->store, cmd->wo, "scheduled", now);
     call_push(c, cmd->wo, 0, 0);
     call_reply_order(c, cmd->wo);
     return rc;
@@ -466,6 +473,11 @@ int handle_cmd_report(struct call *c)
         {"sla", STORE_REPORT_SLA},
         {"times", STORE_REPORT_SLA},
         {"workload", STORE_REPORT_WORKLOAD},
+        {"requesters", STORE_REPORT_REQUESTERS},
+        {"departments", STORE_REPORT_DEPARTMENTS},
+        {"categories", STORE_REPORT_CATEGORIES},
+        {"customers", STORE_REPORT_CUSTOMERS},
+        {"costs", STORE_REPORT_COSTS},
     };
     struct wo_cmd *cmd = cmd_of(c);
     struct wo_result *res;
@@ -478,13 +490,16 @@ int handle_cmd_report(struct call *c)
         if (cmd->report && !strcmp(cmd->report, reports[i].name))
             break;
     if (i == sizeof reports / sizeof reports[0])
-        return fail(c, WO_EINVAL, "report must be assets, sla, times or "
-                    "workload");
+        return fail(c, WO_EINVAL, "report must be assets, sla, times, "
+                    "workload, requesters, departments, categories, "
+                    "customers or costs");
     if (since >= until)
         return fail(c, WO_EINVAL, "the period is empty: --since must come "
                     "before --until");
     if (!(res = result(c)))
         return WO_ENOMEM;
+    if (reports[i].which >= STORE_REPORT_REQUESTERS && !cmd->limit)
+        limit = WO_MAX_ITEMS;
     return store_report(c->srv->store, reports[i].which, since, until, now,
-                        limit, &res->rows, &res->n_rows);
+                        limit, cmd->customer, &res->rows, &res->n_rows);
 }

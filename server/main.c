@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,8 +29,10 @@
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
+#include "mailer.h"
 #include "throttle.h"
 #include "tlsgen.h"
+#include "userfile.h"
 #include "wo_clock.h"
 #include "ws.h"
 
@@ -40,6 +43,10 @@ static const char usage[] =
     "                                       the CA's key goes to --ca-dir\n"
     "                                       (default: DATA-ca, beside DATA),\n"
     "                                       never into DATA\n"
+    "      [--smtp HOST:PORT --smtp-from ADDR [--smtp-starttls]\n"
+    "       [--smtp-ca FILE]]                the relay that mails requesters\n"
+    "                                       (again on an existing DATA: changes\n"
+    "                                       it; read when run starts)\n"
     "  user add NAME --role ROLE --data DIR [--code-ttl 7d] [--quiet]\n"
     "                                       add a user (technician, dispatcher,\n"
     "                                       admin); prints a one-time enrolment\n"
@@ -53,6 +60,12 @@ static const char usage[] =
     "                                       (init takes --tz ZONE too), e.g.\n"
     "                                       Asia/Jakarta; times on the wire\n"
     "                                       stay UTC\n"
+    "  user import FILE --data DIR [--codes OUT] [--code-ttl 7d]\n"
+    "                                       add every user of a CSV file\n"
+    "                                       (name,role,tier a line) in one\n"
+    "                                       transaction; their codes go to\n"
+    "                                       OUT (default FILE.codes, new,\n"
+    "                                       mode 0600); a bad line adds none\n"
     "  device list --data DIR [--json]      enrolled devices\n"
     "  device revoke ID --data DIR          refuse device ID from now on\n"
     "  check --data DIR                     check the whole store for damage\n"
@@ -62,6 +75,13 @@ static const char usage[] =
     "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
     "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n"
+    "      [--origin https://HOST:PORT[,...]]\n"
+    "                                       the web console is at\n"
+    "                                       https://HOST:PORT/; --origin lists\n"
+    "                                       the origins whose pages may open\n"
+    "                                       a WebSocket (default: the listen\n"
+    "                                       address, and localhost beside\n"
+    "                                       127.0.0.1)\n"
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
@@ -70,7 +90,8 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *tz;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins;
+    int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
     long commit_window_us, max_conns;
@@ -121,7 +142,13 @@ static int parse(int argc, char **argv, struct opts *o)
         {"test-clock", required_argument, 0, 't'},
         {"code-ttl", required_argument, 0, 'L'},
         {"ca-dir", required_argument, 0, 'a'},
+        {"origin", required_argument, 0, 'O'},
         {"tz", required_argument, 0, 'z'},
+        {"smtp", required_argument, 0, 'S'},
+        {"smtp-from", required_argument, 0, 'F'},
+        {"smtp-ca", required_argument, 0, 'C'},
+        {"smtp-starttls", no_argument, 0, 'X'},
+        {"codes", required_argument, 0, 'K'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
@@ -157,7 +184,13 @@ static int parse(int argc, char **argv, struct opts *o)
                                  "30m, 12h or 7d (0: no expiry)", optarg);
             break;
         case 'a': o->ca_dir = optarg; break;
+        case 'O': o->origins = optarg; break;
         case 'z': o->tz = optarg; break;
+        case 'S': o->smtp = optarg; break;
+        case 'F': o->smtp_from = optarg; break;
+        case 'C': o->smtp_ca = optarg; break;
+        case 'X': o->smtp_starttls = 1; break;
+        case 'K': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
         case 'w':
@@ -234,19 +267,6 @@ static int open_store(const struct opts *o, struct store **st)
 }
 
 static int64_t now_ms(void) { return wo_clock_now_ms(); }
-
-static int valid_name(const char *n)
-{
-    size_t l = strlen(n);
-    if (l == 0 || l > WO_MAX_ID)
-        return 0;
-    for (; *n; n++)
-        if (!(('a' <= *n && *n <= 'z') || ('A' <= *n && *n <= 'Z') ||
-              ('0' <= *n && *n <= '9') || *n == '.' || *n == '_' ||
-              *n == '-'))
-            return 0;
-    return 1;
-}
 
 /* The directory for the CA's key: --ca-dir, or DATA-ca beside DATA.
  * 0, or 1 after saying why there is none. */
@@ -367,6 +387,44 @@ static int cmd_tz(struct opts *o)
     return set_default_tz(o, o->pos[0]);
 }
 
+/* init --smtp: the relay that mails requesters (mailer.h). */
+static int set_smtp(const struct opts *o, struct store *st)
+{
+    char ca[4096];
+    int rc = 0;
+    if (!o->smtp && !o->smtp_from && !o->smtp_ca && !o->smtp_starttls)
+        return 0;
+    if (!o->smtp || !o->smtp_from) {
+        fprintf(stderr, "wo-server: --smtp HOST:PORT needs --smtp-from "
+                        "ADDRESS (and the other way round)\n");
+        return 1;
+    }
+    if (o->smtp_ca && !realpath(o->smtp_ca, ca)) {
+        fprintf(stderr, "wo-server: cannot read the relay's CA %s: %s\n",
+                o->smtp_ca, strerror(errno));
+        return 1;
+    }
+    /* the mailer checks them again when the server starts */
+    if (!strrchr(o->smtp, ':') || !strchr(o->smtp_from, '@')) {
+        fprintf(stderr, "wo-server: --smtp takes HOST:PORT and --smtp-from "
+                        "an address such as desk@example.com\n");
+        return 1;
+    }
+    if (!(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
+        !(rc = store_setting_set(st, MAILER_FROM, o->smtp_from)) &&
+        !(rc = store_setting_set(st, MAILER_STARTTLS,
+                                 o->smtp_starttls ? "on" : "off")))
+        rc = store_setting_set(st, MAILER_CA, o->smtp_ca ? ca : "");
+    if (rc) {
+        fprintf(stderr, "wo-server: cannot save the SMTP settings: %s\n",
+                wo_strerror(rc));
+        return 1;
+    }
+    printf("  mail:   through %s as %s%s\n", o->smtp, o->smtp_from,
+           o->smtp_starttls ? " with STARTTLS" : "");
+    return 0;
+}
+
 static int cmd_init(struct opts *o)
 {
     char path[4096], tls[4096], ca_dir[4096], err[1024];
@@ -388,8 +446,9 @@ static int cmd_init(struct opts *o)
                             "move it away to start a new, empty server.\n");
         return 1;
     }
+    rc = set_smtp(o, st);
     store_close(st);
-    if (o->tz && set_default_tz(o, o->tz))
+    if (rc || (o->tz && set_default_tz(o, o->tz)))
         return 1;
     snprintf(tls, sizeof tls, "%s/tls", o->data);
     if (private_dir(tls))
@@ -416,14 +475,42 @@ static int cmd_init(struct opts *o)
     return 0;
 }
 
+/* user import FILE: every user of the file, or none. */
+static int cmd_user_import(struct opts *o, const char *file)
+{
+    struct store *st;
+    char codes[4096], err[1024];
+    size_t added;
+    int rc;
+    if ((size_t)snprintf(codes, sizeof codes, "%s", o->codes ? o->codes : file)
+            >= sizeof codes - 8)
+        return die_usage("path '%s' is too long", file);
+    if (!o->codes)
+        strcat(codes, ".codes");
+    if ((rc = open_store(o, &st)))
+        return rc;
+    rc = userfile_import(st, file, codes, now_ms(), o->code_ttl_ms, &added,
+                         err, sizeof err);
+    store_close(st);
+    if (rc) {
+        fprintf(stderr, "wo-server: %s: %s; nothing was imported\n", file,
+                err);
+        return rc == WO_EINVAL ? 2 : 1;
+    }
+    printf("imported %zu users from %s; their one-time enrolment codes are "
+           "in %s (mode 0600: give each user theirs, then delete the "
+           "file)\n", added, file, codes);
+    return 0;
+}
+
 static int cmd_user(struct opts *o)
 {
     struct store *st;
     char code[STORE_CODE_LEN];
     int rc;
     if (o->npos < 2)
-        return die_usage("%s", "user needs: add NAME --role ROLE, or "
-                               "code NAME");
+        return die_usage("%s", "user needs: add NAME --role ROLE, "
+                               "code NAME, or import FILE");
     const char *name = o->pos[1];
     if ((rc = need_data(o)))
         return rc;
@@ -444,7 +531,9 @@ static int cmd_user(struct opts *o)
                     wo_strerror(rc));
         return rc ? 1 : 0;
     }
-    if (!valid_name(name)) {
+    if (!strcmp(o->pos[0], "import"))
+        return cmd_user_import(o, name);
+    if (!userfile_name_ok(name)) {
         fprintf(stderr, "wo-server: user name '%s' must be 1-64 letters, "
                         "digits, '.', '_' or '-'\n", name);
         return 2;
@@ -619,6 +708,7 @@ struct run {
     struct gate *gate;
     struct ws *ws;
     struct ws_timer *flush, *tick, *stop, *sweep;
+    struct mailer *mailer;      /* NULL: no relay set */
     int64_t commit_window_us;
     int64_t tick_logged;        /* test clock: last tick time logged */
 };
@@ -691,6 +781,7 @@ static void tick_fire(void *arg)
     struct run *r = arg;
     int64_t at = wo_clock_now_ms();
     desk_tick(&r->srv);
+    mailer_kick(r->mailer, at); /* what the tick queued, and retries */
     /* Under a test clock, say once per clock time that a whole tick ran
      * at it: a test that moved the clock waits for this line instead of
      * sleeping and hoping a tick came (tests/integration/harness.py).
@@ -760,11 +851,33 @@ static void warn_ca_key(const struct opts *o)
                         "data directory\n", path, o->data);
 }
 
+/* Connections are descriptors: take the most the system allows this
+ * process (the hard limit), and say what that is. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    if (rl.rlim_cur != was)
+        fprintf(stderr, "wo-server: descriptor limit raised from %llu to "
+                "%llu (the hard limit; 'ulimit -Hn' as root raises it)\n",
+                (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+    else
+        fprintf(stderr, "wo-server: descriptor limit %llu (the hard limit)\n",
+                (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_run(struct opts *o)
 {
     struct run r = {.srv = {.alerts_pushed = -1, .feed_pushed = -1}};
     struct ws_config cfg = {0};
-    char host[256], cert[4096], key[4096];
+    char host[256], cert[4096], key[4096], origins[600];
     int rc;
     if ((rc = need_data(o)))
         return rc;
@@ -791,6 +904,16 @@ static int cmd_run(struct opts *o)
     cfg.cert = o->cert ? o->cert : cert;
     cfg.key = o->key ? o->key : key;
     cfg.event_lib = o->event_lib;
+    if (o->origins && strncmp(o->origins, "https://", 8))
+        return die_usage("--origin '%s' must list origins such as "
+                         "https://dispatch.example.com:8443", o->origins);
+    /* the browser's Origin is the address it loaded the console from */
+    if (!strcmp(host, "127.0.0.1") || !strcmp(host, "localhost"))
+        snprintf(origins, sizeof origins, "https://127.0.0.1:%ld,"
+                 "https://localhost:%ld", port, port);
+    else
+        snprintf(origins, sizeof origins, "https://%s:%ld", host, port);
+    cfg.origins = o->origins ? o->origins : origins;
     if ((rc = open_store(o, &r.srv.store)))
         return rc;
     /* a damaged page found now stops the start; found mid-sync it would
@@ -816,6 +939,7 @@ static int cmd_run(struct opts *o)
     /* events made before this start reach the office by the feed command */
     if (store_feed_max(r.srv.store, &r.srv.feed_pushed))
         r.srv.feed_pushed = -1;
+    raise_fd_limit();
     r.commit_window_us = o->commit_window_us;
     r.srv.max_conns_per_user = (int)o->max_conns;
     r.srv.commit = commit_create(flush_wake, &r);
@@ -829,9 +953,13 @@ static int cmd_run(struct opts *o)
         .auth_ms = o->auth_s * 1000, .idle_ms = o->idle_s * 1000,
         .rate = o->rate, .burst = o->burst};
     r.gate = gate_create(&lim);
+    char db[4096];
+    snprintf(db, sizeof db, "%s/server.db", o->data);
+    r.mailer = mailer_create(r.srv.store, db);
     rc = r.srv.commit && r.srv.sessions && r.srv.enrol_users &&
                  r.srv.enrol_addrs && r.gate
              ? serve(&r, &cfg) : 1;
+    mailer_destroy(r.mailer);
     gate_destroy(r.gate);
     throttle_destroy(r.srv.enrol_addrs);
     /* the last connections' presence, closed as the loop ended */

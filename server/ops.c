@@ -99,6 +99,37 @@ static int apply_note(struct opctx *x)
                           x->late, x->t);
 }
 
+/* A resolution with no site visit: its note, and the order marked
+ * remote; the move to completed and the SLA follow in ops_apply(). */
+static int apply_resolve_remote(struct opctx *x)
+{
+    int rc = apply_note(x);
+    return rc ? rc : store_order_set_remote(x->srv->store, x->op->wo);
+}
+
+/* A part or note its author declares wrong: the record stays, the void
+ * names it with the reason (and is itself signed, as a record). */
+static int apply_void(struct opctx *x)
+{
+    const struct wo_op *op = x->op;
+    char author[WO_MAX_ID + 1];
+    int voided;
+    int rc = store_record_author(x->srv->store, op->wo, op->ref, author,
+                                 &voided);
+    if (rc == WO_ENOTFOUND)
+        return reject(x->out, "order %lld has no part or note %s",
+                      (long long)op->wo, op->ref);
+    if (rc)
+        return rc;
+    if (strcmp(author, x->a->user))
+        return reject(x->out, "%s was recorded by %s: only its author can "
+                      "void it", op->ref, author);
+    if (voided)
+        return reject(x->out, "%s is void already", op->ref);
+    return store_void_add(x->srv->store, op, x->a->user, x->a->device_id,
+                          x->t);
+}
+
 static int apply_part(struct opctx *x)
 {
     return store_part_add(x->srv->store, x->op, x->a->user, x->a->device_id,
@@ -174,6 +205,8 @@ static int (*const apply_kind[WO_OP__COUNT])(struct opctx *) = {
     [WO_OP_PART_ADD] = apply_part,
     [WO_OP_SIGN_TECH] = apply_sign,
     [WO_OP_SIGN_RECIPIENT] = apply_sign,
+    [WO_OP_RESOLVE_REMOTE] = apply_resolve_remote,
+    [WO_OP_RECORD_VOID] = apply_void,
 };
 
 /* op ends an open visit of the sender's own: a visit is its technician's

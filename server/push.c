@@ -101,6 +101,28 @@ static void push_closed(struct srv *srv, int64_t id)
     wo_order_cleanup(&o);
 }
 
+static void count_board(struct session *s, void *arg)
+{
+    *(int *)arg += session_wants(s, SESSION_FEED_BOARD);
+}
+
+/* Order id as a list row to every session watching all orders (the web
+ * console); loaded only when one is. The console works out the running
+ * SLA clock from the order's due times itself. */
+static void push_board(struct srv *srv, int64_t id)
+{
+    struct wo_order o;
+    int n = 0;
+    sessreg_foreach(srv->sessions, count_board, &n);
+    if (!n || store_order_load(srv->store, id, STORE_LOAD_BRIEF, &o, NULL))
+        return;
+    struct wo_changes ch = {.cursor = o.seq, .final = 1, .orders = &o,
+                            .n_orders = 1};
+    struct fanout f = {.ch = &ch, .feed = SESSION_FEED_BOARD};
+    sessreg_foreach(srv->sessions, send_live, &f);
+    wo_order_cleanup(&o);
+}
+
 void push_order(struct srv *srv, int64_t id, int64_t prev)
 {
     struct wo_order o;
@@ -112,6 +134,7 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
         return;
     if (!strcmp(status, "closed"))
         push_closed(srv, id);
+    push_board(srv, id);
     if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
         return;
     if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))

@@ -62,7 +62,8 @@ struct session_auth {
 /* What a caught-up session receives live (session_subscribe). */
 enum session_feed {
     SESSION_FEED_ORDERS = 1,    /* a technician's orders (push.c) */
-    SESSION_FEED_ALERTS = 2     /* SLA alerts to the office (desk.c) */
+    SESSION_FEED_ALERTS = 2,    /* SLA alerts to the office (desk.c) */
+    SESSION_FEED_BOARD = 4      /* every order change, brief (the console) */
 };
 
 /*

@@ -104,6 +104,14 @@ void store_close(struct store *s)
 
 const char *store_errmsg(struct store *s) { return wo_db_errmsg(s->db); }
 int store_begin(struct store *s) { return wo_db_begin(s->db); }
+int store_begin_nowait(struct store *s)
+{
+    sqlite3 *h = wo_db_handle(s->db);
+    sqlite3_busy_timeout(h, 0);
+    int rc = wo_db_begin(s->db);
+    sqlite3_busy_timeout(h, WO_DB_BUSY_MS);
+    return rc;
+}
 int store_commit(struct store *s) { return wo_db_commit(s->db); }
 void store_rollback(struct store *s) { wo_db_rollback(s->db); }
 int64_t store_total_changes(struct store *s)

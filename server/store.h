@@ -81,6 +81,10 @@ int store_secret(struct store *st, const char *name, uint8_t out[32]);
 int store_hash_clear_codes(struct store *st);
 
 int store_begin(struct store *st);
+/* store_begin() that does not wait for another connection's write lock:
+ * WO_EIO at once when the store is busy (for writes that can wait a
+ * tick, such as presence, so the loop never stalls on them). */
+int store_begin_nowait(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 /* Rows changed since the store opened: commit.c checks with it that a
@@ -101,6 +105,20 @@ int store_user_add(struct store *st, const char *name, const char *role,
 int store_user_code(struct store *st, const char *name, int64_t now,
                     int64_t ttl_ms, char code[STORE_CODE_LEN]);
 int store_user_get(struct store *st, const char *name, struct store_user *u);
+
+/* One user of an import: name, role and tier as store_user_add() and
+ * store_user_set_tier() take them. */
+struct store_new_user {
+    const char *name, *role, *tier;
+};
+/* Add n users, each with a one-time enrolment code (codes[i]), in one
+ * transaction that is left open on success: the caller commits once the
+ * codes are safely written, or rolls back. On failure nothing is added,
+ * the transaction is rolled back and *bad is the index of the user that
+ * failed (WO_EEXIST: the name is taken). */
+int store_user_import(struct store *st, const struct store_new_user *u,
+                      size_t n, int64_t now, int64_t ttl_ms,
+                      char (*codes)[STORE_CODE_LEN], size_t *bad);
 
 /* Trade a one-time code for a registered device key; with user not NULL
  * the code must be that user's. WO_EAUTH when the code is unknown, used,
@@ -123,7 +141,8 @@ int store_device_list(struct store *st, store_device_fn fn, void *arg);
 enum {
     STORE_LOAD_TECH = 0,    /* all records, for the technician */
     STORE_LOAD_OFFICE = 1,  /* + recipient code and rejected ops */
-    STORE_LOAD_PAST = 2     /* notes and parts only: a past resolution */
+    STORE_LOAD_PAST = 2,    /* notes and parts only: a past resolution */
+    STORE_LOAD_BRIEF = 3    /* the order alone, no records: a list row */
 };
 
 /*
@@ -180,9 +199,18 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
 
-/* Up to limit orders of the board, by the due time of their running SLA
- * clock, with a dispatcher's filters (each NULL: any): open orders only
- * unless all, or a status is asked for (then the open ones first). */
+/* The web console's order list: which orders, filtered (NULL: any). */
+struct store_page {
+    const char *status;     /* "open", "all" or one status */
+    const char *priority, *assignee, *site, *asset, *text;
+    int64_t limit, offset, now;
+};
+/* One page of ids (*ids malloc'd, the caller frees it) in the board's
+ * order, and how many match in all (0 when the page is empty). */
+int store_order_page(struct store *st, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total);
+/* The board with a dispatcher's filters (each NULL: any). Open orders
+ * only unless all, or a status is asked for. */
 struct store_board_filter {
     const char *status, *tech, *priority, *site;
     int all;
@@ -332,11 +360,121 @@ int store_past_watchers(struct store *st, const char *asset, int64_t **ids,
 enum store_report {
     STORE_REPORT_ASSETS,
     STORE_REPORT_SLA,
-    STORE_REPORT_WORKLOAD
+    STORE_REPORT_WORKLOAD,
+    /* issue 14: orders, open, done, visits, the SLA counters and means,
+     * incidents, requests and the cost of service (labour_ms,
+     * labour_cost at the labour rate, parts_cost at the price list,
+     * cost), per requester / department / category and type ("hardware
+     * incident") / customer / order (costs: the costliest first); at most
+     * limit rows */
+    STORE_REPORT_REQUESTERS,
+    STORE_REPORT_DEPARTMENTS,
+    STORE_REPORT_CATEGORIES,
+    STORE_REPORT_CUSTOMERS,
+    STORE_REPORT_COSTS
 };
+/* customer: only that customer's orders (NULL: all). */
 int store_report(struct store *st, enum store_report which, int64_t since,
                  int64_t until, int64_t now, size_t limit,
-                 struct wo_row **out, size_t *n);
+                 const char *customer, struct wo_row **out, size_t *n);
+
+/* The service desk's intake, agreements, authorisation and mail (issue 14;
+ * store_intake.c) ------------------------------------------------------ */
+
+/* The formal request's fields of order id, from create's command c
+ * (type, category, department, customer, impact, urgency, deadline, the
+ * e-mail addresses, the authoriser) and whether it needs authorisation. */
+int store_intake_set(struct store *st, int64_t id, const struct wo_cmd *c,
+                     const char *type, const char *category, int needs_auth);
+/* A dispatcher's edit: each non-NULL / non-zero field of c (title,
+ * description, priority, category, site, asset, contact, deadline). */
+int store_order_edit(struct store *st, int64_t id, const struct wo_cmd *c);
+int store_order_set_remote(struct store *st, int64_t id);
+/* Whether category / customer name exists (WO_ENOTFOUND if not) and says
+ * its orders need authorisation; a customer's kind too (16 bytes). */
+int store_category_get(struct store *st, const char *name, int *needs_auth);
+int store_category_set(struct store *st, const char *name, int needs_auth);
+int store_customer_get(struct store *st, const char *name, char kind[16],
+                       int *needs_auth);
+/* kind NULL and needs_auth -1 keep what a known customer has. */
+int store_customer_set(struct store *st, const char *name, const char *kind,
+                       int needs_auth, int64_t now);
+/* impact x urgency -> priority (4 bytes). */
+int store_matrix_get(struct store *st, const char *impact,
+                     const char *urgency, char priority[4]);
+int store_matrix_set(struct store *st, const char *impact,
+                     const char *urgency, const char *priority);
+/* The matrix as report rows: key "impact/urgency", orders = the
+ * priority's number (1 for P1). */
+int store_matrix_list(struct store *st, struct wo_row **out, size_t *n);
+
+/* The version of customer's agreement (NULL: none) in force at t, else
+ * the default agreement's; WO_ENOTFOUND when neither has one. The caller
+ * frees a with wo_agreement_cleanup(). */
+int store_agreement_in_force(struct store *st, const char *customer,
+                             int64_t t, struct wo_agreement *a);
+int store_agreement_get(struct store *st, int64_t id, struct wo_agreement *a);
+/* The newest version of customer's agreement ("" the default). */
+int store_agreement_latest(struct store *st, const char *customer,
+                           struct wo_agreement *a);
+/* A new version of a->customer's agreement; *version: its number. */
+int store_agreement_add(struct store *st, const struct wo_agreement *a,
+                        const char *by, int64_t now, int64_t *id);
+/* Every version, of customer when not NULL (caller frees the array with
+ * its elements). */
+int store_agreements_list(struct store *st, const char *customer,
+                          struct wo_agreement **out, size_t *n);
+/* The SLA targets of order id as its agreement counts them. */
+int store_order_sla_set(struct store *st, int64_t id, int64_t agreement,
+                        int64_t response_due, int64_t resolve_due,
+                        int64_t response_warn, int64_t resolve_warn);
+/* The global policy's current targets of priority. */
+int store_sla_policy_of(struct store *st, const char *priority,
+                        int64_t *version, int64_t *response_ms,
+                        int64_t *resolve_ms);
+
+/* The authorisation code of order id, kept as the recipient code is. */
+int store_auth_code_get(struct store *st, int64_t id, struct store_code *code,
+                        int *failures);
+int store_auth_code_set(struct store *st, int64_t id,
+                        const struct store_code *code);
+int store_auth_failed(struct store *st, int64_t id, int *failures);
+/* The signed approval or refusal (verdict "approved" | "refused"). */
+int store_authorisation_add(struct store *st, int64_t id, const char *name,
+                            const char *verdict, const char *reason,
+                            const char *statement, const uint8_t sig[64],
+                            int64_t device, int64_t now);
+
+/* Settings: *value malloc'd (NULL when unset). */
+int store_setting_get(struct store *st, const char *name, char **value);
+int store_setting_set(struct store *st, const char *name, const char *value);
+
+/* A message to queue in the caller's transaction. */
+int store_mail_add(struct store *st, int64_t order, const char *event,
+                   const char *rcpt, const char *subject, const char *body,
+                   int64_t now);
+struct store_mail {
+    int64_t id;
+    char *rcpt, *subject, *body;
+    int64_t attempts;
+};
+/* Up to limit messages due at now (caller frees with store_mail_free). */
+int store_mail_due(struct store *st, int64_t now, size_t limit,
+                   struct store_mail **out, size_t *n);
+void store_mail_free(struct store_mail *m, size_t n);
+int store_mail_sent(struct store *st, int64_t id, int64_t now);
+int store_mail_retry(struct store *st, int64_t id, int64_t next,
+                     const char *error);
+int store_price_set(struct store *st, const char *part_no, int64_t price);
+
+/* A void of part or note op->ref by author (op: record.void). */
+int store_void_add(struct store *st, const struct wo_op *op,
+                   const char *author, int64_t device, int64_t at_srv);
+/* The author of part or note ref of order (WO_MAX_ID + 1 bytes) and
+ * whether it is voided already; WO_ENOTFOUND when order has no such
+ * record. */
+int store_record_author(struct store *st, int64_t order, const char *ref,
+                        char author[WO_MAX_ID + 1], int *voided);
 
 /* Field data (docs/protocol.md, "Field data"; store_field.c) ----------- */
 

@@ -27,6 +27,60 @@ static int fill_rej(sqlite3_stmt *q, void *e)
     return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
 }
 
+/* The intake fields of order o (issue 14's formal request). */
+static int fill_void(sqlite3_stmt *q, void *e)
+{
+    struct wo_void *v = e;
+    v->id = DUP(0);
+    v->ref = DUP(1);
+    v->author = DUP(2);
+    v->at = sqlite3_column_int64(q, 3);
+    v->reason = DUP(4);
+    v->at_srv = sqlite3_column_int64(q, 5);
+    return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
+}
+
+static int intake_load(struct store *s, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(intake_get);
+    wo_db_bind_int(q, ":id", o->id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    o->type = DUP(0);
+    o->category = DUP(1);
+    o->department = DUP(2);
+    o->customer = DUP(3);
+    o->impact = DUP(4);
+    o->urgency = DUP(5);
+    o->deadline = sqlite3_column_int64(q, 6);
+    o->requester_email = DUP(7);
+    o->needs_authorisation = sqlite3_column_int(q, 8) != 0;
+    o->authoriser = DUP(9);
+    o->authoriser_email = DUP(10);
+    o->agreement_id = sqlite3_column_int64(q, 11);
+    o->remote = sqlite3_column_int(q, 12) != 0;
+    sqlite3_reset(q);
+    return o->type && o->category ? 0 : WO_ENOMEM;
+}
+
+/* The holder's delivery receipt (docs/protocol.md, "Field data"). */
+static int load_receipt(struct store *s, int64_t id, struct wo_order *o)
+{
+    sqlite3_stmt *q = ST(receipt_of_holder);
+    wo_db_bind_int(q, ":order", id);
+    int rc = store__row(q);
+    if (rc < 0)
+        return rc;
+    if (rc) {
+        o->stored_at = sqlite3_column_int64(q, 0);
+        o->stored_seq = sqlite3_column_int64(q, 1);
+        o->opened_at = sqlite3_column_int64(q, 2);
+    }
+    sqlite3_reset(q);
+    return 0;
+}
+
 int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
@@ -72,6 +126,10 @@ int store_order_load(struct store *s, int64_t id, int how,
         rc = WO_ENOMEM;
         goto fail;
     }
+    if ((rc = intake_load(s, o)))
+        goto fail;
+    if (how == STORE_LOAD_BRIEF)
+        return load_receipt(s, id, o) ? (wo_order_cleanup(o), WO_EIO) : 0;
     if (how == STORE_LOAD_PAST)
         rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
     else
@@ -79,18 +137,16 @@ int store_order_load(struct store *s, int64_t id, int how,
                                 Q_sigs_of, id, o);
     if (rc)
         goto fail;
-    if (include_secret) {
-        /* the holder's delivery receipt (docs/protocol.md, "Field data") */
-        q = ST(receipt_of_holder);
+    if (how != STORE_LOAD_PAST) {
+        q = ST(voids_of);
         wo_db_bind_int(q, ":order", id);
-        if ((rc = store__row(q)) < 0)
+        if ((rc = wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
+                                  sizeof *o->voids, fill_void)))
             goto fail;
-        if (rc) {
-            o->stored_at = sqlite3_column_int64(q, 0);
-            o->stored_seq = sqlite3_column_int64(q, 1);
-            o->opened_at = sqlite3_column_int64(q, 2);
-        }
-        sqlite3_reset(q);
+    }
+    if (include_secret) {
+        if ((rc = load_receipt(s, id, o)))
+            goto fail;
         q = ST(rejections_of);
         wo_db_bind_int(q, ":order", id);
         if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
@@ -260,6 +316,44 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     sqlite3_reset(q);
     free(json);
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
+}
+
+static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
+{
+    wo_db_bind_text(q, name, v && *v ? v : NULL);
+}
+
+int store_order_page(struct store *s, const struct store_page *p,
+                     int64_t **ids, size_t *n, int64_t *total)
+{
+    int open = !strcmp(p->status, "open");
+    sqlite3_stmt *q = open ? ST(order_page_open) : ST(order_page);
+    size_t cap = p->limit > 0 ? (size_t)p->limit : 1;
+    int r;
+    *n = 0;
+    *total = 0;
+    if (!(*ids = malloc(cap * sizeof **ids)))
+        return WO_ENOMEM;
+    if (!open)
+        wo_db_bind_text(q, ":status", p->status);
+    bind_opt_text(q, ":priority", p->priority);
+    bind_opt_text(q, ":assignee", p->assignee);
+    bind_opt_text(q, ":site", p->site);
+    bind_opt_text(q, ":asset", p->asset);
+    bind_opt_text(q, ":text", p->text);
+    wo_db_bind_int(q, ":now", p->now);
+    wo_db_bind_int(q, ":limit", p->limit);
+    wo_db_bind_int(q, ":offset", p->offset);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < cap) {
+        (*ids)[(*n)++] = sqlite3_column_int64(q, 0);
+        *total = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_reset(q);
+    if (r == SQLITE_DONE || r == SQLITE_ROW)
+        return 0;
+    free(*ids);
+    *ids = NULL;
+    return WO_EIO;
 }
 
 static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)

@@ -66,6 +66,30 @@ fail:
     return rc;
 }
 
+int store_user_import(struct store *s, const struct store_new_user *u,
+                      size_t n, int64_t now, int64_t ttl_ms,
+                      char (*codes)[STORE_CODE_LEN], size_t *bad)
+{
+    int rc = store_begin(s);
+    *bad = 0;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *q = ST(user_insert_tier);
+        *bad = i;
+        wo_db_bind_text(q, ":name", u[i].name);
+        wo_db_bind_text(q, ":role", u[i].role);
+        wo_db_bind_text(q, ":tier", u[i].tier);
+        wo_db_bind_int(q, ":now", now);
+        if ((rc = wo_db_exec(q)) ||
+            (rc = code_store(s, store__last_id(s), now, ttl_ms, codes[i]))) {
+            store_rollback(s);
+            return rc;
+        }
+    }
+    return 0;
+}
+
 int store_user_get(struct store *s, const char *name, struct store_user *u)
 {
     sqlite3_stmt *q = ST(user_by_name);

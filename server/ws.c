@@ -10,9 +10,12 @@
  *     tries is closed with 1009 before more is buffered;
  *   - we write only from the writeable callback, one frame per callback,
  *     with LWS_PRE headroom, and re-arm while the queue is not empty;
- *   - HTTP requests on this port are refused: we serve no HTTP, and 4.1.6
- *     mishandles some request bodies (docs/architecture.md, "Choices");
- *     an upgrade that offers subprotocols but not ours gets HTTP 400;
+ *   - plain HTTP serves the web console's files (web.h) to GET requests
+ *     with no body, each with the console's security headers; every other
+ *     request is refused, as 4.1.6 mishandles some request bodies
+ *     (docs/architecture.md, "Choices");
+ *   - an upgrade from a browser page of another origin gets HTTP 403; one
+ *     that offers subprotocols but not ours gets HTTP 400;
  *   - no per-connection lws timer: deadlines, idle pings and hang-ups are
  *     the application's one timer (gate.h), which closes with a close
  *     frame; lws's own timeouts close without one, and its sorted timer
@@ -24,18 +27,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 
 #include "session.h"
+#include "web.h"
 #include "wo_msgq.h"
 #include "ws.h"
+
+/* Descriptors kept for everything but connections: the store and its
+ * WAL and shm, stdio, the event loop's own, a file opened now and then.
+ * Never more than a quarter of a small limit. */
+#define FD_RESERVE 64
+/* At the descriptor limit, say so at most once per this many ms. */
+#define FULL_LOG_MS 10000
 
 struct ws {
     struct lws_context *ctx;
     struct ws_app app;
+    char *origins;          /* allowed Origin values, comma-separated */
     int stopping;
+    long conns;             /* accepted connections (wsi) alive */
+    long conn_limit;        /* lws stops accepting at this many */
+    int full;               /* at the limit, listener paused */
+    int64_t full_logged_ms; /* when "at the limit" was last logged */
+    long full_refused;      /* times the limit was reached since then */
 };
 
 struct ws_timer {
@@ -44,6 +62,12 @@ struct ws_timer {
     void (*fn)(void *arg);
     void *arg;
     int armed;
+};
+
+/* lws's per-session data of an HTTP request: the file being sent. */
+struct http_conn {
+    const struct web_asset *a;
+    size_t off;
 };
 
 /* lws's per-session data: the connection and its reassembly buffer. */
@@ -192,9 +216,77 @@ static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
     }
 }
 
+/* ---- HTTP: the console's files, and upgrades ------------------------- */
+
+/* 0 when the request may be answered: a GET with no body. */
+static int http_acceptable(struct lws *wsi)
+{
+    return lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 &&
+           !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) &&
+           !lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)
+               ? 0 : -1;
+}
+
+/* A refusal with a status: lws writes it, then we hang up. */
+static int http_refuse(struct lws *wsi, unsigned status, const char *why)
+{
+    lws_return_http_status(wsi, status, why);
+    return -1;
+}
+
+/* The status line and headers of an asset; the body follows in
+ * on_http_writeable, one piece per writeable callback. */
+static int on_http(struct http_conn *h, struct lws *wsi, const char *path)
+{
+    uint8_t buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
+            *end = buf + sizeof buf - 1;
+    const char *name, *value;
+    if (http_acceptable(wsi))
+        return http_refuse(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED,
+                           "only GET with no body is served here");
+    h->a = web_find(path);
+    h->off = 0;
+    if (!h->a)
+        return http_refuse(wsi, HTTP_STATUS_NOT_FOUND, "no such file");
+    if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, h->a->type,
+                                    h->a->len, &p, end))
+        return -1;
+    for (size_t i = 0; web_header(i, &name, &value); i++)
+        if (lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                        (const unsigned char *)value,
+                                        (int)strlen(value), &p, end))
+            return -1;
+    if (lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int on_http_writeable(struct http_conn *h, struct lws *wsi)
+{
+    uint8_t buf[LWS_PRE + 16384];
+    if (!h->a)
+        return 0;
+    size_t n = h->a->len - h->off;
+    if (n > sizeof buf - LWS_PRE)
+        n = sizeof buf - LWS_PRE;
+    memcpy(buf + LWS_PRE, h->a->data + h->off, n);
+    h->off += n;
+    int last = h->off == h->a->len;
+    if (lws_write(wsi, buf + LWS_PRE, n,
+                  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+        return -1;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    h->a = NULL;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 /* 1 when the upgrade's Sec-WebSocket-Protocol header lists ours or is
  * absent (then lws binds protocol 0, which closes with 1002). Reads the
- * header table, never the callback's `in` (see cb_refuse). */
+ * header table, never the callback's `in` (see on_upgrade). */
 static int offers_ours(struct lws *wsi)
 {
     char list[256];
@@ -210,33 +302,100 @@ static int offers_ours(struct lws *wsi)
     return 0;
 }
 
+/* 1 when the upgrade carries no Origin or an allowed one (web.h); a
+ * refusal is logged. */
+static int origin_allowed(struct ws *w, struct lws *wsi)
+{
+    char origin[256], peer[64];
+    int n = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    if (n >= 0 && web_origin_ok(n ? origin : NULL, w->origins))
+        return 1;
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    fprintf(stderr, "wo-server: refused a WebSocket from %s: origin %s is "
+            "not one of %s\n", peer, n < 0 ? "(too long)" : origin,
+            w->origins);
+    return 0;
+}
+
+/*
+ * An upgrade. An Origin header names the page that opened the socket: a
+ * page of another origin gets 403, so no other site can drive a signed-in
+ * dispatcher's browser. An upgrade offering only other subprotocols would
+ * be dropped by 4.1.6 with no answer at all (it cannot bind a name it
+ * does not know), so it is answered here, before lws tries: HTTP 400
+ * naming ours. `in` is not read: 4.1.6 passes freed memory after a bad
+ * Upgrade header (then the header table is gone too, and offers_ours()
+ * finds no list and lets lws go on as before).
+ */
+static int on_upgrade(struct ws *w, struct lws *wsi)
+{
+    /* >0: "headers sent"; lws then ends the HTTP transaction */
+    if (!origin_allowed(w, wsi))
+        return lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN,
+                                      "this page's origin may not connect "
+                                      "here (wo-server run --origin)")
+                   ? -1 : 1;
+    if (offers_ours(wsi))
+        return 0;
+    return lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
+                                  "this server speaks WebSocket "
+                                  "subprotocol " WO_SUBPROTOCOL " only")
+               ? -1 : 1;
+}
+
+/*
+ * Connections counted at lws's wsi creation and destruction (protocol 0
+ * gets both for every accepted socket). lws itself stops polling the
+ * listening socket when its table of descriptors is full and resumes
+ * when one closes; that table is sized below the process's limit
+ * (make_context), so accept() never meets EMFILE, which 4.1.6 would log
+ * and retry at once, spinning. This says when that happens, at most once
+ * per FULL_LOG_MS.
+ */
+static void count_conn(struct ws *w, int delta)
+{
+    int64_t now = (int64_t)(lws_now_usecs() / 1000);
+    w->conns += delta;
+    if (delta > 0 && w->conns >= w->conn_limit - 1 && !w->full) {
+        w->full = 1;
+        w->full_refused++;
+        if (!w->full_logged_ms || now - w->full_logged_ms >= FULL_LOG_MS) {
+            fprintf(stderr, "wo-server: at the descriptor limit: %ld "
+                    "connections; new ones wait in the listen queue until "
+                    "one closes (reached %ld time%s since the last such "
+                    "line; raise 'ulimit -n' to hold more)\n", w->conns,
+                    w->full_refused, w->full_refused == 1 ? "" : "s");
+            fflush(stderr);
+            w->full_logged_ms = now;
+            w->full_refused = 0;
+        }
+    } else if (delta < 0 && w->full && w->conns < w->conn_limit - 1) {
+        w->full = 0;
+    }
+}
+
 /*
  * Protocol 0 gets every plain HTTP request and any WebSocket upgrade that
- * names no subprotocol. We refuse both: the client must ask for
- * WO_SUBPROTOCOL, which carries the protocol version. An upgrade offering
- * only other subprotocols would be dropped by 4.1.6 with no answer at
- * all (it cannot bind a name it does not know), so it is answered here,
- * before lws tries: HTTP 400 naming ours.
+ * names no subprotocol. HTTP GETs get the console's files; an upgrade
+ * with no subprotocol is accepted and closed with 1002: the client must
+ * ask for WO_SUBPROTOCOL, which carries the protocol version.
  */
-static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
-                     void *user, void *in, size_t len)
+static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
+                   void *user, void *in, size_t len)
 {
     static const char why[] = "use subprotocol " WO_SUBPROTOCOL;
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-    case LWS_CALLBACK_HTTP_BODY:
-        return -1;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        /* `in` is not read: 4.1.6 passes freed memory after a bad
-         * Upgrade header (then the header table is gone too, and
-         * offers_ours() finds no list and lets lws go on as before) */
-        if (offers_ours(wsi))
-            return 0;
-        /* >0: "headers sent"; lws then ends the HTTP transaction */
-        return lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST,
-                                      "this server speaks WebSocket "
-                                      "subprotocol " WO_SUBPROTOCOL " only")
-                   ? -1 : 1;
+    case LWS_CALLBACK_HTTP: return on_http(user, wsi, in);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return on_http_writeable(user, wsi);
+    case LWS_CALLBACK_HTTP_BODY: return -1;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return on_upgrade(ws_of(wsi), wsi);
+    case LWS_CALLBACK_WSI_CREATE:
+        count_conn(ws_of(wsi), 1);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (!ws_of(wsi)->stopping)
+            count_conn(ws_of(wsi), -1);
+        return 0;
     case LWS_CALLBACK_ESTABLISHED:
         lws_close_reason(wsi, (enum lws_close_status)WO_CLOSE_PROTOCOL,
                          (unsigned char *)why, sizeof why - 1);
@@ -247,7 +406,7 @@ static int cb_refuse(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-    {"refuse", cb_refuse, 0, 0, 0, NULL, 0},
+    {"http", cb_http, sizeof(struct http_conn), 0, 0, NULL, 0},
     {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
@@ -322,6 +481,17 @@ static struct lws_context *make_context(struct ws *w,
      * that vanishes later is the gate's (pings, then a close frame) */
     info.timeout_secs = 30;
     info.user = w;
+    /* lws pauses the listener when its descriptor table is full: keep
+     * that table below the process's limit, so that the store and the
+     * loop always have descriptors and accept() never fails with EMFILE */
+    long max = sysconf(_SC_OPEN_MAX);
+    long reserve = max / 4 < FD_RESERVE ? max / 4 : FD_RESERVE;
+    if (max > 0 && max - reserve < 10000000) {
+        info.fd_limit_per_thread = (unsigned)(max - reserve);
+        w->conn_limit = max - reserve - 2; /* the listener, lws's pipe */
+    } else {
+        w->conn_limit = 10000000;
+    }
     return lws_create_context(&info);
 }
 
@@ -332,6 +502,10 @@ struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
     if (!w)
         return NULL;
     w->app = *app;
+    if (!(w->origins = strdup(cfg->origins ? cfg->origins : ""))) {
+        free(w);
+        return NULL;
+    }
     lws_set_log_level(LLL_ERR, NULL);
     w->ctx = make_context(w, cfg, ev);
     if (!w->ctx && ev) {
@@ -344,11 +518,14 @@ struct ws *ws_create(const struct ws_config *cfg, const struct ws_app *app)
         fprintf(stderr, "wo-server: cannot listen on %s:%d (is the port in "
                         "use, or the certificate unreadable?)\n",
                 cfg->host, cfg->port);
+        free(w->origins);
         free(w);
         return NULL;
     }
-    fprintf(stderr, "wo-server: listening on wss://%s:%d (%s)\n", cfg->host,
-            cfg->port, ev ? "epoll via libev" : "poll");
+    fprintf(stderr, "wo-server: listening on wss://%s:%d (%s); web console "
+            "at https://%s:%d/ for origins %s\n", cfg->host, cfg->port,
+            ev ? "epoll via libev" : "poll", cfg->host, cfg->port,
+            w->origins);
     fflush(stderr);
     return w;
 }
@@ -377,5 +554,6 @@ void ws_destroy(struct ws *w)
     if (!w)
         return;
     lws_context_destroy(w->ctx);
+    free(w->origins);
     free(w);
 }

@@ -7,7 +7,8 @@
  * size limit, and writing queued frames; it knows nothing of what a frame
  * means. The application plugs in through `struct ws_app` (what to do on
  * a connection, a message, a close) and drives its own periodic work with
- * ws timers; ws.c includes only session.h of the application.
+ * ws timers; ws.c includes only session.h of the application, and web.h
+ * for the web console's files, which it serves over plain HTTPS GETs.
  */
 #ifndef WS_H
 #define WS_H
@@ -26,6 +27,10 @@ struct ws_config {
     const char *cert;       /* PEM server certificate (chain) */
     const char *key;        /* PEM private key */
     const char *event_lib;  /* "ev" (epoll through libev) or "poll" */
+    /* Origins whose pages may open a WebSocket, comma-separated
+     * ("https://127.0.0.1:8443,https://localhost:8443"); an upgrade with
+     * no Origin header (not a browser) is always let through. */
+    const char *origins;
 };
 
 struct ws_app {

@@ -270,7 +270,7 @@ int wo_db_open(const char *path, enum wo_db_how how,
         rc = WO_EIO;
         goto fail;
     }
-    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_busy_timeout(db->h, WO_DB_BUSY_MS);
     if (!created && (rc = is_ours(db->h, path, sb.st_size, err, errlen)))
         goto fail;
     /* temp_store=MEMORY keeps SQLite's temporary files (statement

@@ -29,6 +29,9 @@ struct wo_sqlfile {
 
 struct wo_db;
 
+/* How long a statement waits for another connection's write lock. */
+#define WO_DB_BUSY_MS 10000
+
 /* What wo_db_open() may do when nothing is at path yet. */
 enum wo_db_how {
     WO_DB_EXISTING, /* open only: a missing file is WO_ENOTFOUND */

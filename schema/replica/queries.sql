@@ -260,3 +260,45 @@ UPDATE opened SET sent = 1 WHERE order_id = :order;
 
 -- name: outbox_oldest
 SELECT coalesce(min(at), 0) FROM outbox WHERE state = 'pending';
+-- ---- voided parts and notes (issue 14) ------------------------------------
+
+-- name: void_put
+INSERT INTO voids(id, order_id, ref, author, at, reason, at_srv, pending)
+VALUES (:id, :order, :ref, :author, :at, :reason, :at_srv, :pending)
+ON CONFLICT(id) DO UPDATE SET pending = min(voids.pending, excluded.pending),
+                              at_srv = coalesce(excluded.at_srv, voids.at_srv);
+
+-- name: voids_of
+SELECT id, ref, author, at, reason, at_srv FROM voids WHERE order_id = :order
+ORDER BY at, id;
+
+-- name: synced_voids_delete
+DELETE FROM voids WHERE order_id = :order AND pending = 0;
+
+-- name: voids_of_op_delete
+DELETE FROM voids WHERE id = :id AND pending = 1;
+
+-- name: voids_settle
+UPDATE voids SET pending = 0 WHERE id = :id;
+
+-- name: voids_orphan_delete
+DELETE FROM voids WHERE id = :id
+  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = voids.order_id);
+
+-- ---- the formal request (issue 14) ----------------------------------------
+
+-- name: order_intake_put
+INSERT INTO order_intake(order_id, type, category, department, customer,
+                         impact, urgency, deadline, remote)
+VALUES (:order, :type, :category, :department, :customer, :impact,
+        :urgency, :deadline, :remote)
+ON CONFLICT(order_id) DO UPDATE SET
+  type = excluded.type, category = excluded.category,
+  department = excluded.department, customer = excluded.customer,
+  impact = excluded.impact, urgency = excluded.urgency,
+  deadline = excluded.deadline, remote = excluded.remote;
+
+-- name: order_intake_get
+SELECT type, category, department, customer, impact, urgency, deadline,
+       remote
+FROM order_intake WHERE order_id = :order;

@@ -82,7 +82,9 @@ class Env(unittest.TestCase):
 
     def start_server(self, *extra):
         log = open(os.path.join(self.dir, "server.log"), "a")
-        p = subprocess.Popen([SERVER, "run", "--data", self.data, "--listen",
+        # server_wrap: a command line the server runs under (prlimit ...)
+        p = subprocess.Popen(list(getattr(self, "server_wrap", [])) +
+                             [SERVER, "run", "--data", self.data, "--listen",
                               "127.0.0.1:%d" % self.port] + list(extra),
                              stdout=log, stderr=log)
         log.close()
@@ -121,10 +123,11 @@ class Env(unittest.TestCase):
     def home(self, name):
         return os.path.join(self.dir, "home-" + name)
 
-    def wo(self, who, *args, check=True, timeout=60, env=None):
+    def wo(self, who, *args, check=True, timeout=60, env=None,
+           input_text=None):
         r = subprocess.run([WO, "--home", self.home(who)] + list(args),
                            capture_output=True, text=True, timeout=timeout,
-                           env=env)
+                           env=env, input=input_text)
         self.assert_clean(r.stderr)
         if check and r.returncode != 0:
             raise AssertionError("wo %s %s failed (%d): %s%s" % (
@@ -186,11 +189,13 @@ class Env(unittest.TestCase):
         return c
 
     def create(self, title="Boiler leak", prio="P2", assign=None, **kw):
-        args = ["create", "--title", title, "--priority", prio]
+        args = ["create", "--title", title]
+        if prio:                # None: from --impact and --urgency
+            args += ["--priority", prio]
         if assign:
             args += ["--assign", assign]
         for k, v in kw.items():
-            args += ["--" + k, v]
+            args += ["--" + k] + ([] if v is None else [v])   # None: a flag
         return self.wo_json("disp", *args)
 
     def list_ids(self, who):

@@ -253,10 +253,15 @@ class Foundation(Env):
         r = self.wo("alice", "accept", "42", check=False)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not in your list", r.stderr)
-        for cmd in (["accept", "1"], ["note", "1", "x"], ["sign", "1"]):
+        for cmd in (["accept", "1"], ["sign", "1"]):
             r = self.wo("disp", *cmd, check=False)
             self.assertEqual(r.returncode, 1, cmd)
             self.assertIn("this command is for technicians", r.stderr)
+        # a dispatcher's note goes to the server (issue 14), which knows
+        # no order 1 here
+        r = self.wo("disp", "note", "1", "x", check=False)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("work order 1 does not exist", r.stderr)
         self.assertEqual(self.wo_json("alice", "outbox"), [])
         r = self.srv_cmd(["run", "--data", self.data, "--listen", "nope"],
                          check=False)

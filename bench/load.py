@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Scale benchmark: N held TLS WebSocket connections against wo-server and
+against bench/ref_server (a plain TLS WebSocket echo server with the same
+TLS settings, from the same libraries), driven by the same load client
+(bench/wo_load.c) in the same run. For each server it measures:
+
+  - memory per idle connection: the server's RSS with N connections held
+    minus its RSS before the first one, over N;
+  - CPU while the N connections sit idle for --idle-s seconds, as a
+    percentage of one core (utime + stime from /proc);
+  - push latency over R reassignments (wo: the dispatcher's `assign` to
+    the new holder's connection receiving the order; ref: a 64-byte
+    message there and back on one connection): p50, p99, max;
+  - kill and restart: the server is killed (SIGKILL) with N connections
+    held and started again; every client reconnects at once,
+    authenticates and catches up from its cursor (ref: the WebSocket
+    opens and echoes); the time until all are back, the attempts made.
+
+usage: python3 bench/load.py [--build DIR] [-n N] [-r R] [--idle-s S]
+                             [--server-wrap 'perf record -g -o F --']
+Nothing here asserts: the figures go to docs/performance.md.
+"""
+import argparse
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+class Target:
+    """A server to load: wo-server or the reference, started and
+    restarted on one port."""
+
+    def __init__(self, kind, a, work):
+        self.kind, self.a, self.work = kind, a, work
+        self.port = free_port()
+        self.data = os.path.join(work, "data")
+        self.proc = None
+        if kind == "wo":
+            self.srv(["init", "--data", self.data])
+            csv = os.path.join(work, "users.csv")
+            with open(csv, "w") as f:
+                f.write("name,role,tier\ndisp0,dispatcher,\n")
+                for i in range(a.n):
+                    f.write("t%05d,technician,L1\n" % i)
+            t = time.monotonic()
+            self.srv(["user", "import", csv, "--data", self.data])
+            self.import_s = time.monotonic() - t
+            self.codes = csv + ".codes"
+        else:
+            # the same certificate and key as wo-server's
+            self.srv(["init", "--data", self.data])
+            self.codes = "-"
+        self.ca = os.path.join(self.data, "tls", "ca.pem")
+
+    def srv(self, args):
+        return subprocess.run([os.path.join(self.a.build, "wo-server")] +
+                              args, check=True, capture_output=True,
+                              text=True)
+
+    def start(self):
+        log = open(os.path.join(self.work, self.kind + "-server.log"), "a")
+        if self.kind == "wo":
+            cmd = [os.path.join(self.a.build, "wo-server"), "run", "--data",
+                   self.data, "--listen", "127.0.0.1:%d" % self.port,
+                   "--max-conns-per-addr", "0", "--max-unauth", "0"]
+        else:
+            tls = os.path.join(self.data, "tls")
+            cmd = [os.path.join(self.a.build, "ref_server"), "127.0.0.1",
+                   str(self.port), os.path.join(tls, "server.pem"),
+                   os.path.join(tls, "server.key")]
+        self.proc = subprocess.Popen(shlex.split(self.a.server_wrap) + cmd,
+                                     stdout=log, stderr=log)
+        while not listening(self.port):
+            if self.proc.poll() is not None:
+                sys.exit("%s server exited; see %s" % (self.kind, log.name))
+            time.sleep(0.02)
+        self.pid = self.server_pid()
+
+    def server_pid(self):
+        """The server's pid, also under a wrapper such as perf."""
+        if not self.a.server_wrap:
+            return self.proc.pid
+        name = "wo-server" if self.kind == "wo" else "ref_server"
+        out = subprocess.run(["pgrep", "-n", "-f", name + ".*%d" % self.port],
+                             capture_output=True, text=True).stdout.split()
+        return int(out[0]) if out else self.proc.pid
+
+    def kill(self):
+        os.kill(self.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def expect(load, word, out):
+    """Read the load client's lines into out until `word`."""
+    for line in load.stdout:
+        line = line.strip()
+        if "=" in line:
+            k, v = line.split("=", 1)
+            out[k] = v
+        elif line == word:
+            return
+    sys.exit("wo_load ended before '%s' (exit %s)" % (word, load.wait()))
+
+
+def measure(kind, a, root):
+    work = os.path.join(root, kind)
+    os.makedirs(work, mode=0o700)
+    t = Target(kind, a, work)
+    r = {}
+    if kind == "wo":
+        r["import_s"] = "%.2f" % t.import_s
+    t.start()
+    time.sleep(0.5)
+    rss0 = rss_kib(t.pid)
+    load = subprocess.Popen([os.path.join(a.build, "wo_load"), kind,
+                             "wss://127.0.0.1:%d" % t.port, t.ca, t.codes,
+                             str(a.n), str(a.r)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        expect(load, "idle-ready", r)
+        time.sleep(2.0)                 # let the last handshakes settle
+        rss1 = rss_kib(t.pid)
+        r["rss_before_kib"] = rss0
+        r["rss_held_kib"] = rss1
+        r["kib_per_conn"] = "%.2f" % ((rss1 - rss0) / a.n)
+        c0, w0 = cpu_ticks(t.pid), time.monotonic()
+        la0 = os.getloadavg()[0]
+        time.sleep(a.idle_s)
+        c1, w1 = cpu_ticks(t.pid), time.monotonic()
+        r["idle_cpu_pct"] = "%.3f" % (100.0 * (c1 - c0) / TCK / (w1 - w0))
+        r["loadavg_1m"] = "%.2f-%.2f" % (la0, os.getloadavg()[0])
+        load.stdin.write("go\n")
+        load.stdin.flush()
+        expect(load, "storm-ready", r)
+        t.kill()
+        expect(load, "storm-down", r)
+        t0 = time.monotonic()
+        t.start()
+        r["restart_listen_s"] = "%.3f" % (time.monotonic() - t0)
+        load.stdin.write("go\n")
+        load.stdin.flush()
+        expect(load, "done", r)
+        load.wait(timeout=60)
+    finally:
+        if load.poll() is None:
+            load.kill()
+            load.wait()
+        t.stop()
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--build", default=os.path.join(here, "..", "build",
+                                                    "bin"))
+    ap.add_argument("-n", type=int, default=1000, help="connections held")
+    ap.add_argument("-r", type=int, default=200, help="reassignments")
+    ap.add_argument("--idle-s", type=float, default=30.0)
+    ap.add_argument("--server-wrap", default="",
+                    help="command line the server runs under")
+    ap.add_argument("--only", choices=["wo", "ref"])
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the scratch directory")
+    a = ap.parse_args()
+    a.build = os.path.abspath(a.build)
+    root = tempfile.mkdtemp(prefix="load-", dir=os.path.join(a.build, ".."))
+    res = {}
+    try:
+        for kind in ("wo", "ref"):
+            if a.only and a.only != kind:
+                continue
+            res[kind] = measure(kind, a, root)
+            print("[%s] %s" % (kind, " ".join("%s=%s" % kv for kv in
+                                              sorted(res[kind].items()))),
+                  flush=True)
+    finally:
+        if not a.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    if len(res) == 2:
+        wo, ref = res["wo"], res["ref"]
+        print("\nN=%d R=%d idle %.0f s" % (a.n, a.r, a.idle_s))
+        for k in ("kib_per_conn", "idle_cpu_pct", "push_p50_ms",
+                  "push_p99_ms", "push_max_ms", "storm_s", "join_s"):
+            x, y = float(wo[k]), float(ref[k])
+            print("%-14s wo %10.3f  ref %10.3f  ratio %s" % (
+                k, x, y, "%.2f" % (x / y) if y else "-"))
+
+
+if __name__ == "__main__":
+    main()

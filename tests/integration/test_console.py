@@ -1,0 +1,470 @@
+"""The web console (docs/console.md) in a real headless Chromium against a
+real wo-server over real TLS, with real `wo` technicians beside it.
+
+Each test starts its own server on a free port and its own browser;
+both are stopped by the cleanup, pass or fail. Screenshots go to
+build/artifacts/ (WO_ARTIFACTS moves them).
+"""
+import json
+import os
+import socket
+import ssl
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from browser import Browser, https_get, missing
+from harness import Env, wait_until
+
+
+class ConsoleEnv(Env):
+    locale = "en-GB"
+
+    def setUp(self):
+        why = missing()
+        if why:
+            self.fail("the browser tests need " + why)
+        super().setUp()
+        self.browser = None
+
+    def open_browser(self, locale=None):
+        b = Browser(os.path.join(self.dir, "browser.log"),
+                    os.path.join(self.data, "tls", "server.pem"),
+                    locale=locale or self.locale, timezone="Asia/Jakarta")
+        self.addCleanup(b.close)
+        self.browser = b
+        return b
+
+    def console_url(self):
+        return "https://127.0.0.1:%d/" % self.port
+
+    def enrol_browser(self, b, user="disp", role="dispatcher"):
+        """Enrol b as a new device of user (made if need be) with a
+        one-time code typed into the page; wait until it is live."""
+        try:
+            code = self.add_user(user, role)
+        except AssertionError:
+            code = self.srv_cmd(["user", "code", user, "--data", self.data,
+                                 "--quiet"]).stdout.strip()
+        b.goto(self.console_url())
+        b.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b.fill("#enrol-code", code)
+        b.click("#enrol-btn")
+        b.wait("document.body.dataset.ready === '1'")
+        return code
+
+    def devices(self):
+        r = self.srv_cmd(["device", "list", "--data", self.data, "--json"])
+        return json.loads(r.stdout)
+
+    def row_status(self, b, wo):
+        return b.eval("(() => { const td = document.querySelector("
+                      "'#orders-body tr[data-id=\"%d\"] td.status');"
+                      " return td ? td.dataset.status : null; })()" % wo)
+
+
+class Serving(ConsoleEnv):
+    def test_get_serves_the_console_with_a_strict_policy(self):
+        status, headers, body = https_get(self.port, self.ca)
+        self.assertEqual(status, 200)
+        self.assertIn(b'<script src="/console.js">', body)
+        self.assertNotIn(b"<script>", body)    # nothing inline
+        csp = headers["content-security-policy"]
+        for part in ("default-src 'none'", "script-src 'self'",
+                     "connect-src 'self'", "frame-ancestors 'none'"):
+            self.assertIn(part, csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        status, headers, body = https_get(self.port, self.ca,
+                                          "/vendor/msgpack.min.js")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/javascript"))
+        self.assertIn(b"MessagePack", body)
+        self.assertEqual(https_get(self.port, self.ca, "/etc/passwd")[0], 404)
+        self.assertEqual(https_get(self.port, self.ca, "/../server.db")[0],
+                         404)
+        # a request with a body is never read (4.1.6, docs/architecture.md)
+        self.assertEqual(https_get(self.port, self.ca, "/", method="POST",
+                                   body=b"x=1")[0], 405)
+
+    def upgrade(self, origin):
+        ctx = ssl.create_default_context(cafile=self.ca)
+        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", self.port),
+                                                     5),
+                            server_hostname="127.0.0.1")
+        req = ("GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: "
+               "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Protocol: wo.v1\r\n" % self.port)
+        if origin:
+            req += "Origin: %s\r\n" % origin
+        s.sendall((req + "\r\n").encode())
+        head = s.recv(4096).split(b"\r\n")[0]
+        s.close()
+        return head
+
+    def test_the_upgrade_checks_the_origin(self):
+        self.assertIn(b" 403 ", self.upgrade("https://evil.example"))
+        self.assertIn(b" 403 ", self.upgrade("http://127.0.0.1:%d" % self.port))
+        self.assertIn(b" 101 ", self.upgrade("https://127.0.0.1:%d" % self.port))
+        self.assertIn(b" 101 ", self.upgrade("https://localhost:%d" % self.port))
+        self.assertIn(b" 403 ", self.upgrade("null"))  # a sandboxed page
+        self.assertIn(b" 101 ", self.upgrade(None))   # not a browser
+        self.assertIn(b" 101 ", self.upgrade("127.0.0.1"))  # what wo sends
+
+    def test_a_configured_origin_replaces_the_default(self):
+        self.stop_server()
+        self.start_server("--origin", "https://dispatch.example:443")
+        self.assertIn(b" 101 ", self.upgrade("https://dispatch.example:443"))
+        self.assertIn(b" 403 ", self.upgrade("https://127.0.0.1:%d" % self.port))
+
+
+class OtherOrigin(BaseHTTPRequestHandler):
+    """A page of another origin (plain HTTP on another port)."""
+    def do_GET(self):
+        body = b"<!doctype html><title>elsewhere</title><p>elsewhere</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+class Browsing(ConsoleEnv):
+    def try_socket(self, b):
+        return b.eval("""new Promise((done) => {
+            const ws = new WebSocket('wss://127.0.0.1:%d/', 'wo.v1');
+            ws.onopen = () => { ws.close(); done('open'); };
+            ws.onclose = (e) => done('closed ' + e.code);
+        })""" % self.port)
+
+    def test_a_page_of_another_origin_is_refused(self):
+        other = HTTPServer(("127.0.0.1", 0), OtherOrigin)
+        th = threading.Thread(target=other.serve_forever, daemon=True)
+        th.start()
+        self.addCleanup(th.join, 10)
+        self.addCleanup(other.shutdown)
+        b = self.open_browser()
+        b.goto("http://127.0.0.1:%d/" % other.server_address[1])
+        self.assertEqual(self.try_socket(b), "closed 1006")
+        # the same browser, from the console's own origin, gets in
+        b.goto(self.console_url())
+        self.assertEqual(self.try_socket(b), "open")
+
+    def test_enrol_with_a_code_then_sign_in_again_by_challenge(self):
+        b = self.open_browser()
+        self.enrol_browser(b)
+        devs = [d for d in self.devices() if d["user"] == "disp"]
+        self.assertEqual(len(devs), 1)
+        # the private key cannot be read out of the browser
+        self.assertEqual(b.eval("""(async () => {
+            const d = await new Promise((ok) => {
+              const r = indexedDB.open('wo-console', 1);
+              r.onsuccess = () => r.result.transaction('device')
+                .objectStore('device').get('this').onsuccess =
+                  (e) => ok(e.target.result);
+            });
+            try { await crypto.subtle.exportKey('pkcs8', d.keys.privateKey);
+                  return 'exported'; }
+            catch (e) { return d.keys.privateKey.extractable + ' ' +
+                               d.keys.privateKey.algorithm.name; }
+        })()"""), "false Ed25519")
+        self.assertIn("disp", b.text("#who"))
+        # a reload signs in again by the challenge, with no code
+        b.call("reload")
+        b.wait("document.body.dataset.ready === '1'")
+        self.assertEqual(len([d for d in self.devices()
+                              if d["user"] == "disp"]), 1)
+        # the code is spent: a second browser cannot use it
+        b2 = Browser(os.path.join(self.dir, "browser2.log"),
+                     os.path.join(self.data, "tls", "server.pem"))
+        self.addCleanup(b2.close)
+        code = self.srv_cmd(["user", "code", "disp", "--data", self.data,
+                             "--quiet"]).stdout.strip()
+        b2.goto(self.console_url())
+        b2.wait("!document.getElementById('enrol').classList.contains('hidden')")
+        b2.fill("#enrol-code", "0000-bad-" + code[:3])
+        b2.click("#enrol-btn")
+        b2.wait("document.getElementById('banner').textContent"
+                ".includes('refused')")
+        self.assertIn("unknown", b2.text("#banner"))
+
+    def test_a_revoked_browser_is_disconnected_at_once(self):
+        b = self.open_browser()
+        self.enrol_browser(b)
+        self.enroll("boss", "admin")
+        dev = [d for d in self.devices() if d["user"] == "disp"][0]["id"]
+        t0 = time.monotonic()
+        self.wo("boss", "device", "revoke", str(dev))
+        took = b.wait("document.getElementById('conn-state').dataset.state"
+                      " === 'revoked'", timeout=5)
+        self.assertLess(time.monotonic() - t0, 5)
+        self.assertLess(took, 1000)
+        self.assertIn("revoked", b.text("#banner"))
+        self.assertFalse(b.eval("document.getElementById('enrol')"
+                                ".classList.contains('hidden')"))
+        b.screenshot("console-revoked.png")
+
+
+class Live(ConsoleEnv):
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp0", "dispatcher")
+        self.enroll("tech1", "technician")
+        self.enroll("tech2", "technician")
+        self.o1 = self.wo_json("disp0", "create", "--title", "Boiler leaking",
+                               "--priority", "P1", "--site", "Plant 3",
+                               "--asset", "B-7", "--assign", "tech1")
+        self.o2 = self.wo_json("disp0", "create", "--title", "Pump noise",
+                               "--priority", "P3", "--site", "Depot",
+                               "--asset", "P-2")
+        self.b = self.open_browser()
+        self.enrol_browser(self.b)
+
+    def test_orders_show_filter_and_open(self):
+        b = self.b
+        self.assertEqual(b.count("#orders-body tr"), 2)
+        self.assertEqual(self.row_status(b, self.o1["id"]), "assigned")
+        b.fill("#f-text", "pump")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1")
+        self.assertEqual(b.eval("document.querySelector('#orders-body tr')"
+                                ".dataset.id"), str(self.o2["id"]))
+        b.fill("#f-text", "")
+        b.select("#f-priority", "P1")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 1")
+        b.select("#f-priority", "")
+        b.wait("document.querySelectorAll('#orders-body tr').length === 2")
+        b.click('#orders-body tr[data-id="%d"]' % self.o1["id"])
+        b.wait("document.querySelector('#detail h2') &&"
+               " document.querySelector('#detail h2').textContent"
+               ".includes('Boiler leaking')")
+        self.assertIn("Plant 3", b.text("#detail"))
+
+    def test_a_technicians_sync_shows_on_the_page_within_a_second(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech1", "sync")
+        self.wo("tech1", "accept", str(wo))
+        self.wo("tech1", "sync")
+        t0 = time.monotonic()
+        took = b.wait("(() => { const td = document.querySelector("
+                      "'#orders-body tr[data-id=\"%d\"] td.status');"
+                      " return td && td.dataset.status === 'accepted'; })()"
+                      % wo, timeout=5)
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertLess(took, 1000)
+        # the server's activity feed says who did it
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('accepted by tech1')", timeout=5)
+        # the laptop stored the order: the receipt shows on the row
+        self.assertIn(b.eval("document.querySelector('#orders-body "
+                             "tr[data-id=\"%d\"] .rcpt').dataset.receipt"
+                             % wo), ("stored", "opened"))
+
+    def test_reassign_from_the_page_reaches_the_watching_laptop(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech2", "sync")
+        self.watch("tech2")
+        b.click('#orders-body tr[data-id="%d"]' % wo)
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        t0 = time.monotonic()
+        b.click("#assign-btn")
+        wait_until(lambda: wo in [o["id"] for o in self.wo_json(
+                       "tech2", "list")] or None, timeout=5,
+                   what="the order on tech2's replica")
+        self.assertLess(time.monotonic() - t0, 5)
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()" % wo)
+        o = self.wo_json("disp0", "show", str(wo))
+        self.assertEqual(o["assignee"], "tech2")
+        b.screenshot("console-reassigned.png")
+
+    def tech_row(self, name):
+        return ("document.querySelector('#techs-body [data-tech=\"%s\"]')"
+                % name)
+
+    def test_presence_flips_when_a_technician_disconnects(self):
+        b = self.b
+        row = self.tech_row("tech2")
+        b.wait(row + " !== null")
+        self.assertEqual(b.eval(row + ".querySelector('.presence')"
+                                ".dataset.online"), "0")
+        w = self.watch("tech2")
+        b.wait(row + ".querySelector('.presence').dataset.online === '1'",
+               timeout=5)
+        self.assertIn("tech2 online",
+                      b.eval("document.getElementById('feed-list')"
+                             ".textContent"))
+        b.screenshot("console-presence-online.png")
+        w.terminate()
+        w.wait(timeout=10)
+        took = b.wait(row + ".querySelector('.presence').dataset.online"
+                      " === '0'", timeout=5)
+        self.assertLess(took, 2000)
+        self.assertIn("last seen", b.eval(row + ".textContent"))
+
+    def test_unsent_work_shows_in_sync_health_and_warns_a_reassignment(self):
+        b = self.b
+        wo = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        # offline on the laptop: three ops; a sync that uploads only one
+        self.wo("tech1", "accept", wo)
+        self.wo("tech1", "note", wo, "on my way")
+        self.wo("tech1", "note", wo, "gate code 1234")
+        self.wo("tech1", "sync", env=dict(os.environ, WO_TEST_PUSH_LIMIT="1"))
+        dev = self.tech_row("tech1") + ".querySelector('.dev')"
+        b.wait("%s && %s.dataset.unsent === '2'" % (dev, dev), timeout=5)
+        self.assertIn("2 unsent", b.eval(dev + ".textContent"))
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.getElementById('assign-warning') !== null && "
+               "!document.getElementById('assign-warning').classList"
+               ".contains('hidden')")
+        self.assertIn("2 unsent", b.text("#assign-warning"))
+        b.screenshot("console-unsent-warning.png")
+        # once the rest is up, the warning goes
+        self.wo("tech1", "sync")
+        b.wait("%s.dataset.unsent === '0'" % dev, timeout=5)
+
+    def test_detail_shows_records_signatures_and_history(self):
+        b = self.b
+        wo = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        for args in (["accept", wo], ["visit", "start", wo],
+                     ["part", wo, "VLV-22", "--qty", "1", "--serial",
+                      "SN-0042"],
+                     ["note", wo, "Relief valve seized; replaced"],
+                     ["visit", "end", wo, "--outcome", "done"],
+                     ["sign", wo]):
+            self.wo("tech1", *args)
+        self.wo("tech1", "sync")
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%s\"] td.status');"
+               " return td && td.dataset.status === 'completed'; })()" % wo,
+               timeout=5)
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.querySelector('#detail .rec.sig') !== null")
+        d = b.text("#detail")
+        for s in ("VLV-22", "SN-0042", "Relief valve seized", "done",
+                  "signature verified", "sign.technician"):
+            self.assertIn(s, d)
+        self.assertEqual(b.count("#detail .rec.sig.ok"), 1)
+        b.screenshot("console-detail.png")
+
+    def act(self, wo, button, **fields):
+        """Open order wo, fill the detail's fields, press a button and
+        wait for the server's answer on the banner."""
+        b = self.b
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.getElementById('detail').dataset.id === '%s' && "
+               "document.getElementById('%s') !== null" % (wo, button))
+        for sel, v in fields.items():
+            b.fill("#" + sel, v)
+        b.eval("document.getElementById('banner').textContent = ''")
+        b.click("#" + button)
+        b.wait("document.getElementById('banner').textContent !== ''")
+        return b.text("#banner")
+
+    def test_create_schedule_escalate_cancel_and_reopen_from_the_page(self):
+        b = self.b
+        self.enroll("tech3", "technician")
+        self.srv_cmd(["user", "add", "l2tech", "--role", "technician",
+                      "--data", self.data, "--quiet"])
+        self.enroll("boss", "admin")
+        self.wo("boss", "tier", "l2tech", "L2")
+        # create, assigned at once
+        b.click("#new-order")
+        b.fill("#create-form [name=title]", "Chiller trips")
+        b.select("#create-form [name=priority]", "P1")
+        b.fill("#create-form [name=site]", "Plant 9")
+        b.fill("#create-form [name=asset]", "CH-1")
+        b.fill("#create-form [name=assignee]", "tech3")
+        b.click("#create-btn")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('Recipient code')")
+        m = __import__("re").search(r"Order (\d+) created.*: (\d+)",
+                                    b.text("#banner"))
+        wo, code = m.group(1), m.group(2)
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual((o["title"], o["priority"], o["assignee"]),
+                         ("Chiller trips", "P1", "tech3"))
+        self.assertEqual(len(code), 8)
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " !== null" % wo)
+        # the next visit, typed in the console's zone (Asia/Jakarta)
+        t = time.gmtime(time.time() + 2 * 86400)
+        day = time.strftime("%Y-%m-%d", t)
+        self.assertIn("updated", self.act(wo, "schedule-btn",
+                                          **{"sched-from": day + "T09:00",
+                                             "sched-to": day + "T11:00"}))
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual(time.strftime("%Y-%m-%d %H:%M", time.gmtime(
+            o["visit_start"] / 1000 + 7 * 3600)), day + " 09:00")
+        # a bad window is refused with the server's reason, nothing changes
+        msg = self.act(wo, "schedule-btn", **{"sched-from": day + "T11:00",
+                                              "sched-to": day + "T09:00"})
+        self.assertNotIn("updated", msg)
+        # escalate: up a tier, to the L2 technician
+        self.assertIn("updated", self.act(wo, "escalate-btn",
+                                          **{"act-reason": "needs L2"}))
+        o = self.wo_json("disp0", "show", wo)
+        self.assertEqual((o["tier"], o["assignee"]), ("L2", "l2tech"))
+        # cancel
+        self.assertIn("updated", self.act(wo, "cancel-btn",
+                                          **{"act-reason": "duplicate"}))
+        self.assertEqual(self.wo_json("disp0", "show", wo)["status"],
+                         "cancelled")
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " === null" % wo)    # open orders only, by default
+        # a disputed order is reopened to a technician
+        o1 = str(self.o1["id"])
+        self.wo("tech1", "sync")
+        for args in (["accept", o1], ["visit", "start", o1],
+                     ["visit", "end", o1, "--outcome", "done"],
+                     ["sign", o1]):
+            self.wo("tech1", *args)
+        self.wo("tech1", "sync")
+        self.wo("disp0", "dispute", o1, "--reason", "still leaks")
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%s\"] td.status');"
+               " return td && td.dataset.status === 'disputed'; })()" % o1,
+               timeout=5)
+        self.assertIn("updated", self.act(o1, "assign-btn",
+                                          **{"assign-to": "tech2"}))
+        o = self.wo_json("disp0", "show", o1)
+        self.assertEqual((o["status"], o["assignee"]), ("reopened", "tech2"))
+
+
+class Language(ConsoleEnv):
+    def test_bahasa_indonesia_and_the_servers_time_zone(self):
+        self.srv_cmd(["tz", "Asia/Jakarta", "--data", self.data])
+        self.enroll("disp0", "dispatcher")
+        o = self.wo_json("disp0", "create", "--title", "Pompa bocor",
+                         "--priority", "P2")
+        b = Browser(os.path.join(self.dir, "browser.log"),
+                    os.path.join(self.data, "tls", "server.pem"),
+                    locale="id-ID", timezone="UTC")
+        self.addCleanup(b.close)
+        self.enrol_browser(b)
+        self.assertEqual(b.eval("document.documentElement.lang"), "id")
+        self.assertEqual(b.text("#orders-panel h2"), "Perintah kerja")
+        self.assertEqual(b.text('#orders-body tr td.status'), "baru")
+        self.assertIn("Asia/Jakarta", b.text("#who"))
+        # the order's opening time in Jakarta (UTC+7), not the browser's UTC
+        b.click('#orders-body tr[data-id="%d"]' % o["id"])
+        b.wait("document.querySelector('#detail .fields') !== null")
+        created = b.eval("woConsole.state.detail.created_at")
+        wib = time.strftime("%Y-%m-%d %H:%M",
+                            time.gmtime(created / 1000 + 7 * 3600))
+        self.assertIn(wib, b.text("#detail .fields"))
+        b.screenshot("console-id.png")
+
+
+if __name__ == "__main__":
+    unittest.main()

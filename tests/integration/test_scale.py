@@ -1,0 +1,147 @@
+"""Scale (issue 11): onboarding many users with one command, the server at
+its descriptor limit, and what a group commit pushes back."""
+import os
+import socket
+import sqlite3
+import stat
+import time
+import unittest
+
+from harness import MIN, ClockEnv, Env, wait_until
+
+
+class ImportTest(Env):
+    def write_csv(self, name, lines):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return path
+
+    def users(self):
+        with sqlite3.connect(self.server_db_path()) as db:
+            return db.execute("SELECT count(*) FROM users").fetchone()[0], \
+                db.execute("SELECT count(*) FROM enrol_codes").fetchone()[0]
+
+    def server_db_path(self):
+        return os.path.join(self.data, "server.db")
+
+    def test_import_many_then_enrol_with_one_code(self):
+        before = self.users()
+        lines = ["name,role,tier"]
+        lines += ["tech%03d,technician,L%d" % (i, i % 3 + 1)
+                  for i in range(300)]
+        lines += ["disp1,dispatcher,", "boss,admin"]
+        csv = self.write_csv("people.csv", lines)
+        r = self.srv_cmd(["user", "import", csv, "--data", self.data])
+        self.assertIn("imported 302 users", r.stdout)
+        codes = csv + ".codes"
+        self.assertEqual(stat.S_IMODE(os.stat(codes).st_mode), 0o600)
+        with open(codes) as f:
+            rows = [ln.strip().split(",") for ln in f][1:]
+        self.assertEqual(len(rows), 302)
+        self.assertEqual(len({c for _, c in rows}), 302)
+        self.assertEqual(self.users(), (before[0] + 302, before[1] + 302))
+        with sqlite3.connect(self.server_db_path()) as db:
+            tiers = dict(db.execute(
+                "SELECT name, tier FROM users WHERE name IN "
+                "('tech001','tech002','disp1')").fetchall())
+        self.assertEqual(tiers, {"tech001": "L2", "tech002": "L3",
+                                 "disp1": "L1"})
+        code = dict(rows)["tech123"]
+        self.wo("tech123", "enroll", "--server", self.url(), "--ca", self.ca,
+                "--code", code)
+        self.wo("tech123", "sync")
+        # a second import into an existing codes file is refused
+        r = self.srv_cmd(["user", "import", self.write_csv(
+            "more.csv", ["x1,technician"]), "--data", self.data,
+            "--codes", codes], check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("exists", r.stderr)
+
+    def test_bad_line_refuses_the_whole_file(self):
+        self.add_user("taken", "technician")
+        before = self.users()
+        cases = [
+            (["a1,technician,L1", "a2,plumber,L1", "a3,admin"], "line 2",
+             "role 'plumber'"),
+            (["a1,technician,L1", "a2,technician,L1", "a3,technician,L9"],
+             "line 3", "tier 'L9'"),
+            (["a1,technician", "bad name,technician"], "line 2",
+             "user name"),
+            (["a1,technician", "a2,technician", "a1,admin"], "line 3",
+             "already on line 1"),
+            (["a1,technician", "taken,technician"], "line 2",
+             "already exists"),
+            (["a1,technician", "a2"], "line 2", "1 field"),
+        ]
+        for i, (lines, where, what) in enumerate(cases):
+            csv = self.write_csv("bad%d.csv" % i, lines)
+            r = self.srv_cmd(["user", "import", csv, "--data", self.data],
+                             check=False)
+            self.assertNotEqual(r.returncode, 0, lines)
+            self.assertIn(where + ":", r.stderr)
+            self.assertIn(what, r.stderr)
+            self.assertIn("nothing was imported", r.stderr)
+            self.assertFalse(os.path.exists(csv + ".codes"))
+            self.assertEqual(self.users(), before)
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid, in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+class FdLimitTest(ClockEnv):
+    """A server whose descriptor limit is 160 (so 120 for connections)
+    filled with connections: it stops accepting, says so once, does not
+    spin, keeps serving the connection it holds, and accepts again once
+    descriptors free."""
+    LIMIT = 160
+
+    def setUp(self):
+        self.server_wrap = ["prlimit", "--nofile=%d:%d" % (self.LIMIT,
+                                                          self.LIMIT)]
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+
+    def test_at_the_limit_pause_log_once_keep_serving(self):
+        self.assertIn("descriptor limit %d" % self.LIMIT, self.server_log())
+        self.create(title="Chiller down", prio="P1", assign="alice")
+        self.watch("disp")                  # held through what follows
+        socks = []
+        self.addCleanup(lambda: [s.close() for s in socks])
+        for _ in range(self.LIMIT + 40):
+            socks.append(socket.create_connection(("127.0.0.1", self.port),
+                                                  timeout=5))
+        wait_until(lambda: "at the descriptor limit" in self.server_log(),
+                   what="the server to reach its descriptor limit")
+        # paused, not spinning on accept(): well under half a core
+        t0 = cpu_ticks(self.server.pid)
+        time.sleep(1.0)
+        self.assertLess(cpu_ticks(self.server.pid) - t0,
+                        os.sysconf("SC_CLK_TCK") // 2)
+        # the held connection is served: a live SLA alert reaches it
+        self.advance(12 * MIN)
+        wait_until(lambda: "75% of the response target" in
+                   self.watch_log("disp"), what="the 75% alert, live")
+        # more connections keep waiting: still one line, no accept errors
+        for _ in range(20):
+            socks.append(socket.create_connection(("127.0.0.1", self.port),
+                                                  timeout=5))
+        time.sleep(0.3)
+        log = self.server_log()
+        self.assertEqual(log.count("at the descriptor limit"), 1, log)
+        self.assertNotIn("accept:", log)
+        for s in socks:
+            s.close()
+        socks.clear()
+        # descriptors free: new connections are accepted and served
+        self.wo("alice", "sync")
+        self.assertEqual(len(self.wo_json("alice", "list")), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
