@@ -221,12 +221,10 @@ static void ack_all(struct srv *srv, struct entry *list)
     }
 }
 
-/* An order changed by the batch, where its last change came, and who
- * sent the changes. */
+/* An order changed by the batch and where its last change came. */
 struct touched {
     int64_t id;
     size_t last;
-    uint64_t sid;           /* the one session that changed it, or 0 */
 };
 
 static int cmp_touched_id(const void *a, const void *b)
@@ -248,12 +246,6 @@ static int cmp_touched_last(const void *a, const void *b)
  * then the new state), in the order of the orders' last changes, which is
  * the order of their change numbers: a client keeps the highest cursor it
  * was sent, so a push must never come after one with a higher cursor.
- *
- * An order that only one session's applied ops changed is not pushed back
- * to that session: its acks say every op was applied, and its replica
- * holds what those ops did. Loading, encoding and sending the whole order
- * back was a sixth of the ingest's CPU. A rejection is pushed back (the
- * replica must undo what it showed), and so is a change from two senders.
  */
 static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
 {
@@ -265,26 +257,21 @@ static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
             if (id && t) {
                 t[n].id = id;
                 t[n].last = n;
-                t[n].sid = e->out[i].fresh_reject ? 0 : e->sid;
                 n++;
             }
             else if (id)
-                push_order(srv, id, 0, 0); /* no memory to order: in turn */
+                push_order(srv, id, 0); /* no memory to order: in turn */
         }
     if (!t)
         return;
-    /* keep the last change of each order, and its sender if there was
-     * one only, then go by the last change */
+    /* keep the last change of each order, then go by it */
     qsort(t, n, sizeof *t, cmp_touched_id);
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && t[i - 1].id == t[i].id && t[i - 1].sid != t[i].sid)
-            t[i].sid = 0;
+    for (size_t i = 0; i < n; i++)
         if (i + 1 == n || t[i + 1].id != t[i].id)
             t[k++] = t[i];
-    }
     qsort(t, k, sizeof *t, cmp_touched_last);
     for (size_t i = 0; i < k; i++)
-        push_order(srv, t[i].id, 0, t[i].sid);
+        push_order(srv, t[i].id, 0);
     free(t);
 }
 

@@ -262,11 +262,11 @@ void desk_tick(struct srv *srv)
                 wo_strerror(rc), store_errmsg(srv->store));
     } else {
         for (size_t i = 0; i < n_up; i++) {
-            push_order(srv, up[i], prev[i], 0);
+            push_order(srv, up[i], prev[i]);
             push_past(srv, up[i]);
         }
         for (size_t i = 0; i < n_closing; i++)
-            push_order(srv, closing[i], 0, 0);
+            push_order(srv, closing[i], 0);
         /* also alerts made elsewhere (a locked recipient code) */
         push_new_alerts(srv);
     }

@@ -177,7 +177,7 @@ static int reply(struct call *c)
 static void after_commit(struct call *c)
 {
     for (size_t i = 0; i < c->n_pushes; i++) {
-        push_order(c->srv, c->pushes[i].id, c->pushes[i].prev, 0);
+        push_order(c->srv, c->pushes[i].id, c->pushes[i].prev);
         if (c->pushes[i].past)
             push_past(c->srv, c->pushes[i].id);
     }

@@ -19,64 +19,33 @@
 struct fanout {
     const struct wo_changes *ch;
     enum session_feed feed;
-    uint64_t skip;          /* a session left out, or 0 */
-    int n;                  /* count_live: sessions counted */
 };
 
 /* A failed send has closed that session; its reconnect catches up. */
 static void send_live(struct session *s, void *arg)
 {
     const struct fanout *f = arg;
-    if (!session_wants(s, f->feed))
+    if (session_wants(s, f->feed) && session_send(s, WO_F_CHANGES, f->ch))
         return;
-    if (session_id(s) == f->skip) {
-        session_skipped(s, f->ch->cursor);
-        return;
-    }
-    int64_t floor = f->feed == SESSION_FEED_ORDERS ? session_skipped_seq(s)
-                                                   : 0;
-    if (floor && f->ch->cursor >= floor) {
-        /* an order skipped for this sender must stay after its cursor */
-        struct wo_changes low = *f->ch;
-        low.cursor = floor - 1;
-        if (session_send(s, WO_F_CHANGES, &low))
-            return;
-        return;
-    }
-    if (session_send(s, WO_F_CHANGES, f->ch))
-        return;
-}
-
-static void to_user_but(struct srv *srv, int64_t user,
-                        const struct wo_changes *ch, uint64_t skip)
-{
-    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ORDERS, .skip = skip};
-    sessreg_foreach_user(srv->sessions, user, send_live, &f);
 }
 
 static void to_user(struct srv *srv, int64_t user, const struct wo_changes *ch)
 {
-    to_user_but(srv, user, ch, 0);
+    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ORDERS};
+    sessreg_foreach_user(srv->sessions, user, send_live, &f);
 }
 
 static void count_live(struct session *s, void *arg)
 {
-    struct fanout *f = arg;
-    f->n += session_wants(s, SESSION_FEED_ORDERS) && session_id(s) != f->skip;
-}
-
-/* Live sessions of user that want orders, but skip. */
-static int any_live_but(struct srv *srv, int64_t user, uint64_t skip)
-{
-    struct fanout f = {.skip = skip};
-    if (user)
-        sessreg_foreach_user(srv->sessions, user, count_live, &f);
-    return f.n;
+    *(int *)arg += session_wants(s, SESSION_FEED_ORDERS);
 }
 
 static int any_live(struct srv *srv, int64_t user)
 {
-    return any_live_but(srv, user, 0);
+    int n = 0;
+    if (user)
+        sessreg_foreach_user(srv->sessions, user, count_live, &n);
+    return n;
 }
 
 int push_past_load(struct srv *srv, const int64_t *ids, size_t n,
@@ -132,7 +101,7 @@ static void push_closed(struct srv *srv, int64_t id)
     wo_order_cleanup(&o);
 }
 
-void push_order(struct srv *srv, int64_t id, int64_t prev, uint64_t skip)
+void push_order(struct srv *srv, int64_t id, int64_t prev)
 {
     struct wo_order o;
     char status[WO_MAX_ID + 1];
@@ -143,11 +112,7 @@ void push_order(struct srv *srv, int64_t id, int64_t prev, uint64_t skip)
         return;
     if (!strcmp(status, "closed"))
         push_closed(srv, id);
-    /* a terminal order leaves the scope: its sender gets the revocation */
-    if (wo_lifecycle_is_terminal(status))
-        skip = 0;
-    if (!any_live_but(srv, assignee, skip) &&
-        !(prev != assignee && any_live(srv, prev)))
+    if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
         return;
     if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
         return;
@@ -160,7 +125,7 @@ void push_order(struct srv *srv, int64_t id, int64_t prev, uint64_t skip)
             ch.orders = &o;
             ch.n_orders = 1;
         }
-        to_user_but(srv, assignee, &ch, skip);
+        to_user(srv, assignee, &ch);
     }
     if (prev && prev != assignee) {
         struct wo_changes rv = {.cursor = o.seq, .final = 1,

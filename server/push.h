@@ -19,12 +19,9 @@ struct wo_changes;
  * session of the assignee (or a revocation if the order left their scope),
  * and a revocation to prev_assignee's sessions when the order moved away
  * from them (0: none). A closed order also goes, as a past resolution,
- * to the technicians holding an open order on the same asset. The
- * session skip_sid (0: none) is left out of a push of the order's new
- * state: it sent the ops that made it, and has their acks (commit.c).
+ * to the technicians holding an open order on the same asset.
  */
-void push_order(struct srv *srv, int64_t id, int64_t prev_assignee,
-                uint64_t skip_sid);
+void push_order(struct srv *srv, int64_t id, int64_t prev_assignee);
 
 /* After order id reached its assignee (create, assign, escalate): send
  * the past resolutions of its asset to the assignee's live sessions. */

@@ -38,8 +38,6 @@ struct session {
     void *job;                  /* paced work resumed as the queue drains */
     void (*free_job)(void *job);
     uint64_t heard;             /* input and pongs received */
-    int64_t skipped;            /* lowest change number not pushed back to
-                                 * this sender (push.c), or 0 */
 };
 
 struct session *session_create(struct sessreg *reg, const struct transport *tp,
@@ -127,14 +125,6 @@ const char *session_peer(const struct session *s)
 void session_heard(struct session *s) { s->heard++; }
 
 uint64_t session_heard_count(const struct session *s) { return s->heard; }
-
-void session_skipped(struct session *s, int64_t seq)
-{
-    if (!s->skipped || seq < s->skipped)
-        s->skipped = seq;
-}
-
-int64_t session_skipped_seq(const struct session *s) { return s->skipped; }
 
 void session_ping(struct session *s)
 {

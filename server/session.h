@@ -113,14 +113,6 @@ const char *session_peer(const struct session *s);
 void session_heard(struct session *s);
 uint64_t session_heard_count(const struct session *s);
 
-/* An order at change number seq was not pushed back to this session,
- * which sent the ops that made it (push.c). Until the session ends the
- * cursors pushed to it stay below the lowest such seq, so that its next
- * catch-up still brings the server's copy of that order. */
-void session_skipped(struct session *s, int64_t seq);
-/* The lowest seq given to session_skipped(), or 0. */
-int64_t session_skipped_seq(const struct session *s);
-
 /* Ask the transport for a ping / to drop the connection now (no-ops on
  * a transport without them). */
 void session_ping(struct session *s);

@@ -247,55 +247,6 @@ static void test_assign_pushes_once_to_a_live_holder(void **state)
     assert_null(session_next_frame(f->tech2)); /* not theirs, not live */
 }
 
-/* The order a session's applied ops changed is not pushed back to it
- * (its acks suffice); its other laptop gets it, and a rejection goes
- * back to the sender too, so that its replica undoes what it showed. */
-static void test_no_push_back_to_the_sender(void **state)
-{
-    struct fixture *f = *state;
-    struct fake_conn conn = {0};
-    struct session *other = session_create(f->srv.sessions, &fake, &conn, 0);
-    assert_int_equal(session_set_auth(other, session_auth(f->tech)), 0);
-    struct session *both[] = {f->tech, other};
-    struct wo_sync sy = {.cursor = 0};
-    for (int i = 0; i < 2; i++) {
-        send_frame(f, both[i], WO_F_SYNC, &sy);
-        wo_frame_free(WO_F_CHANGES, next_frame(both[i], WO_F_CHANGES));
-    }
-    int64_t id = create_order(f, "tech1");
-    for (int i = 0; i < 2; i++)
-        wo_frame_free(WO_F_CHANGES, next_frame(both[i], WO_F_CHANGES));
-    struct wo_op ok[] = {
-        {.id = "a1", .wo = id, .kind = "accept", .at = 10},
-        {.id = "n1", .wo = id, .kind = "note.add", .at = 11, .text = "x"},
-    };
-    struct wo_acks *acks = push_ops(f, f->tech, ok, 2);
-    assert_string_equal(acks->acks[1].result, "applied");
-    wo_frame_free(WO_F_ACKS, acks);
-    assert_null(session_next_frame(f->tech));       /* acks only */
-    struct wo_changes *ch = next_frame(other, WO_F_CHANGES);
-    assert_int_equal(ch->n_orders, 1);
-    assert_int_equal(ch->orders[0].n_notes, 1);
-    int64_t skipped = ch->cursor;
-    wo_frame_free(WO_F_CHANGES, ch);
-    struct wo_op bad[] = {
-        {.id = "n2", .wo = id, .kind = "note.add", .at = 12, .text = "y"},
-        {.id = "e1", .wo = id, .kind = "visit.end", .at = 13, .ref = "v9",
-         .outcome = "done"},
-    };
-    acks = push_ops(f, f->tech, bad, 2);
-    assert_string_equal(acks->acks[1].result, "rejected");
-    wo_frame_free(WO_F_ACKS, acks);
-    ch = next_frame(f->tech, WO_F_CHANGES);         /* the server's state */
-    assert_int_equal(ch->orders[0].n_notes, 2);
-    /* its cursor stays below the copy it was not sent, so that its next
-     * catch-up brings that copy */
-    assert_int_equal(ch->cursor, skipped - 1);
-    wo_frame_free(WO_F_CHANGES, ch);
-    wo_frame_free(WO_F_CHANGES, next_frame(other, WO_F_CHANGES));
-    session_destroy(other);
-}
-
 static void test_op_rules(void **state)
 {
     struct fixture *f = *state;
@@ -613,8 +564,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_assign_pushes_once_to_a_live_holder, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_no_push_back_to_the_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_rules, setup, teardown),
         cmocka_unit_test(test_opkind_table),
         cmocka_unit_test_setup_teardown(test_field_error_keeps_req, setup,
