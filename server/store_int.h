@@ -12,6 +12,7 @@
 #define STORE_INT_H
 
 #include <stdio.h>
+#include <string.h>
 
 #include "server_q.h"
 #include "store.h"
@@ -36,6 +37,51 @@ static inline int store__row(sqlite3_stmt *q)
         return 1;
     sqlite3_reset(q);
     return r == SQLITE_DONE ? 0 : WO_EIO;
+}
+
+/* The salted hash of an order's one-time code (the recipient's or the
+ * authoriser's: q is the query of that code) and its failure count.
+ * missing: the error when the row holds no well-formed code. */
+static inline int store__code_get(sqlite3_stmt *q, int64_t id,
+                                  struct store_code *code, int *failures,
+                                  int missing)
+{
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    int ok = sqlite3_column_bytes(q, 0) == sizeof code->salt &&
+             sqlite3_column_bytes(q, 1) == sizeof code->hash;
+    if (ok) {
+        memcpy(code->salt, sqlite3_column_blob(q, 0), sizeof code->salt);
+        memcpy(code->hash, sqlite3_column_blob(q, 1), sizeof code->hash);
+    }
+    *failures = sqlite3_column_int(q, 2);
+    sqlite3_reset(q);
+    return ok ? 0 : missing;
+}
+
+/* A new code for order id through its query q; the failures restart. */
+static inline int store__code_set(sqlite3_stmt *q, int64_t id,
+                                  const struct store_code *code)
+{
+    wo_db_bind_blob(q, ":salt", code->salt, sizeof code->salt);
+    wo_db_bind_blob(q, ":hash", code->hash, sizeof code->hash);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+/* One more wrong code, through q (which returns the new count). */
+static inline int store__code_failed(sqlite3_stmt *q, int64_t id,
+                                     int *failures)
+{
+    wo_db_bind_int(q, ":id", id);
+    int r = store__row(q);
+    if (r <= 0)
+        return r == 0 ? WO_ENOTFOUND : r;
+    *failures = sqlite3_column_int(q, 0);
+    sqlite3_reset(q);
+    return 0;
 }
 
 /* Text column col into dst (cap bytes, truncated, "" for NULL). */

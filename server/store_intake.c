@@ -302,42 +302,20 @@ int store_sla_policy_of(struct store *s, const char *priority,
 int store_auth_code_get(struct store *s, int64_t id, struct store_code *code,
                         int *failures)
 {
-    sqlite3_stmt *q = ST(auth_code_get);
-    wo_db_bind_int(q, ":id", id);
-    int r = store__row(q);
-    if (r <= 0)
-        return r == 0 ? WO_ENOTFOUND : r;
-    int ok = sqlite3_column_bytes(q, 0) == sizeof code->salt &&
-             sqlite3_column_bytes(q, 1) == sizeof code->hash;
-    if (ok) {
-        memcpy(code->salt, sqlite3_column_blob(q, 0), sizeof code->salt);
-        memcpy(code->hash, sqlite3_column_blob(q, 1), sizeof code->hash);
-    }
-    *failures = sqlite3_column_int(q, 2);
-    sqlite3_reset(q);
-    return ok ? 0 : WO_ENOTFOUND; /* no code: the order needs none */
+    /* no code: the order needs none */
+    return store__code_get(ST(auth_code_get), id, code, failures,
+                           WO_ENOTFOUND);
 }
 
 int store_auth_code_set(struct store *s, int64_t id,
                         const struct store_code *code)
 {
-    sqlite3_stmt *q = ST(auth_code_set);
-    wo_db_bind_blob(q, ":salt", code->salt, sizeof code->salt);
-    wo_db_bind_blob(q, ":hash", code->hash, sizeof code->hash);
-    wo_db_bind_int(q, ":id", id);
-    return wo_db_exec(q);
+    return store__code_set(ST(auth_code_set), id, code);
 }
 
 int store_auth_failed(struct store *s, int64_t id, int *failures)
 {
-    sqlite3_stmt *q = ST(auth_failed);
-    wo_db_bind_int(q, ":id", id);
-    int r = store__row(q);
-    if (r <= 0)
-        return r == 0 ? WO_ENOTFOUND : r;
-    *failures = sqlite3_column_int(q, 0);
-    sqlite3_reset(q);
-    return 0;
+    return store__code_failed(ST(auth_failed), id, failures);
 }
 
 int store_authorisation_add(struct store *s, int64_t id, const char *name,

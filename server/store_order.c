@@ -229,41 +229,18 @@ int store_order_create(struct store *s, const struct wo_cmd *c,
 int store_code_get(struct store *s, int64_t id, struct store_code *code,
                    int *failures)
 {
-    sqlite3_stmt *q = ST(code_get);
-    wo_db_bind_int(q, ":id", id);
-    int r = store__row(q);
-    if (r <= 0)
-        return r == 0 ? WO_ENOTFOUND : r;
-    int ok = sqlite3_column_bytes(q, 0) == sizeof code->salt &&
-             sqlite3_column_bytes(q, 1) == sizeof code->hash;
-    if (ok) {
-        memcpy(code->salt, sqlite3_column_blob(q, 0), sizeof code->salt);
-        memcpy(code->hash, sqlite3_column_blob(q, 1), sizeof code->hash);
-    }
-    *failures = sqlite3_column_int(q, 2);
-    sqlite3_reset(q);
-    return ok ? 0 : WO_EIO; /* every order has a code from schema v7 on */
+    /* every order has a code from schema v7 on */
+    return store__code_get(ST(code_get), id, code, failures, WO_EIO);
 }
 
 int store_code_set(struct store *s, int64_t id, const struct store_code *code)
 {
-    sqlite3_stmt *q = ST(code_set);
-    wo_db_bind_blob(q, ":salt", code->salt, sizeof code->salt);
-    wo_db_bind_blob(q, ":hash", code->hash, sizeof code->hash);
-    wo_db_bind_int(q, ":id", id);
-    return wo_db_exec(q);
+    return store__code_set(ST(code_set), id, code);
 }
 
 int store_code_failed(struct store *s, int64_t id, int *failures)
 {
-    sqlite3_stmt *q = ST(code_failed);
-    wo_db_bind_int(q, ":id", id);
-    int r = store__row(q);
-    if (r <= 0)
-        return r == 0 ? WO_ENOTFOUND : r;
-    *failures = sqlite3_column_int(q, 0);
-    sqlite3_reset(q);
-    return 0;
+    return store__code_failed(ST(code_failed), id, failures);
 }
 
 int store_order_set_status(struct store *s, int64_t id, const char *status)
