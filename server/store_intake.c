@@ -17,6 +17,15 @@ static void bind_text_opt(sqlite3_stmt *q, const char *name, const char *v)
         wo_db_bind_null(q, name);
 }
 
+/* A setting's on/off (1/0), or NULL to keep what the row has (-1). */
+static void bind_flag_opt(sqlite3_stmt *q, const char *name, int v)
+{
+    if (v >= 0)
+        wo_db_bind_int(q, name, v);
+    else
+        wo_db_bind_null(q, name);
+}
+
 int store_intake_set(struct store *s, int64_t id, const struct wo_cmd *c,
                      const char *type, const char *category, int needs_auth)
 {
@@ -74,10 +83,7 @@ int store_category_set(struct store *s, const char *name, int needs_auth)
 {
     sqlite3_stmt *q = ST(category_set);
     wo_db_bind_text(q, ":name", name);
-    if (needs_auth >= 0)
-        wo_db_bind_int(q, ":needs_auth", needs_auth);
-    else
-        wo_db_bind_null(q, ":needs_auth");
+    bind_flag_opt(q, ":needs_auth", needs_auth);
     return wo_db_exec(q);
 }
 
@@ -101,10 +107,7 @@ int store_customer_set(struct store *s, const char *name, const char *kind,
     sqlite3_stmt *q = ST(customer_set);
     wo_db_bind_text(q, ":name", name);
     bind_text_opt(q, ":kind", kind);
-    if (needs_auth >= 0)
-        wo_db_bind_int(q, ":needs_auth", needs_auth);
-    else
-        wo_db_bind_null(q, ":needs_auth");
+    bind_flag_opt(q, ":needs_auth", needs_auth);
     wo_db_bind_int(q, ":now", now);
     return wo_db_exec(q);
 }
