@@ -147,7 +147,9 @@ class Mail(ClockEnv):
         self.advance(25 * HOUR)
         wait_until(lambda: len(self.about("closed")) == 2,
                    what="the closing message after 24 h")
-        self.assertTrue(all(sent for _, _, _, sent in self.queue()))
+        # the relay has the message before the worker records it sent
+        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
+                   what="every queued message marked sent")
         self.assertTrue(all(m["sent_at"] for m in
                             self.wo_json("disp", "mail", wo)))
         # one of each, to each: ending a visit is no second "accepted"
