@@ -115,7 +115,7 @@ static void start(struct load *L, struct lc *c)
     ci.port = L->port;
     ci.path = L->path;
     ci.host = L->host;
-    ci.origin = L->host;
+    ci.origin = NULL;   /* not a browser: no Origin header, as `wo` */
     ci.ssl_connection = LCCSCF_USE_SSL;
     ci.protocol = WO_SUBPROTOCOL;
     ci.pwsi = &c->wsi;
