@@ -294,11 +294,15 @@ static int parse_url(struct net *n, const char *url, char *err, size_t len)
 }
 
 /* A laptop that sleeps or loses its network mid-connection leaves a TCP
- * connection that never closes: ping after 20 s of silence, give up after
- * 35 s without a valid frame, and let sync.c reconnect. */
+ * connection that never closes. A server or path that vanished is the
+ * kernel's to notice (TCP keep-alive below); a path that still answers
+ * TCP but passes nothing (a stalled proxy) is found by a ping after 45 s
+ * of silence and a hang-up 60 s after the last valid frame, and sync.c
+ * reconnects. Every ping is work for a server holding thousands of
+ * laptops, so they are rare. */
 static const lws_retry_bo_t keepalive = {
-    .secs_since_valid_ping = 20,
-    .secs_since_valid_hangup = 35,
+    .secs_since_valid_ping = 45,
+    .secs_since_valid_hangup = 60,
 };
 
 struct net *net_create(const char *url, const char *ca_file,
@@ -332,6 +336,11 @@ struct net *net_create(const char *url, const char *ca_file,
     info.connect_timeout_secs = 10;
     info.timeout_secs = 20;
     info.user = n; /* for tls_setup(), before any connection exists */
+    /* a vanished server or network: probes after 30 s of silence, three
+     * 10 s apart, and the connection is gone within a minute */
+    info.ka_time = 30;
+    info.ka_interval = 10;
+    info.ka_probes = 3;
     n->ctx = lws_create_context(&info);
     if (!n->ctx) {
         snprintf(err, errlen, "cannot set up TLS (is the CA file %s "

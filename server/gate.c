@@ -20,6 +20,10 @@
 #include "session.h"
 
 #define NB 4096
+/* A sweep walks a slice; every session is visited within PASS_MS (or
+ * less, for short limits) and at least SLICE_MIN sessions a sweep. */
+#define PASS_MS 2000
+#define SLICE_MIN 256
 
 struct addr {
     struct addr *next;
@@ -44,6 +48,10 @@ struct node {
 struct gate {
     struct gate_limits lim;
     struct node *all;
+    struct node *cursor;        /* where the next sweep goes on; NULL: the
+                                 * head */
+    int64_t count;              /* nodes in all */
+    int64_t swept_at;           /* the last sweep's now; 0: none yet */
     struct node *by_sid[NB];
     struct addr *by_addr[NB];
     int unauth;
@@ -152,6 +160,7 @@ int gate_open(struct gate *g, struct session *s, int64_t now)
     if (g->all)
         g->all->prev = n;
     g->all = n;
+    g->count++;
     return rc;
 }
 
@@ -184,12 +193,15 @@ void gate_closed(struct gate *g, struct session *s)
             *pp = n->hnext;
             break;
         }
+    if (g->cursor == n)
+        g->cursor = n->next;
     if (n->prev)
         n->prev->next = n->next;
     else
         g->all = n->next;
     if (n->next)
         n->next->prev = n->prev;
+    g->count--;
     free(n);
 }
 
@@ -288,10 +300,34 @@ static void sweep_one(struct gate *g, struct node *n, int64_t now)
     }
 }
 
+/* How long one pass over every session may take: each limit is checked
+ * within a quarter of itself, and none later than PASS_MS. */
+static int64_t pass_ms(const struct gate_limits *l)
+{
+    int64_t p = PASS_MS;
+    if (l->auth_ms > 0 && l->auth_ms / 4 < p)
+        p = l->auth_ms / 4;
+    if (l->idle_ms > 0 && l->idle_ms / 4 < p)
+        p = l->idle_ms / 4;
+    return p > 1 ? p : 1;
+}
+
 void gate_sweep(struct gate *g, int64_t now)
 {
+    /* a slice of the sessions, in proportion to the time since the last
+     * call (and never fewer than SLICE_MIN): 10,000 idle sessions cost a
+     * walk of 2,500 records a tick at 500 ms, not of all of them */
+    int64_t since = g->swept_at ? now - g->swept_at : pass_ms(&g->lim);
+    int64_t k = g->count * (since > 0 ? since : 0) / pass_ms(&g->lim) + 1;
+    if (k < SLICE_MIN)
+        k = SLICE_MIN;
+    if (k > g->count)
+        k = g->count;
+    g->swept_at = now;
     /* a close only marks the session; none is freed during the walk */
-    for (struct node *n = g->all; n; n = n->next) {
+    for (; k > 0; k--) {
+        struct node *n = g->cursor ? g->cursor : g->all;
+        g->cursor = n->next;
         sweep_one(g, n, now);
         note_closing(n, now);
     }

@@ -40,7 +40,10 @@ struct gate_limits {
 #define GATE_PER_ADDR 256
 #define GATE_UNAUTH 1024
 #define GATE_AUTH_MS (20 * 1000)
-#define GATE_IDLE_MS (60 * 1000)
+/* A peer that vanished is the kernel's to notice (TCP keep-alive, ws.c);
+ * the idle time is for one that stays connected but says nothing (a hung
+ * client), so it can be long: one ping per peer per 5 min at most. */
+#define GATE_IDLE_MS (600 * 1000)
 #define GATE_RATE 100
 #define GATE_BURST 1000
 /* A closing session whose close frame could not be written this long
@@ -75,7 +78,9 @@ int gate_frame(struct gate *g, struct session *s, int64_t now);
 void gate_handled(struct gate *g, struct session *s);
 
 /*
- * The periodic walk: close (with WO_CLOSE_TIMEOUT) each session not
+ * The periodic walk, a slice of the sessions each call (every session
+ * within 2 s, or a quarter of the shortest limit): close (with
+ * WO_CLOSE_TIMEOUT) each session not
  * authenticated within auth_ms or not heard from within idle_ms, ping
  * those quiet for half of idle_ms, and drop those still not closed
  * GATE_CLOSE_GRACE_MS after they began to close.

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ static const char usage[] =
     "                                       limits (0 turns one off): per\n"
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
-    "                                       authenticate, 60 s idle, 100\n"
+    "                                       authenticate, 600 s idle, 100\n"
     "                                       frames/s with bursts of 1000\n";
 
 struct opts {
@@ -712,6 +713,8 @@ struct run {
     struct mailer *mailer;      /* NULL: no relay set */
     int64_t commit_window_us;
     int64_t tick_logged;        /* test clock: last tick time logged */
+    int64_t opened, opened_at;  /* sessions opened since the last trim,
+                                 * and when the last one did */
 };
 
 /* The walk of every session for deadlines and pings (gate.h). */
@@ -725,6 +728,8 @@ static struct session *app_open(void *arg, const struct transport *tp,
     struct session *s = session_create(r->srv.sessions, tp, conn, headroom);
     if (!s)
         return NULL;
+    r->opened++;
+    r->opened_at = wo_clock_mono_ms();
     int rc = gate_open(r->gate, s, wo_clock_mono_ms());
     if (rc == WO_EPERM)
         return s;
@@ -759,10 +764,29 @@ static void app_drained(void *arg, struct session *s)
     dispatch_drained(&((struct run *)arg)->srv, s);
 }
 
+/*
+ * A burst of connections (a restart's reconnect storm, a morning's
+ * logins) leaves the heap holding what their handshakes needed only for
+ * a moment, scattered between what the sessions keep: once the burst is
+ * over, give the free pages back to the system.
+ */
+#define TRIM_AFTER_OPENS 256
+#define TRIM_QUIET_MS 1000
+
+static void trim_after_burst(struct run *r, int64_t now)
+{
+    if (r->opened < TRIM_AFTER_OPENS || now - r->opened_at < TRIM_QUIET_MS)
+        return;
+    r->opened = 0;
+    malloc_trim(0);
+}
+
 static void sweep_fire(void *arg)
 {
     struct run *r = arg;
-    gate_sweep(r->gate, wo_clock_mono_ms());
+    int64_t now = wo_clock_mono_ms();
+    gate_sweep(r->gate, now);
+    trim_after_burst(r, now);
     ws_timer_arm(r->sweep, SWEEP_US);
 }
 

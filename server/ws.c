@@ -28,7 +28,10 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,20 @@
 #define PENDING_MAX 256
 /* At the descriptor limit, say so at most once per this many ms. */
 #define FULL_LOG_MS 10000
+/* lws's receive buffer, one per connection for its whole life: most
+ * frames are small, and a larger one arrives in pieces that on_receive()
+ * joins (a 64 KiB buffer would be 64 KiB of address space per peer and
+ * several touched pages). */
+#define RX_CHUNK 1024
+/* A peer that vanished (laptop off, network gone) is noticed by the
+ * kernel, at no cost to the loop: TCP keep-alive probes after KA_IDLE_S
+ * of silence, every KA_INTERVAL_S, KA_PROBES of them; and data left
+ * unacknowledged for KA_USER_TIMEOUT_MS ends the connection too. Either
+ * way the socket errors and lws closes it: within 90 s. */
+#define KA_IDLE_S 60
+#define KA_INTERVAL_S 10
+#define KA_PROBES 3
+#define KA_USER_TIMEOUT_MS 90000
 
 struct ws {
     struct lws_context *ctx;
@@ -177,8 +194,12 @@ static void pending_done(struct ws *w, struct lws *wsi)
 
 static int on_established(struct ws *w, struct conn *c, struct lws *wsi)
 {
+    unsigned ut = KA_USER_TIMEOUT_MS;
     memset(c, 0, sizeof *c);
     c->wsi = wsi;
+    /* best effort: without it a dead peer is still the gate's to drop */
+    (void)setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_USER_TIMEOUT,
+                     &ut, sizeof ut);
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
     c->s = w->app.open(w->app.arg, &transport, c, LWS_PRE);
     return c->s ? 0 : -1;
@@ -191,6 +212,13 @@ static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
     session_heard(c->s);
     if (session_closing(c->s, &why))
         return 0; /* ignore input from a peer we are closing */
+    int whole = c->rx.len == 0 && lws_is_final_fragment(wsi) &&
+                !lws_remaining_packet_payload(wsi);
+    if (whole && len <= WO_MAX_FRAME) {
+        /* the usual case: handled from lws's buffer, nothing copied */
+        w->app.message(w->app.arg, c->s, in, len, lws_frame_is_binary(wsi));
+        return 0;
+    }
     int rc = wo_inbuf_append(&c->rx, in, len, WO_MAX_FRAME);
     if (rc == WO_ETOOBIG) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
@@ -203,7 +231,9 @@ static int on_receive(struct ws *w, struct conn *c, struct lws *wsi,
         return 0;
     w->app.message(w->app.arg, c->s, c->rx.data, c->rx.len,
                    lws_frame_is_binary(wsi));
-    wo_inbuf_reset(&c->rx);
+    /* nothing kept between messages: 10,000 idle peers would each hold
+     * a buffer as large as their largest message */
+    wo_inbuf_cleanup(&c->rx);
     return 0;
 }
 
@@ -473,6 +503,15 @@ static int set_tickets(struct ws *w, SSL_CTX *ctx)
     return ok ? 0 : -1;
 }
 
+/* The server's TLS context, once lws made it: tickets, and buffers an
+ * idle connection does not keep (OpenSSL frees a connection's record
+ * buffers while nothing is in them: about 4 KiB less per idle peer). */
+static int setup_tls(struct ws *w, SSL_CTX *ctx)
+{
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    return set_tickets(w, ctx);
+}
+
 /*
  * Protocol 0 gets every plain HTTP request and any WebSocket upgrade that
  * names no subprotocol. HTTP GETs get the console's files; an upgrade
@@ -489,7 +528,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP_BODY: return -1;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: return on_upgrade(ws_of(wsi), wsi);
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
-        return set_tickets(ws_of(wsi), user);
+        return setup_tls(ws_of(wsi), user);
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         ws_of(wsi)->listener = wsi; /* the listening socket's wsi */
         return refuse_at_limit(ws_of(wsi), (int)(intptr_t)in);
@@ -511,7 +550,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
 
 static const struct lws_protocols protocols[] = {
     {"http", cb_http, sizeof(struct http_conn), 0, 0, NULL, 0},
-    {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), 65536, 0, NULL, 0},
+    {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), RX_CHUNK, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -593,6 +632,11 @@ static struct lws_context *make_context(struct ws *w,
      * after 300 s) and re-inserts every connection's timer into its one
      * sorted list at each pong; the gate does keep-alive instead */
     info.retry_and_idle_policy = &no_validity;
+    /* liveness of the TCP connection is the kernel's (KA_*); lws sets
+     * these on every accepted socket */
+    info.ka_time = KA_IDLE_S;
+    info.ka_interval = KA_INTERVAL_S;
+    info.ka_probes = KA_PROBES;
     /* lws sizes its descriptor table (max_fds, indexed by descriptor
      * number: a smaller table set through fd_limit_per_thread is
      * searched linearly on every event) from the soft limit it finds:

@@ -203,10 +203,10 @@ class Sync(Env):
         self.watch("alice")
         self.proxy.stall(True)
         self.wo("alice", "note", str(o["id"]), "asleep")
-        # 20 s to ping + up to 35 s to hang up: the client gives up on the
-        # silent connection by itself
+        # 45 s to ping, hung up 60 s after the last valid frame: the
+        # client gives up on the silent connection by itself
         wait_until(lambda: "disconnected" in self.watch_log("alice"),
-                   timeout=45, what="the client to drop the silent peer")
+                   timeout=90, what="the client to drop the silent peer")
         self.proxy.stall(False)
         wait_until(lambda: self.wo_json("disp", "show", str(o["id"]))
                    ["notes"], timeout=30, what="the note to reach the server")
