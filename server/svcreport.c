@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "evidence.h"
+#include "report_doc.h"
 #include "report_pdf.h"
+#include "report_text.h"
 #include "store.h"
 #include "svcreport.h"
 #include "wo_err.h"
@@ -44,7 +46,23 @@ int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
     if (rc)
         return rc;
     rc = report_pdf_make(&ev, pdf, len, NULL, NULL, err, errlen);
+    /* what goes out must pass `wo verify`'s page check: a server without
+     * the report's fonts draws pages that do not show the evidence */
+    struct report_doc d = {0};
+    char why[400];
+    if (!rc && !(rc = report_doc_build(&ev, &d)) &&
+        (rc = report_text_check(*pdf, *len, &d, why, sizeof why)))
+        snprintf(err, errlen, "the pages drawn here do not show the report's "
+                 "text (%s); are the fonts-dejavu-core fonts installed?", why);
+    else if (rc == WO_ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    report_doc_cleanup(&d);
     evidence_cleanup(&ev);
+    if (rc) {
+        free(*pdf);
+        *pdf = NULL;
+        *len = 0;
+    }
     return rc;
 }
 

@@ -18,9 +18,11 @@ struct store;
 
 /*
  * The service report of order id as st holds it, generated at now (ms,
- * the server's clock), labels in English. *pdf is malloc'd (*len bytes).
- * 0, or a WO_E* code with err saying what failed (no such order, the
- * evidence, the drawing).
+ * the server's clock), labels in English, and checked as `wo verify`
+ * checks its pages (report_text.h): a PDF that would not verify is not
+ * returned. *pdf is malloc'd (*len bytes). 0, or a WO_E* code with err
+ * saying what failed (no such order, the evidence, the drawing, the
+ * check).
  */
 int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
                   size_t *len, char *err, size_t errlen);

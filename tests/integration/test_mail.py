@@ -257,6 +257,43 @@ class Mail(ClockEnv):
         self.assertEqual(acc[0].get_content_type(), "text/plain")
 
 
+    def test_report_that_cannot_be_made_is_said_and_the_message_goes(self):
+        # a server with no fonts draws pages that do not show the report's
+        # text: the worker's check refuses that PDF, the message goes
+        # without it and says so
+        conf = os.path.join(self.dir, "no-fonts.conf")
+        with open(conf, "w") as f:
+            f.write('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM '
+                    '"fonts.dtd">\n<fontconfig><cachedir>%s</cachedir>'
+                    '</fontconfig>\n' % os.path.join(self.dir, "fc-cache"))
+        self.stop_server()
+        self.server_wrap = ["env", "FONTCONFIG_FILE=" + conf]
+        self.start_server()
+        self.start_relay()
+        o = self.create(title="Door closer broken", assign="alice",
+                        **{"requester": "Ann", "requester-email":
+                           "ann@example.com"})
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wo)
+        self.wo("alice", "visit", "start", wo)
+        self.wo("alice", "visit", "end", wo, "--outcome", "done")
+        self.wo("alice", "sign", wo)
+        self.wo("alice", "sync")
+        wait_until(lambda: self.about("completed"), timeout=60,
+                   what="the completion message")
+        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
+                   what="the completion message marked sent")
+        m = [m for m in self.messages() if " completed: " in m["Subject"]][0]
+        self.assertEqual(m.get_content_type(), "text/plain")
+        body = m.get_payload()
+        self.assertIn("has been completed", body)
+        self.assertIn("The service report could not be attached", body)
+        self.assertIn("fonts", body)
+        self.assertIn("service report of order %s could not be made" % wo,
+                      self.server_log())
+
+
 @unittest.skipUnless(aiosmtpd_python(), "needs python3-aiosmtpd "
                      "(scripts/deps.sh installs it)")
 class MailAuth(Mail):
@@ -388,6 +425,7 @@ class MailAuth(Mail):
     # the base class's tests run in Mail, not again here
     test_requester_informed_relay_down_and_back = None
     test_completion_and_closing_carry_the_service_report = None
+    test_report_that_cannot_be_made_is_said_and_the_message_goes = None
 
 
 if __name__ == "__main__":
