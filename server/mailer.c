@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mailer.h"
 #include "smtp.h"
@@ -53,8 +54,18 @@ static void report_for(struct mailer *m, struct report *r, int64_t order,
     r->pdf = NULL;
     r->order = order;
     m->drew = 1;
+    /* how long drawing takes, for the log (a duration, not server time) */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     r->rc = svcreport_pdf(m->ro, order, now, &r->pdf, &r->len, r->why,
                           sizeof r->why);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!r->rc)
+        fprintf(stderr, "wo-server: service report of order %lld drawn and "
+                "checked in %lld ms (%zu bytes)\n", (long long)order,
+                (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+                            (t1.tv_nsec - t0.tv_nsec) / 1000000),
+                r->len);
     if (r->rc)
         fprintf(stderr, "wo-server: the service report of order %lld could "
                 "not be made (%s): its messages go without it\n",
