@@ -156,6 +156,9 @@ static int parse(int argc, char **argv, struct opts *o)
         {"smtp-starttls", no_argument, 0, 'X'},
         {"smtp-user", required_argument, 0, 'V'},
         {"smtp-password-file", required_argument, 0, 'W'},
+        /* named only to be refused (and not taken as an abbreviation of
+         * --smtp-password-file) */
+        {"smtp-password", required_argument, 0, 'Y'},
         {"codes", required_argument, 0, 'K'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
@@ -200,6 +203,12 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'X': o->smtp_starttls = 1; break;
         case 'V': o->smtp_user = optarg; break;
         case 'W': o->smtp_pwfile = optarg; break;
+        case 'Y':
+            return die_usage("%s: a password on the command line can be "
+                             "read by anyone on this machine; put it in a "
+                             "file only you can read (chmod 600) and give "
+                             "--smtp-password-file FILE",
+                             "--smtp-password is not accepted");
         case 'K': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;

@@ -364,6 +364,9 @@ class MailAuth(Mail):
         r = self.init_smtp("--smtp-starttls", "--smtp-user", "desk",
                            "--smtp-password", "s3cret", check=False)
         self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--smtp-password is not accepted", r.stderr)
+        self.assertIn("--smtp-password-file FILE", r.stderr)
+        self.assertNotIn("s3cret", r.stderr)
         # nothing of it was kept
         self.assertIsNone(self.setting("smtp.user"))
         self.assertIsNone(self.setting("smtp.relay"))
