@@ -219,7 +219,8 @@ static int conv_reply(struct conv *c)
                      c->buf);
             c->last[strcspn(c->last, "\r")] = 0;
             /* an EHLO line "250-AUTH PLAIN LOGIN" */
-            if (code == 250 && !strncasecmp(c->last + 4, "AUTH", 4) &&
+            if (code == 250 && strlen(c->last) > 9 &&
+                !strncasecmp(c->last + 4, "AUTH", 4) &&
                 (c->last[8] == ' ' || c->last[8] == '='))
                 snprintf(c->auth, sizeof c->auth, " %s ", c->last + 9);
             memmove(c->buf, c->buf + n, c->len - n);

@@ -195,7 +195,6 @@ class Mail(ClockEnv):
 
 
     def test_completion_and_closing_carry_the_service_report(self):
-        self.start_relay()
         o = self.create(title="Chiller trips at noon", prio="P2",
                         assign="alice", site="Gedung B lantai 3",
                         **{"requester": "Ann", "requester-email":
@@ -210,6 +209,16 @@ class Mail(ClockEnv):
         self.wo("alice", "visit", "end", wo, "--outcome", "done")
         self.wo("alice", "sign", wo)
         self.wo("alice", "sync")
+        # the relay is down: the row waits with only the order and the
+        # event; after a restart the worker draws the report as it sends
+        wait_until(lambda: "not sent (" in self.server_log(),
+                   what="a failed try while the relay is down")
+        self.assertIn(("completed", "ann@example.com"),
+                      [(e, r) for e, r, _, sent in self.queue() if not sent])
+        self.stop_server()
+        self.start_relay()
+        self.start_server()
+        self.advance(31 * 1000)                       # past the backoff
         wait_until(lambda: self.about("completed"), timeout=60,
                    what="the completion message")
         # the relay has it a moment before the worker records it sent
@@ -379,6 +388,12 @@ class MailAuth(Mail):
                          os.path.realpath(self.pwfile))
         with open(os.path.join(self.data, "server.db"), "rb") as f:
             self.assertNotIn(b"s3cret", f.read())
+        # run checks the file again when it starts the mailer
+        os.chmod(self.pwfile, 0o640)
+        self.start_server()
+        wait_until(lambda: "mail is not sent" in self.server_log(),
+                   what="the mailer refusing the password file")
+        self.assertIn("chmod 600", self.server_log())
 
     def test_wrong_password_stays_queued_right_one_delivers(self):
         self.stop_server()
