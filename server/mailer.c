@@ -66,7 +66,7 @@ static void report_for(struct mailer *m, struct report *r, int64_t order,
                 (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
                             (t1.tv_nsec - t0.tv_nsec) / 1000000),
                 r->len);
-    if (r->rc)
+    else
         fprintf(stderr, "wo-server: the service report of order %lld could "
                 "not be made (%s): its messages go without it\n",
                 (long long)order, r->why);

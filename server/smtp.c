@@ -260,7 +260,9 @@ static int cmd(struct conv *c, const char *fmt, ...)
     if (n < 0 || (size_t)n >= sizeof line - 2)
         return -1;
     memcpy(line + n, "\r\n", 3);
-    return conv_write(c, line, (size_t)n + 2) ? -1 : conv_reply(c);
+    int w = conv_write(c, line, (size_t)n + 2);
+    OPENSSL_cleanse(line, sizeof line);  /* it may have held a login */
+    return w ? -1 : conv_reply(c);
 }
 
 static int dial(const struct smtp *m, char *err, size_t len)
