@@ -359,6 +359,15 @@ class MailAuth(Mail):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("can be read or written by others", r.stderr)
         self.assertIn("chmod 600", r.stderr)
+        # a file that is not one password line
+        for text in ("", "s3cret\nsecond line"):
+            self.write_password(text)
+            r = self.init_smtp("--smtp-starttls", "--smtp-user", "desk",
+                               "--smtp-password-file", self.pwfile,
+                               check=False)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("first and only line", r.stderr)
+            self.assertNotIn("s3cret", r.stderr)
         # AUTH over a plain connection
         self.write_password("s3cret")
         r = self.init_smtp("--smtp-user", "desk", "--smtp-password-file",
