@@ -529,11 +529,8 @@ int report_pdf_make(const struct evidence *ev, uint8_t **out, size_t *len,
     *out = NULL;
     *len = 0;
     int rc = report_doc_build(ev, &d);
-    if (rc) {
-        snprintf(err, errlen, "out of memory making the report");
-    } else {
+    if (!rc)
         rc = report_pdf_render(&d, &pdf, &pdf_len, pages, err, errlen);
-    }
     if (!rc) {
         struct pdf_file f = {.name = EVIDENCE_NAME,
                              .mime = "application/json",
@@ -543,9 +540,9 @@ int report_pdf_make(const struct evidence *ev, uint8_t **out, size_t *len,
                              .len = ev->json_len,
                              .mtime_ms = ev->generated_at};
         rc = pdf_attach(pdf, pdf_len, &f, out, len, err, errlen);
-        if (rc == WO_ENOMEM)
-            snprintf(err, errlen, "out of memory");
     }
+    if (rc == WO_ENOMEM)    /* from any step: they need not say it */
+        snprintf(err, errlen, "out of memory making the report");
     if (!rc && draft)
         *draft = d.draft;
     free(pdf);
