@@ -463,15 +463,19 @@ static int set_smtp(const struct opts *o, struct store *st)
                         "an address such as desk@example.com\n");
         return 1;
     }
-    if (!(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
+    /* all the relay's settings or none */
+    if (!(rc = store_begin(st)) &&
+        !(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
         !(rc = store_setting_set(st, MAILER_FROM, o->smtp_from)) &&
         !(rc = store_setting_set(st, MAILER_STARTTLS,
                                  o->smtp_starttls ? "on" : "off")) &&
         !(rc = store_setting_set(st, MAILER_CA, o->smtp_ca ? ca : "")) &&
         !(rc = store_setting_set(st, MAILER_USER,
-                                 o->smtp_user ? o->smtp_user : "")))
-        rc = store_setting_set(st, MAILER_PASSWORD_FILE, pwfile);
+                                 o->smtp_user ? o->smtp_user : "")) &&
+        !(rc = store_setting_set(st, MAILER_PASSWORD_FILE, pwfile)))
+        rc = store_commit(st);
     if (rc) {
+        store_rollback(st);
         fprintf(stderr, "wo-server: cannot save the SMTP settings: %s\n",
                 wo_strerror(rc));
         return 1;
