@@ -185,9 +185,9 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
     int ch, rc = 1, pages = 0;
     struct wo_order o;
     struct evidence ev;
-    struct report_doc d = {0};
-    uint8_t *pdf = NULL, *full = NULL;
-    size_t pdf_len = 0, full_len = 0;
+    bool draft = true;
+    uint8_t *full = NULL;
+    size_t full_len = 0;
 
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -209,25 +209,9 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
         return 1;
     }
     wo_order_cleanup(&o);
-    if ((rc = report_doc_build(&ev, &d))) {
-        fprintf(stderr, "wo: out of memory making the report\n");
-        rc = 1;
-        goto out;
-    }
-    rc = report_pdf_render(&d, &pdf, &pdf_len, &pages, err, sizeof err);
-    if (!rc) {
-        struct pdf_file f = {.name = EVIDENCE_NAME,
-                             .mime = "application/json",
-                             .desc = "wo service report evidence: statements, "
-                                     "signatures, device keys",
-                             .data = (const uint8_t *)ev.json,
-                             .len = ev.json_len,
-                             .mtime_ms = ev.generated_at};
-        rc = pdf_attach(pdf, pdf_len, &f, &full, &full_len, err, sizeof err);
-    }
-    if (rc) {
-        fprintf(stderr, "wo: cannot make the PDF: %s\n",
-                rc == WO_ENOMEM ? "out of memory" : err);
+    if ((rc = report_pdf_make(&ev, &full, &full_len, &pages, &draft, err,
+                              sizeof err))) {
+        fprintf(stderr, "wo: cannot make the PDF: %s\n", err);
         rc = 1;
         goto out;
     }
@@ -242,7 +226,7 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
     if (c->json) {
         json_t *j = json_pack("{s:s, s:I, s:i, s:b, s:I, s:I}", "file", out,
                               "wo", (json_int_t)ev.o.id, "pages", pages,
-                              "draft", d.draft, "signatures",
+                              "draft", draft, "signatures",
                               (json_int_t)ev.o.n_sigs, "verified",
                               (json_int_t)valid);
         json_dumpf(j, stdout, JSON_COMPACT);
@@ -251,14 +235,12 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
     } else {
         printf("wrote %s: %d page%s, %s, %zu of %zu signature%s verified\n",
                out, pages, pages == 1 ? "" : "s",
-               d.draft ? "DRAFT (not signed by both parties)" : "final",
+               draft ? "DRAFT (not signed by both parties)" : "final",
                valid, ev.o.n_sigs, ev.o.n_sigs == 1 ? "" : "s");
     }
     rc = 0;
 out:
-    free(pdf);
     free(full);
-    report_doc_cleanup(&d);
     evidence_cleanup(&ev);
     report_pdf_shutdown();
     return rc;

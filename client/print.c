@@ -91,7 +91,7 @@ static void print_void(const struct wo_order *o, const char *id)
 {
     for (size_t i = 0; i < o->n_voids; i++)
         if (!strcmp(o->voids[i].ref, id)) {
-            printf("  [VOID by %s: %s]\n", o->voids[i].author,
+            printf(_("  [VOID by %s: %s]\n"), o->voids[i].author,
                    o->voids[i].reason);
             return;
         }
@@ -118,28 +118,37 @@ void print_order_for(const struct wo_order *o, int office)
         printf("  %-13s%s\n", _("requester:"), o->requester);
     if (o->contact)
         printf("  %-13s%s\n", _("contact:"), o->contact);
-    if (o->type)
-        printf("  type:        %s, category %s%s%s%s%s\n", o->type,
-               o->category ? o->category : "-",
-               o->impact ? ", impact " : "", o->impact ? o->impact : "",
-               o->urgency ? ", urgency " : "", o->urgency ? o->urgency : "");
-    if (o->customer || o->department)
-        printf("  customer:    %s%s%s\n", o->customer ? o->customer : "-",
-               o->department ? ", department " : "",
-               o->department ? o->department : "");
+    /* the desk's intake (docs/lifecycle.md, "Intake"); the values (type,
+     * impact, names) are data and stay as they were entered */
+    if (o->type) {
+        printf("  %-13s%s, %s %s", _("type:"), o->type, _("category"),
+               o->category ? o->category : "-");
+        if (o->impact)
+            printf(", %s %s", _("impact"), o->impact);
+        if (o->urgency)
+            printf(", %s %s", _("urgency"), o->urgency);
+        printf("\n");
+    }
+    if (o->customer || o->department) {
+        printf("  %-13s%s", _("customer:"), o->customer ? o->customer : "-");
+        if (o->department)
+            printf(", %s %s", _("department"), o->department);
+        printf("\n");
+    }
     if (o->deadline)
-        printf("  deadline:    %s (requested)\n",
-               print_time(o->deadline, tb, sizeof tb));
+        printf("  %-13s%s %s\n", _("deadline:"),
+               print_time(o->deadline, tb, sizeof tb), _("(requested)"));
     if (o->needs_authorisation)
-        printf("  authoriser:  %s%s\n", o->authoriser ? o->authoriser : "-",
+        printf("  %-13s%s%s\n", _("authoriser:"),
+               o->authoriser ? o->authoriser : "-",
                !strcmp(o->status, "awaiting_authorisation")
-                   ? " (waiting for approval)" : "");
+                   ? _(" (waiting for approval)") : "");
     if (o->authorisation_code)
-        printf("  authorisation code (give it to %s): %s\n",
-               o->authoriser ? o->authoriser : "the authoriser",
+        printf(_("  authorisation code (give it to %s): %s\n"),
+               o->authoriser ? o->authoriser : _("the authoriser"),
                o->authorisation_code);
     if (o->remote)
-        printf("  resolved remotely (no site visit)\n");
+        printf("  %s\n", _("resolved remotely (no site visit)"));
     printf("  %-13s%s\n", _("assignee:"), o->assignee ? o->assignee
                                                         : _("(none)"));
     printf("  %-13s%s\n", _("opened:"),

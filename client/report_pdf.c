@@ -24,6 +24,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 
+#include "pdf_attach.h"
 #include "report_pdf.h"
 #include "wo_err.h"
 
@@ -517,6 +518,36 @@ int report_pdf_render(const struct report_doc *d, uint8_t **out, size_t *len,
     if (pages)
         *pages = r.pages;
     return 0;
+}
+
+int report_pdf_make(const struct evidence *ev, uint8_t **out, size_t *len,
+                    int *pages, bool *draft, char *err, size_t errlen)
+{
+    struct report_doc d = {0};
+    uint8_t *pdf = NULL;
+    size_t pdf_len = 0;
+    *out = NULL;
+    *len = 0;
+    int rc = report_doc_build(ev, &d);
+    if (!rc)
+        rc = report_pdf_render(&d, &pdf, &pdf_len, pages, err, errlen);
+    if (!rc) {
+        struct pdf_file f = {.name = EVIDENCE_NAME,
+                             .mime = "application/json",
+                             .desc = "wo service report evidence: statements, "
+                                     "signatures, device keys",
+                             .data = (const uint8_t *)ev->json,
+                             .len = ev->json_len,
+                             .mtime_ms = ev->generated_at};
+        rc = pdf_attach(pdf, pdf_len, &f, out, len, err, errlen);
+    }
+    if (rc == WO_ENOMEM)    /* from any step: they need not say it */
+        snprintf(err, errlen, "out of memory making the report");
+    if (!rc && draft)
+        *draft = d.draft;
+    free(pdf);
+    report_doc_cleanup(&d);
+    return rc;
 }
 
 void report_pdf_shutdown(void)

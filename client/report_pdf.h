@@ -9,6 +9,7 @@
 #ifndef REPORT_PDF_H
 #define REPORT_PDF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,17 @@
  */
 int report_pdf_render(const struct report_doc *d, uint8_t **out, size_t *len,
                       int *pages, char *err, size_t errlen);
+
+/*
+ * The whole service report of parsed evidence ev: its blocks
+ * (report_doc.h), drawn as above, with ev's JSON attached (pdf_attach.h,
+ * EVIDENCE_NAME). The one path every report takes: `wo report-pdf` and
+ * the server's completion message (server/svcreport.h). *out is malloc'd
+ * (*len bytes); *pages and *draft may be NULL. Returns 0, WO_ENOMEM,
+ * WO_EIO or WO_EINVAL with err saying what failed.
+ */
+int report_pdf_make(const struct evidence *ev, uint8_t **out, size_t *len,
+                    int *pages, bool *draft, char *err, size_t errlen);
 
 /*
  * Release what pango, cairo and fontconfig keep for the whole process

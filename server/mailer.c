@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mailer.h"
 #include "smtp.h"
 #include "store.h"
+#include "svcreport.h"
+#include "wo_err.h"
 
 #define BATCH 20
 #define BACKOFF_FIRST_MS 30000LL
@@ -21,8 +24,86 @@ struct mailer {
     int stop;
     int64_t now;            /* the latest time handed over, 0: none new */
     struct store *st;       /* the worker's own connection */
+    struct store *ro;       /* and a read-only one, for service reports */
     struct smtp *smtp;
+    int drew;               /* a report was drawn: free the fonts at exit */
 };
+
+/* The service report one batch attaches (both recipients of an order get
+ * the same one, drawn once). */
+struct report {
+    int64_t order;
+    int rc;                 /* -1: none drawn yet */
+    uint8_t *pdf;
+    size_t len;
+    char why[300];
+};
+
+/* Whether event's message carries the service report. */
+static int with_report(const char *event)
+{
+    return !strcmp(event, "completed") || !strcmp(event, "closed");
+}
+
+static void report_for(struct mailer *m, struct report *r, int64_t order,
+                       int64_t now)
+{
+    if (r->rc != -1 && r->order == order)
+        return;
+    free(r->pdf);
+    r->pdf = NULL;
+    r->order = order;
+    m->drew = 1;
+    /* how long drawing takes, for the log (a duration, not server time) */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r->rc = svcreport_pdf(m->ro, order, now, &r->pdf, &r->len, r->why,
+                          sizeof r->why);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!r->rc)
+        fprintf(stderr, "wo-server: service report of order %lld drawn and "
+                "checked in %lld ms (%zu bytes)\n", (long long)order,
+                (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+                            (t1.tv_nsec - t0.tv_nsec) / 1000000),
+                r->len);
+    else
+        fprintf(stderr, "wo-server: the service report of order %lld could "
+                "not be made (%s): its messages go without it\n",
+                (long long)order, r->why);
+}
+
+/* Send q[i], with the service report when its event has one. */
+static int send_one(struct mailer *m, const struct store_mail *q,
+                    struct report *r, int64_t now, char *err, size_t errlen)
+{
+    char name[64], *body = NULL;
+    struct smtp_file f = {0};
+    const char *text = q->body;
+    if (with_report(q->event)) {
+        report_for(m, r, q->order, now);
+        size_t n = strlen(q->body) + sizeof r->why + 200;
+        if (!(body = malloc(n))) {
+            snprintf(err, errlen, "out of memory");
+            return WO_ENOMEM;
+        }
+        svcreport_filename(q->order, name, sizeof name);
+        if (!r->rc) {
+            f = (struct smtp_file){.name = name, .mime = "application/pdf",
+                                   .data = r->pdf, .len = r->len};
+            snprintf(body, n, "%s\r\nThe service report is attached (%s). "
+                     "Check it with 'wo verify %s'.\r\n", q->body, name, name);
+        } else {
+            snprintf(body, n, "%s\r\nThe service report could not be "
+                     "attached (%s); ask the service desk for it.\r\n",
+                     q->body, r->why);
+        }
+        text = body;
+    }
+    int rc = smtp_send(m->smtp, q->rcpt, q->subject, text, f.data ? &f : NULL,
+                       now, q->id, err, errlen);
+    free(body);
+    return rc;
+}
 
 static int64_t backoff(int64_t attempts)
 {
@@ -37,13 +118,13 @@ static int64_t backoff(int64_t attempts)
 static void send_due(struct mailer *m, int64_t now)
 {
     struct store_mail *q;
+    struct report r = {.rc = -1};
     size_t n;
     char err[600];
     if (store_mail_due(m->st, now, BATCH, &q, &n))
         return;
     for (size_t i = 0; i < n; i++) {
-        int rc = smtp_send(m->smtp, q[i].rcpt, q[i].subject, q[i].body, now,
-                           q[i].id, err, sizeof err);
+        int rc = send_one(m, &q[i], &r, now, err, sizeof err);
         if (!rc) {
             store_mail_sent(m->st, q[i].id, now);
             fprintf(stderr, "wo-server: mail %lld to %s sent\n",
@@ -58,6 +139,7 @@ static void send_due(struct mailer *m, int64_t now)
         break;
     }
     store_mail_free(q, n);
+    free(r.pdf);
 }
 
 static void *run(void *arg)
@@ -76,12 +158,16 @@ static void *run(void *arg)
         pthread_mutex_lock(&m->mu);
     }
     pthread_mutex_unlock(&m->mu);
+    /* pango's font map is this thread's: free it here, for leak checkers */
+    if (m->drew)
+        svcreport_shutdown();
     return NULL;
 }
 
 struct mailer *mailer_create(struct store *st, const char *path)
 {
-    char *relay = NULL, *from = NULL, *tls = NULL, *ca = NULL, err[600];
+    char *relay = NULL, *from = NULL, *tls = NULL, *ca = NULL, *user = NULL,
+         *pwfile = NULL, err[600];
     struct mailer *m = NULL;
     if (store_setting_get(st, MAILER_RELAY, &relay) || !relay) {
         fprintf(stderr, "wo-server: no SMTP relay set (wo-server init --smtp "
@@ -92,15 +178,19 @@ struct mailer *mailer_create(struct store *st, const char *path)
     store_setting_get(st, MAILER_FROM, &from);
     store_setting_get(st, MAILER_STARTTLS, &tls);
     store_setting_get(st, MAILER_CA, &ca);
+    store_setting_get(st, MAILER_USER, &user);
+    store_setting_get(st, MAILER_PASSWORD_FILE, &pwfile);
     if (!(m = calloc(1, sizeof *m)))
         goto out;
     m->smtp = smtp_create(relay, from, tls && !strcmp(tls, "on"),
-                          ca && *ca ? ca : NULL, err, sizeof err);
+                          ca && *ca ? ca : NULL, user && *user ? user : NULL,
+                          pwfile && *pwfile ? pwfile : NULL, err, sizeof err);
     if (!m->smtp) {
         fprintf(stderr, "wo-server: mail is not sent: %s\n", err);
         goto fail;
     }
-    if (store_open(path, &m->st, err, sizeof err)) {
+    if (store_open(path, &m->st, err, sizeof err) ||
+        store_open_readonly(path, &m->ro, err, sizeof err)) {
         fprintf(stderr, "wo-server: mail is not sent: %s\n", err);
         goto fail;
     }
@@ -112,10 +202,12 @@ struct mailer *mailer_create(struct store *st, const char *path)
         fprintf(stderr, "wo-server: mail is not sent: no thread\n");
         goto fail;
     }
-    fprintf(stderr, "wo-server: mail goes through %s%s\n", relay,
-            m->smtp && tls && !strcmp(tls, "on") ? " (STARTTLS)" : "");
+    fprintf(stderr, "wo-server: mail goes through %s%s%s%s\n", relay,
+            m->smtp && tls && !strcmp(tls, "on") ? " (STARTTLS)" : "",
+            user && *user ? " as " : "", user && *user ? user : "");
     goto out;
 fail:
+    store_close(m->ro);
     store_close(m->st);
     smtp_destroy(m->smtp);
     free(m);
@@ -125,6 +217,8 @@ out:
     free(from);
     free(tls);
     free(ca);
+    free(user);
+    free(pwfile);
     return m;
 }
 
@@ -149,6 +243,7 @@ void mailer_destroy(struct mailer *m)
     pthread_join(m->thread, NULL);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
+    store_close(m->ro);
     store_close(m->st);
     smtp_destroy(m->smtp);
     free(m);

@@ -1,7 +1,12 @@
 /*
  * mailer.h - sends the durable mail queue (notify.h) through the SMTP
  * relay set at `wo-server init --smtp`, from a worker thread with its own
- * connection to the store, so the desk never waits on a relay. A message
+ * connection to the store, so the desk never waits on a relay. The
+ * completion and closing messages carry the order's service report as a
+ * PDF (svcreport.h), drawn by the worker at send time from a read-only
+ * connection of its own: the queue row holds only the order and the
+ * event. When the report cannot be made the message goes without it and
+ * says so. A message
  * that does not go is retried with backoff (30 s, doubling, at most 1 h)
  * and stays queued across restarts: a relay that is down loses nothing.
  *
@@ -36,5 +41,8 @@ void mailer_destroy(struct mailer *m);
 #define MAILER_FROM "smtp.from"
 #define MAILER_STARTTLS "smtp.starttls"
 #define MAILER_CA "smtp.ca"
+#define MAILER_USER "smtp.user"                 /* AUTH after STARTTLS */
+#define MAILER_PASSWORD_FILE "smtp.password_file"  /* its path, not the
+                                                    * password */
 
 #endif

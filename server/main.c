@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
@@ -31,6 +33,7 @@
 #include "sessreg.h"
 #include "store.h"
 #include "mailer.h"
+#include "smtp.h"
 #include "throttle.h"
 #include "tlsgen.h"
 #include "userfile.h"
@@ -45,7 +48,8 @@ static const char usage[] =
     "                                       (default: DATA-ca, beside DATA),\n"
     "                                       never into DATA\n"
     "      [--smtp HOST:PORT --smtp-from ADDR [--smtp-starttls]\n"
-    "       [--smtp-ca FILE]]                the relay that mails requesters\n"
+    "       [--smtp-ca FILE] [--smtp-user USER --smtp-password-file FILE]]\n"
+    "                                        the relay that mails requesters\n"
     "                                       (again on an existing DATA: changes\n"
     "                                       it; read when run starts)\n"
     "  user add NAME --role ROLE --data DIR [--code-ttl 7d] [--quiet]\n"
@@ -92,7 +96,8 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
-        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins;
+        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins,
+        *smtp_user, *smtp_pwfile;
     int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;
@@ -150,6 +155,11 @@ static int parse(int argc, char **argv, struct opts *o)
         {"smtp-from", required_argument, 0, 'F'},
         {"smtp-ca", required_argument, 0, 'C'},
         {"smtp-starttls", no_argument, 0, 'X'},
+        {"smtp-user", required_argument, 0, 'V'},
+        {"smtp-password-file", required_argument, 0, 'W'},
+        /* named only to be refused (and not taken as an abbreviation of
+         * --smtp-password-file) */
+        {"smtp-password", required_argument, 0, 'Y'},
         {"codes", required_argument, 0, 'K'},
         {"quiet", no_argument, 0, 'q'},
         {"json", no_argument, 0, 'j'},
@@ -192,6 +202,14 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'F': o->smtp_from = optarg; break;
         case 'C': o->smtp_ca = optarg; break;
         case 'X': o->smtp_starttls = 1; break;
+        case 'V': o->smtp_user = optarg; break;
+        case 'W': o->smtp_pwfile = optarg; break;
+        case 'Y':
+            return die_usage("%s: a password on the command line can be "
+                             "read by anyone on this machine; put it in a "
+                             "file only you can read (chmod 600) and give "
+                             "--smtp-password-file FILE",
+                             "--smtp-password is not accepted");
         case 'K': o->codes = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'j': o->json = 1; break;
@@ -392,9 +410,10 @@ static int cmd_tz(struct opts *o)
 /* init --smtp: the relay that mails requesters (mailer.h). */
 static int set_smtp(const struct opts *o, struct store *st)
 {
-    char ca[4096];
+    char ca[4096], pwfile[4096] = "", pw[SMTP_PASSWORD_MAX + 1], err[600];
     int rc = 0;
-    if (!o->smtp && !o->smtp_from && !o->smtp_ca && !o->smtp_starttls)
+    if (!o->smtp && !o->smtp_from && !o->smtp_ca && !o->smtp_starttls &&
+        !o->smtp_user && !o->smtp_pwfile)
         return 0;
     if (!o->smtp || !o->smtp_from) {
         fprintf(stderr, "wo-server: --smtp HOST:PORT needs --smtp-from "
@@ -406,24 +425,66 @@ static int set_smtp(const struct opts *o, struct store *st)
                 o->smtp_ca, strerror(errno));
         return 1;
     }
+    /* AUTH: the password stays in its file, which must be private; the
+     * store keeps the file's path and the mailer reads it at start */
+    if (!o->smtp_user != !o->smtp_pwfile) {
+        fprintf(stderr, "wo-server: --smtp-user USER needs "
+                        "--smtp-password-file FILE (and the other way "
+                        "round); the password is never given on the "
+                        "command line\n");
+        return 1;
+    }
+    if (o->smtp_user && !o->smtp_starttls) {
+        fprintf(stderr, "wo-server: --smtp-user needs --smtp-starttls: a "
+                        "password never goes over a plain connection\n");
+        return 1;
+    }
+    if (o->smtp_user && (!*o->smtp_user ||
+                         strlen(o->smtp_user) > SMTP_USER_MAX ||
+                         strpbrk(o->smtp_user, "\r\n"))) {
+        fprintf(stderr, "wo-server: --smtp-user must be one line of 1 to %d "
+                        "bytes\n", SMTP_USER_MAX);
+        return 1;
+    }
+    if (o->smtp_pwfile) {
+        if (!realpath(o->smtp_pwfile, pwfile)) {
+            fprintf(stderr, "wo-server: cannot read the SMTP password file "
+                            "%s: %s\n", o->smtp_pwfile, strerror(errno));
+            return 1;
+        }
+        if (smtp_password_read(pwfile, pw, sizeof pw, err, sizeof err)) {
+            fprintf(stderr, "wo-server: %s\n", err);
+            return 1;
+        }
+        OPENSSL_cleanse(pw, sizeof pw);
+    }
     /* the mailer checks them again when the server starts */
     if (!strrchr(o->smtp, ':') || !strchr(o->smtp_from, '@')) {
         fprintf(stderr, "wo-server: --smtp takes HOST:PORT and --smtp-from "
                         "an address such as desk@example.com\n");
         return 1;
     }
-    if (!(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
+    /* all the relay's settings or none */
+    if (!(rc = store_begin(st)) &&
+        !(rc = store_setting_set(st, MAILER_RELAY, o->smtp)) &&
         !(rc = store_setting_set(st, MAILER_FROM, o->smtp_from)) &&
         !(rc = store_setting_set(st, MAILER_STARTTLS,
-                                 o->smtp_starttls ? "on" : "off")))
-        rc = store_setting_set(st, MAILER_CA, o->smtp_ca ? ca : "");
+                                 o->smtp_starttls ? "on" : "off")) &&
+        !(rc = store_setting_set(st, MAILER_CA, o->smtp_ca ? ca : "")) &&
+        !(rc = store_setting_set(st, MAILER_USER,
+                                 o->smtp_user ? o->smtp_user : "")) &&
+        !(rc = store_setting_set(st, MAILER_PASSWORD_FILE, pwfile)))
+        rc = store_commit(st);
     if (rc) {
+        store_rollback(st);
         fprintf(stderr, "wo-server: cannot save the SMTP settings: %s\n",
                 wo_strerror(rc));
         return 1;
     }
-    printf("  mail:   through %s as %s%s\n", o->smtp, o->smtp_from,
-           o->smtp_starttls ? " with STARTTLS" : "");
+    printf("  mail:   through %s as %s%s%s%s\n", o->smtp, o->smtp_from,
+           o->smtp_starttls ? " with STARTTLS" : "",
+           o->smtp_user ? ", logging in as " : "",
+           o->smtp_user ? o->smtp_user : "");
     return 0;
 }
 

@@ -1,20 +1,25 @@
 /*
- * smtp.c - a small SMTP client (RFC 5321) with STARTTLS (RFC 3207); see
- * smtp.h. One connection per message: messages are few (a handful per
+ * smtp.c - a small SMTP client (RFC 5321) with STARTTLS (RFC 3207), AUTH
+ * PLAIN and LOGIN (RFC 4954, 4616) and MIME attachments (RFC 2045, 2046);
+ * see smtp.h. One connection per message: messages are few (a handful per
  * order) and a fresh connection makes every failure independent.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -31,6 +36,8 @@ struct smtp {
     char from[256];
     int starttls;
     SSL_CTX *ctx;
+    char user[SMTP_USER_MAX + 1];       /* "": no AUTH */
+    char pass[SMTP_PASSWORD_MAX + 1];
 };
 
 /* One SMTP conversation. */
@@ -40,10 +47,61 @@ struct conv {
     char buf[4096];
     size_t len;
     char last[512];         /* the relay's last reply, for errors */
+    char auth[256];         /* the EHLO's AUTH mechanisms, " PLAIN LOGIN " */
 };
 
+int smtp_password_read(const char *path, char *out, size_t len, char *err,
+                       size_t errlen)
+{
+    struct stat sb;
+    char buf[SMTP_PASSWORD_MAX + 3];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read the SMTP password file %s: %s",
+                 path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "the SMTP password file %s is not a regular "
+                 "file", path);
+        close(fd);
+        return -1;
+    }
+    if (sb.st_mode & 077) {
+        snprintf(err, errlen, "the SMTP password file %s can be read or "
+                 "written by others (mode %03o): make it private with "
+                 "'chmod 600 %s'", path, (unsigned)(sb.st_mode & 0777), path);
+        close(fd);
+        return -1;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot read the SMTP password file %s: %s",
+                 path, strerror(errno));
+        return -1;
+    }
+    buf[n] = 0;
+    size_t l = strcspn(buf, "\r\n");
+    /* one line: the password, then nothing but its line end */
+    int ok = l && l <= SMTP_PASSWORD_MAX && l < len &&
+             l + strspn(buf + l, "\r\n") == (size_t)n;
+    if (!ok) {
+        snprintf(err, errlen, "the SMTP password file %s must hold the "
+                 "password on its first and only line (1 to %d bytes)", path,
+                 SMTP_PASSWORD_MAX);
+        OPENSSL_cleanse(buf, sizeof buf);
+        return -1;
+    }
+    buf[l] = 0;
+    memcpy(out, buf, l + 1);
+    OPENSSL_cleanse(buf, sizeof buf);
+    return 0;
+}
+
 struct smtp *smtp_create(const char *relay, const char *from, int starttls,
-                         const char *ca, char *err, size_t errlen)
+                         const char *ca, const char *user,
+                         const char *password_file, char *err, size_t errlen)
 {
     const char *colon = relay ? strrchr(relay, ':') : NULL;
     struct smtp *m;
@@ -58,9 +116,34 @@ struct smtp *smtp_create(const char *relay, const char *from, int starttls,
                  "desk@example.com");
         return NULL;
     }
+    if (user && *user && !starttls) {
+        snprintf(err, errlen, "SMTP AUTH needs STARTTLS: a password never "
+                 "goes over a plain connection (wo-server init "
+                 "--smtp-starttls)");
+        return NULL;
+    }
+    if (user && (strlen(user) > SMTP_USER_MAX || strpbrk(user, "\r\n"))) {
+        snprintf(err, errlen, "the SMTP user name must be one line of at "
+                 "most %d bytes", SMTP_USER_MAX);
+        return NULL;
+    }
     if (!(m = calloc(1, sizeof *m))) {
         snprintf(err, errlen, "out of memory");
         return NULL;
+    }
+    if (user && *user) {
+        snprintf(m->user, sizeof m->user, "%s", user);
+        if (!password_file) {
+            snprintf(err, errlen, "the SMTP user %s has no password file "
+                     "(wo-server init --smtp-password-file FILE)", user);
+            free(m);
+            return NULL;
+        }
+        if (smtp_password_read(password_file, m->pass, sizeof m->pass, err,
+                               errlen)) {
+            free(m);
+            return NULL;
+        }
     }
     memcpy(m->host, relay, (size_t)(colon - relay));
     snprintf(m->port, sizeof m->port, "%s", colon + 1);
@@ -87,6 +170,7 @@ void smtp_destroy(struct smtp *m)
     if (!m)
         return;
     SSL_CTX_free(m->ctx);
+    OPENSSL_cleanse(m->pass, sizeof m->pass);
     free(m);
 }
 
@@ -134,6 +218,11 @@ static int conv_reply(struct conv *c)
             snprintf(c->last, sizeof c->last, "%.*s", (int)(n > 1 ? n - 1 : 0),
                      c->buf);
             c->last[strcspn(c->last, "\r")] = 0;
+            /* an EHLO line "250-AUTH PLAIN LOGIN" */
+            if (code == 250 && strlen(c->last) > 9 &&
+                !strncasecmp(c->last + 4, "AUTH", 4) &&
+                (c->last[8] == ' ' || c->last[8] == '='))
+                snprintf(c->auth, sizeof c->auth, " %s ", c->last + 9);
             memmove(c->buf, c->buf + n, c->len - n);
             c->len -= n;
             if (code < 0)
@@ -171,7 +260,9 @@ static int cmd(struct conv *c, const char *fmt, ...)
     if (n < 0 || (size_t)n >= sizeof line - 2)
         return -1;
     memcpy(line + n, "\r\n", 3);
-    return conv_write(c, line, (size_t)n + 2) ? -1 : conv_reply(c);
+    int w = conv_write(c, line, (size_t)n + 2);
+    OPENSSL_cleanse(line, sizeof line);  /* it may have held a login */
+    return w ? -1 : conv_reply(c);
 }
 
 static int dial(const struct smtp *m, char *err, size_t len)
@@ -250,28 +341,10 @@ static void subject_header(const char *s, char *out, size_t len)
     snprintf(out, len, "=?UTF-8?B?%s?=", b64);
 }
 
-/* The message: headers, then the body with line ends as CRLF and lines
- * starting with '.' doubled (RFC 5321 4.5.2), then the final dot. */
-static int send_data(struct conv *c, const struct smtp *m, const char *rcpt,
-                     const char *subject, const char *body, int64_t date_ms,
-                     int64_t id)
+/* Text lines, with line ends as CRLF and lines starting with '.' doubled
+ * (RFC 5321 4.5.2). */
+static int write_text(struct conv *c, const char *p)
 {
-    char head[1024], date[64], subj[300];
-    time_t t = (time_t)(date_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    subject_header(subject, subj, sizeof subj);
-    int n = snprintf(head, sizeof head,
-                     "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nDate: %s\r\n"
-                     "Message-ID: <wo.%lld.%lld@%s>\r\nMIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: 8bit\r\n\r\n",
-                     m->from, rcpt, subj, date, (long long)id,
-                     (long long)date_ms, m->host);
-    if (n < 0 || (size_t)n >= sizeof head || conv_write(c, head, (size_t)n))
-        return -1;
-    const char *p = body;
     while (*p) {
         size_t line = strcspn(p, "\r\n");
         if (*p == '.' && conv_write(c, ".", 1))
@@ -284,12 +357,137 @@ static int send_data(struct conv *c, const struct smtp *m, const char *rcpt,
         if (*p == '\n')
             p++;
     }
+    return 0;
+}
+
+/* f as base64 lines of 76 characters (RFC 2045 6.8). */
+static int write_base64(struct conv *c, const struct smtp_file *f)
+{
+    unsigned char out[80];
+    for (size_t at = 0; at < f->len; at += 57) {
+        size_t n = f->len - at < 57 ? f->len - at : 57;
+        int k = EVP_EncodeBlock(out, f->data + at, (int)n);
+        memcpy(out + k, "\r\n", 2);
+        if (conv_write(c, (const char *)out, (size_t)k + 2))
+            return -1;
+    }
+    return 0;
+}
+
+/* The message: headers, then the body (and the attachment: a
+ * multipart/mixed of the text and the file), then the final dot. */
+static int send_data(struct conv *c, const struct smtp *m, const char *rcpt,
+                     const char *subject, const char *body,
+                     const struct smtp_file *att, int64_t date_ms, int64_t id)
+{
+    char head[1536], date[64], subj[300], boundary[80];
+    time_t t = (time_t)(date_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    subject_header(subject, subj, sizeof subj);
+    /* "=_" never occurs in base64, and the body is the server's own text */
+    snprintf(boundary, sizeof boundary, "=_wo_%lld_%lld", (long long)id,
+             (long long)date_ms);
+    int n = snprintf(head, sizeof head,
+                     "From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nDate: %s\r\n"
+                     "Message-ID: <wo.%lld.%lld@%s>\r\nMIME-Version: 1.0\r\n",
+                     m->from, rcpt, subj, date, (long long)id,
+                     (long long)date_ms, m->host);
+    if (n > 0 && (size_t)n < sizeof head && att)
+        n += snprintf(head + n, sizeof head - (size_t)n,
+                      "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+                      "\r\nThis is a message in MIME format.\r\n"
+                      "\r\n--%s\r\n", boundary, boundary);
+    if (n > 0 && (size_t)n < sizeof head)
+        n += snprintf(head + n, sizeof head - (size_t)n,
+                      "Content-Type: text/plain; charset=UTF-8\r\n"
+                      "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    if (n < 0 || (size_t)n >= sizeof head || conv_write(c, head, (size_t)n) ||
+        write_text(c, body))
+        return -1;
+    if (att) {
+        n = snprintf(head, sizeof head,
+                     "\r\n--%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+                     "Content-Transfer-Encoding: base64\r\n"
+                     "Content-Disposition: attachment; filename=\"%s\"\r\n"
+                     "\r\n", boundary, att->mime, att->name, att->name);
+        if (n < 0 || (size_t)n >= sizeof head ||
+            conv_write(c, head, (size_t)n) || write_base64(c, att))
+            return -1;
+        n = snprintf(head, sizeof head, "\r\n--%s--\r\n", boundary);
+        if (conv_write(c, head, (size_t)n))
+            return -1;
+    }
     return conv_write(c, ".\r\n", 3) ? -1 : conv_reply(c);
 }
 
+/* 1 if the relay's EHLO offered mechanism mech. */
+static int offers(const struct conv *c, const char *mech)
+{
+    char word[32];
+    snprintf(word, sizeof word, " %s ", mech);
+    for (const char *p = c->auth; *p; p++)
+        if (!strncasecmp(p, word, strlen(word)))
+            return 1;
+    return 0;
+}
+
+/* base64 of n bytes of p into out (at least 4 * ((n + 2) / 3) + 1). */
+static void b64(const void *p, size_t n, char *out)
+{
+    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+}
+
+/*
+ * Log in as m->user, over TLS only: AUTH PLAIN if the relay offers it,
+ * else AUTH LOGIN. 0 or WO_ENET with err saying why (the relay's words
+ * for a refused login: fix the user or the password file and restart).
+ */
+static int login(const struct smtp *m, struct conv *c, char *err, size_t len)
+{
+    char raw[SMTP_USER_MAX + SMTP_PASSWORD_MAX + 3];
+    char enc[4 * (sizeof raw + 2) / 3 + 4];
+    size_t ul = strlen(m->user), pl = strlen(m->pass);
+    int code;
+    if (!c->ssl)  /* smtp_create refuses AUTH without STARTTLS: a guard */
+        return say(err, len, WO_ENET, "SMTP AUTH refused over a plain "
+                   "connection");
+    if (offers(c, "PLAIN")) {
+        /* authzid (empty) NUL user NUL password (RFC 4616) */
+        raw[0] = 0;
+        memcpy(raw + 1, m->user, ul + 1);
+        memcpy(raw + ul + 2, m->pass, pl);
+        b64(raw, ul + pl + 2, enc);
+        code = cmd(c, "AUTH PLAIN %s", enc);
+    } else if (offers(c, "LOGIN")) {
+        code = cmd(c, "AUTH LOGIN");
+        if (code == 334) {
+            b64(m->user, ul, enc);
+            code = cmd(c, "%s", enc);
+        }
+        if (code == 334) {
+            b64(m->pass, pl, enc);
+            code = cmd(c, "%s", enc);
+        }
+    } else {
+        return say(err, len, WO_ENET, "the SMTP relay offers no AUTH PLAIN "
+                   "or LOGIN over TLS (it offers:%s); user %s cannot log in",
+                   *c->auth ? c->auth : " none", m->user);
+    }
+    OPENSSL_cleanse(raw, sizeof raw);
+    OPENSSL_cleanse(enc, sizeof enc);
+    if (code == 235)
+        return 0;
+    return say(err, len, WO_ENET, "the SMTP relay refused the login of user "
+               "%s: %s; check --smtp-user and the password file, then "
+               "restart wo-server", m->user,
+               code < 0 ? "hung up or timed out" : c->last);
+}
+
 int smtp_send(struct smtp *m, const char *rcpt, const char *subject,
-              const char *body, int64_t date_ms, int64_t id, char *err,
-              size_t errlen)
+              const char *body, const struct smtp_file *att, int64_t date_ms,
+              int64_t id, char *err, size_t errlen)
 {
     struct conv c = {.fd = -1};
     int code, rc = WO_ENET;
@@ -310,15 +508,19 @@ int smtp_send(struct smtp *m, const char *rcpt, const char *subject,
     if (m->starttls) {
         STEP(cmd(&c, "STARTTLS"), 2, "refused STARTTLS (it must offer it)")
         c.len = 0; /* nothing read before TLS may count after it */
+        c.auth[0] = 0;
         if ((rc = start_tls(m, &c, err, errlen)))
             goto out;
         rc = WO_ENET;
         STEP(cmd(&c, "EHLO wo-server"), 2, "refused EHLO over TLS")
     }
+    if (*m->user && (rc = login(m, &c, err, errlen)))
+        goto out;
+    rc = WO_ENET;
     STEP(cmd(&c, "MAIL FROM:<%s>", m->from), 2, "refused the sender")
     STEP(cmd(&c, "RCPT TO:<%s>", rcpt), 2, "refused the recipient")
     STEP(cmd(&c, "DATA"), 3, "refused DATA")
-    STEP(send_data(&c, m, rcpt, subject, body, date_ms, id), 2,
+    STEP(send_data(&c, m, rcpt, subject, body, att, date_ms, id), 2,
          "refused the message")
 #undef STEP
     cmd(&c, "QUIT");

@@ -68,6 +68,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
     return open_how(path, WO_DB_EXISTING, out, err, errlen);
 }
 
+int store_open_readonly(const char *path, struct store **out, char *err,
+                        size_t errlen)
+{
+    return open_how(path, WO_DB_READONLY, out, err, errlen);
+}
+
 int store_create(const char *path, struct store **out, char *err,
                  size_t errlen)
 {

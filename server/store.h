@@ -54,6 +54,11 @@ struct store_device {
  * written to a file that is not a store. err says what went wrong.
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
+/* As store_open(), read-only (SQLite refuses every write on it; it does
+ * not migrate, the loop's connection did): for a reader beside the loop,
+ * such as the mailer drawing service reports. */
+int store_open_readonly(const char *path, struct store **out, char *err,
+                        size_t errlen);
 /* As store_open(), but a missing store is created (mode 0600): only
  * `wo-server init` does this. */
 int store_create(const char *path, struct store **out, char *err,
@@ -461,6 +466,8 @@ struct store_mail {
     int64_t id;
     char *rcpt, *subject, *body;
     int64_t attempts;
+    int64_t order;          /* the order it tells about */
+    char *event;            /* "completed", ... (notify.h) */
 };
 /* Up to limit messages due at now (caller frees with store_mail_free). */
 int store_mail_due(struct store *st, int64_t now, size_t limit,

@@ -383,7 +383,9 @@ static int fill_mail(sqlite3_stmt *q, void *e)
     m->subject = DUP(2);
     m->body = DUP(3);
     m->attempts = sqlite3_column_int64(q, 4);
-    return m->rcpt && m->subject && m->body ? 0 : WO_ENOMEM;
+    m->order = sqlite3_column_int64(q, 5);
+    m->event = DUP(6);
+    return m->rcpt && m->subject && m->body && m->event ? 0 : WO_ENOMEM;
 }
 
 void store_mail_free(struct store_mail *m, size_t n)
@@ -392,6 +394,7 @@ void store_mail_free(struct store_mail *m, size_t n)
         free(m[i].rcpt);
         free(m[i].subject);
         free(m[i].body);
+        free(m[i].event);
     }
     free(m);
 }

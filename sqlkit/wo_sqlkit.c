@@ -58,8 +58,8 @@ static int exec_sql(sqlite3 *h, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-static int migrate(sqlite3 *h, const struct wo_sqlfile *files, char *err,
-                   size_t errlen)
+static int migrate(sqlite3 *h, const struct wo_sqlfile *files, int readonly,
+                   char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     int have = 0, want = 0, rc;
@@ -75,6 +75,12 @@ static int migrate(sqlite3 *h, const struct wo_sqlfile *files, char *err,
     if (have > want) {
         seterr(err, errlen, "database schema version %d is newer than this "
                "program's %d: use a newer build", have, want);
+        return WO_ESCHEMA;
+    }
+    if (readonly && have < want) {
+        seterr(err, errlen, "database schema version %d is older than this "
+               "program's %d, and a read-only connection cannot migrate it",
+               have, want);
         return WO_ESCHEMA;
     }
     int v = 0;
@@ -262,8 +268,10 @@ int wo_db_open(const char *path, enum wo_db_how how,
     }
     /* no SQLITE_OPEN_CREATE: the file exists by now, and if it went away
      * meanwhile, SQLite must not make a new one in its place */
+    int ro = how == WO_DB_READONLY;
     if (sqlite3_open_v2(path, &db->h,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        (ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                            SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         seterr(err, errlen, "cannot open %s: %s", path,
                db->h ? sqlite3_errmsg(db->h) : "out of memory");
@@ -279,14 +287,17 @@ int wo_db_open(const char *path, enum wo_db_how how,
      * commit no longer takes a savepoint per op (server/commit.c), which
      * is where those journals cost most. The 16 MiB page cache holds a
      * whole group commit. */
-    if ((rc = exec_sql(db->h, "PRAGMA journal_mode=WAL; "
-                              "PRAGMA synchronous=FULL; "
-                              "PRAGMA foreign_keys=ON; "
-                              "PRAGMA temp_store=MEMORY; "
-                              "PRAGMA cache_size=-16384;",
+    /* a reader leaves the journal mode to the writers */
+    if ((rc = exec_sql(db->h, ro ? "PRAGMA temp_store=MEMORY; "
+                                   "PRAGMA cache_size=-16384;"
+                                 : "PRAGMA journal_mode=WAL; "
+                                   "PRAGMA synchronous=FULL; "
+                                   "PRAGMA foreign_keys=ON; "
+                                   "PRAGMA temp_store=MEMORY; "
+                                   "PRAGMA cache_size=-16384;",
                        err, errlen)))
         goto fail;
-    if ((rc = migrate(db->h, files, err, errlen)))
+    if ((rc = migrate(db->h, files, ro, err, errlen)))
         goto fail;
     for (const struct wo_sqlfile *f = files; f->name; f++)
         if (!strcmp(f->name, "queries.sql"))

@@ -35,7 +35,10 @@ struct wo_db;
 /* What wo_db_open() may do when nothing is at path yet. */
 enum wo_db_how {
     WO_DB_EXISTING, /* open only: a missing file is WO_ENOTFOUND */
-    WO_DB_CREATE    /* create it (mode 0600) when missing */
+    WO_DB_CREATE,   /* create it (mode 0600) when missing */
+    WO_DB_READONLY  /* open only, SQLITE_OPEN_READONLY: every write is
+                     * refused; no migration (a schema older than the
+                     * program is WO_ESCHEMA: a writer migrates first) */
 };
 
 /*

@@ -819,7 +819,7 @@ INSERT INTO mail_queue(order_id, event, rcpt, subject, body, created_at,
 VALUES (:order, :event, :rcpt, :subject, :body, :now, :now);
 
 -- name: mail_due
-SELECT id, rcpt, subject, body, attempts FROM mail_queue
+SELECT id, rcpt, subject, body, attempts, order_id, event FROM mail_queue
 WHERE sent_at IS NULL AND next_at <= :now ORDER BY id LIMIT :limit;
 
 -- name: mail_sent

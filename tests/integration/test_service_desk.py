@@ -544,5 +544,55 @@ class ServiceDesk(ClockEnv):
         self.assertEqual(d["resolve_due"], utc(2027, 1, 15, 7, 0))
 
 
+    def test_desk_lines_of_show_in_indonesian(self):
+        """The intake, authorisation, remote and void lines of `wo show`
+        follow the language like the rest (po/id.po); values stay as
+        entered, and English is unchanged."""
+        id_env = dict(os.environ, LANG="C.UTF-8", LANGUAGE="id")
+        id_env.pop("LC_ALL", None)
+        en_env = {k: v for k, v in os.environ.items()
+                  if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+        self.wo("root", "customer", "set", "ACME", "--external")
+        o = self.create(title="Printer jams", prio=None, impact="high",
+                        urgency="low", type="request", category="hardware",
+                        customer="ACME", department="Finance",
+                        deadline="+2d", requester="Sari",
+                        **{"needs-authorisation": None,
+                           "authoriser": "Budi"})
+        wo = str(o["id"])
+        idn = self.wo("disp", "show", wo, env=id_env).stdout
+        for line in ("jenis:       request, kategori hardware, dampak high, "
+                     "urgensi low",
+                     "pelanggan:   ACME, departemen Finance",
+                     "(diminta)", "batas waktu:",
+                     "penyetuju:   Budi (menunggu persetujuan)"):
+            self.assertIn(line, idn)
+        en = self.wo("disp", "show", wo, env=en_env).stdout
+        for line in ("type:        request, category hardware, impact high, "
+                     "urgency low",
+                     "customer:    ACME, department Finance",
+                     "(requested)", "deadline:",
+                     "authoriser:  Budi (waiting for approval)"):
+            self.assertIn(line, en)
+        # a new authorisation code, shown in the dispatcher's language
+        c = self.wo("disp", "code", wo, "--authorisation", env=id_env).stdout
+        self.assertIn("kode persetujuan (berikan kepada Budi):", c)
+        # a remote resolution and a void, on the technician's laptop
+        o = self.create(title="Outlook crashes", prio="P3", assign="alice")
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        note = self.wo_json("alice", "note", wo, "Reinstalled Office")
+        self.wo("alice", "void", wo, note["op"], "--reason", "wrong order")
+        self.wo("alice", "resolve", wo, "--remote", "--note", "Fixed remotely")
+        self.wo("alice", "sync")
+        idn = self.wo("disp", "show", wo, env=id_env).stdout
+        self.assertIn("[BATAL oleh alice: wrong order]", idn)
+        self.assertIn("diselesaikan dari jauh (tanpa kunjungan ke lokasi)",
+                      idn)
+        en = self.wo("disp", "show", wo, env=en_env).stdout
+        self.assertIn("[VOID by alice: wrong order]", en)
+        self.assertIn("resolved remotely (no site visit)", en)
+
+
 if __name__ == "__main__":
     unittest.main()

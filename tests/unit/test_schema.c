@@ -1,6 +1,7 @@
 /* Schema tests: every migration applies to an empty database, every named
- * query of both stores prepares, re-opening is a no-op, and a database
- * newer than the program is refused; database files are private and a
+ * query of both stores prepares, re-opening is a no-op, a read-only
+ * connection writes nothing and never migrates, and a database newer
+ * than the program is refused; database files are private and a
  * file that is not a database of ours is refused, never written. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -57,6 +58,23 @@ static void check(const struct wo_sqlfile *files)
                                 (const char *const *)names, n, &db, err,
                                 sizeof err), 0);
     assert_int_equal(wo_db_version(db), v);
+    /* read-only, beside the writer: every query prepares, no write goes */
+    struct wo_db *ro;
+    assert_int_equal(wo_db_open(path, WO_DB_READONLY, files,
+                                (const char *const *)names, n, &ro, err,
+                                sizeof err), 0);
+    assert_int_equal(wo_db_version(ro), v);
+    assert_int_equal(sqlite3_exec(wo_db_handle(ro), "CREATE TABLE t(x)", 0,
+                                  0, 0), SQLITE_READONLY);
+    wo_db_close(ro);
+    /* a reader never migrates: an older schema is refused */
+    char older[64];
+    snprintf(older, sizeof older, "PRAGMA user_version = %d", v - 1);
+    assert_int_equal(sqlite3_exec(wo_db_handle(db), older, 0, 0, 0), 0);
+    assert_int_equal(wo_db_open(path, WO_DB_READONLY, files,
+                                (const char *const *)names, n, &ro, err,
+                                sizeof err), WO_ESCHEMA);
+    assert_non_null(strstr(err, "older"));
     assert_int_equal(sqlite3_exec(wo_db_handle(db),
                                   "PRAGMA user_version = 999", 0, 0, 0), 0);
     wo_db_close(db);
