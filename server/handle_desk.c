@@ -530,6 +530,8 @@ int handle_desk_authorise(struct call *c)
     if (!rc)
         rc = notify_event(st, o.id, cmd->refuse ? "refused" : "authorised",
                           now);
+    /* the consoles' lists show the new status (no technician holds it) */
+    call_push(c, o.id, 0, 0);
     call_reply_order(c, o.id);
 out:
     wo_order_cleanup(&o);
