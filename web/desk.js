@@ -162,14 +162,14 @@ const Desk = (() => {
   function intakeFields(o, field) {
     return [
       field(t("in.type"), o.type ? t("type." + o.type) : ""),
-      field(t("in.category"), o.category),
-      field(t("in.customer"), o.customer),
-      field(t("in.department"), o.department),
+      field(t("fld.category"), o.category),
+      field(t("fld.customer"), o.customer),
+      field(t("fld.department"), o.department),
       field(t("in.impact"), o.impact ? `${t("level." + o.impact)} × ${t(
         "level." + (o.urgency || ""))}` : ""),
-      field(t("in.requester_email"), o.requester_email),
+      field(t("fld.requester_email"), o.requester_email),
       field(t("in.deadline"), o.deadline ? I18n.time(o.deadline) : ""),
-      o.needs_authorisation ? field(t("in.authoriser"), `${o.authoriser ||
+      o.needs_authorisation ? field(t("fld.authoriser"), `${o.authoriser ||
         "—"}${o.authoriser_email ? " <" + o.authoriser_email + ">" : ""}`)
         : null,
       o.remote ? field(t("in.remote"), t("in.remote_yes")) : null];
@@ -183,37 +183,47 @@ const Desk = (() => {
                                  at: I18n.time(v.at_srv || v.at)})) : null;
   }
 
+  /* A span of counted time as targets are written: 15m, 4h, 1h 30m,
+   * 2d; 0 as "0". */
+  function span(ms) {
+    const m = Math.round((ms || 0) / 60000);
+    const parts = [[Math.floor(m / 1440), t("unit.d")],
+                   [Math.floor(m % 1440 / 60), t("unit.h")],
+                   [m % 60, t("unit.m")]].filter(([n]) => n > 0);
+    return parts.length ? parts.map(([n, u]) => n + u).join(" ") : "0";
+  }
+
   function fmtTargets(a) {
-    return ["p1", "p2", "p3"].map((p) => `${p.toUpperCase()} ${I18n.duration(
-      a[p + "_response"] || 0)} / ${I18n.duration(a[p + "_resolve"] || 0)}`)
-      .join(" · ");
+    return ["p1", "p2", "p3"].map((p) => `${p.toUpperCase()} ${span(
+      a[p + "_response"])} / ${span(a[p + "_resolve"])}`).join(" · ");
   }
 
   /* `wo sla WO`: which agreement version governs the order and why, and
    * its due times counted in business hours. */
   function slaSection(o, sla) {
     const rows = [];
-    if (sla && sla.agreements && sla.agreements[0]) {
-      const a = sla.agreements[0];
-      rows.push(h("div", {class: "rec sla-why", id: "sla-why"}, a.why || ""),
-        h("div", {class: "kv"}, h("span", {class: "k"}, t("sla.agreement")),
-          h("span", {class: "v", id: "sla-version"}, t("sla.version_of", {
-            v: a.version, customer: a.customer || t("ag.default")}))),
-        h("div", {class: "kv"}, h("span", {class: "k"}, t("ag.hours")),
-          h("span", {class: "v"}, `${a.hours} (${a.tz})${a.holidays ? " · " +
-            t("ag.holidays") + " " + a.holidays : ""}`)),
-        h("div", {class: "kv"}, h("span", {class: "k"}, t("ag.targets")),
-          h("span", {class: "v", id: "sla-targets"}, fmtTargets(a))));
-    } else if (sla && sla.reason) {
+    const a = sla && sla.agreements && sla.agreements[0];
+    if (a)
+      rows.push(h("div", {class: "rec sla-why", id: "sla-why"}, a.why || ""));
+    /* version 0: no agreement governs it, the global policy does (the
+     * why says so) */
+    const kv = (k, id, v) => h("div", {class: "kv"},
+                               h("span", {class: "k"}, k),
+                               h("span", {class: "v", id}, v));
+    if (a && a.version)
+      rows.push(
+        kv(t("sla.agreement"), "sla-version", t("sla.version_of", {
+          v: a.version, customer: a.customer || t("ag.default")})),
+        kv(t("ag.hours"), "sla-hours", `${a.hours} (${a.tz})${a.holidays
+          ? " · " + t("ag.holidays") + " " + a.holidays : ""}`),
+        kv(t("ag.targets"), "sla-targets", fmtTargets(a)));
+    else if (!a && sla && sla.reason)
       rows.push(h("p", {class: "none"}, sla.reason));
-    }
     rows.push(
-      h("div", {class: "kv"}, h("span", {class: "k"}, t("sla.respond_by")),
-        h("span", {class: "v", id: "sla-response-due"}, o.response_due
-          ? I18n.time(o.response_due) + (o.responded_at ? " ✓" : "") : "—")),
-      h("div", {class: "kv"}, h("span", {class: "k"}, t("sla.resolve_by")),
-        h("span", {class: "v", id: "sla-resolve-due"}, o.resolve_due
-          ? I18n.time(o.resolve_due) + (o.resolved_at ? " ✓" : "") : "—")));
+      kv(t("sla.respond_by"), "sla-response-due", o.response_due
+         ? I18n.time(o.response_due) + (o.responded_at ? " ✓" : "") : "—"),
+      kv(t("sla.resolve_by"), "sla-resolve-due", o.resolve_due
+         ? I18n.time(o.resolve_due) + (o.resolved_at ? " ✓" : "") : "—"));
     return h("section", {class: "sub sla-explain"},
              h("h3", {}, t("sla.title")), rows);
   }
@@ -532,7 +542,7 @@ const Desk = (() => {
     if (v === null)
       return "—";
     if (c === "labour_ms")
-      return I18n.duration(v);
+      return span(v);
     if (/_pct$/.test(c))
       return v + " %";
     return v.toLocaleString(I18n.lang());

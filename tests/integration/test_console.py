@@ -621,6 +621,9 @@ class ServiceDesk(ConsoleEnv):
 
     def test_edit_note_void_marks_and_remote_resolve(self):
         b = self.b
+        self.wo("root", "agreement", "set", "ACME", "--from", "now", "--tz",
+                "Asia/Jakarta", "--hours", "24x7", "--target", "P1=30m/4h",
+                "P3=4h/16h")
         o = self.create(title="Teller PC slow", prio="P3", assign="tech1",
                         customer="ACME")
         wo = str(o["id"])
@@ -631,6 +634,10 @@ class ServiceDesk(ConsoleEnv):
         # the SLA explanation, as `wo sla` gives it
         why = self.wo_json("disp", "sla", wo)
         self.assertEqual(b.text("#sla-why"), why["why"])
+        self.assertIn("ACME", why["why"])
+        self.assertEqual(b.text("#sla-version"), "ACME, version 1")
+        self.assertIn("P1 30m / 4h", b.text("#sla-targets"))
+        self.assertIn("P3 4h / 16h", b.text("#sla-targets"))
         # edit the priority with a reason: the targets are recomputed
         b.click("#edit-btn")
         b.select("#edit-priority", "P1")
@@ -641,6 +648,9 @@ class ServiceDesk(ConsoleEnv):
         after = self.wo_json("disp", "show", wo)
         self.assertEqual(after["priority"], "P1")
         self.assertLess(after["response_due"], before["response_due"])
+        # P1 under ACME's agreement: 30 minutes from the edit
+        self.assertLessEqual(after["response_due"] - int(time.time() * 1000),
+                             30 * 60000)
         b.wait("document.querySelector('#detail .rec.hist[data-kind="
                "\"sla.recomputed\"]') !== null")
         line = b.text('#detail .rec.hist[data-kind="edit"]')
