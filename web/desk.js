@@ -579,21 +579,34 @@ const Desk = (() => {
     document.body.dataset.report = `${name}/${cust}/${rows.length}`;
   }
 
-  /* The table as CSV, the way `wo report NAME --csv` writes it: keys
-   * quoted, numbers bare, "" for none. */
-  function downloadCsv() {
+  /* The report's key column as `wo report` names it. */
+  const REPORT_KEY = {customers: "customer", requesters: "requester",
+                      departments: "department", categories: "category",
+                      costs: "order"};
+
+  /* The table on screen as CSV, byte for byte what `wo report NAME --csv`
+   * writes (data for a spreadsheet, so in the CLI's English names): the
+   * key quoted, numbers bare, nothing for none, CRLF line ends. */
+  function csv() {
     if (!lastReport)
-      return;
-    const {name, cust, cols, rows} = lastReport;
+      return "";
+    const {name, cols, rows} = lastReport;
     const q = (s) => `"${String(s).replace(/"/g, '""')}"`;
-    const lines = [[q(t("rp.key." + name)), ...cols].join(",")];
+    const lines = [[q(REPORT_KEY[name]), ...cols].join(",")];
     for (const r of rows)
       lines.push([q(r.key), ...cols.map((c) => {
         const v = cell(r, c);
         return v === null ? "" : v;
       })].join(","));
-    const a = h("a", {href: URL.createObjectURL(new Blob(
-                        [lines.join("\n") + "\n"], {type: "text/csv"})),
+    return lines.map((l) => l + "\r\n").join("");
+  }
+
+  function downloadCsv() {
+    if (!lastReport)
+      return;
+    const {name, cust} = lastReport;
+    const a = h("a", {href: URL.createObjectURL(new Blob([csv()],
+                                                         {type: "text/csv"})),
                       download: `wo-report-${name}${cust ? "-" + cust
                                                          : ""}.csv`});
     document.body.append(a);
@@ -625,5 +638,5 @@ const Desk = (() => {
   }
 
   return {init, loadLists, createFields, showAuthCode, intakeFields,
-          voidMark, slaSection, actions, wireViews, KEEP, show};
+          voidMark, slaSection, actions, wireViews, KEEP, show, csv};
 })();

@@ -757,6 +757,14 @@ class ServiceDesk(ConsoleEnv):
         b.select("#rp-customer", "ACME")
         b.wait("document.body.dataset.report === 'requesters/ACME/1'")
         self.assertEqual(b.count("#rp-body tr"), 1)
+        # the CSV download is what `wo report --csv` writes
+        b.select("#rp-name", "customers")
+        b.select("#rp-customer", "")
+        b.wait("document.body.dataset.report === 'customers//2'")
+        got = b.eval("Desk.csv()")
+        self.assertTrue(got.endswith("\r\n"))
+        self.assertEqual(got.replace("\r\n", "\n"), self.wo(
+            "disp", "report", "customers", "--csv").stdout)  # text mode
         b.screenshot("console-desk-report.png")
 
 
