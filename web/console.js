@@ -449,25 +449,29 @@
       }
     };
     const reopen = o.status === "disputed";
-    box.append(techList,
-      h("div", {class: "act"}, to,
-        h("button", {id: "assign-btn", onclick: run("assign",
-          () => ({assignee: to.value.trim()}))},
-          reopen ? t("act.reopen") : o.assignee ? t("act.reassign")
-                                                : t("act.assign"))),
-      warn);
+    /* nothing is dispatched before its authorisation (desk.js has the
+     * verdict): cancelling is all that is left here */
+    const waits = o.status === "awaiting_authorisation";
     const from = h("input", {id: "sched-from", type: "datetime-local"});
     const until = h("input", {id: "sched-to", type: "datetime-local"});
-    box.append(h("div", {class: "act"},
-      h("label", {}, t("act.next_visit")), from, until,
-      h("button", {id: "schedule-btn", onclick: run("schedule", () => ({
-        start: I18n.parseLocal(from.value), end: I18n.parseLocal(until.value)
-      }))}, t("act.schedule"))));
+    if (!waits)
+      box.append(techList,
+        h("div", {class: "act"}, to,
+          h("button", {id: "assign-btn", onclick: run("assign",
+            () => ({assignee: to.value.trim()}))},
+            reopen ? t("act.reopen") : o.assignee ? t("act.reassign")
+                                                  : t("act.assign"))),
+        warn,
+        h("div", {class: "act"},
+          h("label", {}, t("act.next_visit")), from, until,
+          h("button", {id: "schedule-btn", onclick: run("schedule", () => ({
+            start: I18n.parseLocal(from.value),
+            end: I18n.parseLocal(until.value)}))}, t("act.schedule"))));
     const reason = h("input", {id: "act-reason",
                                placeholder: t("act.reason")});
     box.append(h("div", {class: "act"}, reason,
-      h("button", {id: "escalate-btn", onclick: run("escalate",
-        () => ({reason: reason.value}))}, t("act.escalate")),
+      waits ? null : h("button", {id: "escalate-btn", onclick: run(
+        "escalate", () => ({reason: reason.value}))}, t("act.escalate")),
       h("button", {id: "cancel-btn", class: "danger", onclick: run("cancel",
         () => ({reason: reason.value}))}, t("act.cancel")),
       o.status === "completed" ? h("button", {id: "dispute-btn",
@@ -849,7 +853,8 @@
       $(id).addEventListener("change", refilter);
     }
     const statusSel = $("f-status");
-    for (const s of ["open", "all", "awaiting_authorisation", "new", "assigned", "accepted", "en_route",
+    for (const s of ["open", "all", "awaiting_authorisation", "new",
+                     "assigned", "accepted", "en_route",
                      "on_site", "on_hold_parts", "on_hold_customer",
                      "completed", "closed", "disputed", "reopened",
                      "cancelled"])

@@ -579,6 +579,9 @@ class ServiceDesk(ConsoleEnv):
         b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
                " !== null" % wo)
         self.open_order(wo, "#authorise-btn")
+        # not dispatched before its verdict: no assign, schedule, escalate
+        self.assertEqual(b.count("#assign-btn, #schedule-btn, "
+                                 "#escalate-btn"), 0)
         d = b.text("#detail .fields")
         for s in ("request", "access", "ACME", "Finance", "high × low",
                   "sari@acme.example", "Budi Santoso"):
@@ -790,6 +793,10 @@ class Language(ConsoleEnv):
         wib = time.strftime("%Y-%m-%d %H:%M",
                             time.gmtime(created / 1000 + 7 * 3600))
         self.assertIn(wib, b.text("#detail .fields"))
+        # the service desk's words too
+        self.assertEqual(b.text("#nav-reports"), "Laporan")
+        self.assertEqual(b.text("#edit-btn"), "Ubah")
+        self.assertIn("Tanggapi sebelum", b.text("#detail .sla-explain"))
         b.screenshot("console-id.png")
 
 
