@@ -601,6 +601,8 @@ class ServiceDesk(ConsoleEnv):
         b.wait("(() => { const td = document.querySelector("
                "'#orders-body tr[data-id=\"%s\"] td.status');"
                " return td && td.dataset.status === 'new'; })()" % wo)
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('authorised by Budi Santoso')", timeout=5)
         h = [x for x in self.wo_json("disp", "history", wo)
              if x["kind"] == "authorise"][0]
         self.assertIn("signed statement verified", h["detail"])
@@ -621,6 +623,9 @@ class ServiceDesk(ConsoleEnv):
         h = [x for x in self.wo_json("disp", "history", str(p["id"]))
              if x["kind"] == "refuse"][0]
         self.assertIn("not needed for the job", h["detail"])
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('refused by Budi: not needed for the job')",
+               timeout=5)
 
     def test_edit_note_void_marks_and_remote_resolve(self):
         b = self.b
@@ -687,6 +692,9 @@ class ServiceDesk(ConsoleEnv):
         self.assertIn("resolve.remote", self.history_kinds(wo))
         b.wait("document.getElementById('detail').textContent"
                ".includes('remotely, no site visit')")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('resolved remotely by boss: Cleared the print "
+               "spooler remotely')", timeout=5)
 
     def test_agreement_version_through_the_form(self):
         b = self.b
