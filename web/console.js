@@ -790,6 +790,7 @@
       await watch;
       await techs;
       await desk;
+      state.timings.deskAt = performance.now();
       state.timings.techsAt = performance.now();
     } catch (e) {
       banner(errText(e), "error");
