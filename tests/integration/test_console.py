@@ -542,7 +542,14 @@ class ServiceDesk(ConsoleEnv):
                ".includes('P2')")
         self.assertEqual(b.eval("document.querySelector('%s[name=priority]')"
                                 ".value" % f), "P2")
+        # bad input: the server's reason, nothing made
+        b.fill(f + "[name=customer]", "Nobody Ltd")
+        self.assertIn("no customer named", self.banner_after("#create-btn"))
         b.fill(f + "[name=customer]", "ACME")
+        b.select(f + "[name=priority]", "P1")       # by hand: needs a reason
+        self.assertIn("P2", self.banner_after("#create-btn"))
+        self.assertEqual(self.wo_json("disp", "board"), [])
+        b.select(f + "[name=priority]", "P2")
         b.fill(f + "[name=department]", "Finance")
         b.fill(f + "[name=requester]", "Sari")
         b.fill(f + "[name=requester_email]", "sari@acme.example")
