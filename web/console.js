@@ -100,6 +100,9 @@
     const n = now();
     if (o.status === "cancelled")
       return {sla: "none"};
+    /* no clock runs before the verdict (docs/lifecycle.md) */
+    if (o.status === "awaiting_authorisation")
+      return {sla: "waiting"};
     if (!o.responded_at)
       return withRisk("response", o.response_due, o.created_at, n);
     if (!o.resolved_at) {

@@ -219,11 +219,14 @@ const Desk = (() => {
         kv(t("ag.targets"), "sla-targets", fmtTargets(a)));
     else if (!a && sla && sla.reason)
       rows.push(h("p", {class: "none"}, sla.reason));
-    rows.push(
-      kv(t("sla.respond_by"), "sla-response-due", o.response_due
-         ? I18n.time(o.response_due) + (o.responded_at ? " ✓" : "") : "—"),
-      kv(t("sla.resolve_by"), "sla-resolve-due", o.resolve_due
-         ? I18n.time(o.resolve_due) + (o.resolved_at ? " ✓" : "") : "—"));
+    if (o.status === "awaiting_authorisation")
+      rows.push(kv(t("col.sla"), "sla-waiting", t("sla.waiting")));
+    else
+      rows.push(
+        kv(t("sla.respond_by"), "sla-response-due", o.response_due
+           ? I18n.time(o.response_due) + (o.responded_at ? " ✓" : "") : "—"),
+        kv(t("sla.resolve_by"), "sla-resolve-due", o.resolve_due
+           ? I18n.time(o.resolve_due) + (o.resolved_at ? " ✓" : "") : "—"));
     return h("section", {class: "sub sla-explain"},
              h("h3", {}, t("sla.title")), rows);
   }

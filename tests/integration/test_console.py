@@ -586,6 +586,12 @@ class ServiceDesk(ConsoleEnv):
         b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
                " !== null" % wo)
         self.open_order(wo, "#authorise-btn")
+        # no SLA clock runs before the verdict
+        self.assertEqual(b.eval("document.querySelector('#orders-body "
+                                "tr[data-id=\"%s\"] td.sla').textContent"
+                                % wo), "waits for authorisation: no clock "
+                                       "runs")
+        self.assertIn("no clock runs", b.text("#sla-waiting"))
         # not dispatched before its verdict: no assign, schedule, escalate
         self.assertEqual(b.count("#assign-btn, #schedule-btn, "
                                  "#escalate-btn"), 0)
