@@ -503,10 +503,41 @@ const Desk = (() => {
       cu.append(h("tr", {dataset: {customer: c.name}}, h("td", {}, c.name),
                   h("td", {}, t("kind." + (c.kind || "internal"))),
                   h("td", {}, c.needs_authorisation ? t("yes") : t("no"))));
+    renderMatrix(admin);
     const ca = ui.clear($("ca-body"));
     for (const c of lists.categories)
       ca.append(h("tr", {dataset: {category: c.name}}, h("td", {}, c.name),
                   h("td", {}, c.needs_authorisation ? t("yes") : t("no"))));
+  }
+
+  /* Impact (rows) x urgency (columns): text, or for an admin a select
+   * per cell that sets it (`wo matrix set`). */
+  function renderMatrix(admin) {
+    const lv = ["low", "medium", "high"];
+    const tb = ui.clear($("mx-table"));
+    tb.append(h("tr", {}, h("th", {class: "corner"}, t("mx.corner")),
+                lv.map((u) => h("th", {}, t("level." + u)))));
+    for (const i of lv)
+      tb.append(h("tr", {}, h("th", {}, t("level." + i)), lv.map((u) => {
+        const p = lists.matrix.get(`${i}/${u}`) || "";
+        if (!admin)
+          return h("td", {dataset: {cell: `${i}/${u}`}}, p);
+        const sel = h("select", {dataset: {cell: `${i}/${u}`},
+                                 "aria-label": `${i} × ${u}`},
+          ["P1", "P2", "P3"].map((x) => h("option", {value: x,
+                                                     selected: x === p}, x)));
+        sel.addEventListener("change", async () => {
+          try {
+            await ui.conn().cmd("matrix.set", {impact: i, urgency: u,
+                                               priority: sel.value});
+            ui.banner(t("settings.done"), "ok");
+          } catch (e) {
+            ui.banner(ui.errText(e), "error");
+          }
+          await loadLists();
+        });
+        return h("td", {}, sel);
+      })));
   }
 
   async function setEntry(ev, cmd, fields) {

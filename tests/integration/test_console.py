@@ -746,6 +746,13 @@ class ServiceDesk(ConsoleEnv):
         self.assertTrue(cats["payroll"]["needs_authorisation"])
         b.wait("document.querySelector('#ca-body tr[data-category="
                "\"payroll\"]') !== null")
+        # the priority matrix, one cell changed by the admin
+        b.eval("document.getElementById('banner').textContent = ''")
+        b.select('#mx-table select[data-cell="high/low"]', "P1")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('Saved')")
+        self.assertIn({"impact": "high", "urgency": "low", "priority": "P1"},
+                      self.wo_json("disp", "matrix", "show"))
         b.screenshot("console-desk-agreements.png", full=True)
 
     def test_reports_filtered_by_customer_match_wo_report(self):
