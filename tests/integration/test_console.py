@@ -256,6 +256,16 @@ class Live(ConsoleEnv):
                " document.querySelector('#detail h2').textContent"
                ".includes('Boiler leaking')")
         self.assertIn("Plant 3", b.text("#detail"))
+        # a dispatcher reads the agreements and the matrix; the forms that
+        # change them are an admin's
+        b.click("#nav-agreements")
+        b.wait("document.body.dataset.agreements !== undefined")
+        self.assertTrue(b.eval("document.getElementById('ag-form')"
+                               ".classList.contains('hidden')"))
+        self.assertEqual(b.count("#mx-table select"), 0)
+        self.assertEqual(b.count("#mx-table td[data-cell]"), 9)
+        b.click("#nav-orders")
+        b.wait("!document.getElementById('app').classList.contains('away')")
 
     def test_a_technicians_sync_shows_on_the_page_within_a_second(self):
         b = self.b
