@@ -231,7 +231,7 @@ const Desk = (() => {
              h("h3", {}, t("sla.title")), rows);
   }
 
-  /* ---- the order's desk actions -------------------------------------------- */
+  /* ---- the order's desk actions ---------------------------------------- */
 
   const KEEP = ["note-text", "resolve-text", "auth-name", "auth-reason",
                 "edit-reason"];
@@ -392,7 +392,8 @@ const Desk = (() => {
         f.reason = why;
       }
       const r = await send(o, "authorise", f, () => t(
-        refuse ? "auth.done_refused" : "auth.done_approved", {wo: o.id, who: n}));
+        refuse ? "auth.done_refused" : "auth.done_approved",
+        {wo: o.id, who: n}));
       code.value = "";
       if (r) {
         clearInputs(["auth-name", "auth-reason"]);
