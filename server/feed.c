@@ -48,6 +48,7 @@ static const char *op_event(const struct wo_op *op)
         {"visit.start", "visit.started"},
         {"visit.end", "visit.ended"},
         {"sign.technician", "completed"},
+        {"resolve.remote", "resolved.remote"},
     };
     if (!strcmp(op->kind, "sign.recipient"))
         return op->satisfied ? "cosigned" : "disputed";
@@ -62,7 +63,9 @@ int feed_op(struct srv *srv, const struct wo_op *op, const char *actor,
 {
     const char *kind = op_event(op);
     const char *detail = !strcmp(op->kind, "sign.recipient") && !op->satisfied
-                             ? op->comment : NULL;
+                             ? op->comment
+                         : !strcmp(op->kind, "resolve.remote") ? op->text
+                                                               : NULL;
     if (!kind)
         return 0;
     int rc = feed_event(srv, kind, op->wo, actor, device, op->outcome, detail,

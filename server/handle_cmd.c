@@ -109,11 +109,12 @@ int handle_cmd_create(struct call *c)
                           c->a->device_id, 0, cmd->title, now, &seq);
     if (!rc)
         rc = handle_desk_intake(c, id, now);
-    if (!rc && cmd->assignee) {
+    if (!rc && cmd->assignee)
         rc = desk_assign(c->srv, c->a->user, c->a->device_id, id, &tech, 0,
                          NULL, "new", "assign", "assigned", NULL);
-        call_push(c, id, 0, 1);
-    }
+    /* to its technician, and to the consoles' lists even when nobody
+     * holds it yet (an unassigned order, one awaiting authorisation) */
+    call_push(c, id, 0, !!cmd->assignee);
     call_reply_order(c, id);
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "agree.h"
 #include "desk.h"
+#include "feed.h"
 #include "handle_desk.h"
 #include "notify.h"
 #include "server.h"
@@ -397,6 +398,10 @@ int handle_desk_resolve(struct call *c)
                  "site visit -> %s: %s", to, cmd->text);
         rc = history(c, cmd->wo, "resolve.remote", detail, now);
     }
+    /* the activity feed, as for a technician's remote resolution */
+    if (!rc)
+        rc = feed_event(c->srv, "resolved.remote", cmd->wo, c->a->user,
+                        c->a->device_id, NULL, cmd->text, now);
     call_push(c, cmd->wo, 0, 0);
     call_reply_order(c, cmd->wo);
     return rc;
@@ -523,6 +528,14 @@ int handle_desk_authorise(struct call *c)
         rc = history(c, o.id, cmd->refuse ? "refuse" : "authorise", detail,
                      now);
     }
+    /* the activity feed: the verdict, the authoriser's name and, for a
+     * refusal, why */
+    if (!rc) {
+        snprintf(detail, sizeof detail, "%s%s%s", o.authoriser,
+                 cmd->refuse ? ": " : "", cmd->refuse ? cmd->reason : "");
+        rc = feed_event(c->srv, cmd->refuse ? "refused" : "authorised", o.id,
+                        c->a->user, c->a->device_id, NULL, detail, now);
+    }
     /* the SLA clock starts when the order may be worked on */
     if (!rc && !cmd->refuse)
         rc = agree_apply(st, &o, o.priority, now, 0, c->reason,
@@ -530,6 +543,8 @@ int handle_desk_authorise(struct call *c)
     if (!rc)
         rc = notify_event(st, o.id, cmd->refuse ? "refused" : "authorised",
                           now);
+    /* the consoles' lists show the new status (no technician holds it) */
+    call_push(c, o.id, 0, 0);
     call_reply_order(c, o.id);
 out:
     wo_order_cleanup(&o);

@@ -100,6 +100,9 @@
     const n = now();
     if (o.status === "cancelled")
       return {sla: "none"};
+    /* no clock runs before the verdict (docs/lifecycle.md) */
+    if (o.status === "awaiting_authorisation")
+      return {sla: "waiting"};
     if (!o.responded_at)
       return withRisk("response", o.response_due, o.created_at, n);
     if (!o.resolved_at) {
@@ -305,13 +308,14 @@
     for (const tr of $("orders-body").children)
       tr.classList.toggle("selected", +tr.dataset.id === id);
     try {
-      const [r, hist] = await Promise.all([
+      const [r, hist, sla] = await Promise.all([
         state.conn.cmd("show", {wo: id}),
-        state.conn.cmd("history", {wo: id})]);
+        state.conn.cmd("history", {wo: id}),
+        state.conn.cmd("sla.order", {wo: id}).catch((e) => e)]);
       if (!state.detail || state.detail.id !== id)
         return;
       state.detail = r.orders[0];
-      renderDetail(state.detail, hist.history || []);
+      renderDetail(state.detail, hist.history || [], sla);
     } catch (e) {
       banner(errText(e), "error");
     }
@@ -327,12 +331,13 @@
                      h("span", {class: "v"}, value)) : null;
   }
 
-  function renderDetail(o, history) {
+  function renderDetail(o, history, sla) {
     /* what the dispatcher was typing survives a change that redraws the
      * same order */
     const kept = {};
     const same = $("detail").dataset.id === String(o.id);
-    for (const id of ["assign-to", "sched-from", "sched-to", "act-reason"])
+    for (const id of ["assign-to", "sched-from", "sched-to", "act-reason",
+                      ...Desk.KEEP])
       if (same && $(id))
         kept[id] = $(id).value;
     const d = clear($("detail"));
@@ -353,6 +358,7 @@
         field(t("col.site"), o.site),
         field(t("col.asset"), o.asset),
         field(t("detail.requester"), o.requester),
+        ...Desk.intakeFields(o, field),
         field(t("detail.contact"), o.contact),
         field(t("detail.created"), I18n.time(o.created_at)),
         field(t("col.sla"), c.due ? `${t("sla." + c.sla)} ${I18n.duration(
@@ -368,6 +374,8 @@
                                 I18n.time(o.visit_end)}`) : null),
       o.description ? h("p", {class: "desc"}, o.description) : null,
       actions(o),
+      Desk.actions(o),
+      Desk.slaSection(o, sla),
       section(t("detail.visits"), (o.visits || []).map((v) => h("div",
         {class: "rec visit"}, `${v.tech}: ${I18n.time(v.started_srv ||
           v.started_at)} – ${v.ended_at ? I18n.time(v.ended_srv ||
@@ -377,11 +385,11 @@
         {class: "rec part"}, `${p.qty} × ${p.part_no}`, p.desc ? ` ${p.desc}`
         : "", p.serials && p.serials.length ? ` [${p.serials.join(", ")}]`
         : "", ` — ${p.author}, ${I18n.time(p.at_srv || p.at)}`,
-        p.late ? ` (${t("detail.late")})` : ""))),
+        p.late ? ` (${t("detail.late")})` : "", Desk.voidMark(o, p.id)))),
       section(t("detail.notes"), (o.notes || []).map((n) => h("div",
         {class: "rec note"}, h("span", {class: "who"}, `${n.author}, ${
           I18n.time(n.at_srv || n.at)}${n.late ? " (" + t("detail.late") +
-          ")" : ""}: `), n.text))),
+          ")" : ""}: `), n.text, Desk.voidMark(o, n.id)))),
       section(t("detail.sigs"), (o.sigs || []).map((s) => h("div",
         {class: "rec sig " + (s.verified ? "ok" : "bad")},
         `${t("role." + s.role)}: ${s.signer}, ${I18n.time(s.signed_at)} — `,
@@ -396,7 +404,8 @@
           x.at)} ${I18n.tk("hist", x.kind)} — ${x.actor}`,
         x.detail ? `: ${x.detail}` : "")))].filter(Boolean));
     for (const [id, v] of Object.entries(kept))
-      $(id).value = v;
+      if ($(id))
+        $(id).value = v;
   }
 
   function closeDetail() {
@@ -443,25 +452,29 @@
       }
     };
     const reopen = o.status === "disputed";
-    box.append(techList,
-      h("div", {class: "act"}, to,
-        h("button", {id: "assign-btn", onclick: run("assign",
-          () => ({assignee: to.value.trim()}))},
-          reopen ? t("act.reopen") : o.assignee ? t("act.reassign")
-                                                : t("act.assign"))),
-      warn);
+    /* nothing is dispatched before its authorisation (desk.js has the
+     * verdict): cancelling is all that is left here */
+    const waits = o.status === "awaiting_authorisation";
     const from = h("input", {id: "sched-from", type: "datetime-local"});
     const until = h("input", {id: "sched-to", type: "datetime-local"});
-    box.append(h("div", {class: "act"},
-      h("label", {}, t("act.next_visit")), from, until,
-      h("button", {id: "schedule-btn", onclick: run("schedule", () => ({
-        start: I18n.parseLocal(from.value), end: I18n.parseLocal(until.value)
-      }))}, t("act.schedule"))));
+    if (!waits)
+      box.append(techList,
+        h("div", {class: "act"}, to,
+          h("button", {id: "assign-btn", onclick: run("assign",
+            () => ({assignee: to.value.trim()}))},
+            reopen ? t("act.reopen") : o.assignee ? t("act.reassign")
+                                                  : t("act.assign"))),
+        warn,
+        h("div", {class: "act"},
+          h("label", {}, t("act.next_visit")), from, until,
+          h("button", {id: "schedule-btn", onclick: run("schedule", () => ({
+            start: I18n.parseLocal(from.value),
+            end: I18n.parseLocal(until.value)}))}, t("act.schedule"))));
     const reason = h("input", {id: "act-reason",
                                placeholder: t("act.reason")});
     box.append(h("div", {class: "act"}, reason,
-      h("button", {id: "escalate-btn", onclick: run("escalate",
-        () => ({reason: reason.value}))}, t("act.escalate")),
+      waits ? null : h("button", {id: "escalate-btn", onclick: run(
+        "escalate", () => ({reason: reason.value}))}, t("act.escalate")),
       h("button", {id: "cancel-btn", class: "danger", onclick: run("cancel",
         () => ({reason: reason.value}))}, t("act.cancel")),
       o.status === "completed" ? h("button", {id: "dispute-btn",
@@ -477,13 +490,15 @@
     const form = ev.target;
     const v = (n) => form.elements[n].value.trim();
     try {
-      const r = await state.conn.cmd("create", {
+      const r = await state.conn.cmd("create", Object.assign({
         title: v("title"), priority: v("priority"), site: v("site"),
         asset: v("asset"), description: v("description"),
         requester: v("requester"), contact: v("contact"),
-        assignee: v("assignee")});
+        assignee: v("assignee")}, Desk.createFields(form)));
       const o = r.orders[0];
-      banner(t("create.done", {wo: o.id, code: o.recipient_code}), "ok");
+      banner(t(o.authorisation_code ? "create.done_auth" : "create.done",
+               {wo: o.id, code: o.recipient_code}), "ok");
+      Desk.showAuthCode(o);
       form.reset();
       $("create").classList.add("hidden");
       openDetail(o.id);
@@ -681,6 +696,9 @@
     state.timings.scriptsAt = performance.now();
     await I18n.load();
     translate(document);
+    Desk.init({h, clear, t, banner, errText, openDetail, now,
+               conn: () => state.conn, dev: () => state.dev,
+               role: () => state.welcome && state.welcome.role});
     wireUi();
     state.dev = await Wire.loadDevice();
     if (!state.dev)
@@ -766,6 +784,7 @@
       /* asked after the page: the server answers in order */
       const page = loadPage();
       const techs = loadTechs();
+      const desk = Desk.loadLists();
       await page;
       state.timings.firstPaint = performance.now() - t0;
       state.timings.readyAt = performance.now();
@@ -773,6 +792,8 @@
       document.body.dataset.ready = "1";
       await watch;
       await techs;
+      await desk;
+      state.timings.deskAt = performance.now();
       state.timings.techsAt = performance.now();
     } catch (e) {
       banner(errText(e), "error");
@@ -813,6 +834,7 @@
 
   function wireUi() {
     $("enrol-form").addEventListener("submit", enrol);
+    Desk.wireViews();
     $("create-form").addEventListener("submit", createOrder);
     $("new-order").addEventListener("click",
       () => $("create").classList.toggle("hidden"));
@@ -835,7 +857,8 @@
       $(id).addEventListener("change", refilter);
     }
     const statusSel = $("f-status");
-    for (const s of ["open", "all", "new", "assigned", "accepted", "en_route",
+    for (const s of ["open", "all", "awaiting_authorisation", "new",
+                     "assigned", "accepted", "en_route",
                      "on_site", "on_hold_parts", "on_hold_customer",
                      "completed", "closed", "disputed", "reopened",
                      "cancelled"])

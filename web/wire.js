@@ -54,7 +54,12 @@ const Wire = (() => {
 
   /* Ed25519 over SHA-256 of "wo-auth/1\n<nonce hex>\n<device id>\n". */
   async function signChallenge(privateKey, nonce, deviceId) {
-    const text = `wo-auth/1\n${hex(nonce)}\n${deviceId}\n`;
+    return signText(privateKey, `wo-auth/1\n${hex(nonce)}\n${deviceId}\n`);
+  }
+
+  /* Ed25519 over SHA-256 of a statement's UTF-8 bytes, as every signed
+   * statement is (docs/protocol.md, "Signed statements"). */
+  async function signText(privateKey, text) {
     const digest = await crypto.subtle.digest("SHA-256",
                                               new TextEncoder().encode(text));
     return new Uint8Array(await crypto.subtle.sign("Ed25519", privateKey,
@@ -137,12 +142,15 @@ const Wire = (() => {
     }
 
     /* A dispatcher command; resolves with the result frame, rejects with
-     * the error frame. */
-    cmd(name, fields) {
+     * the error frame. Fields that are undefined, null or "" are left
+     * out, but for those named in keep ("" can mean something: the
+     * default agreement is customer ""). */
+    cmd(name, fields, keep) {
       const req = ++this.req;
       const frame = Object.assign({t: "cmd", req, name}, fields || {});
       for (const k of Object.keys(frame))
-        if (frame[k] === undefined || frame[k] === null || frame[k] === "")
+        if (frame[k] === undefined || frame[k] === null ||
+            (frame[k] === "" && !(keep || []).includes(k)))
           delete frame[k];
       return new Promise((resolve, reject) => {
         this.pending.set(req, {resolve, reject});
@@ -200,5 +208,5 @@ const Wire = (() => {
     return {conn, welcome: f};
   }
 
-  return {loadDevice, forgetDevice, enroll, connect, stats};
+  return {loadDevice, forgetDevice, enroll, connect, stats, hex, signText};
 })();

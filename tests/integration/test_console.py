@@ -256,6 +256,16 @@ class Live(ConsoleEnv):
                " document.querySelector('#detail h2').textContent"
                ".includes('Boiler leaking')")
         self.assertIn("Plant 3", b.text("#detail"))
+        # a dispatcher reads the agreements and the matrix; the forms that
+        # change them are an admin's
+        b.click("#nav-agreements")
+        b.wait("document.body.dataset.agreements !== undefined")
+        self.assertTrue(b.eval("document.getElementById('ag-form')"
+                               ".classList.contains('hidden')"))
+        self.assertEqual(b.count("#mx-table select"), 0)
+        self.assertEqual(b.count("#mx-table td[data-cell]"), 9)
+        b.click("#nav-orders")
+        b.wait("!document.getElementById('app').classList.contains('away')")
 
     def test_a_technicians_sync_shows_on_the_page_within_a_second(self):
         b = self.b
@@ -498,6 +508,307 @@ class Live(ConsoleEnv):
         self.assertEqual((o["status"], o["assignee"]), ("reopened", "tech2"))
 
 
+class ServiceDesk(ConsoleEnv):
+    """Issue 14 through the console: each rule `wo` has, from the page."""
+
+    def setUp(self):
+        super().setUp()
+        self.enroll("disp", "dispatcher")
+        self.enroll("tech1", "technician")
+        self.enroll("root", "admin")
+        self.wo("root", "customer", "set", "ACME", "--external")
+        self.wo("root", "customer", "set", "Globex")
+        self.b = self.open_browser()
+        self.enrol_browser(self.b, "boss", "admin")
+        self.b.wait("document.body.dataset.desk === '1'")
+
+    def banner_after(self, button):
+        b = self.b
+        b.eval("document.getElementById('banner').textContent = ''")
+        b.click(button)
+        b.wait("document.getElementById('banner').textContent !== ''")
+        return b.text("#banner")
+
+    def open_order(self, wo, ready="#detail .sla-explain"):
+        b = self.b
+        b.click('#orders-body tr[data-id="%s"]' % wo)
+        b.wait("document.getElementById('detail').dataset.id === '%s' && "
+               "document.querySelector('%s') !== null" % (wo, ready))
+
+    def history_kinds(self, wo):
+        return [x["kind"] for x in self.wo_json("disp", "history", str(wo))]
+
+    def test_create_needing_authorisation_then_authorise_and_refuse(self):
+        b = self.b
+        b.click("#new-order")
+        f = "#create-form "
+        b.fill(f + "[name=title]", "Access to payroll share")
+        b.select(f + "[name=type]", "request")
+        b.fill(f + "[name=category]", "access")
+        b.select(f + "[name=impact]", "high")
+        b.select(f + "[name=urgency]", "low")
+        # the priority as the matrix gives it, shown on the form
+        b.wait("document.getElementById('create-matrix').textContent"
+               ".includes('P2')")
+        self.assertEqual(b.eval("document.querySelector('%s[name=priority]')"
+                                ".value" % f), "P2")
+        # bad input: the server's reason, nothing made
+        b.fill(f + "[name=customer]", "Nobody Ltd")
+        self.assertIn("no customer named", self.banner_after("#create-btn"))
+        b.fill(f + "[name=customer]", "ACME")
+        b.select(f + "[name=priority]", "P1")       # by hand: needs a reason
+        self.assertIn("P2", self.banner_after("#create-btn"))
+        self.assertEqual(self.wo_json("disp", "board"), [])
+        b.select(f + "[name=priority]", "P2")
+        b.fill(f + "[name=department]", "Finance")
+        b.fill(f + "[name=requester]", "Sari")
+        b.fill(f + "[name=requester_email]", "sari@acme.example")
+        t = time.gmtime(time.time() + 3 * 86400)
+        b.fill(f + "[name=deadline]", time.strftime("%Y-%m-%dT17:00", t))
+        b.click(f + "[name=needs_authorisation]")
+        b.fill(f + "[name=authoriser]", "Budi Santoso")
+        b.fill(f + "[name=authoriser_email]", "budi@acme.example")
+        b.screenshot("console-desk-create.png", full=True)
+        msg = self.banner_after("#create-btn")
+        self.assertIn("waits for authorisation", msg)
+        wo = __import__("re").search(r"Order (\d+)", msg).group(1)
+        # the code, once, in a box of its own
+        code = b.text("#auth-code-value")
+        self.assertRegex(code, r"^\d{8}$")
+        self.assertIn("Budi Santoso", b.text("#auth-code"))
+        b.screenshot("console-desk-auth-code.png")
+        o = self.wo_json("disp", "show", wo)
+        self.assertEqual((o["status"], o["type"], o["category"], o["customer"],
+                          o["department"], o["impact"], o["urgency"],
+                          o["priority"], o["requester_email"],
+                          o["authoriser"]),
+                         ("awaiting_authorisation", "request", "access",
+                          "ACME", "Finance", "high", "low", "P2",
+                          "sari@acme.example", "Budi Santoso"))
+        self.assertEqual(time.strftime("%Y-%m-%d %H:%M", time.gmtime(
+            o["deadline"] / 1000 + 7 * 3600)),
+            time.strftime("%Y-%m-%d 17:00", t))        # typed in Jakarta
+        b.click("#auth-code-done")
+        self.assertEqual(b.eval("document.getElementById('auth-code')"
+                                ".textContent"), "")
+        # the detail shows the intake and the authorisation box
+        b.select("#f-status", "all")
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " !== null" % wo)
+        self.open_order(wo, "#authorise-btn")
+        # no SLA clock runs before the verdict
+        self.assertEqual(b.eval("document.querySelector('#orders-body "
+                                "tr[data-id=\"%s\"] td.sla').textContent"
+                                % wo), "waits for authorisation: no clock "
+                                       "runs")
+        self.assertIn("no clock runs", b.text("#sla-waiting"))
+        # not dispatched before its verdict: no assign, schedule, escalate
+        self.assertEqual(b.count("#assign-btn, #schedule-btn, "
+                                 "#escalate-btn"), 0)
+        d = b.text("#detail .fields")
+        for s in ("request", "access", "ACME", "Finance", "high × low",
+                  "sari@acme.example", "Budi Santoso"):
+            self.assertIn(s, d)
+        # a wrong code: the server's reason, nothing authorised
+        b.fill("#auth-code-in", "%08d" % ((int(code) + 1) % 100000000))
+        self.assertIn("attempt 1 of 5", self.banner_after("#authorise-btn"))
+        self.assertEqual(self.wo_json("disp", "show", wo)["status"],
+                         "awaiting_authorisation")
+        # a code that is not 8 digits never leaves the page
+        b.fill("#auth-code-in", "12")
+        self.assertIn("8 digits", self.banner_after("#authorise-btn"))
+        b.fill("#auth-code-in", code)
+        self.assertIn("authorised by Budi Santoso",
+                      self.banner_after("#authorise-btn"))
+        self.assertEqual(self.wo_json("disp", "show", wo)["status"], "new")
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%s\"] td.status');"
+               " return td && td.dataset.status === 'new'; })()" % wo)
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('authorised by Budi Santoso')", timeout=5)
+        h = [x for x in self.wo_json("disp", "history", wo)
+             if x["kind"] == "authorise"][0]
+        self.assertIn("signed statement verified", h["detail"])
+        self.assertEqual(h["actor"], "boss")
+        # a refusal on another, with its reason
+        p = self.create(title="Admin rights", prio="P3",
+                        **{"needs-authorisation": None, "authoriser": "Budi"})
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%d\"]')"
+               " !== null" % p["id"])
+        self.open_order(p["id"], "#refuse-btn")
+        b.fill("#auth-code-in", p["authorisation_code"])
+        self.assertIn("needs a reason", self.banner_after("#refuse-btn"))
+        b.fill("#auth-code-in", p["authorisation_code"])
+        b.fill("#auth-reason", "not needed for the job")
+        self.assertIn("refused by Budi", self.banner_after("#refuse-btn"))
+        self.assertEqual(self.wo_json("disp", "show", str(p["id"]))["status"],
+                         "cancelled")
+        h = [x for x in self.wo_json("disp", "history", str(p["id"]))
+             if x["kind"] == "refuse"][0]
+        self.assertIn("not needed for the job", h["detail"])
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('refused by Budi: not needed for the job')",
+               timeout=5)
+
+    def test_edit_note_void_marks_and_remote_resolve(self):
+        b = self.b
+        self.wo("root", "agreement", "set", "ACME", "--from", "now", "--tz",
+                "Asia/Jakarta", "--hours", "24x7", "--target", "P1=30m/4h",
+                "P3=4h/16h")
+        o = self.create(title="Teller PC slow", prio="P3", assign="tech1",
+                        customer="ACME")
+        wo = str(o["id"])
+        before = self.wo_json("disp", "show", wo)
+        b.wait("document.querySelector('#orders-body tr[data-id=\"%s\"]')"
+               " !== null" % wo)
+        self.open_order(wo)
+        # the SLA explanation, as `wo sla` gives it
+        why = self.wo_json("disp", "sla", wo)
+        self.assertEqual(b.text("#sla-why"), why["why"])
+        self.assertIn("ACME", why["why"])
+        self.assertEqual(b.text("#sla-version"), "ACME, version 1")
+        self.assertIn("P1 30m / 4h", b.text("#sla-targets"))
+        self.assertIn("P3 4h / 16h", b.text("#sla-targets"))
+        # edit the priority with a reason: the targets are recomputed
+        b.click("#edit-btn")
+        b.select("#edit-priority", "P1")
+        self.assertIn("needs a reason", self.banner_after("#edit-save"))
+        self.assertEqual(self.wo_json("disp", "show", wo)["priority"], "P3")
+        b.fill("#edit-reason", "whole branch is down")
+        self.assertIn("edited", self.banner_after("#edit-save"))
+        after = self.wo_json("disp", "show", wo)
+        self.assertEqual(after["priority"], "P1")
+        self.assertLess(after["response_due"], before["response_due"])
+        # P1 under ACME's agreement: 30 minutes from the edit
+        self.assertLessEqual(after["response_due"] - int(time.time() * 1000),
+                             30 * 60000)
+        b.wait("document.querySelector('#detail .rec.hist[data-kind="
+               "\"sla.recomputed\"]') !== null")
+        line = b.text('#detail .rec.hist[data-kind="edit"]')
+        self.assertIn("boss", line)
+        self.assertIn("whole branch is down", line)
+        self.assertIn("P3", line)
+        self.assertIn(b.eval("I18n.time(%d)" % after["response_due"]),
+                      b.text("#sla-response-due"))
+        # an office note reaches the technician's laptop at its next sync
+        b.fill("#note-text", "Call the branch manager before you go")
+        self.assertIn("Note added", self.banner_after("#note-btn"))
+        self.wo("tech1", "sync")
+        notes = self.wo_json("tech1", "show", wo)["notes"]
+        self.assertIn(("boss", "Call the branch manager before you go"),
+                      [(n["author"], n["text"]) for n in notes])
+        # a technician's void shows on the record, with why
+        self.wo("tech1", "accept", wo)
+        n = self.wo_json("tech1", "note", wo, "Replaced the PSU")
+        self.wo("tech1", "void", wo, n["op"], "--reason", "wrong order")
+        self.wo("tech1", "sync")
+        b.wait("document.querySelector('#detail .rec.note .void') !== null",
+               timeout=5)
+        self.assertIn("VOID by tech1", b.text("#detail .rec.note .void"))
+        self.assertIn("wrong order", b.text("#detail .rec.note .void"))
+        b.screenshot("console-desk-detail.png", full=True)
+        # the desk's remote resolution, with what was done
+        b.fill("#resolve-text", "Cleared the print spooler remotely")
+        self.assertIn("resolved remotely", self.banner_after("#resolve-btn"))
+        d = self.wo_json("disp", "show", wo)
+        self.assertEqual((d["status"], d["remote"]), ("completed", True))
+        self.assertIn("resolve.remote", self.history_kinds(wo))
+        b.wait("document.getElementById('detail').textContent"
+               ".includes('remotely, no site visit')")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('resolved remotely by boss: Cleared the print "
+               "spooler remotely')", timeout=5)
+
+    def test_agreement_version_through_the_form(self):
+        b = self.b
+        b.click("#nav-agreements")
+        b.wait("document.body.dataset.view === 'agreements' && "
+               "document.body.dataset.agreements !== undefined")
+        b.select("#ag-set-customer", "ACME")
+        b.fill("#ag-form [name=tz]", "Asia/Jakarta")
+        b.fill("#ag-form [name=hours]", "Mon-Fri 08:00-17:00")
+        b.fill("#ag-form [name=holidays]", "2027-01-11, 2027-03-29")
+        b.fill("#ag-form [name=tP1]", "30m/6h")
+        # bad input: the server's reason, nothing stored
+        b.fill("#ag-form [name=tP3]", "soon")
+        self.assertNotIn("added", self.banner_after("#ag-save"))
+        self.assertEqual(self.wo_json("disp", "agreement", "show", "ACME"), [])
+        b.fill("#ag-form [name=tP3]", "4h/16h")
+        self.assertIn("version 1 added", self.banner_after("#ag-save"))
+        a = self.wo_json("disp", "agreement", "show", "ACME")
+        self.assertEqual(len(a), 1)
+        a = a[0]
+        self.assertEqual((a["version"], a["tz"], a["hours"], a["holidays"],
+                          a["created_by"]),
+                         (1, "Asia/Jakarta", "Mon-Fri 08:00-17:00",
+                          "2027-01-11,2027-03-29", "boss"))
+        self.assertEqual(a["targets"]["P1"], {"response_ms": 30 * 60000,
+                                              "resolve_ms": 6 * 3600000})
+        self.assertEqual(a["targets"]["P3"]["resolve_ms"], 16 * 3600000)
+        b.wait("document.querySelector('#ag-body tr[data-customer=\"ACME\"]"
+               "[data-version=\"1\"]') !== null")
+        # customers and categories, set from the same view
+        b.fill("#ca-form [name=name]", "payroll")
+        b.select("#ca-form [name=needs]", "on")
+        self.assertIn("Saved", self.banner_after("#ca-save"))
+        cats = {c["name"]: c for c in self.wo_json("disp", "category",
+                                                   "show")}
+        self.assertTrue(cats["payroll"]["needs_authorisation"])
+        b.wait("document.querySelector('#ca-body tr[data-category="
+               "\"payroll\"]') !== null")
+        # the priority matrix, one cell changed by the admin
+        b.eval("document.getElementById('banner').textContent = ''")
+        b.select('#mx-table select[data-cell="high/low"]', "P1")
+        b.wait("document.getElementById('banner').textContent"
+               ".includes('Saved')")
+        self.assertIn({"impact": "high", "urgency": "low", "priority": "P1"},
+                      self.wo_json("disp", "matrix", "show"))
+        b.screenshot("console-desk-agreements.png", full=True)
+
+    def test_reports_filtered_by_customer_match_wo_report(self):
+        b = self.b
+        self.create(title="Boiler", prio="P2", customer="ACME",
+                    requester="Sari", department="Finance",
+                    category="hardware")
+        self.create(title="Install Excel", prio="P3", customer="ACME",
+                    requester="Sari", department="Finance",
+                    category="software", type="request")
+        self.create(title="Dead PC", prio="P3", customer="Globex",
+                    requester="Joko", department="IT", category="hardware")
+        b.click("#nav-reports")
+        for name, key in (("requesters", "requester"),
+                          ("customers", "customer"),
+                          ("categories", "category")):
+            for cust in ("ACME", ""):
+                b.select("#rp-name", name)
+                b.select("#rp-customer", cust)
+                b.wait("document.body.dataset.report && document.body"
+                       ".dataset.report.startsWith('%s/%s/')" % (name, cust))
+                args = ["report", name] + (["--customer", cust] if cust
+                                           else [])
+                want = {r[key]: r for r in self.wo_json("disp", *args)}
+                got = b.eval("[...document.querySelectorAll('#rp-body tr')]"
+                             ".map((tr) => [tr.dataset.key, +tr.querySelector("
+                             "'[data-col=orders]').textContent, +tr"
+                             ".querySelector('[data-col=requests]')"
+                             ".textContent])")
+                self.assertEqual(sorted(got), sorted(
+                    [k, r["orders"], r["requests"]] for k, r in want.items()))
+        b.select("#rp-name", "requesters")
+        b.select("#rp-customer", "ACME")
+        b.wait("document.body.dataset.report === 'requesters/ACME/1'")
+        self.assertEqual(b.count("#rp-body tr"), 1)
+        # the CSV download is what `wo report --csv` writes
+        b.select("#rp-name", "customers")
+        b.select("#rp-customer", "")
+        b.wait("document.body.dataset.report === 'customers//2'")
+        got = b.eval("Desk.csv()")
+        self.assertTrue(got.endswith("\r\n"))
+        self.assertEqual(got.replace("\r\n", "\n"), self.wo(
+            "disp", "report", "customers", "--csv").stdout)  # text mode
+        b.screenshot("console-desk-report.png")
+
+
 class Language(ConsoleEnv):
     def test_bahasa_indonesia_and_the_servers_time_zone(self):
         self.srv_cmd(["tz", "Asia/Jakarta", "--data", self.data])
@@ -520,6 +831,10 @@ class Language(ConsoleEnv):
         wib = time.strftime("%Y-%m-%d %H:%M",
                             time.gmtime(created / 1000 + 7 * 3600))
         self.assertIn(wib, b.text("#detail .fields"))
+        # the service desk's words too
+        self.assertEqual(b.text("#nav-reports"), "Laporan")
+        self.assertEqual(b.text("#edit-btn"), "Ubah")
+        self.assertIn("Tanggapi sebelum", b.text("#detail .sla-explain"))
         b.screenshot("console-id.png")
 
 
