@@ -261,7 +261,9 @@ void print_list(const struct wo_order *o, size_t n)
 static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
 {
     int64_t m = (o->due_in < 0 ? -o->due_in : o->due_in) / 60000;
-    if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
+    if (o->sla && !strcmp(o->sla, "waiting"))
+        snprintf(buf, len, "%s", _("none until approved"));
+    else if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
         snprintf(buf, len, "%s", o->sla ? o->sla : "-");
     else if (o->due_in < 0)
         snprintf(buf, len, "%s BREACHED %lldh%02lldm ago", o->sla,
@@ -428,7 +430,10 @@ void print_alert(const struct wo_alert *a)
                  {"resolve.75", "75% of the resolution target used"},
                  {"resolve.breach", "resolution target BREACHED"},
                  {"code.locked", "co-signing LOCKED after wrong recipient "
-                                 "codes: issue a new one (wo code WO)"}};
+                                 "codes: issue a new one (wo code WO)"},
+                 {"authorisation.locked", "authorisation LOCKED after wrong "
+                                          "authorisation codes: issue a new "
+                                          "one (wo code WO --authorisation)"}};
     const char *text = a->kind;
     char tb[32];
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -584,13 +589,34 @@ void print_report(const char *title, const int64_t *since,
         printf("nothing in that period\n");
 }
 
-void print_agreements(const struct wo_agreement *a, size_t n)
+/* What an empty answer to `wo agreement show [CUSTOMER]` means. */
+static void print_no_agreement(const char *customer)
+{
+    if (!customer)
+        printf("no agreements: every order follows the global SLA policy "
+               "(wo sla show)\n");
+    else if (!*customer)
+        printf("no default agreement: orders of customers without an "
+               "agreement of their own (and orders with no customer) follow "
+               "the global SLA policy (wo sla show)\n");
+    else
+        printf("no agreement for %s: its orders follow the default "
+               "agreement, or the global SLA policy when there is none (wo "
+               "agreement show default)\n", customer);
+}
+
+void print_agreements(const struct wo_agreement *a, size_t n,
+                      const char *customer)
 {
     char tb[32], rb[32];
     if (!n)
-        printf("no agreements: every order follows the global SLA policy "
-               "(wo sla show)\n");
+        print_no_agreement(customer);
     for (size_t i = 0; i < n; i++) {
+        if (!a[i].version && a[i].why) {
+            /* an order's explanation with no agreement: the policy's */
+            printf("%s\n", a[i].why);
+            continue;
+        }
         printf("%s v%lld  from %s  %s %s%s%s%s%s\n",
                *a[i].customer ? a[i].customer : "(default)",
                (long long)a[i].version,

@@ -212,6 +212,9 @@ int handle_desk_intake(struct call *c, int64_t id, int64_t now)
         if ((rc = history(c, id, "authorisation.wait", detail, now)))
             return rc;
     }
+    /* no SLA clock runs before the verdict: the approval starts it */
+    if (needs)
+        return store_order_sla_clear(st, id);
     struct wo_order o;
     if ((rc = load(c, id, &o)))
         return rc;
@@ -301,7 +304,8 @@ int handle_desk_edit(struct call *c)
     }
     if (!rc)
         rc = store_order_edit(st, o.id, cmd);
-    if (!rc && prio) {
+    /* waiting for authorisation, no clock runs: the approval starts it */
+    if (!rc && prio && strcmp(o.status, "awaiting_authorisation")) {
         /* the agreement's targets for the new priority, from now */
         struct wo_order e;
         if (!(rc = load(c, o.id, &e))) {
@@ -431,11 +435,16 @@ static int wrong_auth_code(struct call *c, int64_t wo, int64_t now)
     if (rc)
         return rc;
     c->keep = 1;
-    return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of %d)%s",
-                failures, HANDLE_DESK_AUTH_TRIES,
-                failures >= HANDLE_DESK_AUTH_TRIES
-                    ? "; authorisation is now locked: ask the desk for a new "
-                      "code" : "");
+    if (failures >= HANDLE_DESK_AUTH_TRIES)
+        return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of "
+                    "%d); authorisation is now locked: issue a new code with "
+                    "'wo code %lld --authorisation' and give it to the "
+                    "authoriser", failures, HANDLE_DESK_AUTH_TRIES,
+                    (long long)wo);
+    return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of %d): "
+                "check the code the authoriser was given and type it again; "
+                "after %d wrong codes authorisation locks", failures,
+                HANDLE_DESK_AUTH_TRIES, HANDLE_DESK_AUTH_TRIES);
 }
 
 /* The statement the sender's device signed must be the one this command
@@ -612,6 +621,13 @@ int handle_desk_agreement_set(struct call *c)
             t[i][0] = r;
             t[i][1] = s;
         }
+    }
+    if ((cmd->tz && !*cmd->tz) || (cmd->hours && !*cmd->hours)) {
+        if (had)
+            wo_agreement_cleanup(&a);
+        return fail(c, WO_EINVAL, "the agreement's %s cannot be empty: give "
+                    "them, or leave them out to keep the previous version's",
+                    cmd->tz && !*cmd->tz ? "time zone" : "hours");
     }
     const char *tz = cmd->tz ? cmd->tz : had ? a.tz : "UTC";
     const char *hours = cmd->hours ? cmd->hours : had ? a.hours : "24x7";

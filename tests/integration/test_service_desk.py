@@ -305,7 +305,8 @@ class ServiceDesk(ClockEnv):
         r = self.fails("disp", "authorise", str(q["id"]), "--name", "Rina",
                        "--code", q["authorisation_code"])
         self.assertIn("locked", r.stderr)
-        self.assertIn("code.locked", [a["kind"] for a in self.alerts()])
+        self.assertIn("authorisation.locked",
+                      [a["kind"] for a in self.alerts()])
         new = self.wo_json("disp", "code", str(q["id"]), "--authorisation")
         self.wo("disp", "authorise", str(q["id"]), "--name", "Rina",
                 "--code", new["authorisation_code"])
@@ -322,6 +323,68 @@ class ServiceDesk(ClockEnv):
         r = self.fails("disp", "create", "--title", "VPN", "--priority",
                        "P3", "--category", "access")
         self.assertIn("--authoriser", r.stderr)
+
+    def test_no_sla_clock_before_the_verdict(self):
+        """An order waiting for authorisation has no due times and raises
+        no alert; approved, its clock starts then, and `wo sla` says so.
+        The authorisation lock names itself and its fix."""
+        self.wo("root", "customer", "set", "Bank Nusantara", "--external")
+        self.wo("root", "agreement", "set", "Bank Nusantara", "--from", "now",
+                "--target", "P3=4h/16h")
+        o = self.create(title="Teller PC", prio="P3",
+                        customer="Bank Nusantara",
+                        **{"needs-authorisation": None,
+                           "authoriser": "Budi Santoso"})
+        wo = str(o["id"])
+        self.assertEqual((o["sla"], o["due_in"], o["response_due"],
+                          o["resolve_due"]), ("waiting", None, None, None))
+        board = self.wo("disp", "board").stdout
+        line = [x for x in board.splitlines() if x.startswith(wo + " ")][0]
+        self.assertNotIn("left", line)
+        self.assertIn("none until approved", line)
+        self.assertIn("awaiting_authorisation ", line)   # the column fits
+        shown = self.wo("disp", "show", wo).stdout
+        self.assertNotIn("respond by", shown)
+        self.assertNotIn("resolve by", shown)
+        self.assertIn("waits for authorisation",
+                      self.wo_json("disp", "sla", wo)["why"])
+        # a priority change while it waits starts no clock either
+        self.wo("disp", "edit", wo, "--priority", "P1", "--reason", "VIP")
+        self.assertIsNone(self.show(wo)["response_due"])
+        # far past every target: no alert while it waits
+        self.advance(3 * 24 * HOUR)
+        self.ticked()
+        self.assertEqual(self.alerts(), [])
+        # a wrong code says what to do
+        wrong = "%08d" % ((int(o["authorisation_code"]) + 1) % 100000000)
+        r = self.fails("disp", "authorise", wo, "--name", "Budi Santoso",
+                       "--code", wrong)
+        self.assertIn("attempt 1 of 5", r.stderr)
+        self.assertIn("check the code the authoriser was given", r.stderr)
+        self.wo("disp", "authorise", wo, "--name", "Budi Santoso", "--code",
+                o["authorisation_code"])
+        approved = self.now()
+        d = self.show(wo)
+        self.assertEqual(d["sla"], "response")
+        self.assertEqual(d["response_due"], approved + 15 * MIN)   # P1
+        why = self.wo_json("disp", "sla", wo)["why"]
+        self.assertIn("when its SLA clock started (at its approval", why)
+        self.assertNotIn("the order opened", why)
+        # five wrong codes: the lock names itself and its fix
+        q = self.create(prio="P3", **{"needs-authorisation": None,
+                                      "authoriser": "Rina"})
+        bad = "%08d" % ((int(q["authorisation_code"]) + 7) % 100000000)
+        for i in range(5):
+            r = self.fails("disp", "authorise", str(q["id"]), "--name",
+                           "Rina", "--code", bad)
+        self.assertIn("attempt 5 of 5", r.stderr)
+        self.assertIn("issue a new code with 'wo code %d --authorisation'"
+                      % q["id"], r.stderr)
+        self.assertNotIn("ask the desk", r.stderr)
+        text = self.wo("disp", "alerts").stdout
+        self.assertIn("authorisation LOCKED", text)
+        self.assertIn("wo code WO --authorisation", text)
+        self.assertNotIn("co-signing", text)
 
     def test_notes_and_remote_resolution(self):
         o = self.create(title="Outlook crashes", prio="P3", assign="alice")
