@@ -66,8 +66,9 @@ static json_t *order_json(const struct wo_order *o, int full)
         json_object_set_new(j, "tier", json_string(o->tier));
         json_object_set_new(j, "sla", str_or_null(o->sla));
         /* no clock, no due times: before the verdict, met, cancelled */
-        json_object_set_new(j, "due_in", clock_runs(o) ? json_integer(o->due_in)
-                                                       : json_null());
+        json_object_set_new(j, "due_in", clock_runs(o)
+                                             ? json_integer(o->due_in)
+                                             : json_null());
         json_object_set_new(j, "sla_version", json_integer(o->sla_version));
         json_object_set_new(j, "response_due", opt_int(o->response_due));
         json_object_set_new(j, "resolve_due", opt_int(o->resolve_due));
@@ -315,7 +316,10 @@ void jsonout_table(const struct report_table *t)
     json_t *a = json_array();
     for (size_t i = 0; i < t->n_rows; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, t->key, json_string(t->keys[i]));
+        json_object_set_new(o, t->key,
+                            t->key_number
+                                ? json_integer(strtoll(t->keys[i], NULL, 10))
+                                : json_string(t->keys[i]));
         for (size_t k = 0; k < t->n_cols; k++) {
             int64_t v = t->cells[i * t->n_cols + k];
             json_object_set_new(o, t->cols[k], v == REPORT_NONE

@@ -243,10 +243,10 @@ void print_list(const struct wo_order *o, size_t n)
         printf("%s\n", _("no work orders (run 'wo sync' to fetch yours)"));
         return;
     }
-    printf("%-6s %-3s %-16s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
+    printf("%-6s %-3s %-22s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
            _("DUE"), _("TITLE"));
     for (size_t i = 0; i < n; i++) {
-        printf("%-6lld %-3s %-16s %-36s %s", (long long)o[i].id,
+        printf("%-6lld %-3s %-22s %-36s %s", (long long)o[i].id,
                o[i].priority, o[i].status, fmt_due(&o[i], due, sizeof due),
                o[i].title);
         if (o[i].came && strcmp(o[i].came, "assigned"))
@@ -293,13 +293,14 @@ void print_board(const struct wo_order *orders, size_t n)
         printf("%s\n", _("no work orders"));
         return;
     }
-    printf("%-6s %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s\n", _("ID"),
+    /* STATUS: as wide as the longest, awaiting_authorisation */
+    printf("%-6s %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s\n", _("ID"),
            _("PRI"), _("TIER"), _("STATUS"), _("TECH"), _("ONLINE"),
            _("LAPTOP"), _("SLA"), _("TITLE"));
     for (size_t i = 0; i < n; i++) {
         const struct wo_order *o = &orders[i];
         char left[64];
-        printf("%-6lld %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s%s\n",
+        printf("%-6lld %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s%s\n",
                (long long)o->id, o->priority, o->tier ? o->tier : "",
                o->status, o->assignee ? o->assignee : "-",
                !o->assignee ? "-" : o->online ? _("yes") : _("no"),
@@ -527,6 +528,24 @@ static int has_suffix(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+/* A column's heading in the human table: a duration's says what it
+ * shows (labour, not labour_ms: the cells read 1h30m). */
+static const char *col_head(const char *col, char *out, size_t len)
+{
+    size_t n = strlen(col);
+    if (has_suffix(col, "_ms"))
+        n -= 3;
+    snprintf(out, len, "%.*s", (int)n, col);
+    return out;
+}
+
+static int col_width(const char *col)
+{
+    char h[64];
+    size_t n = strlen(col_head(col, h, sizeof h));
+    return n > 8 ? (int)n : 8;
+}
+
 static void print_cell(const char *col, int64_t v)
 {
     char b[32];
@@ -539,14 +558,16 @@ static void print_cell(const char *col, int64_t v)
                  (long long)(v / 60000 % 60));
     else
         snprintf(b, sizeof b, "%lld", (long long)v);
-    printf(" %*s", (int)(strlen(col) > 8 ? strlen(col) : 8), b);
+    printf(" %*s", col_width(col), b);
 }
 
 static void table(const struct report_table *t)
 {
+    char h[64];
     printf("%-20s", t->key);
     for (size_t k = 0; k < t->n_cols; k++)
-        printf(" %8s", t->cols[k]);
+        printf(" %*s", col_width(t->cols[k]),
+               col_head(t->cols[k], h, sizeof h));
     printf("\n");
     for (size_t i = 0; i < t->n_rows; i++) {
         printf("%-20s", t->keys[i]);
@@ -564,7 +585,10 @@ void print_csv(const struct report_table *t)
         printf(",%s", t->cols[k]);
     printf("\r\n");
     for (size_t i = 0; i < t->n_rows; i++) {
-        csv_fwrite(stdout, t->keys[i], strlen(t->keys[i]));
+        if (t->key_number)
+            printf("%s", t->keys[i]);
+        else
+            csv_fwrite(stdout, t->keys[i], strlen(t->keys[i]));
         for (size_t k = 0; k < t->n_cols; k++) {
             int64_t v = t->cells[i * t->n_cols + k];
             if (v == REPORT_NONE)

@@ -139,6 +139,17 @@ int handle_desk_priority(struct call *c)
     return 0;
 }
 
+int handle_desk_customer_known(struct call *c, const char *name,
+                               char kind[16], int *needs_auth)
+{
+    int rc = store_customer_get(c->srv->store, name, kind, needs_auth);
+    if (rc == WO_ENOTFOUND)
+        return fail(c, WO_EINVAL, "no customer named '%s': an admin adds it "
+                    "with 'wo customer set \"%s\"' ('wo customer show' "
+                    "lists them)", name, name);
+    return rc;
+}
+
 /* Category and customer: known ones only; whether they need approval. */
 static int intake_refs(struct call *c, const char *category, int *needs)
 {
@@ -150,14 +161,8 @@ static int intake_refs(struct call *c, const char *category, int *needs)
         return fail(c, rc, "unknown category '%s': use hardware, software, "
                     "access, network, other, or one an admin added ('wo "
                     "category set NAME')", category);
-    if (!rc && cmd->customer) {
-        rc = store_customer_get(c->srv->store, cmd->customer, kind,
-                                &cust_auth);
-        if (rc == WO_ENOTFOUND)
-            return fail(c, rc, "no customer named '%s': an admin adds it "
-                        "with 'wo customer set \"%s\"'", cmd->customer,
-                        cmd->customer);
-    }
+    if (!rc && cmd->customer)
+        rc = handle_desk_customer_known(c, cmd->customer, kind, &cust_auth);
     *needs = cmd->needs_authorisation || cat_auth || cust_auth;
     return rc;
 }

@@ -107,8 +107,12 @@ class ServiceDesk(ClockEnv):
         self.assertIn("category network", self.wo("alice", "show",
                                                    wo).stdout)
         self.advance(30 * MIN)
-        r = self.wo("disp", "edit", wo, "--priority", "P1", check=False)
-        self.assertEqual(r.returncode, 2)              # no reason: usage
+        for reason in ([], ["--reason", ""]):
+            r = self.wo("disp", "edit", wo, "--priority", "P1", *reason,
+                        check=False)
+            self.assertEqual(r.returncode, 2)          # no reason
+            self.assertIn("a reason is required: --reason TEXT (it goes "
+                          "into the order's history)", r.stderr)
         self.wo("disp", "edit", wo, "--priority", "P1", "--title",
                 "Network down on floor 3", "--site", "HQ floor 3",
                 "--reason", "whole floor affected")
@@ -198,8 +202,18 @@ class ServiceDesk(ClockEnv):
             r = self.fails("root", "agreement", "set", "Bank Nusantara",
                            "--from", "now", *args)
             self.assertIn(words, r.stderr)
+        r = self.fails("root", "agreement", "set", "Bank Nusantara",
+                       "--from", "now", "--hours", "")
+        self.assertIn("--hours cannot be empty", r.stderr)
         self.assertEqual(len(self.wo_json("disp", "agreement", "show",
                                           "Bank Nusantara")), 1)
+        self.assertEqual(self.wo_json("disp", "agreement", "show",
+                                      "Bank Nusantara")[0]["hours"],
+                         "Mon-Fri 08:00-17:00")
+        # no default agreement, though a customer has one
+        out = self.wo("disp", "agreement", "show", "default").stdout
+        self.assertIn("no default agreement", out)
+        self.assertNotIn("no agreements", out)
         self.fails("disp", "agreement", "set", "default", "--from", "now")
 
     def test_agreement_version_takes_effect_while_an_order_is_open(self):
@@ -338,11 +352,12 @@ class ServiceDesk(ClockEnv):
         wo = str(o["id"])
         self.assertEqual((o["sla"], o["due_in"], o["response_due"],
                           o["resolve_due"]), ("waiting", None, None, None))
-        board = self.wo("disp", "board").stdout
-        line = [x for x in board.splitlines() if x.startswith(wo + " ")][0]
+        board = self.wo("disp", "board").stdout.splitlines()
+        line = [x for x in board if x.startswith(wo + " ")][0]
         self.assertNotIn("left", line)
         self.assertIn("none until approved", line)
-        self.assertIn("awaiting_authorisation ", line)   # the column fits
+        # the status fits its column: TECH starts where its heading does
+        self.assertEqual(line.index(" -  "), board[0].index(" TECH"))
         shown = self.wo("disp", "show", wo).stdout
         self.assertNotIn("respond by", shown)
         self.assertNotIn("resolve by", shown)
@@ -491,8 +506,23 @@ class ServiceDesk(ClockEnv):
         self.assertEqual(acme["cost"], 480000)
         self.assertEqual(cus["Globex"]["cost"], 0)
         costs = self.wo_json("disp", "report", "costs", "--customer", "ACME")
-        self.assertEqual([r["order"] for r in costs],
-                         [str(a["id"]), str(b["id"])])
+        # the order is a number, in JSON and in CSV
+        self.assertEqual([r["order"] for r in costs], [a["id"], b["id"]])
+        self.assertIn("\n%d,5400000," % a["id"],
+                      self.wo("disp", "report", "costs", "--csv").stdout)
+        # the table heads a duration by what it shows; JSON keeps the ms
+        table = self.wo("disp", "report", "customers").stdout.splitlines()
+        head = table[1].split()
+        self.assertIn("labour", head)
+        self.assertNotIn("labour_ms", head)
+        acme_line = [x for x in table if x.startswith("ACME")][0]
+        self.assertIn(" 1h30m ", acme_line)
+        # an unknown customer is named, exit 2 as bad arguments, as create
+        r = self.wo("disp", "report", "customers", "--customer", "Bank Nusa",
+                    check=False)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("no customer named 'Bank Nusa'", r.stderr)
+        self.assertNotIn("nothing in that period", r.stdout)
         self.assertEqual(costs[0]["cost"], 480000)
         # every report can be filtered by customer
         self.assertEqual(sum(r["orders"] for r in self.wo_json(
