@@ -403,6 +403,9 @@ void print_event(const struct wo_event *e)
         snprintf(what, sizeof what, _("SLA warning (%s)"), d);
     else if (!strcmp(k, "sla.breach"))
         snprintf(what, sizeof what, _("SLA BREACH (%s)"), d);
+    else if (!strcmp(k, "code.locked") && e->status &&
+             !strcmp(e->status, "awaiting_authorisation"))
+        snprintf(what, sizeof what, "%s", _("authorisation locked"));
     else if (!strcmp(k, "code.locked"))
         snprintf(what, sizeof what, "%s", _("co-signing locked"));
     else if (!strcmp(k, "device.online"))

@@ -400,6 +400,9 @@ class ServiceDesk(ClockEnv):
         self.assertIn("authorisation LOCKED", text)
         self.assertIn("wo code WO --authorisation", text)
         self.assertNotIn("co-signing", text)
+        feed = self.wo("disp", "feed").stdout
+        self.assertIn("authorisation locked", feed)
+        self.assertNotIn("co-signing locked", feed)
 
     def test_notes_and_remote_resolution(self):
         o = self.create(title="Outlook crashes", prio="P3", assign="alice")
