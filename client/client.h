@@ -16,6 +16,8 @@ struct client {
     char *server, *ca, *user, *role; /* NULL until enrolled */
     int64_t device;          /* 0 until enrolled */
     int json;                /* --json was on the command line */
+    int64_t refused;         /* the wire status of the server's last
+                              * refusal (400: bad arguments), else 0 */
 };
 
 /* Load this device's Ed25519 key pair from HOME/device.key. 0,

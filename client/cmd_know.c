@@ -132,8 +132,10 @@ int cmd_report(struct client *c, int argc, char **argv)
         return cli_usage(u);
     cmd.report = (char *)rp->name;
     cmd.customer = (char *)o.customer;
-    if (!cmd__is_office(c) || sync_cmd(c, &cmd, &res))
+    if (!cmd__is_office(c))
         return 1;
+    if (sync_cmd(c, &cmd, &res))
+        return c->refused == 400 ? 2 : 1; /* bad arguments, as usage */
     if (report_table_init(&t, rp, res->rows, res->n_rows)) {
         fprintf(stderr, "wo: out of memory\n");
         wo_frame_free(WO_F_RESULT, res);

@@ -304,6 +304,34 @@ static json_t *covers_json(size_t got, size_t of)
                      (json_int_t)of);
 }
 
+/* Why a parsed report is not a verified final one, each reason named:
+ * "not signed by the recipient; the page text differs ...". */
+static void verify_reasons(const struct evidence *ev, int text_ok,
+                           char *out, size_t len)
+{
+    size_t n = 0;
+    out[0] = 0;
+#define REASON(...)                                                        \
+    do {                                                                   \
+        if (n < len)                                                       \
+            n += (size_t)snprintf(out + n, len - n, "%s", n ? "; " : "");  \
+        if (n < len)                                                       \
+            n += (size_t)snprintf(out + n, len - n, __VA_ARGS__);          \
+    } while (0)
+    if (ev->problem[0])
+        REASON("the evidence was altered");
+    for (size_t i = 0; i < ev->o.n_sigs; i++)
+        if (!ev->sigs[i].ok)
+            REASON("the %s's signature is not valid", ev->o.sigs[i].role);
+    if (!ev->signed_tech)
+        REASON("not signed by the technician");
+    if (!ev->signed_recip)
+        REASON("not signed by the recipient");
+    if (!text_ok)
+        REASON("the page text differs from the evidence");
+#undef REASON
+}
+
 int cmd_verify(struct client *c, int argc, char **argv)
 {
     uint8_t *pdf = NULL;
@@ -341,6 +369,9 @@ int cmd_verify(struct client *c, int argc, char **argv)
         sigs_ok &= ev.sigs[i].ok;
     int evidence_ok = parsed && !ev.problem[0];
     int all_ok = evidence_ok && sigs_ok && text_ok && ev.complete;
+    char why[800] = "";
+    if (parsed)
+        verify_reasons(&ev, text_ok, why, sizeof why);
 
     if (c->json) {
         json_t *j = json_pack("{s:s, s:b, s:o}", "file", path, "valid",
@@ -376,6 +407,8 @@ int cmd_verify(struct client *c, int argc, char **argv)
             json_object_set_new(j, "generated_at",
                                 json_integer(ev.generated_at));
             json_object_set_new(j, "signatures", a);
+            /* why it is not a verified final report ("" when it is) */
+            json_object_set_new(j, "reasons", json_string(why));
             json_object_set_new(
                 j, "text",
                 json_pack("{s:b, s:o}", "ok", text_ok, "reason",
@@ -418,11 +451,11 @@ int cmd_verify(struct client *c, int argc, char **argv)
         if (all_ok)
             printf("VERIFIED: both signatures are valid and the pages show "
                    "what was signed\n");
-        else if (evidence_ok && sigs_ok && text_ok)
+        else if (evidence_ok && text_ok && (sigs_ok || !ev.o.n_sigs))
             printf("NOT VERIFIED: DRAFT, intact but not signed by both "
-                   "parties\n");
+                   "parties: %s\n", why);
         else
-            printf("NOT VERIFIED: see the reasons above\n");
+            printf("NOT VERIFIED: %s\n", why);
     }
     if (!c->json && !all_ok && parsed)
         fprintf(stderr, "wo: %s is not a verified final report\n", path);

@@ -29,7 +29,7 @@ static int run_agreements(struct client *c, struct wo_cmd *cmd, int one)
     if (c->json)
         jsonout_agreements(res->agreements, res->n_agreements, one);
     else
-        print_agreements(res->agreements, res->n_agreements);
+        print_agreements(res->agreements, res->n_agreements, cmd->customer);
     wo_frame_free(WO_F_RESULT, res);
     return 0;
 }
@@ -139,8 +139,11 @@ int cmd_edit(struct client *c, int argc, char **argv)
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (cli_parse_id(argv[first], &cmd.wo) || !reason || !*reason)
+    if (cli_parse_id(argv[first], &cmd.wo))
         return cli_usage(spec.usage);
+    if (!reason || !*reason)
+        return cli_error("a reason is required: --reason TEXT (it goes into "
+                         "the order's history)");
     if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
         strcmp(priority, "P3"))
         return cli_error("--priority must be P1, P2 or P3");
@@ -243,6 +246,12 @@ int cmd_agreement(struct client *c, int argc, char **argv)
     for (size_t i = 0; i < targets.n; i++)
         snprintf(tbuf + strlen(tbuf), sizeof tbuf - strlen(tbuf), "%s%s",
                  i ? " " : "", tgt[i]);
+    if ((tz && !*tz) || (hours && !*hours))
+        return cli_error("--%s cannot be empty: give %s, or leave it out to "
+                         "keep the previous version's", tz && !*tz ? "tz"
+                         : "hours", tz && !*tz ? "an IANA zone such as "
+                         "Asia/Jakarta" : "24x7 or working hours such as "
+                         "\"Mon-Fri 08:00-17:00\"");
     cmd.tz = (char *)tz;
     cmd.hours = (char *)hours;
     cmd.holidays = holidays.n ? hbuf : NULL;

@@ -114,7 +114,8 @@ static const char *src_name(enum ev_src s)
     return s == EV_SERVER ? "server" : s == EV_DEVICE ? "device" : NULL;
 }
 
-static json_t *order_json(const struct wo_order *o, const struct ev_context *x)
+static json_t *order_head_json(const struct wo_order *o,
+                               const struct ev_context *x)
 {
     json_t *sla = json_pack(
         "{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "response_due",
@@ -132,6 +133,15 @@ static json_t *order_json(const struct wo_order *o, const struct ev_context *x)
                      "contact", jstr(o->contact), "assignee",
                      jstr(o->assignee), "tier", jstr(o->tier), "created_at",
                      (json_int_t)o->created_at, "sla", sla);
+}
+
+static json_t *order_json(const struct wo_order *o, const struct ev_context *x)
+{
+    json_t *j = order_head_json(o, x);
+    /* only when it was: the evidence of other orders is as it always was */
+    if (j && o->remote)
+        json_object_set_new(j, "remote", json_true());
+    return j;
 }
 
 static json_t *sig_json(const struct wo_sig *g)
@@ -328,6 +338,7 @@ static int parse_order(struct pctx *p, json_t *j, struct evidence *ev)
         (rc = get_int(p, sla, "resolved_at", 0, &o->resolved_at)) ||
         (rc = get_int(p, sla, "paused_at", 0, &o->paused_at)))
         return rc;
+    o->remote = json_is_true(json_object_get(j, "remote"));
     ev->responded_src = get_src(sla, "responded_on");
     ev->resolved_src = get_src(sla, "resolved_on");
     return 0;
@@ -649,6 +660,8 @@ int evidence_parse(const char *json, size_t len, struct evidence *ev,
         if (ev->sigs[i].ok && !strcmp(ev->o.sigs[i].role, "recipient"))
             recip = 1;
     }
+    ev->signed_tech = tech;
+    ev->signed_recip = recip;
     ev->complete = tech && recip;
 out:
     json_decref(root);

@@ -49,6 +49,8 @@ struct evidence {
     enum ev_src responded_src, resolved_src;
     bool complete;          /* a valid technician and a valid recipient
                              * signature: not a draft */
+    bool signed_tech;       /* a valid technician's signature */
+    bool signed_recip;      /* a valid recipient's signature */
     char problem[320];      /* a record whose fields do not give its
                              * recorded SHA-256; "" when none */
     char *json;             /* the exact bytes parsed (owned) */

@@ -35,6 +35,13 @@ static json_t *void_json(const struct wo_order *o, const char *id)
     return json_null();
 }
 
+/* Whether one of the order's SLA clocks runs (or stands paused). */
+static int clock_runs(const struct wo_order *o)
+{
+    return o->sla && (!strcmp(o->sla, "response") ||
+                      !strcmp(o->sla, "resolve") || !strcmp(o->sla, "paused"));
+}
+
 static json_t *order_json(const struct wo_order *o, int full)
 {
     json_t *j = json_object();
@@ -58,10 +65,13 @@ static json_t *order_json(const struct wo_order *o, int full)
         /* service desk fields: sent to dispatchers (docs/lifecycle.md) */
         json_object_set_new(j, "tier", json_string(o->tier));
         json_object_set_new(j, "sla", str_or_null(o->sla));
-        json_object_set_new(j, "due_in", json_integer(o->due_in));
+        /* no clock, no due times: before the verdict, met, cancelled */
+        json_object_set_new(j, "due_in", clock_runs(o)
+                                             ? json_integer(o->due_in)
+                                             : json_null());
         json_object_set_new(j, "sla_version", json_integer(o->sla_version));
-        json_object_set_new(j, "response_due", json_integer(o->response_due));
-        json_object_set_new(j, "resolve_due", json_integer(o->resolve_due));
+        json_object_set_new(j, "response_due", opt_int(o->response_due));
+        json_object_set_new(j, "resolve_due", opt_int(o->resolve_due));
         json_object_set_new(j, "responded_at", json_integer(o->responded_at));
         json_object_set_new(j, "resolved_at", json_integer(o->resolved_at));
         json_object_set_new(j, "paused_at", json_integer(o->paused_at));
@@ -306,7 +316,10 @@ void jsonout_table(const struct report_table *t)
     json_t *a = json_array();
     for (size_t i = 0; i < t->n_rows; i++) {
         json_t *o = json_object();
-        json_object_set_new(o, t->key, json_string(t->keys[i]));
+        json_object_set_new(o, t->key,
+                            t->key_number
+                                ? json_integer(strtoll(t->keys[i], NULL, 10))
+                                : json_string(t->keys[i]));
         for (size_t k = 0; k < t->n_cols; k++) {
             int64_t v = t->cells[i * t->n_cols + k];
             json_object_set_new(o, t->cols[k], v == REPORT_NONE

@@ -243,10 +243,10 @@ void print_list(const struct wo_order *o, size_t n)
         printf("%s\n", _("no work orders (run 'wo sync' to fetch yours)"));
         return;
     }
-    printf("%-6s %-3s %-16s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
+    printf("%-6s %-3s %-22s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
            _("DUE"), _("TITLE"));
     for (size_t i = 0; i < n; i++) {
-        printf("%-6lld %-3s %-16s %-36s %s", (long long)o[i].id,
+        printf("%-6lld %-3s %-22s %-36s %s", (long long)o[i].id,
                o[i].priority, o[i].status, fmt_due(&o[i], due, sizeof due),
                o[i].title);
         if (o[i].came && strcmp(o[i].came, "assigned"))
@@ -261,7 +261,9 @@ void print_list(const struct wo_order *o, size_t n)
 static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
 {
     int64_t m = (o->due_in < 0 ? -o->due_in : o->due_in) / 60000;
-    if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
+    if (o->sla && !strcmp(o->sla, "waiting"))
+        snprintf(buf, len, "%s", _("none until approved"));
+    else if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
         snprintf(buf, len, "%s", o->sla ? o->sla : "-");
     else if (o->due_in < 0)
         snprintf(buf, len, "%s BREACHED %lldh%02lldm ago", o->sla,
@@ -291,13 +293,14 @@ void print_board(const struct wo_order *orders, size_t n)
         printf("%s\n", _("no work orders"));
         return;
     }
-    printf("%-6s %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s\n", _("ID"),
+    /* STATUS: as wide as the longest, awaiting_authorisation */
+    printf("%-6s %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s\n", _("ID"),
            _("PRI"), _("TIER"), _("STATUS"), _("TECH"), _("ONLINE"),
            _("LAPTOP"), _("SLA"), _("TITLE"));
     for (size_t i = 0; i < n; i++) {
         const struct wo_order *o = &orders[i];
         char left[64];
-        printf("%-6lld %-3s %-4s %-16s %-12s %-7s %-10s %-28s %s%s\n",
+        printf("%-6lld %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s%s\n",
                (long long)o->id, o->priority, o->tier ? o->tier : "",
                o->status, o->assignee ? o->assignee : "-",
                !o->assignee ? "-" : o->online ? _("yes") : _("no"),
@@ -400,6 +403,9 @@ void print_event(const struct wo_event *e)
         snprintf(what, sizeof what, _("SLA warning (%s)"), d);
     else if (!strcmp(k, "sla.breach"))
         snprintf(what, sizeof what, _("SLA BREACH (%s)"), d);
+    else if (!strcmp(k, "code.locked") && e->status &&
+             !strcmp(e->status, "awaiting_authorisation"))
+        snprintf(what, sizeof what, "%s", _("authorisation locked"));
     else if (!strcmp(k, "code.locked"))
         snprintf(what, sizeof what, "%s", _("co-signing locked"));
     else if (!strcmp(k, "device.online"))
@@ -428,7 +434,10 @@ void print_alert(const struct wo_alert *a)
                  {"resolve.75", "75% of the resolution target used"},
                  {"resolve.breach", "resolution target BREACHED"},
                  {"code.locked", "co-signing LOCKED after wrong recipient "
-                                 "codes: issue a new one (wo code WO)"}};
+                                 "codes: issue a new one (wo code WO)"},
+                 {"authorisation.locked", "authorisation LOCKED after wrong "
+                                          "authorisation codes: issue a new "
+                                          "one (wo code WO --authorisation)"}};
     const char *text = a->kind;
     char tb[32];
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
@@ -522,6 +531,24 @@ static int has_suffix(const char *s, const char *suf)
     return n >= k && !strcmp(s + n - k, suf);
 }
 
+/* A column's heading in the human table: a duration's says what it
+ * shows (labour, not labour_ms: the cells read 1h30m). */
+static const char *col_head(const char *col, char *out, size_t len)
+{
+    size_t n = strlen(col);
+    if (has_suffix(col, "_ms"))
+        n -= 3;
+    snprintf(out, len, "%.*s", (int)n, col);
+    return out;
+}
+
+static int col_width(const char *col)
+{
+    char h[64];
+    size_t n = strlen(col_head(col, h, sizeof h));
+    return n > 8 ? (int)n : 8;
+}
+
 static void print_cell(const char *col, int64_t v)
 {
     char b[32];
@@ -534,14 +561,16 @@ static void print_cell(const char *col, int64_t v)
                  (long long)(v / 60000 % 60));
     else
         snprintf(b, sizeof b, "%lld", (long long)v);
-    printf(" %*s", (int)(strlen(col) > 8 ? strlen(col) : 8), b);
+    printf(" %*s", col_width(col), b);
 }
 
 static void table(const struct report_table *t)
 {
+    char h[64];
     printf("%-20s", t->key);
     for (size_t k = 0; k < t->n_cols; k++)
-        printf(" %8s", t->cols[k]);
+        printf(" %*s", col_width(t->cols[k]),
+               col_head(t->cols[k], h, sizeof h));
     printf("\n");
     for (size_t i = 0; i < t->n_rows; i++) {
         printf("%-20s", t->keys[i]);
@@ -559,7 +588,10 @@ void print_csv(const struct report_table *t)
         printf(",%s", t->cols[k]);
     printf("\r\n");
     for (size_t i = 0; i < t->n_rows; i++) {
-        csv_fwrite(stdout, t->keys[i], strlen(t->keys[i]));
+        if (t->key_number)
+            printf("%s", t->keys[i]);
+        else
+            csv_fwrite(stdout, t->keys[i], strlen(t->keys[i]));
         for (size_t k = 0; k < t->n_cols; k++) {
             int64_t v = t->cells[i * t->n_cols + k];
             if (v == REPORT_NONE)
@@ -584,13 +616,34 @@ void print_report(const char *title, const int64_t *since,
         printf("nothing in that period\n");
 }
 
-void print_agreements(const struct wo_agreement *a, size_t n)
+/* What an empty answer to `wo agreement show [CUSTOMER]` means. */
+static void print_no_agreement(const char *customer)
+{
+    if (!customer)
+        printf("no agreements: every order follows the global SLA policy "
+               "(wo sla show)\n");
+    else if (!*customer)
+        printf("no default agreement: orders of customers without an "
+               "agreement of their own (and orders with no customer) follow "
+               "the global SLA policy (wo sla show)\n");
+    else
+        printf("no agreement for %s: its orders follow the default "
+               "agreement, or the global SLA policy when there is none (wo "
+               "agreement show default)\n", customer);
+}
+
+void print_agreements(const struct wo_agreement *a, size_t n,
+                      const char *customer)
 {
     char tb[32], rb[32];
     if (!n)
-        printf("no agreements: every order follows the global SLA policy "
-               "(wo sla show)\n");
+        print_no_agreement(customer);
     for (size_t i = 0; i < n; i++) {
+        if (!a[i].version && a[i].why) {
+            /* an order's explanation with no agreement: the policy's */
+            printf("%s\n", a[i].why);
+            continue;
+        }
         printf("%s v%lld  from %s  %s %s%s%s%s%s\n",
                *a[i].customer ? a[i].customer : "(default)",
                (long long)a[i].version,

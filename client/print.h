@@ -76,8 +76,10 @@ void print_report(const char *title, const int64_t *since,
  * per row, CRLF-terminated; an empty field for no value. */
 void print_csv(const struct report_table *t);
 
-/* SLA agreement versions, with the explanation of wo sla WO. */
-void print_agreements(const struct wo_agreement *a, size_t n);
+/* SLA agreement versions, with the explanation of wo sla WO; customer:
+ * the one asked for ("" the default agreement, NULL all). */
+void print_agreements(const struct wo_agreement *a, size_t n,
+                      const char *customer);
 /* The priority matrix (rows keyed "impact/urgency"). */
 void print_matrix(const struct wo_row *r, size_t n);
 /* Customers or categories (wo customer show, wo category show). */

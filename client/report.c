@@ -91,22 +91,23 @@ static void cost_fill(const struct wo_row *r, int64_t *v)
 
 static const struct report reports[] = {
     {"assets", "asset", "assets with the most orders", assets_cols, 4,
-     assets_fill},
-    {"sla", "priority", "SLA compliance by priority", sla_cols, 7, sla_fill},
+     assets_fill, 0},
+    {"sla", "priority", "SLA compliance by priority", sla_cols, 7, sla_fill,
+     0},
     {"times", "priority", "mean time to respond and to resolve", times_cols,
-     3, times_fill},
+     3, times_fill, 0},
     {"workload", "technician", "workload per technician", workload_cols, 3,
-     workload_fill},
+     workload_fill, 0},
     {"requesters", "requester", "orders per requester (who needs training)",
-     by_cols, 13, by_fill},
+     by_cols, 13, by_fill, 0},
     {"departments", "department", "orders per department", by_cols, 13,
-     by_fill},
+     by_fill, 0},
     {"categories", "category", "orders per category, incidents and service "
-     "requests apart", by_cols, 13, by_fill},
+     "requests apart", by_cols, 13, by_fill, 0},
     {"customers", "customer", "orders, SLA compliance and cost per customer",
-     by_cols, 13, by_fill},
+     by_cols, 13, by_fill, 0},
     {"costs", "order", "cost of service per order (labour at the rate, "
-     "parts at the price list)", cost_cols, 4, cost_fill},
+     "parts at the price list)", cost_cols, 4, cost_fill, 1},
 };
 
 const struct report *report_find(const char *name)
@@ -133,8 +134,8 @@ int report_table_init(struct report_table *t, const struct report *rp,
         keys[i] = rows[i].key;
         rp->fill(&rows[i], cells + i * rp->n_cols);
     }
-    *t = (struct report_table){rp->key, rp->cols, rp->n_cols, n_rows, keys,
-                               cells};
+    *t = (struct report_table){rp->key, rp->key_number, rp->cols, rp->n_cols,
+                               n_rows, keys, cells};
     return 0;
 }
 

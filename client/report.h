@@ -18,6 +18,7 @@
 
 struct report_table {
     const char *key;
+    int key_number;          /* the keys are whole numbers (order ids) */
     const char *const *cols;
     size_t n_cols, n_rows;
     const char *const *keys; /* n_rows */
@@ -32,6 +33,7 @@ struct report {
     const char *const *cols;
     size_t n_cols;
     void (*fill)(const struct wo_row *r, int64_t *v); /* n_cols values */
+    int key_number;    /* the key is a whole number: an order's id */
 };
 
 /* The report called name, or NULL. Static data: never freed. */

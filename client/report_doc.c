@@ -23,7 +23,8 @@ enum {
     L_VALID, L_INVALID, L_VERDICT, L_TECH_VERDICT, L_SATISFIED,
     L_UNSATISFIED, L_COMMENT, L_COVERS, L_COVERS_FMT, L_NOT_YET,
     L_NO_KEY, L_SEC_VERIFY, L_VERIFY_TEXT, L_NONE, L_HOURS, L_MINUTES,
-    L_PROBLEM_REC, L_VOID, L__COUNT
+    L_PROBLEM_REC, L_VOID, L_RESOLVED_HOW, L_REMOTE, L_CLOSED_HOW,
+    L_AUTO_CLOSED, L__COUNT
 };
 
 static const char *const en[L__COUNT] = {
@@ -96,6 +97,11 @@ static const char *const en[L__COUNT] = {
     [L_MINUTES] = "min",
     [L_PROBLEM_REC] = "EVIDENCE ALTERED: %s",
     [L_VOID] = "VOID",
+    [L_RESOLVED_HOW] = "Resolved",
+    [L_REMOTE] = "remotely, with no site visit",
+    [L_CLOSED_HOW] = "Closed",
+    [L_AUTO_CLOSED] = "by itself, 24 h after completion without dispute "
+                      "(the recipient did not co-sign)",
 };
 
 static const char *const id[L__COUNT] = {
@@ -169,6 +175,11 @@ static const char *const id[L__COUNT] = {
     [L_MINUTES] = "mnt",
     [L_PROBLEM_REC] = "BUKTI DIUBAH: %s",
     [L_VOID] = "BATAL",
+    [L_RESOLVED_HOW] = "Diselesaikan",
+    [L_REMOTE] = "dari jauh, tanpa kunjungan ke lokasi",
+    [L_CLOSED_HOW] = "Ditutup",
+    [L_AUTO_CLOSED] = "otomatis, 24 jam setelah selesai tanpa sengketa "
+                      "(penerima tidak ikut menandatangani)",
 };
 
 /* Statuses and visit outcomes as the report names them. */
@@ -307,6 +318,20 @@ static char *sla_text(struct report_doc *d, const struct evidence *ev,
                src == EV_DEVICE ? ")" : "");
 }
 
+/* How the order ended, when the evidence shows it: a remote resolution;
+ * a closure with no recipient's signature, which only the 24 h rule
+ * makes (a recipient's co-signature closes it otherwise). */
+static void how_section(struct report_doc *d, const struct evidence *ev)
+{
+    int recipient = 0;
+    for (size_t i = 0; i < ev->o.n_sigs; i++)
+        recipient |= !strcmp(ev->o.sigs[i].role, "recipient");
+    if (ev->o.remote)
+        add(d, RD_FIELD, L(d, L_RESOLVED_HOW), L(d, L_REMOTE), 0);
+    if (!strcmp(ev->o.status, "closed") && !recipient)
+        add(d, RD_FIELD, L(d, L_CLOSED_HOW), L(d, L_AUTO_CLOSED), 0);
+}
+
 static void order_section(struct report_doc *d, const struct evidence *ev)
 {
     const struct wo_order *o = &ev->o;
@@ -314,6 +339,7 @@ static void order_section(struct report_doc *d, const struct evidence *ev)
     add(d, RD_HEADING, NULL, L(d, L_SEC_ORDER), 0);
     add(d, RD_FIELD, L(d, L_TITLE), o->title, 0);
     add(d, RD_FIELD, L(d, L_STATUS), word(d, o->status), 0);
+    how_section(d, ev);
     add_own(d, RD_FIELD, L(d, L_PRIORITY),
             o->tier ? fmt(d, "%s \xc2\xb7 %s %s", o->priority, L(d, L_TIER),
                           o->tier)

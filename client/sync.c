@@ -52,6 +52,7 @@ struct conn {
     struct wo_result *res;
     /* outcome */
     int failed;
+    int64_t status;         /* the wire status of an error frame */
     int server_trouble;     /* a 5xx: retry with backoff, in both modes */
     char err[1400];
 };
@@ -347,6 +348,7 @@ static void on_frame(void *ud, int type, void *body)
         struct wo_error *e = body;
         char msg[600];
         snprintf(msg, sizeof msg, "server: %s", e->reason);
+        k->status = e->status;
         if (k->mode == M_SYNC && e->status >= 500) {
             /* the server's trouble (storage full, out of memory): what
              * was sent stays in the outbox; hang up and come back after
@@ -538,7 +540,9 @@ int sync_cmd(struct client *c, struct wo_cmd *cmd, struct wo_result **res)
     cmd->req = 1;
     *res = NULL;
     int rc = run_once(&k, c->server, c->ca, 30000);
+    c->refused = 0;
     if (rc || k.failed || !k.res) {
+        c->refused = k.status;
         fprintf(stderr, "wo: %s\n", k.err[0] ? k.err : "no answer");
         if (k.res)
             wo_frame_free(WO_F_RESULT, k.res);

@@ -39,7 +39,8 @@ int sync_enroll(struct client *c, const char *url, const char *ca,
 int sync_run(struct client *c, int watch, const struct sync_events *ev);
 
 /* Dispatcher/admin: send one command, wait for its result. 0, or 1 after
- * printing why. On success *res is owned by the caller
+ * printing why (c->refused: the server's wire status, when it refused).
+ * On success *res is owned by the caller
  * (wo_frame_free(WO_F_RESULT, *res)). */
 int sync_cmd(struct client *c, struct wo_cmd *cmd, struct wo_result **res);
 

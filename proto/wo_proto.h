@@ -332,7 +332,9 @@ struct wo_order {
     int64_t paused_at;      /* awaiting the customer since */
     int64_t completed_at;   /* closes by itself 24 h later */
     char *sla;              /* which clock runs: response | resolve |
-                             * paused | met (computed when sent) */
+                             * paused | met | none (cancelled) | waiting
+                             * (for authorisation: none yet; computed
+                             * when sent) */
     int64_t due_in;         /* ms to the running clock's due time when
                              * sent; negative: breached */
     int64_t visit_start;    /* next visit's window set by a dispatcher, */

@@ -116,21 +116,60 @@ static void fmt_dur(int64_t ms, char out[24])
         snprintf(out, 24, "%llds", (long long)(ms / 1000));
 }
 
+/* When the order's SLA clock started, as the explanation says it. */
+static void clock_start(const struct wo_order *o, int64_t approved,
+                        char *out, size_t len)
+{
+    char t[40];
+    fmt_time(approved ? approved : o->created_at, t);
+    snprintf(out, len, approved ? "at its approval, %s" : "the order opened "
+             "at %s", t);
+}
+
+/* An order awaiting authorisation: no clock, no agreement yet. */
+static int explain_waiting(const struct wo_order *o, struct wo_agreement *a)
+{
+    char why[400];
+    snprintf(why, sizeof why, "order %lld (%s, customer %s) waits for "
+             "authorisation by %s: no SLA clock runs and it has no due "
+             "times until it is approved; then the agreement in force at "
+             "the approval governs it, counted from that moment.",
+             (long long)o->id, o->priority,
+             o->customer ? o->customer : "none",
+             o->authoriser ? o->authoriser : "its authoriser");
+    a->customer = strdup(o->customer ? o->customer : "");
+    a->tz = strdup("UTC");
+    a->hours = strdup("24x7");
+    a->wo = o->id;
+    a->why = strdup(why);
+    if (!a->customer || !a->tz || !a->hours || !a->why) {
+        wo_agreement_cleanup(a);
+        return WO_ENOMEM;
+    }
+    return 0;
+}
+
 int agree_explain(struct store *st, const struct wo_order *o,
                   struct wo_agreement *a)
 {
-    char why[1400], from[40], opened[40], r1[24], r2[24], nextfrom[40],
+    char why[1400], from[40], opened[64], r1[24], r2[24], nextfrom[40],
         review[80] = "";
-    int64_t resp, res, version;
+    int64_t resp, res, version, approved = 0, start;
     int rc;
     memset(a, 0, sizeof *a);
+    if (!strcmp(o->status, "awaiting_authorisation"))
+        return explain_waiting(o, a);
+    if ((rc = store_order_approved_at(st, o->id, &approved)))
+        return rc;
+    /* the clock starts at the approval of an order that waited for it */
+    start = approved ? approved : o->created_at;
+    clock_start(o, approved, opened, sizeof opened);
     if (o->agreement_id) {
         struct wo_agreement next;
         if ((rc = store_agreement_get(st, o->agreement_id, a)))
             return rc;
         agree_targets(a, o->priority, &resp, &res);
         fmt_time(a->effective_from, from);
-        fmt_time(o->created_at, opened);
         fmt_dur(resp, r1);
         fmt_dur(res, r2);
         if (a->review_at) {
@@ -143,7 +182,7 @@ int agree_explain(struct store *st, const struct wo_order *o,
         int n = snprintf(why, sizeof why,
             "order %lld (%s, customer %s) is governed by version %lld of %s%s%s,"
             " in force from %s: the version in force when its SLA clock "
-            "started (the order opened at %s)%s. Its %s targets: respond "
+            "started (%s)%s. Its %s targets: respond "
             "within %s, resolve within %s, counted in %s (%s)%s%s.",
             (long long)o->id, o->priority,
             o->customer ? o->customer : "none", (long long)a->version,
@@ -176,19 +215,19 @@ int agree_explain(struct store *st, const struct wo_order *o,
         a->hours = strdup("24x7");
         a->version = 0;
         a->p1_response = a->p2_response = a->p3_response = 0;
-        fmt_dur(o->response_due - o->created_at, r1);
-        fmt_dur(o->resolve_due - o->created_at, r2);
+        fmt_dur(o->response_due - start, r1);
+        fmt_dur(o->resolve_due - start, r2);
         snprintf(why, sizeof why, "order %lld (%s, customer %s) is governed "
                  "by no agreement: %s, so the global SLA policy (version "
                  "%lld) applies and every hour counts: respond within %s, "
-                 "resolve within %s of its clock's start.",
+                 "resolve within %s of its clock's start (%s).",
                  (long long)o->id, o->priority,
                  o->customer ? o->customer : "none",
                  o->customer ? "neither its customer nor the desk had an "
                                "agreement in force when its clock started"
                              : "it has no customer and there was no default "
                                "agreement in force when its clock started",
-                 (long long)version, r1, r2);
+                 (long long)version, r1, r2, opened);
         if (!a->customer || !a->tz || !a->hours) {
             wo_agreement_cleanup(a);
             return WO_ENOMEM;

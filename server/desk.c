@@ -31,6 +31,8 @@ int desk_annotate(struct wo_order *o, int64_t now)
     int64_t due = 0;
     if (!strcmp(o->status, "cancelled")) {
         sla = "none";
+    } else if (!strcmp(o->status, "awaiting_authorisation")) {
+        sla = "waiting"; /* no clock runs before the verdict */
     } else if (!o->responded_at) {
         sla = "response";
         due = o->response_due;

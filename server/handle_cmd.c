@@ -497,6 +497,13 @@ int handle_cmd_report(struct call *c)
     if (since >= until)
         return fail(c, WO_EINVAL, "the period is empty: --since must come "
                     "before --until");
+    if (cmd->customer) {
+        char kind[16];
+        int needs, rc = handle_desk_customer_known(c, cmd->customer, kind,
+                                                   &needs);
+        if (rc)
+            return rc;
+    }
     if (!(res = result(c)))
         return WO_ENOMEM;
     if (reports[i].which >= STORE_REPORT_REQUESTERS && !cmd->limit)

@@ -139,6 +139,17 @@ int handle_desk_priority(struct call *c)
     return 0;
 }
 
+int handle_desk_customer_known(struct call *c, const char *name,
+                               char kind[16], int *needs_auth)
+{
+    int rc = store_customer_get(c->srv->store, name, kind, needs_auth);
+    if (rc == WO_ENOTFOUND)
+        return fail(c, WO_EINVAL, "no customer named '%s': an admin adds it "
+                    "with 'wo customer set \"%s\"' ('wo customer show' "
+                    "lists them)", name, name);
+    return rc;
+}
+
 /* Category and customer: known ones only; whether they need approval. */
 static int intake_refs(struct call *c, const char *category, int *needs)
 {
@@ -150,14 +161,8 @@ static int intake_refs(struct call *c, const char *category, int *needs)
         return fail(c, rc, "unknown category '%s': use hardware, software, "
                     "access, network, other, or one an admin added ('wo "
                     "category set NAME')", category);
-    if (!rc && cmd->customer) {
-        rc = store_customer_get(c->srv->store, cmd->customer, kind,
-                                &cust_auth);
-        if (rc == WO_ENOTFOUND)
-            return fail(c, rc, "no customer named '%s': an admin adds it "
-                        "with 'wo customer set \"%s\"'", cmd->customer,
-                        cmd->customer);
-    }
+    if (!rc && cmd->customer)
+        rc = handle_desk_customer_known(c, cmd->customer, kind, &cust_auth);
     *needs = cmd->needs_authorisation || cat_auth || cust_auth;
     return rc;
 }
@@ -212,6 +217,9 @@ int handle_desk_intake(struct call *c, int64_t id, int64_t now)
         if ((rc = history(c, id, "authorisation.wait", detail, now)))
             return rc;
     }
+    /* no SLA clock runs before the verdict: the approval starts it */
+    if (needs)
+        return store_order_sla_clear(st, id);
     struct wo_order o;
     if ((rc = load(c, id, &o)))
         return rc;
@@ -301,7 +309,8 @@ int handle_desk_edit(struct call *c)
     }
     if (!rc)
         rc = store_order_edit(st, o.id, cmd);
-    if (!rc && prio) {
+    /* waiting for authorisation, no clock runs: the approval starts it */
+    if (!rc && prio && strcmp(o.status, "awaiting_authorisation")) {
         /* the agreement's targets for the new priority, from now */
         struct wo_order e;
         if (!(rc = load(c, o.id, &e))) {
@@ -431,11 +440,16 @@ static int wrong_auth_code(struct call *c, int64_t wo, int64_t now)
     if (rc)
         return rc;
     c->keep = 1;
-    return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of %d)%s",
-                failures, HANDLE_DESK_AUTH_TRIES,
-                failures >= HANDLE_DESK_AUTH_TRIES
-                    ? "; authorisation is now locked: ask the desk for a new "
-                      "code" : "");
+    if (failures >= HANDLE_DESK_AUTH_TRIES)
+        return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of "
+                    "%d); authorisation is now locked: issue a new code with "
+                    "'wo code %lld --authorisation' and give it to the "
+                    "authoriser", failures, HANDLE_DESK_AUTH_TRIES,
+                    (long long)wo);
+    return fail(c, WO_EPERM, "wrong authorisation code (attempt %d of %d): "
+                "check the code the authoriser was given and type it again; "
+                "after %d wrong codes authorisation locks", failures,
+                HANDLE_DESK_AUTH_TRIES, HANDLE_DESK_AUTH_TRIES);
 }
 
 /* The statement the sender's device signed must be the one this command
@@ -612,6 +626,13 @@ int handle_desk_agreement_set(struct call *c)
             t[i][0] = r;
             t[i][1] = s;
         }
+    }
+    if ((cmd->tz && !*cmd->tz) || (cmd->hours && !*cmd->hours)) {
+        if (had)
+            wo_agreement_cleanup(&a);
+        return fail(c, WO_EINVAL, "the agreement's %s cannot be empty: give "
+                    "them, or leave them out to keep the previous version's",
+                    cmd->tz && !*cmd->tz ? "time zone" : "hours");
     }
     const char *tz = cmd->tz ? cmd->tz : had ? a.tz : "UTC";
     const char *hours = cmd->hours ? cmd->hours : had ? a.hours : "24x7";

@@ -19,6 +19,10 @@
  * urgency) unless given by hand (then with a reason when both are given);
  * sets the command's priority. */
 int handle_desk_priority(struct call *c);
+/* Customer name is one an admin added (its kind and whether its orders
+ * need authorisation), else WO_EINVAL with what to do in c->reason. */
+int handle_desk_customer_known(struct call *c, const char *name,
+                               char kind[16], int *needs_auth);
 /* After order id is inserted, inside create's transaction: the intake
  * fields, the authorisation it may need (its code into c->auth_code), the
  * agreement's due times, the history of a priority set by hand. */

@@ -36,6 +36,7 @@ struct report {
     int rc;                 /* -1: none drawn yet */
     uint8_t *pdf;
     size_t len;
+    int signed_by;          /* SVCREPORT_TECH | SVCREPORT_RECIP */
     char why[300];
 };
 
@@ -57,7 +58,8 @@ static void report_for(struct mailer *m, struct report *r, int64_t order,
     /* how long drawing takes, for the log (a duration, not server time) */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    r->rc = svcreport_pdf(m->ro, order, now, &r->pdf, &r->len, r->why,
+    r->rc = svcreport_pdf(m->ro, order, now, &r->pdf, &r->len, &r->signed_by,
+                          r->why,
                           sizeof r->why);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!r->rc)
@@ -72,6 +74,32 @@ static void report_for(struct mailer *m, struct report *r, int64_t order,
                 (long long)order, r->why);
 }
 
+/* The message's text and what it says of the report attached as name:
+ * signed by both parties, it verifies; else it is a draft with only the
+ * signatures made, which `wo verify` lists. */
+static void report_words(int signed_by, const char *name, char *out,
+                         size_t len, const char *text)
+{
+    const int both = SVCREPORT_TECH | SVCREPORT_RECIP;
+    if ((signed_by & both) == both) {
+        snprintf(out, len, "%s\r\nThe service report is attached (%s), "
+                 "signed by the technician and the recipient. Check it with "
+                 "'wo verify %s'.\r\n", text, name, name);
+        return;
+    }
+    snprintf(out, len, "%s\r\nThe service report is attached (%s). It is a "
+             "draft: it carries only the signatures made (%s), not both "
+             "parties'. 'wo verify %s' shows which signatures it carries."
+             "\r\n", text, name,
+             signed_by & SVCREPORT_TECH ? "the technician's, not the "
+                                          "recipient's"
+             : signed_by & SVCREPORT_RECIP ? "the recipient's, not the "
+                                             "technician's"
+                                           : "none: neither the technician's "
+                                             "nor the recipient's",
+             name);
+}
+
 /* Send q[i], with the service report when its event has one. */
 static int send_one(struct mailer *m, const struct store_mail *q,
                     struct report *r, int64_t now, char *err, size_t errlen)
@@ -81,7 +109,7 @@ static int send_one(struct mailer *m, const struct store_mail *q,
     const char *text = q->body;
     if (with_report(q->event)) {
         report_for(m, r, q->order, now);
-        size_t n = strlen(q->body) + sizeof r->why + 200;
+        size_t n = strlen(q->body) + sizeof r->why + 500;
         if (!(body = malloc(n))) {
             snprintf(err, errlen, "out of memory");
             return WO_ENOMEM;
@@ -90,8 +118,7 @@ static int send_one(struct mailer *m, const struct store_mail *q,
         if (!r->rc) {
             f = (struct smtp_file){.name = name, .mime = "application/pdf",
                                    .data = r->pdf, .len = r->len};
-            snprintf(body, n, "%s\r\nThe service report is attached (%s). "
-                     "Check it with 'wo verify %s'.\r\n", q->body, name, name);
+            report_words(r->signed_by, name, body, n, q->body);
         } else {
             snprintf(body, n, "%s\r\nThe service report could not be "
                      "attached (%s); ask the service desk for it.\r\n",

@@ -434,6 +434,10 @@ int store_agreement_add(struct store *st, const struct wo_agreement *a,
 int store_agreements_list(struct store *st, const char *customer,
                           struct wo_agreement **out, size_t *n);
 /* The SLA targets of order id as its agreement counts them. */
+/* No due times: an order awaiting authorisation runs no SLA clock. */
+int store_order_sla_clear(struct store *st, int64_t id);
+/* When order id was approved (0: never), its SLA clock's start. */
+int store_order_approved_at(struct store *st, int64_t id, int64_t *at);
 int store_order_sla_set(struct store *st, int64_t id, int64_t agreement,
                         int64_t response_due, int64_t resolve_due,
                         int64_t response_warn, int64_t resolve_warn);

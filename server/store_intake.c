@@ -284,6 +284,25 @@ int store_order_sla_set(struct store *s, int64_t id, int64_t agreement,
     return wo_db_exec(q);
 }
 
+int store_order_sla_clear(struct store *s, int64_t id)
+{
+    sqlite3_stmt *q = ST(order_sla_clear);
+    wo_db_bind_int(q, ":id", id);
+    return wo_db_exec(q);
+}
+
+int store_order_approved_at(struct store *s, int64_t id, int64_t *at)
+{
+    sqlite3_stmt *q = ST(order_approved_at);
+    wo_db_bind_int(q, ":order", id);
+    int r = store__row(q);
+    if (r < 0)
+        return r;
+    *at = r ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return 0;
+}
+
 int store_sla_policy_of(struct store *s, const char *priority,
                         int64_t *version, int64_t *response_ms,
                         int64_t *resolve_ms)

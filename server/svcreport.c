@@ -14,7 +14,7 @@
 #include "wo_err.h"
 
 int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
-                  size_t *len, char *err, size_t errlen)
+                  size_t *len, int *signed_by, char *err, size_t errlen)
 {
     struct wo_order o;
     struct evidence ev;
@@ -22,6 +22,7 @@ int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
     size_t json_len = 0;
     *pdf = NULL;
     *len = 0;
+    *signed_by = 0;
     int rc = store_order_load(st, id, STORE_LOAD_TECH, &o, NULL);
     if (rc) {
         snprintf(err, errlen, "cannot read order %lld: %s", (long long)id,
@@ -45,6 +46,8 @@ int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
     free(json);
     if (rc)
         return rc;
+    *signed_by = (ev.signed_tech ? SVCREPORT_TECH : 0) |
+                 (ev.signed_recip ? SVCREPORT_RECIP : 0);
     rc = report_pdf_make(&ev, pdf, len, NULL, NULL, err, errlen);
     /* what goes out must pass `wo verify`'s page check: a server without
      * the report's fonts draws pages that do not show the evidence */

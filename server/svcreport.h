@@ -22,10 +22,13 @@ struct store;
  * checks its pages (report_text.h): a PDF that would not verify is not
  * returned. *pdf is malloc'd (*len bytes). 0, or a WO_E* code with err
  * saying what failed (no such order, the evidence, the drawing, the
- * check).
+ * check). *signed_by: which valid signatures it carries, SVCREPORT_TECH
+ * and SVCREPORT_RECIP or'ed (both: the final report, else a draft).
  */
+#define SVCREPORT_TECH 1
+#define SVCREPORT_RECIP 2
 int svcreport_pdf(struct store *st, int64_t id, int64_t now, uint8_t **pdf,
-                  size_t *len, char *err, size_t errlen);
+                  size_t *len, int *signed_by, char *err, size_t errlen);
 
 /* The attachment's file name for order id: "WO-123-report.pdf". */
 void svcreport_filename(int64_t id, char *out, size_t len);

@@ -642,10 +642,14 @@
      * news: only technicians' show */
     const office = /^device\./.test(e.kind) && state.techs.size > 0 &&
                    !state.techs.has(e.actor);
+    /* a locked code of an order that waits: its authorisation's */
+    const kind = e.kind === "code.locked" &&
+                 e.status === "awaiting_authorisation"
+      ? "authorisation.locked" : e.kind;
     /* a kind this console does not know yet still shows, as it is */
     if (!office)
-      feed(e.kind, I18n.has("activity." + e.kind)
-                   ? t("activity." + e.kind, vars)
+      feed(e.kind, I18n.has("activity." + kind)
+                   ? t("activity." + kind, vars)
                    : `${e.wo ? "#" + e.wo + " " : ""}${vars.title} ${e.kind}${
                        vars.detail ? ": " + vars.detail : ""}`, e.at);
     if (/^device\./.test(e.kind) && !office) {

@@ -99,7 +99,8 @@ FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 -- breached ones come first); a paused clock's due time moves with :now
 SELECT o.id FROM orders o ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL THEN o.response_due
+  CASE WHEN o.responded_at IS NULL
+         THEN coalesce(o.response_due, 9223372036854775807)
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,
@@ -127,7 +128,8 @@ WHERE CASE :status WHEN 'all' THEN 1
        OR instr(lower(coalesce(o.asset, '')), lower(:text)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL THEN o.response_due
+  CASE WHEN o.responded_at IS NULL
+         THEN coalesce(o.response_due, 9223372036854775807)
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,
@@ -151,7 +153,8 @@ WHERE o.status NOT IN ('closed', 'cancelled')
        OR instr(lower(coalesce(o.asset, '')), lower(:text)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL THEN o.response_due
+  CASE WHEN o.responded_at IS NULL
+         THEN coalesce(o.response_due, 9223372036854775807)
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,
@@ -341,7 +344,15 @@ WHERE o.status NOT IN ('closed', 'cancelled', 'awaiting_authorisation')
 ORDER BY o.id, k.kind;
 
 -- name: alerts_since
-SELECT a.id, a.order_id, a.kind, a.at, o.title, o.priority
+-- a code.locked alert of an order's authorisation (made with the
+-- authorisation.locked history line, at the same time) is sent as its own
+-- kind, authorisation.locked: the recipient's code is another lock
+SELECT a.id, a.order_id,
+       CASE WHEN a.kind = 'code.locked' AND EXISTS (
+                SELECT 1 FROM changes c WHERE c.order_id = a.order_id
+                  AND c.kind = 'authorisation.locked' AND c.at = a.at)
+            THEN 'authorisation.locked' ELSE a.kind END,
+       a.at, o.title, o.priority
 FROM alerts a JOIN orders o ON o.id = a.order_id
 WHERE a.id > :cursor ORDER BY a.id LIMIT :limit;
 
@@ -746,6 +757,17 @@ UPDATE orders SET agreement_id = :agreement, response_due = :response_due,
     resolve_warn = :resolve_warn
 WHERE id = :id;
 
+-- name: order_sla_clear
+-- an order awaiting authorisation: no SLA clock runs, so no due times
+UPDATE orders SET agreement_id = NULL, response_due = NULL,
+    resolve_due = NULL, response_warn = NULL, resolve_warn = NULL
+WHERE id = :id;
+
+-- name: order_approved_at
+-- when the order was approved (its SLA clock's start), if it was
+SELECT max(at) FROM authorisations
+WHERE order_id = :order AND verdict = 'approved';
+
 -- name: sla_policy_of
 -- the global policy's current targets of one priority
 SELECT version, response_ms, resolve_ms FROM sla_policies
@@ -790,7 +812,8 @@ WHERE o.status NOT IN ('closed', 'cancelled')
   AND (:site IS NULL OR o.site = :site)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL THEN o.response_due
+  CASE WHEN o.responded_at IS NULL
+         THEN coalesce(o.response_due, 9223372036854775807)
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,
@@ -807,7 +830,8 @@ WHERE (:status IS NULL OR o.status = :status)
   AND (:site IS NULL OR o.site = :site)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL THEN o.response_due
+  CASE WHEN o.responded_at IS NULL
+         THEN coalesce(o.response_due, 9223372036854775807)
        WHEN o.resolved_at IS NULL
          THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
        ELSE 9223372036854775807 END,

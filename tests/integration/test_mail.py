@@ -228,6 +228,9 @@ class Mail(ClockEnv):
         self.assertIn("has been completed", body)
         self.assertIn("The service report is attached (WO-%s-report.pdf)"
                       % wo, body)
+        # a draft says so, and which signatures it carries
+        self.assertIn("It is a draft", body)
+        self.assertIn("the technician's, not the recipient's", body)
         # made on the server, from its own record: the technician's
         # signature is there and valid, the recipient's not yet (a draft)
         text = subprocess.run(["pdftotext", "-layout", pdf, "-"],
@@ -252,6 +255,9 @@ class Mail(ClockEnv):
                    what="the closing message marked sent")
         pdf, body = self.report_of(wo, "closed", "ann@example.com")
         self.assertIn("is closed", body)
+        self.assertIn("signed by the technician and the recipient. Check it "
+                      "with 'wo verify WO-%s-report.pdf'" % wo, body)
+        self.assertNotIn("draft", body)
         text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True,
                               text=True, check=True, timeout=60).stdout
         self.assertIn("Work order " + wo, text)
@@ -265,6 +271,48 @@ class Mail(ClockEnv):
         self.assertEqual(len(acc), 1)
         self.assertEqual(acc[0].get_content_type(), "text/plain")
 
+
+    def test_remote_order_closed_by_itself_mails_an_honest_draft(self):
+        """Resolved remotely and closed by itself after 24 h: nobody
+        signed, so the closing message calls the report a draft and does
+        not promise that it verifies; the report says how the order was
+        resolved and closed; `wo verify` names why it is not final."""
+        self.start_relay()
+        o = self.create(title="Outlook crashes", prio="P3", assign="alice",
+                        **{"requester": "Ann", "requester-email":
+                           "ann@example.com"})
+        wo = str(o["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "resolve", wo, "--remote", "--note",
+                "Repaired the Office install remotely")
+        self.wo("alice", "sync")
+        self.advance(25 * HOUR)
+        wait_until(lambda: self.about("closed"), timeout=60,
+                   what="the closing message after 24 h")
+        pdf, body = self.report_of(wo, "closed", "ann@example.com")
+        self.assertIn("It is a draft: it carries only the signatures made "
+                      "(none: neither the technician's nor the "
+                      "recipient's)", body)
+        self.assertIn("'wo verify WO-%s-report.pdf' shows which" % wo, body)
+        self.assertNotIn("Check it with", body)
+        text = " ".join(subprocess.run(
+            ["pdftotext", pdf, "-"], capture_output=True, text=True,
+            check=True, timeout=60).stdout.split())
+        self.assertIn("remotely, with no site visit", text)
+        self.assertIn("by itself, 24 h after completion without dispute",
+                      text)
+        v = self.verify(pdf, ok=False)
+        self.assertTrue(v["text"]["ok"], v)     # both sides make the same
+        self.assertEqual(v["reasons"], "not signed by the technician; not "
+                         "signed by the recipient")
+        env = {k: v for k, v in os.environ.items() if k != "WO_HOME"}
+        r = subprocess.run([WO, "verify", pdf], capture_output=True,
+                           text=True, timeout=60, env=env, cwd=self.dir)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("NOT VERIFIED: DRAFT, intact but not signed by both "
+                      "parties: not signed by the technician; not signed by "
+                      "the recipient", r.stdout)
+        self.assertNotIn("see the reasons above", r.stdout)
 
     def test_report_that_cannot_be_made_is_said_and_the_message_goes(self):
         # a server with no fonts draws pages that do not show the report's
@@ -453,6 +501,7 @@ class MailAuth(Mail):
     test_requester_informed_relay_down_and_back = None
     test_completion_and_closing_carry_the_service_report = None
     test_report_that_cannot_be_made_is_said_and_the_message_goes = None
+    test_remote_order_closed_by_itself_mails_an_honest_draft = None
 
 
 if __name__ == "__main__":

@@ -107,8 +107,12 @@ class ServiceDesk(ClockEnv):
         self.assertIn("category network", self.wo("alice", "show",
                                                    wo).stdout)
         self.advance(30 * MIN)
-        r = self.wo("disp", "edit", wo, "--priority", "P1", check=False)
-        self.assertEqual(r.returncode, 2)              # no reason: usage
+        for reason in ([], ["--reason", ""]):
+            r = self.wo("disp", "edit", wo, "--priority", "P1", *reason,
+                        check=False)
+            self.assertEqual(r.returncode, 2)          # no reason
+            self.assertIn("a reason is required: --reason TEXT (it goes "
+                          "into the order's history)", r.stderr)
         self.wo("disp", "edit", wo, "--priority", "P1", "--title",
                 "Network down on floor 3", "--site", "HQ floor 3",
                 "--reason", "whole floor affected")
@@ -198,8 +202,18 @@ class ServiceDesk(ClockEnv):
             r = self.fails("root", "agreement", "set", "Bank Nusantara",
                            "--from", "now", *args)
             self.assertIn(words, r.stderr)
+        r = self.fails("root", "agreement", "set", "Bank Nusantara",
+                       "--from", "now", "--hours", "")
+        self.assertIn("--hours cannot be empty", r.stderr)
         self.assertEqual(len(self.wo_json("disp", "agreement", "show",
                                           "Bank Nusantara")), 1)
+        self.assertEqual(self.wo_json("disp", "agreement", "show",
+                                      "Bank Nusantara")[0]["hours"],
+                         "Mon-Fri 08:00-17:00")
+        # no default agreement, though a customer has one
+        out = self.wo("disp", "agreement", "show", "default").stdout
+        self.assertIn("no default agreement", out)
+        self.assertNotIn("no agreements", out)
         self.fails("disp", "agreement", "set", "default", "--from", "now")
 
     def test_agreement_version_takes_effect_while_an_order_is_open(self):
@@ -305,7 +319,8 @@ class ServiceDesk(ClockEnv):
         r = self.fails("disp", "authorise", str(q["id"]), "--name", "Rina",
                        "--code", q["authorisation_code"])
         self.assertIn("locked", r.stderr)
-        self.assertIn("code.locked", [a["kind"] for a in self.alerts()])
+        self.assertIn("authorisation.locked",
+                      [a["kind"] for a in self.alerts()])
         new = self.wo_json("disp", "code", str(q["id"]), "--authorisation")
         self.wo("disp", "authorise", str(q["id"]), "--name", "Rina",
                 "--code", new["authorisation_code"])
@@ -322,6 +337,72 @@ class ServiceDesk(ClockEnv):
         r = self.fails("disp", "create", "--title", "VPN", "--priority",
                        "P3", "--category", "access")
         self.assertIn("--authoriser", r.stderr)
+
+    def test_no_sla_clock_before_the_verdict(self):
+        """An order waiting for authorisation has no due times and raises
+        no alert; approved, its clock starts then, and `wo sla` says so.
+        The authorisation lock names itself and its fix."""
+        self.wo("root", "customer", "set", "Bank Nusantara", "--external")
+        self.wo("root", "agreement", "set", "Bank Nusantara", "--from", "now",
+                "--target", "P3=4h/16h")
+        o = self.create(title="Teller PC", prio="P3",
+                        customer="Bank Nusantara",
+                        **{"needs-authorisation": None,
+                           "authoriser": "Budi Santoso"})
+        wo = str(o["id"])
+        self.assertEqual((o["sla"], o["due_in"], o["response_due"],
+                          o["resolve_due"]), ("waiting", None, None, None))
+        board = self.wo("disp", "board").stdout.splitlines()
+        line = [x for x in board if x.startswith(wo + " ")][0]
+        self.assertNotIn("left", line)
+        self.assertIn("none until approved", line)
+        # the status fits its column: TECH starts where its heading does
+        self.assertEqual(line.index(" -  "), board[0].index(" TECH"))
+        shown = self.wo("disp", "show", wo).stdout
+        self.assertNotIn("respond by", shown)
+        self.assertNotIn("resolve by", shown)
+        self.assertIn("waits for authorisation",
+                      self.wo_json("disp", "sla", wo)["why"])
+        # a priority change while it waits starts no clock either
+        self.wo("disp", "edit", wo, "--priority", "P1", "--reason", "VIP")
+        self.assertIsNone(self.show(wo)["response_due"])
+        # far past every target: no alert while it waits
+        self.advance(3 * 24 * HOUR)
+        self.ticked()
+        self.assertEqual(self.alerts(), [])
+        # a wrong code says what to do
+        wrong = "%08d" % ((int(o["authorisation_code"]) + 1) % 100000000)
+        r = self.fails("disp", "authorise", wo, "--name", "Budi Santoso",
+                       "--code", wrong)
+        self.assertIn("attempt 1 of 5", r.stderr)
+        self.assertIn("check the code the authoriser was given", r.stderr)
+        self.wo("disp", "authorise", wo, "--name", "Budi Santoso", "--code",
+                o["authorisation_code"])
+        approved = self.now()
+        d = self.show(wo)
+        self.assertEqual(d["sla"], "response")
+        self.assertEqual(d["response_due"], approved + 15 * MIN)   # P1
+        why = self.wo_json("disp", "sla", wo)["why"]
+        self.assertIn("when its SLA clock started (at its approval", why)
+        self.assertNotIn("the order opened", why)
+        # five wrong codes: the lock names itself and its fix
+        q = self.create(prio="P3", **{"needs-authorisation": None,
+                                      "authoriser": "Rina"})
+        bad = "%08d" % ((int(q["authorisation_code"]) + 7) % 100000000)
+        for i in range(5):
+            r = self.fails("disp", "authorise", str(q["id"]), "--name",
+                           "Rina", "--code", bad)
+        self.assertIn("attempt 5 of 5", r.stderr)
+        self.assertIn("issue a new code with 'wo code %d --authorisation'"
+                      % q["id"], r.stderr)
+        self.assertNotIn("ask the desk", r.stderr)
+        text = self.wo("disp", "alerts").stdout
+        self.assertIn("authorisation LOCKED", text)
+        self.assertIn("wo code WO --authorisation", text)
+        self.assertNotIn("co-signing", text)
+        feed = self.wo("disp", "feed").stdout
+        self.assertIn("authorisation locked", feed)
+        self.assertNotIn("co-signing locked", feed)
 
     def test_notes_and_remote_resolution(self):
         o = self.create(title="Outlook crashes", prio="P3", assign="alice")
@@ -428,8 +509,23 @@ class ServiceDesk(ClockEnv):
         self.assertEqual(acme["cost"], 480000)
         self.assertEqual(cus["Globex"]["cost"], 0)
         costs = self.wo_json("disp", "report", "costs", "--customer", "ACME")
-        self.assertEqual([r["order"] for r in costs],
-                         [str(a["id"]), str(b["id"])])
+        # the order is a number, in JSON and in CSV
+        self.assertEqual([r["order"] for r in costs], [a["id"], b["id"]])
+        self.assertIn("\n%d,5400000," % a["id"],
+                      self.wo("disp", "report", "costs", "--csv").stdout)
+        # the table heads a duration by what it shows; JSON keeps the ms
+        table = self.wo("disp", "report", "customers").stdout.splitlines()
+        head = table[1].split()
+        self.assertIn("labour", head)
+        self.assertNotIn("labour_ms", head)
+        acme_line = [x for x in table if x.startswith("ACME")][0]
+        self.assertIn(" 1h30m ", acme_line)
+        # an unknown customer is named, exit 2 as bad arguments, as create
+        r = self.wo("disp", "report", "customers", "--customer", "Bank Nusa",
+                    check=False)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("no customer named 'Bank Nusa'", r.stderr)
+        self.assertNotIn("nothing in that period", r.stdout)
         self.assertEqual(costs[0]["cost"], 480000)
         # every report can be filtered by customer
         self.assertEqual(sum(r["orders"] for r in self.wo_json(
