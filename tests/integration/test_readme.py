@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import unittest
 
@@ -108,6 +109,17 @@ class Readme(ClockEnv):
              os.path.join(self.data, "tls", "server.key"), "--user", "desk",
              "--password", "s3cret"], stdout=log, stderr=log))
         log.close()
+        # the test clock stands still, so a first try that found no relay
+        # would wait for a retry forever: the relay listens first
+        wait_until(self.relay_up, what="the SMTP relay to listen")
+
+    def relay_up(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.smtp_port),
+                                     0.2).close()
+            return True
+        except OSError:
+            return False
 
     def adapt(self, line):
         line = line.replace("wss://127.0.0.1:8443", self.url())
