@@ -28,10 +28,7 @@ int store_device_synced(struct store *s, int64_t id, int64_t now,
     wo_db_bind_int(q, ":cursor", cursor);
     wo_db_bind_int(q, ":unsent", unsent < 0 ? 0 : unsent);
     wo_db_bind_int(q, ":unsent_age", unsent_age < 0 ? 0 : unsent_age);
-    if (version)
-        wo_db_bind_text(q, ":version", version);
-    else
-        wo_db_bind_null(q, ":version");
+    wo_db_bind_text(q, ":version", version);
     return wo_db_exec(q);
 }
 
@@ -59,14 +56,9 @@ int store_receipt_have(struct store *s, int64_t user, int64_t dev,
 {
     if (!n)
         return 0;
-    /* one query over the list as a JSON array, as scope_revoked does */
-    char *json = malloc(n * 21 + 3), *p = json;
+    char *json = store__ids_json(have, n);
     if (!json)
         return WO_ENOMEM;
-    *p++ = '[';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%lld", i ? "," : "", (long long)have[i]);
-    strcpy(p, "]");
     sqlite3_stmt *q = ST(receipt_have);
     wo_db_bind_text(q, ":have", json);
     wo_db_bind_int(q, ":user", user);
@@ -116,25 +108,17 @@ int store_dispute_reason(struct store *s, int64_t order, char **out)
     return 0;
 }
 
-static void bind_text_opt(sqlite3_stmt *q, const char *name, const char *v)
-{
-    if (v)
-        wo_db_bind_text(q, name, v);
-    else
-        wo_db_bind_null(q, name);
-}
-
 int store_feed_add(struct store *s, const struct wo_event *e)
 {
     sqlite3_stmt *q = ST(feed_add);
     wo_db_bind_int(q, ":at", e->at);
     wo_db_bind_text(q, ":kind", e->kind);
     store__bind_opt(q, ":order", e->wo);
-    bind_text_opt(q, ":actor", e->actor);
+    wo_db_bind_text(q, ":actor", e->actor);
     store__bind_opt(q, ":device", e->device);
-    bind_text_opt(q, ":status", e->status);
-    bind_text_opt(q, ":outcome", e->outcome);
-    bind_text_opt(q, ":detail", e->detail);
+    wo_db_bind_text(q, ":status", e->status);
+    wo_db_bind_text(q, ":outcome", e->outcome);
+    wo_db_bind_text(q, ":detail", e->detail);
     return wo_db_exec(q);
 }
 
@@ -266,7 +250,7 @@ int store_user_set_tz(struct store *s, const char *name, const char *tz)
 {
     sqlite3_stmt *q = ST(user_set_tz);
     wo_db_bind_text(q, ":name", name);
-    bind_text_opt(q, ":tz", tz && *tz ? tz : NULL);
+    store__bind_text_opt(q, ":tz", tz);
     int rc = wo_db_exec(q);
     if (!rc && !store__changes(s))
         return WO_ENOTFOUND;

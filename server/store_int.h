@@ -12,6 +12,7 @@
 #define STORE_INT_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server_q.h"
@@ -114,6 +115,29 @@ static inline void store__bind_opt(sqlite3_stmt *q, const char *name,
         wo_db_bind_int(q, name, v);
     else
         wo_db_bind_null(q, name);
+}
+
+/* Bind v, or NULL when v is NULL or empty: an optional text (a
+ * department, a customer, a filter) that was not given. */
+static inline void store__bind_text_opt(sqlite3_stmt *q, const char *name,
+                                        const char *v)
+{
+    wo_db_bind_text(q, name, v && *v ? v : NULL);
+}
+
+/* ids[0..n) as a JSON array ("[1,2,3]"), for a query that reads a list
+ * through json_each: one query, not one per id. malloc'd; NULL when out
+ * of memory. */
+static inline char *store__ids_json(const int64_t *ids, size_t n)
+{
+    char *json = malloc(n * 21 + 3), *p = json;
+    if (!json)
+        return NULL;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%lld", i ? "," : "", (long long)ids[i]);
+    strcpy(p, "]");
+    return json;
 }
 
 #endif

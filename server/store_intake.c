@@ -9,14 +9,6 @@
 
 #include "store_int.h"
 
-static void bind_text_opt(sqlite3_stmt *q, const char *name, const char *v)
-{
-    if (v && *v)
-        wo_db_bind_text(q, name, v);
-    else
-        wo_db_bind_null(q, name);
-}
-
 /* A setting's on/off (1/0), or NULL to keep what the row has (-1). */
 static void bind_flag_opt(sqlite3_stmt *q, const char *name, int v)
 {
@@ -32,15 +24,15 @@ int store_intake_set(struct store *s, int64_t id, const struct wo_cmd *c,
     sqlite3_stmt *q = ST(intake_set);
     wo_db_bind_text(q, ":type", type);
     wo_db_bind_text(q, ":category", category);
-    bind_text_opt(q, ":department", c->department);
-    bind_text_opt(q, ":customer", c->customer);
-    bind_text_opt(q, ":impact", c->impact);
-    bind_text_opt(q, ":urgency", c->urgency);
+    store__bind_text_opt(q, ":department", c->department);
+    store__bind_text_opt(q, ":customer", c->customer);
+    store__bind_text_opt(q, ":impact", c->impact);
+    store__bind_text_opt(q, ":urgency", c->urgency);
     store__bind_opt(q, ":deadline", c->deadline);
-    bind_text_opt(q, ":requester_email", c->requester_email);
+    store__bind_text_opt(q, ":requester_email", c->requester_email);
     wo_db_bind_int(q, ":needs_auth", needs_auth);
-    bind_text_opt(q, ":authoriser", c->authoriser);
-    bind_text_opt(q, ":authoriser_email", c->authoriser_email);
+    store__bind_text_opt(q, ":authoriser", c->authoriser);
+    store__bind_text_opt(q, ":authoriser_email", c->authoriser_email);
     wo_db_bind_int(q, ":id", id);
     return wo_db_exec(q);
 }
@@ -48,13 +40,13 @@ int store_intake_set(struct store *s, int64_t id, const struct wo_cmd *c,
 int store_order_edit(struct store *s, int64_t id, const struct wo_cmd *c)
 {
     sqlite3_stmt *q = ST(order_edit);
-    bind_text_opt(q, ":title", c->title);
-    bind_text_opt(q, ":description", c->description);
-    bind_text_opt(q, ":priority", c->priority);
-    bind_text_opt(q, ":category", c->category);
-    bind_text_opt(q, ":site", c->site);
-    bind_text_opt(q, ":asset", c->asset);
-    bind_text_opt(q, ":contact", c->contact);
+    store__bind_text_opt(q, ":title", c->title);
+    store__bind_text_opt(q, ":description", c->description);
+    store__bind_text_opt(q, ":priority", c->priority);
+    store__bind_text_opt(q, ":category", c->category);
+    store__bind_text_opt(q, ":site", c->site);
+    store__bind_text_opt(q, ":asset", c->asset);
+    store__bind_text_opt(q, ":contact", c->contact);
     store__bind_opt(q, ":deadline", c->deadline);
     wo_db_bind_int(q, ":id", id);
     return wo_db_exec(q);
@@ -106,7 +98,7 @@ int store_customer_set(struct store *s, const char *name, const char *kind,
 {
     sqlite3_stmt *q = ST(customer_set);
     wo_db_bind_text(q, ":name", name);
-    bind_text_opt(q, ":kind", kind);
+    store__bind_text_opt(q, ":kind", kind);
     bind_flag_opt(q, ":needs_auth", needs_auth);
     wo_db_bind_int(q, ":now", now);
     return wo_db_exec(q);
@@ -213,7 +205,7 @@ int store_agreement_in_force(struct store *s, const char *customer, int64_t t,
                              struct wo_agreement *a)
 {
     sqlite3_stmt *q = ST(agreement_in_force);
-    bind_text_opt(q, ":customer", customer);
+    store__bind_text_opt(q, ":customer", customer);
     wo_db_bind_int(q, ":t", t);
     return one_agreement(q, a);
 }
@@ -349,7 +341,7 @@ int store_authorisation_add(struct store *s, int64_t id, const char *name,
     wo_db_bind_int(q, ":order", id);
     wo_db_bind_text(q, ":name", name);
     wo_db_bind_text(q, ":verdict", verdict);
-    bind_text_opt(q, ":reason", reason);
+    store__bind_text_opt(q, ":reason", reason);
     wo_db_bind_text(q, ":statement", statement);
     wo_db_bind_blob(q, ":sig", sig, 64);
     wo_db_bind_int(q, ":device", device);

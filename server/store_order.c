@@ -275,15 +275,10 @@ int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
 int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out)
 {
-    /* the held ids go in as one JSON array: one query, not one per id */
-    char *json = malloc(n * 21 + 3), *p = json;
+    char *json = store__ids_json(have, n);
     *n_out = 0;
     if (!json)
         return WO_ENOMEM;
-    *p++ = '[';
-    for (size_t i = 0; i < n; i++)
-        p += sprintf(p, "%s%lld", i ? "," : "", (long long)have[i]);
-    strcpy(p, "]");
     sqlite3_stmt *q = ST(scope_revoked);
     wo_db_bind_text(q, ":have", json);
     wo_db_bind_int(q, ":user", user);
@@ -293,11 +288,6 @@ int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
     sqlite3_reset(q);
     free(json);
     return r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
-}
-
-static void bind_opt_text(sqlite3_stmt *q, const char *name, const char *v)
-{
-    wo_db_bind_text(q, name, v && *v ? v : NULL);
 }
 
 int store_order_page(struct store *s, const struct store_page *p,
@@ -313,11 +303,11 @@ int store_order_page(struct store *s, const struct store_page *p,
         return WO_ENOMEM;
     if (!open)
         wo_db_bind_text(q, ":status", p->status);
-    bind_opt_text(q, ":priority", p->priority);
-    bind_opt_text(q, ":assignee", p->assignee);
-    bind_opt_text(q, ":site", p->site);
-    bind_opt_text(q, ":asset", p->asset);
-    bind_opt_text(q, ":text", p->text);
+    store__bind_text_opt(q, ":priority", p->priority);
+    store__bind_text_opt(q, ":assignee", p->assignee);
+    store__bind_text_opt(q, ":site", p->site);
+    store__bind_text_opt(q, ":asset", p->asset);
+    store__bind_text_opt(q, ":text", p->text);
     wo_db_bind_int(q, ":now", p->now);
     wo_db_bind_int(q, ":limit", p->limit);
     wo_db_bind_int(q, ":offset", p->offset);
