@@ -119,6 +119,12 @@ class Mail(ClockEnv):
             "SELECT event, rcpt, attempts, sent_at FROM mail_queue "
             "ORDER BY id").fetchall()
 
+    def all_sent(self, what):
+        """Wait until every queued message is marked sent: the relay has a
+        message a moment before the mail worker records it sent."""
+        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
+                   what=what + " marked sent")
+
     def test_requester_informed_relay_down_and_back(self):
         o = self.create(title="Monitor flickers", prio="P3",
                         **{"requester": "Ann", "requester-email":
@@ -185,9 +191,7 @@ class Mail(ClockEnv):
         self.advance(25 * HOUR)
         wait_until(lambda: len(self.about("closed")) == 2,
                    what="the closing message after 24 h")
-        # the relay has the message before the worker records it sent
-        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
-                   what="every queued message marked sent")
+        self.all_sent("every queued message")
         self.assertTrue(all(m["sent_at"] for m in
                             self.wo_json("disp", "mail", wo)))
         # one of each, to each: ending a visit is no second "accepted"
@@ -221,9 +225,7 @@ class Mail(ClockEnv):
         self.advance(31 * 1000)                       # past the backoff
         wait_until(lambda: self.about("completed"), timeout=60,
                    what="the completion message")
-        # the relay has it a moment before the worker records it sent
-        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
-                   what="the completion message marked sent")
+        self.all_sent("the completion message")
         pdf, body = self.report_of(wo, "completed", "ann@example.com")
         self.assertIn("has been completed", body)
         self.assertIn("The service report is attached (WO-%s-report.pdf)"
@@ -251,8 +253,7 @@ class Mail(ClockEnv):
         self.wo("alice", "sync")
         wait_until(lambda: self.about("closed"), timeout=60,
                    what="the closing message")
-        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
-                   what="the closing message marked sent")
+        self.all_sent("the closing message")
         pdf, body = self.report_of(wo, "closed", "ann@example.com")
         self.assertIn("is closed", body)
         self.assertIn("signed by the technician and the recipient. Check it "
@@ -339,8 +340,7 @@ class Mail(ClockEnv):
         self.wo("alice", "sync")
         wait_until(lambda: self.about("completed"), timeout=60,
                    what="the completion message")
-        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
-                   what="the completion message marked sent")
+        self.all_sent("the completion message")
         m = [m for m in self.messages() if " completed: " in m["Subject"]][0]
         self.assertEqual(m.get_content_type(), "text/plain")
         body = m.get_payload()
@@ -479,8 +479,7 @@ class MailAuth(Mail):
         self.advance(31 * 1000)                       # past the backoff
         wait_until(lambda: len(self.messages()) == 1, timeout=60,
                    what="the message after the right login")
-        wait_until(lambda: all(sent for _, _, _, sent in self.queue()),
-                   what="the message marked sent")
+        self.all_sent("the message")
         self.assertEqual(self.logins()[-1], "PLAIN desk ok")
         self.assertIn(" authorised: ", self.messages()[0]["Subject"])
 
