@@ -96,8 +96,7 @@ int cmd_create(struct client *c, int argc, char **argv)
         return rc;
     if (!title || !*title || (!priority && !(impact && urgency)))
         return cli_usage(spec.usage);
-    if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
-        strcmp(priority, "P3"))
+    if (priority && !wo_lifecycle_is_priority(priority))
         return cli_error("--priority must be P1, P2 or P3");
     if (type && strcmp(type, "incident") && strcmp(type, "request"))
         return cli_error("--type must be incident or request");
@@ -199,8 +198,7 @@ int cmd_board(struct client *c, int argc, char **argv)
     int first, rc;
     if ((rc = cli_parse(&spec, argc, argv, &first)))
         return rc;
-    if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
-        strcmp(priority, "P3"))
+    if (priority && !wo_lifecycle_is_priority(priority))
         return cli_error("--priority must be P1, P2 or P3");
     if (status && !wo_lifecycle_is_status(status)) {
         fprintf(stderr, "wo: --status '%s' is not a status; one of: %s\n",

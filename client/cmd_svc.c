@@ -18,6 +18,7 @@
 #include "sync.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
+#include "wo_lifecycle.h"
 #include "wo_statement.h"
 
 /* Send cmd, print its agreements (one: with "why"). */
@@ -144,8 +145,7 @@ int cmd_edit(struct client *c, int argc, char **argv)
     if (!reason || !*reason)
         return cli_error("a reason is required: --reason TEXT (it goes into "
                          "the order's history)");
-    if (priority && strcmp(priority, "P1") && strcmp(priority, "P2") &&
-        strcmp(priority, "P3"))
+    if (priority && !wo_lifecycle_is_priority(priority))
         return cli_error("--priority must be P1, P2 or P3");
     if (deadline && cli_parse_time(deadline, &cmd.deadline))
         return cli_error("--deadline takes a time: \"2026-11-24 17:00\" "

@@ -107,6 +107,11 @@ int wo_lifecycle_is_terminal(const char *status)
     return !strcmp(status, "closed") || !strcmp(status, "cancelled");
 }
 
+int wo_lifecycle_is_priority(const char *p)
+{
+    return p && (!strcmp(p, "P1") || !strcmp(p, "P2") || !strcmp(p, "P3"));
+}
+
 int wo_lifecycle_is_status(const char *s)
 {
     static const char all[] = WO_STATUSES;

@@ -30,6 +30,9 @@ const char *wo_lifecycle_next(const char *status, const char *ev, const char *ar
 /* 1 if s names a status (one of WO_STATUSES), else 0. */
 int wo_lifecycle_is_status(const char *s);
 
+/* 1 if p names a priority (P1, P2 or P3), else 0; NULL is none. */
+int wo_lifecycle_is_priority(const char *p);
+
 /* 1 if the order is out of every technician's scope in this status. */
 int wo_lifecycle_is_terminal(const char *status);
 

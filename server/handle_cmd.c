@@ -73,11 +73,6 @@ static int lifecycle(struct call *c, const char *status, const char *ev,
     return *to ? 0 : WO_ESTATE;
 }
 
-static int valid_priority(const char *p)
-{
-    return p && (!strcmp(p, "P1") || !strcmp(p, "P2") || !strcmp(p, "P3"));
-}
-
 /* A result frame for the command's answer, owned by the call. */
 static struct wo_result *result(struct call *c)
 {
@@ -310,7 +305,7 @@ int handle_cmd_sla_set(struct call *c)
     struct wo_cmd *cmd = cmd_of(c);
     int esc = !cmd->escalate ? -1 : !strcmp(cmd->escalate, "on") ? 1
               : !strcmp(cmd->escalate, "off") ? 0 : -2;
-    if (!valid_priority(cmd->priority) || cmd->response_ms < 0 ||
+    if (!wo_lifecycle_is_priority(cmd->priority) || cmd->response_ms < 0 ||
         cmd->resolve_ms < 0 || esc == -2 ||
         (!cmd->response_ms && !cmd->resolve_ms && esc < 0))
         return fail(c, WO_EINVAL, "sla set needs P1, P2 or P3 and a positive "
@@ -374,7 +369,7 @@ int handle_cmd_board(struct call *c)
                                    .site = cmd->site, .all = cmd->all};
     int64_t *ids;
     size_t n;
-    if (f.priority && !valid_priority(f.priority))
+    if (f.priority && !wo_lifecycle_is_priority(f.priority))
         return fail(c, WO_EINVAL, "priority must be P1, P2 or P3, not '%s'",
                     f.priority);
     if (f.status && !wo_lifecycle_is_status(f.status))

@@ -12,6 +12,7 @@
 #include "session.h"
 #include "store.h"
 #include "wo_clock.h"
+#include "wo_lifecycle.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 200
@@ -44,8 +45,7 @@ int handle_console_orders(struct call *c)
                  "open, all, or one status (new, assigned, ...)", p.status);
         return WO_EINVAL;
     }
-    if (p.priority && strcmp(p.priority, "P1") && strcmp(p.priority, "P2") &&
-        strcmp(p.priority, "P3")) {
+    if (p.priority && !wo_lifecycle_is_priority(p.priority)) {
         snprintf(c->reason, sizeof c->reason, "priority must be P1, P2 or P3");
         return WO_EINVAL;
     }

@@ -47,11 +47,6 @@ static struct wo_result *result(struct call *c)
     return c->res;
 }
 
-static int valid_priority(const char *p)
-{
-    return p && (!strcmp(p, "P1") || !strcmp(p, "P2") || !strcmp(p, "P3"));
-}
-
 static int valid_level(const char *s)
 {
     return s && (!strcmp(s, "low") || !strcmp(s, "medium") ||
@@ -116,7 +111,7 @@ int handle_desk_priority(struct call *c)
         return fail(c, WO_EINVAL, "give both --impact and --urgency (low, "
                     "medium or high), or neither and a --priority");
     if (!cmd->impact) {
-        if (!valid_priority(cmd->priority))
+        if (!wo_lifecycle_is_priority(cmd->priority))
             return fail(c, WO_EINVAL, "priority must be P1, P2 or P3 (or "
                         "give --impact and --urgency)");
         return 0;
@@ -130,7 +125,7 @@ int handle_desk_priority(struct call *c)
         return rc;
     if (!cmd->priority)
         return set_str(&cmd->priority, matrix);
-    if (!valid_priority(cmd->priority))
+    if (!wo_lifecycle_is_priority(cmd->priority))
         return fail(c, WO_EINVAL, "priority must be P1, P2 or P3");
     if (strcmp(cmd->priority, matrix) && (!cmd->reason || !*cmd->reason))
         return fail(c, WO_EINVAL, "impact %s and urgency %s give %s; to set "
@@ -265,7 +260,7 @@ int handle_desk_edit(struct call *c)
     if (!cmd->reason || !*cmd->reason)
         return fail(c, WO_EINVAL, "edit needs a reason (--reason TEXT): the "
                     "history records who changed what and why");
-    if (cmd->priority && !valid_priority(cmd->priority))
+    if (cmd->priority && !wo_lifecycle_is_priority(cmd->priority))
         return fail(c, WO_EINVAL, "priority must be P1, P2 or P3");
     if (cmd->title && (!*cmd->title))
         return fail(c, WO_EINVAL, "a title cannot be empty");
@@ -739,7 +734,7 @@ int handle_desk_matrix_set(struct call *c)
 {
     struct wo_cmd *cmd = cmd_of(c);
     if (!valid_level(cmd->impact) || !valid_level(cmd->urgency) ||
-        !valid_priority(cmd->priority))
+        !wo_lifecycle_is_priority(cmd->priority))
         return fail(c, WO_EINVAL, "matrix set needs an impact and an urgency "
                     "(low, medium, high) and a priority (P1, P2, P3)");
     int rc = store_matrix_set(c->srv->store, cmd->impact, cmd->urgency,
