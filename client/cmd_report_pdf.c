@@ -304,6 +304,15 @@ static json_t *covers_json(size_t got, size_t of)
                      (json_int_t)of);
 }
 
+/* Whether the evidence holds a signature of this role, valid or not. */
+static int has_role(const struct evidence *ev, const char *role)
+{
+    for (size_t i = 0; i < ev->o.n_sigs; i++)
+        if (!strcmp(ev->o.sigs[i].role, role))
+            return 1;
+    return 0;
+}
+
 /* Why a parsed report is not a verified final one, each reason named:
  * "not signed by the recipient; the page text differs ...". */
 static void verify_reasons(const struct evidence *ev, int text_ok,
@@ -323,9 +332,10 @@ static void verify_reasons(const struct evidence *ev, int text_ok,
     for (size_t i = 0; i < ev->o.n_sigs; i++)
         if (!ev->sigs[i].ok)
             REASON("the %s's signature is not valid", ev->o.sigs[i].role);
-    if (!ev->signed_tech)
+    /* a signature of that role that is not valid was named above */
+    if (!ev->signed_tech && !has_role(ev, "technician"))
         REASON("not signed by the technician");
-    if (!ev->signed_recip)
+    if (!ev->signed_recip && !has_role(ev, "recipient"))
         REASON("not signed by the recipient");
     if (!text_ok)
         REASON("the page text differs from the evidence");
