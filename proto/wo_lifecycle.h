@@ -23,9 +23,9 @@ const char *wo_lifecycle_next(const char *status, const char *ev, const char *ar
                            char *reason, size_t len);
 
 /* Every status, space-separated, for messages. */
-#define WO_STATUSES "new assigned accepted en_route on_site on_hold_parts " \
-                    "on_hold_customer completed closed disputed reopened " \
-                    "cancelled"
+#define WO_STATUSES "awaiting_authorisation new assigned accepted en_route " \
+                    "on_site on_hold_parts on_hold_customer completed " \
+                    "closed disputed reopened cancelled"
 
 /* 1 if s names a status (one of WO_STATUSES), else 0. */
 int wo_lifecycle_is_status(const char *s);

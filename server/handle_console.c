@@ -18,17 +18,11 @@
 #define PAGE_MAX 200
 #define FEED_RECENT 50
 
-static const char *const statuses[] = {
-    "open", "all", "new", "assigned", "accepted", "en_route", "on_site",
-    "on_hold_parts", "on_hold_customer", "completed", "closed", "disputed",
-    "reopened", "cancelled", NULL};
-
+/* open, all, or one status (wo_lifecycle.h) */
 static int known_status(const char *s)
 {
-    for (size_t i = 0; statuses[i]; i++)
-        if (!strcmp(statuses[i], s))
-            return 1;
-    return 0;
+    return !strcmp(s, "open") || !strcmp(s, "all") ||
+           wo_lifecycle_is_status(s);
 }
 
 int handle_console_orders(struct call *c)
