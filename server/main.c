@@ -496,6 +496,8 @@ static int cmd_init(struct opts *o)
     int rc, made_ca = 0;
     if ((rc = need_data(o)))
         return rc;
+    if (o->tz && !valid_zone(o->tz))    /* as tz and user tz check it */
+        return bad_zone(o->tz);
     if (private_dir(o->data) || ca_dir_of(o, ca_dir, sizeof ca_dir))
         return 1;
     /* the store first: it refuses a file that is there and not a store,
