@@ -323,14 +323,6 @@ int store_order_page(struct store *s, const struct store_page *p,
     return WO_EIO;
 }
 
-static void bind_or_null(sqlite3_stmt *q, const char *name, const char *v)
-{
-    if (v)
-        wo_db_bind_text(q, name, v);
-    else
-        wo_db_bind_null(q, name);
-}
-
 int store_board_filtered(struct store *s, const struct store_board_filter *f,
                          int64_t now, size_t limit, int64_t **ids, size_t *n)
 {
@@ -339,10 +331,10 @@ int store_board_filtered(struct store *s, const struct store_board_filter *f,
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
     if (all)
-        bind_or_null(q, ":status", f->status);
-    bind_or_null(q, ":tech", f->tech);
-    bind_or_null(q, ":priority", f->priority);
-    bind_or_null(q, ":site", f->site);
+        wo_db_bind_text(q, ":status", f->status);
+    wo_db_bind_text(q, ":tech", f->tech);
+    wo_db_bind_text(q, ":priority", f->priority);
+    wo_db_bind_text(q, ":site", f->site);
     return wo_db_load_ids(q, ids, n);
 }
 

@@ -94,19 +94,6 @@ SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
        o.came, o.came_reason, o.came_at
 FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
 
--- name: order_board
--- at most :limit orders (one result frame's worth), open orders first, by the due time of their running SLA clock (so the
--- breached ones come first); a paused clock's due time moves with :now
-SELECT o.id FROM orders o ORDER BY
-  CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
-  CASE WHEN o.responded_at IS NULL
-         THEN coalesce(o.response_due, 9223372036854775807)
-       WHEN o.resolved_at IS NULL
-         THEN o.resolve_due + coalesce(:now - o.paused_at, 0)
-       ELSE 9223372036854775807 END,
-  o.priority, o.id
-LIMIT :limit;
-
 -- name: order_page
 -- a page of the web console's order list, in the board's order, with the
 -- count of all that match (column 1). :status is 'open' (not closed or
