@@ -184,7 +184,8 @@ void feed_online(struct srv *srv, struct session *s)
     const struct session_auth *a = session_auth(s);
     if (a)
         presence(srv, s, "device.online",
-                 sessreg_count_device(srv->sessions, a->device_id) == 1);
+                 sessreg_count_device(srv->sessions, a->user_id,
+                                      a->device_id) == 1);
 }
 
 void feed_offline(struct srv *srv, struct session *s)
@@ -192,5 +193,6 @@ void feed_offline(struct srv *srv, struct session *s)
     const struct session_auth *a = session_auth(s);
     if (a)
         presence(srv, s, "device.offline",
-                 sessreg_count_device(srv->sessions, a->device_id) == 1);
+                 sessreg_count_device(srv->sessions, a->user_id,
+                                      a->device_id) == 1);
 }

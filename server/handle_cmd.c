@@ -398,7 +398,8 @@ int handle_cmd_techs(struct call *c)
         t->online = sessreg_count_user(c->srv->sessions, users[i]) > 0;
         for (size_t j = 0; j < t->n_devices; j++)
             t->devices[j].online =
-                sessreg_count_device(c->srv->sessions, t->devices[j].id) > 0;
+                sessreg_count_device(c->srv->sessions, users[i],
+                                     t->devices[j].id) > 0;
     }
     free(users);
     return rc;

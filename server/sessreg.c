@@ -132,15 +132,11 @@ void sessreg_foreach_device(struct sessreg *reg, int64_t dev, sessreg_fn fn,
     foreach_where(reg, 0, dev, fn, arg);
 }
 
-static void count_one(struct session *s, void *arg)
-{
-    (void)s;
-    ++*(int *)arg;
-}
-
-int sessreg_count_device(struct sessreg *reg, int64_t dev)
+int sessreg_count_device(struct sessreg *reg, int64_t user, int64_t dev)
 {
     int c = 0;
-    foreach_where(reg, 0, dev, count_one, &c);
+    for (struct node *n = reg->by_user[hs((uint64_t)user)]; n;
+         n = n->next_user)
+        c += n->user == user && n->dev == dev;
     return c;
 }

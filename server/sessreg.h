@@ -27,8 +27,9 @@ int sessreg_add(struct sessreg *reg, struct session *s, uint64_t sid,
 void sessreg_remove(struct sessreg *reg, uint64_t sid);
 struct session *sessreg_find(struct sessreg *reg, uint64_t sid);
 int sessreg_count_user(struct sessreg *reg, int64_t user);
-/* Sessions of device dev (presence, docs/protocol.md "Field data"). */
-int sessreg_count_device(struct sessreg *reg, int64_t dev);
+/* Sessions of device dev of user (presence, docs/protocol.md "Field
+ * data"): a walk of that user's sessions, not of every session. */
+int sessreg_count_device(struct sessreg *reg, int64_t user, int64_t dev);
 
 /* Call fn for each matching session; fn may close (not destroy) it. */
 typedef void (*sessreg_fn)(struct session *s, void *arg);
