@@ -309,8 +309,10 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
         free(c.ids);
     wo_frame_free(WO_F_RESULT, c.res);
     wo_frame_free(type, c.body);
-    /* events a write or an authentication made (feed.h) */
-    feed_push(srv);
+    /* events a write or an authentication made (feed.h); a read makes
+     * none, and is not made to look for them */
+    if (rt && ((rt->flags & WRITE) || (rt->who & ANON)))
+        feed_push(srv);
 }
 
 void dispatch_drained(struct srv *srv, struct session *s)
