@@ -17,8 +17,8 @@ has and this test does not:
 A code a command reads (enrolment, authorisation, recipient) is what
 `wo-server user add` or `wo create --json` printed before, given on
 standard input as README says. A line whose comment says "refused" must
-fail; every other line must exit 0, and `wo sync --watch` must still run
-after 3 s. The clock is the test clock, at Friday 8 January 2027, 19:00
+fail with the server's reason (exit 1); every other line must exit 0,
+and `wo sync --watch` must catch up and stay connected. The clock is the test clock, at Friday 8 January 2027, 19:00
 in Jakarta, when README's formal request begins.
 """
 import json
@@ -149,22 +149,32 @@ class Readme(ClockEnv):
         script = "%s\nrc=$?\nenv -0 > %s/.env\nexit $rc\n" % (
             line, shlex.quote(self.dir))
         if "--watch" in line:
-            p = subprocess.Popen(["sh", "-c", line], cwd=self.work,
-                                 env=self.env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+            # it stays connected: caught up, and still running
+            log = os.path.join(self.dir, "watch.log")
+            with open(log, "w") as err:
+                p = subprocess.Popen(["sh", "-c", "exec " + line],
+                                     cwd=self.work, env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=err)
             self.procs.append(p)
-            with self.assertRaises(subprocess.TimeoutExpired, msg=line):
-                p.wait(timeout=3)
+
+            def caught_up():
+                with open(log) as f:
+                    return "up to date" in f.read()
+            wait_until(caught_up, timeout=60, what=line + " to catch up")
+            self.assertIsNone(p.poll(), line)
             p.terminate()
+            p.wait(timeout=15)
             return None
         r = subprocess.run(["sh", "-c", script], cwd=self.work, env=self.env,
                            input=self.stdin_for(line), capture_output=True,
                            text=True, timeout=120)
         self.assert_clean(r.stderr)
         if "refused" in comment:
-            self.assertNotEqual(r.returncode, 0, "%s\n(should be refused)"
-                                % line)
-            self.assertTrue(r.stderr.strip(), line)
+            # refused by the server's rules (exit 1), not a bad argument
+            # (exit 2): the line itself is right, and the reason is said
+            self.assertEqual(r.returncode, 1, "%s\n(should be refused)\n%s"
+                             % (line, r.stderr))
+            self.assertIn("wo: server:", r.stderr, line)
         else:
             self.assertEqual(r.returncode, 0, "%s\n%s%s" % (line, r.stdout,
                                                            r.stderr))

@@ -118,6 +118,7 @@ class FdLimitTest(ClockEnv):
                                                   timeout=5))
         wait_until(lambda: "at the descriptor limit" in self.server_log(),
                    what="the server to reach its descriptor limit")
+        first_said = time.monotonic()
         # paused, not spinning on accept(): well under half a core
         t0 = cpu_ticks(self.server.pid)
         time.sleep(1.0)
@@ -133,7 +134,11 @@ class FdLimitTest(ClockEnv):
                                                   timeout=5))
         time.sleep(0.3)
         log = self.server_log()
-        self.assertEqual(log.count("at the descriptor limit"), 1, log)
+        # once per 10 s of the server's time: a slow machine may have
+        # taken longer than that since the first line
+        self.assertLessEqual(log.count("at the descriptor limit"),
+                             1 + int((time.monotonic() - first_said) // 10),
+                             log)
         self.assertNotIn("accept:", log)
         for s in socks:
             s.close()
