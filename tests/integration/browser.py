@@ -95,7 +95,7 @@ class Browser:
     def eval(self, expr):
         return self.call("eval", expr=expr)
 
-    def wait(self, expr, timeout=10.0):
+    def wait(self, expr, timeout=30.0):
         """Wait until expr is true on the page; the ms it took."""
         return self.call("wait", expr=expr, timeout=int(timeout * 1000))
 
