@@ -215,8 +215,13 @@ class Field(ClockEnv):
                    "accept: order %d is no longer assigned" % (e["id"], e["id"])
                    in
                    self.watch_log("disp"), what="the rejected op in the feed")
+        # SLA alerts keep their own line, not a second one from the feed:
+        # past 75 % of the Rejected order's response target (P2: 1 h)
+        self.advance(50 * MIN)
+        wait_until(lambda: "75% of the response target" in
+                   self.watch_log("disp"), timeout=60,
+                   what="the 75% alert, live")
         log = self.watch_log("disp")
-        # SLA alerts keep their own line, not a second one from the feed
         self.assertNotIn("SLA warning", log)
         # the stored feed, for a dispatcher who was away
         feed = self.wo_json("disp", "feed")
