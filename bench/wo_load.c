@@ -77,7 +77,7 @@ struct load {
     int port;
     struct lc *c, disp;
     enum phase ph;
-    int next, inflight, live, closed;
+    int next, inflight, live;
     int64_t t0;
     /* reassign */
     int round, step;
@@ -106,6 +106,8 @@ static void die(const char *what)
 /* no lws keep-alive timers on the client side either (ws.c says why) */
 static const lws_retry_bo_t no_validity = {0};
 
+static void ended(struct load *L, struct lc *c);
+
 static void start(struct load *L, struct lc *c)
 {
     struct lws_client_connect_info ci;
@@ -126,13 +128,10 @@ static void start(struct load *L, struct lc *c)
     c->ended = 0;
     if (c->idx >= 0)
         L->inflight++;
-    if (!lws_client_connect_via_info(&ci)) {
-        c->st = C_OFF;
-        c->failed++;
-        c->retry_at_ms = (int)(now_us() / 1000) + 1000;
-        if (c->idx >= 0)
-            L->inflight--;
-    }
+    /* lws may have reported the failure already (CONNECTION_ERROR):
+     * ended() counts it once either way */
+    if (!lws_client_connect_via_info(&ci))
+        ended(L, c);
 }
 
 static void send_frame(struct lc *c, int type, const void *body)
@@ -301,7 +300,6 @@ static void ended(struct load *L, struct lc *c)
         c->retry_at_ms = (int)(now_us() / 1000) + 1000;
     }
     c->st = C_OFF;
-    L->closed++;
 }
 
 /*
@@ -383,9 +381,8 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         if (L->ref && c->idx >= 0) {
             /* the reference has no handshake of its own: a first echo
              * shows the connection works end to end */
-            uint8_t hello[LWS_PRE + 8] = {0};
-            if (lws_write(wsi, hello + LWS_PRE, 8,
-                          LWS_WRITE_BINARY) < 0)
+            static const uint8_t hello[8] = {0};
+            if (wo_outq_push_raw(&c->out, hello, sizeof hello))
                 return -1;
         }
         if (c->out.head)
@@ -474,16 +471,9 @@ static void reassign_step(struct load *L)
         static const uint8_t msg[64] = {0};
         L->step = 3;
         L->t_send = now_us();
-        struct wo_outframe *f = malloc(sizeof *f + LWS_PRE + 64);
-        f->next = NULL;
-        f->len = 64;
-        memcpy(f->buf + LWS_PRE, msg, 64);
         struct lc *c = &L->c[a];
-        if (c->out.tail)
-            c->out.tail->next = f;
-        else
-            c->out.head = f;
-        c->out.tail = f;
+        if (wo_outq_push_raw(&c->out, msg, sizeof msg))
+            die("out of memory");
         lws_callback_on_writable(c->wsi);
         return;
     }

@@ -19,15 +19,19 @@ int wo_outq_push(struct wo_outq *q, int type, const void *body)
     int rc = wo_frame_encode(type, body, &b);
     if (rc)
         return rc;
-    struct wo_outframe *f = malloc(sizeof *f + q->headroom + b.len);
-    if (!f) {
-        wo_buf_cleanup(&b);
-        return WO_ENOMEM;
-    }
-    f->next = NULL;
-    f->len = b.len;
-    memcpy(f->buf + q->headroom, b.data, b.len);
+    rc = wo_outq_push_raw(q, b.data, b.len);
     wo_buf_cleanup(&b);
+    return rc;
+}
+
+int wo_outq_push_raw(struct wo_outq *q, const void *data, size_t len)
+{
+    struct wo_outframe *f = malloc(sizeof *f + q->headroom + len);
+    if (!f)
+        return WO_ENOMEM;
+    f->next = NULL;
+    f->len = len;
+    memcpy(f->buf + q->headroom, data, len);
     if (q->tail)
         q->tail->next = f;
     else

@@ -27,6 +27,10 @@ void wo_outq_init(struct wo_outq *q, size_t headroom);
 /* Encode a frame (wo_proto.h) and append it. 0 or a WO_E* code. */
 int wo_outq_push(struct wo_outq *q, int type, const void *body);
 
+/* Append len bytes as they are (an already encoded frame). 0 or
+ * WO_ENOMEM. */
+int wo_outq_push_raw(struct wo_outq *q, const void *data, size_t len);
+
 /* Take the oldest frame (caller frees it), or NULL. Its payload starts at
  * f->buf + q->headroom. */
 struct wo_outframe *wo_outq_pop(struct wo_outq *q);
