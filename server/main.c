@@ -766,6 +766,13 @@ static volatile sig_atomic_t g_stop;
 
 static void on_signal(int sig) { g_stop = 1; }
 
+static void catch_signals(void)
+{
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 /* What the running server's loop drives: the server context, the
  * listener, and the application's timers. */
 struct run {
@@ -901,17 +908,19 @@ static int serve(struct run *r, const struct ws_config *cfg)
     const struct ws_app app = {.arg = r, .open = app_open,
                                .message = app_message, .closed = app_closed,
                                .drained = app_drained};
+    /* before the port listens: a stop asked for as soon as it does (a
+     * supervisor, a test) must end the loop cleanly, not kill the process;
+     * and again after, over any handler the event library set */
+    catch_signals();
     if (!(r->ws = ws_create(cfg, &app)))
         return 1;
+    catch_signals();
     r->flush = ws_timer_create(r->ws, flush_fire, r);
     r->tick = ws_timer_create(r->ws, tick_fire, r);
     r->stop = ws_timer_create(r->ws, stop_fire, r);
     r->sweep = ws_timer_create(r->ws, sweep_fire, r);
     int ok = r->flush && r->tick && r->stop && r->sweep;
     if (ok) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
         ws_timer_arm(r->stop, 100 * 1000);
         ws_timer_arm(r->tick, 0);
         ws_timer_arm(r->sweep, SWEEP_US);
