@@ -460,9 +460,10 @@ static int refuse_at_limit(struct ws *w, int fd)
 /*
  * TLS session tickets (resumption: no certificate signature, and on the
  * client no chain to verify) that survive a restart, so that a reconnect
- * storm after one resumes. The keys are made from the store's secret and
- * the UTC day and the certificate: a ticket resumes until its lifetime
- * ends, the day does, or the certificate changes.
+ * storm after one resumes. The keys are made from the store's secret,
+ * the certificate and the UTC day the process started: a ticket resumes
+ * until its lifetime ends, the certificate changes, or a restart falls
+ * on another day (the keys do not rotate while the process runs).
  * One ticket per handshake instead of OpenSSL's two.
  */
 static int set_tickets(struct ws *w, SSL_CTX *ctx)
