@@ -43,7 +43,7 @@
 #include "store.h"
 #include "wo_clock.h"
 
-#define BATCH 50
+#define BATCH 200 /* orders in a frame, unless over SYNC_FRAME_BUDGET */
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
 #define PAST_BATCH 25   /* past resolutions in one frame */
 
@@ -91,39 +91,75 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Load orders ids[0..n) (n <= BATCH) into o; on failure none is kept. */
+/* Load orders ids[0..n) (n <= BATCH) into o, one query per kind of
+ * record for them all; on failure none is kept. */
 static int load_orders(struct srv *srv, const int64_t *ids, size_t n,
                        struct wo_order *o)
 {
-    for (size_t k = 0; k < n; k++) {
-        int rc = store_order_load(srv->store, ids[k], STORE_LOAD_TECH, &o[k],
-                                  NULL);
-        if (rc) {
-            while (k--)
-                wo_order_cleanup(&o[k]);
-            return rc;
-        }
-    }
-    return 0;
+    return store_orders_load(srv->store, ids, n, STORE_LOAD_TECH, o, NULL);
 }
 
-/* One frame of BATCH orders; its cursor is the last one's seq. */
+static void free_orders(struct wo_order *o, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        wo_order_cleanup(&o[k]);
+    free(o);
+}
+
+/* Queue ch if its frame is at most max bytes; WO_ETOOBIG, and nothing
+ * queued, if it is larger. */
+static int send_fit(struct call *cl, const struct wo_changes *ch, size_t max)
+{
+    struct wo_buf b = {0};
+    int rc = wo_frame_encode(WO_F_CHANGES, ch, &b);
+    if (!rc)
+        rc = b.len > max ? WO_ETOOBIG : session_send_buf(cl->s, b.data, b.len);
+    wo_buf_cleanup(&b);
+    return rc;
+}
+
+/*
+ * One frame of the first orders of o[0..n) (oldest change first), as many
+ * as fit in SYNC_FRAME_BUDGET bytes, with the seq of its last order as
+ * cursor; *k gets how many went. The rest wait for the next step, so the
+ * queue never holds more than the low-water mark and one frame. One order
+ * alone over the budget goes alone if it fits in WO_MAX_FRAME (what a peer
+ * accepts); one over that cannot be sent at all: WO_ETOOBIG, logged.
+ */
+static int send_some(struct call *cl, struct catchup *c, struct wo_order *o,
+                     size_t n, size_t *k)
+{
+    int rc;
+    for (*k = n;; *k = (*k + 1) / 2) {
+        struct wo_changes ch = {.orders = o, .n_orders = *k,
+                                .cursor = o[*k - 1].seq};
+        rc = send_fit(cl, &ch, *k > 1 ? SYNC_FRAME_BUDGET : WO_MAX_FRAME);
+        if (!rc)
+            c->sent = ch.cursor;
+        if (rc != WO_ETOOBIG || *k == 1)
+            break;
+    }
+    if (rc == WO_ETOOBIG)
+        fprintf(stderr, "wo-server: order %lld is over the %d byte frame "
+                "limit and cannot be sent to session %llu\n",
+                (long long)o[0].id, WO_MAX_FRAME,
+                (unsigned long long)session_id(cl->s));
+    for (size_t j = 0; !rc && j < *k; j++)
+        rc = remember(c, o[j].id);
+    return rc;
+}
+
+/* One step: a frame of the next BATCH orders, or of as many as fit. */
 static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
 {
-    struct wo_order o[BATCH];
-    int rc = load_orders(cl->srv, ids, BATCH, o);
-    if (rc)
-        return rc;
-    for (size_t k = 0; k < BATCH && !rc; k++)
-        rc = remember(c, ids[k]);
-    if (!rc) {
-        struct wo_changes ch = {.orders = o, .n_orders = BATCH,
-                                .cursor = o[BATCH - 1].seq};
-        rc = session_send(cl->s, WO_F_CHANGES, &ch);
-        c->sent = ch.cursor;
-    }
-    for (size_t k = 0; k < BATCH; k++)
-        wo_order_cleanup(&o[k]);
+    struct wo_order *o = calloc(BATCH, sizeof *o);
+    size_t k;
+    if (!o)
+        return WO_ENOMEM;
+    int rc = load_orders(cl->srv, ids, BATCH, o), loaded = !rc;
+    if (loaded)
+        rc = send_some(cl, c, o, BATCH, &k);
+    free_orders(o, loaded ? BATCH : 0);
     return rc;
 }
 
@@ -164,24 +200,28 @@ static int send_late_past(struct call *cl, struct catchup *c, int64_t end)
  * revocations beyond that go first in frames of their own.
  */
 static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
-                      size_t n)
+                      size_t n, int *later)
 {
     struct srv *srv = cl->srv;
-    struct wo_order o[BATCH];
+    struct wo_order *o = calloc(n ? n : 1, sizeof *o);
     int64_t end, *revoked = NULL;
     size_t n_revoked = 0, r = 0, u = 0;
-    int rc = store_max_seq(srv->store, &end);
-    if (!rc)
-        rc = send_late_past(cl, c, end);
-    if (rc)
+    int rc = o ? store_max_seq(srv->store, &end) : WO_ENOMEM;
+    if (!rc && !(rc = send_late_past(cl, c, end)))
+        c->past_seq = end;
+    if (rc) {
+        free(o);
         return rc;
+    }
     if (c->n_check) {
         qsort(c->check, c->n_check, sizeof *c->check, cmp_id);
         for (size_t i = 0; i < c->n_check; i++)
             if (!u || c->check[u - 1] != c->check[i])
                 c->check[u++] = c->check[i];
-        if (!(revoked = calloc(u, sizeof *revoked)))
+        if (!(revoked = calloc(u, sizeof *revoked))) {
+            free(o);
             return WO_ENOMEM;
+        }
         rc = store_scope_revoked(srv->store, c->user, c->check, u, revoked,
                                  &n_revoked);
     }
@@ -190,18 +230,26 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
                                 .n_revoked = WO_MAX_ITEMS, .cursor = c->sent};
         rc = session_send(cl->s, WO_F_CHANGES, &ch);
     }
-    if (!rc && !(rc = load_orders(srv, ids, n, o))) {
+    int loaded = !rc && !(rc = load_orders(srv, ids, n, o));
+    if (loaded) {
         /* no revocations: no list (NULL + 0 is undefined in C) */
         struct wo_changes ch = {.orders = o, .n_orders = n,
                                 .revoked = revoked ? revoked + r : NULL,
                                 .n_revoked = n_revoked - r, .cursor = end,
                                 .final = 1};
-        if (!(rc = session_send(cl->s, WO_F_CHANGES, &ch)))
+        rc = send_fit(cl, &ch, n > 1 ? SYNC_FRAME_BUDGET : WO_MAX_FRAME);
+        if (rc == WO_ETOOBIG && n) {
+            /* too much for one frame: a frame of the first orders, and the
+             * final frame at a later step */
+            size_t k;
+            if (!(rc = send_some(cl, c, o, n, &k)))
+                *later = 1;
+        } else if (!rc) {
             session_subscribe(cl->s, SESSION_FEED_ORDERS);
-        c->sent = end;
-        for (size_t k = 0; k < n; k++)
-            wo_order_cleanup(&o[k]);
+            c->sent = end;
+        }
     }
+    free_orders(o, loaded ? n : 0);
     free(revoked);
     return rc;
 }
@@ -230,7 +278,9 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
             return send_past(cl, c);
         c->in_past = 0;
     }
-    if ((rc = store_scope_changed(st, c->user, c->sent, &ids, &n)))
+    /* one more than a frame: more than BATCH left means not the last */
+    if ((rc = store_scope_changed(st, c->user, c->sent, BATCH + 1, &ids,
+                                  &n)))
         return rc;
     if (n > BATCH) {
         rc = send_batch(cl, c, ids);
@@ -242,8 +292,10 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
         if (!rc)
             rc = store_past_for_tech(st, c->user, c->from, PAST_LIMIT,
                                      &c->past, &c->n_past);
-    } else if (!(rc = send_final(cl, c, ids, n))) {
-        *done = 1;
+    } else {
+        int later = 0;
+        if (!(rc = send_final(cl, c, ids, n, &later)))
+            *done = !later;
     }
     free(ids);
     return rc;

@@ -54,14 +54,11 @@ int push_past_load(struct srv *srv, const int64_t *ids, size_t n,
     ch->n_past = 0;
     if (!(ch->past = calloc(n ? n : 1, sizeof *ch->past)))
         return WO_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        int rc = store_order_load(srv->store, ids[i], STORE_LOAD_PAST,
-                                  &ch->past[i], NULL);
-        if (rc)
-            return rc;
-        ch->n_past++;
-    }
-    return 0;
+    int rc = store_orders_load(srv->store, ids, n, STORE_LOAD_PAST, ch->past,
+                               NULL);
+    if (!rc)
+        ch->n_past = n;
+    return rc;
 }
 
 void push_past_free(struct wo_changes *ch)

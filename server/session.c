@@ -140,7 +140,8 @@ void session_drop(struct session *s)
 
 uint8_t *session_nonce(struct session *s) { return s->nonce; }
 
-int session_send(struct session *s, int type, const void *body)
+/* Room for one more frame, or the session is closing (session_send). */
+static int room(struct session *s)
 {
     if (s->dropped)
         return WO_EIO; /* closing already: see below */
@@ -156,7 +157,12 @@ int session_send(struct session *s, int type, const void *body)
                       "queued");
         return WO_EIO;
     }
-    int rc = wo_outq_push(&s->out, type, body);
+    return 0;
+}
+
+/* After queueing a frame: rc from the queue, as session_send says. */
+static int queued(struct session *s, int rc)
+{
     if (rc) {
         /* the peer would miss a frame: better it reconnects and catches
          * up than goes on with a gap */
@@ -165,6 +171,18 @@ int session_send(struct session *s, int type, const void *body)
     }
     s->tp->want_write(s->conn);
     return 0;
+}
+
+int session_send(struct session *s, int type, const void *body)
+{
+    int rc = room(s);
+    return rc ? rc : queued(s, wo_outq_push(&s->out, type, body));
+}
+
+int session_send_buf(struct session *s, const void *data, size_t len)
+{
+    int rc = room(s);
+    return rc ? rc : queued(s, wo_outq_push_raw(&s->out, data, len));
 }
 
 int session_error(struct session *s, int code, int64_t req, const char *fmt,

@@ -131,6 +131,9 @@ uint8_t *session_nonce(struct session *s);
  */
 int session_send(struct session *s, int type, const void *body);
 
+/* The same for a frame already encoded (data, len bytes: copied). */
+int session_send_buf(struct session *s, const void *data, size_t len);
+
 /* Queue an error frame: wire status from code, printf-style reason
  * (made valid UTF-8 here, whatever a peer's bytes it quotes). Returns
  * what session_send() returned. */

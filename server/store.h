@@ -157,6 +157,15 @@ enum {
 int store_order_load(struct store *st, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id);
 
+/*
+ * The same for the orders ids[0..n) into o[0..n), in that order, with one
+ * query per kind of record for them all (a page of a catch-up);
+ * assignees[k] (NULL: not wanted) gets each assignee's user id. Any
+ * missing id: WO_ENOTFOUND, and nothing is kept.
+ */
+int store_orders_load(struct store *st, const int64_t *ids, size_t n, int how,
+                      struct wo_order *o, int64_t *assignees);
+
 /* Just the status and assignee (0 if none; its name into `assignee` when
  * not NULL, WO_MAX_ID + 1 bytes): the cheap check per op. */
 int store_order_head(struct store *st, int64_t id, char status[WO_MAX_ID + 1],
@@ -196,9 +205,10 @@ int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
 
 /* Id lists below are malloc'd arrays the caller frees (NULL when empty). */
 
-/* Orders in user's scope changed after cursor, oldest change first. */
+/* The first `limit` orders in user's scope changed after cursor, oldest
+ * change first. */
 int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
-                        int64_t **ids, size_t *n);
+                        size_t limit, int64_t **ids, size_t *n);
 /* Of the n ids in have, those not in user's scope, into out (room for n),
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,

@@ -8,6 +8,7 @@
  * Nothing here opens a transaction: the group commit and the dispatcher
  * commands group these writes (store.h).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,6 @@ static int fill_rej(sqlite3_stmt *q, void *e)
     return r->op && r->kind && r->by && r->reason ? 0 : WO_ENOMEM;
 }
 
-/* The intake fields of order o (issue 14's formal request). */
 static int fill_void(sqlite3_stmt *q, void *e)
 {
     struct wo_void *v = e;
@@ -38,30 +38,6 @@ static int fill_void(sqlite3_stmt *q, void *e)
     v->reason = DUP(4);
     v->at_srv = sqlite3_column_int64(q, 5);
     return v->id && v->ref && v->author && v->reason ? 0 : WO_ENOMEM;
-}
-
-static int intake_load(struct store *s, struct wo_order *o)
-{
-    sqlite3_stmt *q = ST(intake_get);
-    wo_db_bind_int(q, ":id", o->id);
-    int r = store__row(q);
-    if (r <= 0)
-        return r == 0 ? WO_ENOTFOUND : r;
-    o->type = DUP(0);
-    o->category = DUP(1);
-    o->department = DUP(2);
-    o->customer = DUP(3);
-    o->impact = DUP(4);
-    o->urgency = DUP(5);
-    o->deadline = sqlite3_column_int64(q, 6);
-    o->requester_email = DUP(7);
-    o->needs_authorisation = sqlite3_column_int(q, 8) != 0;
-    o->authoriser = DUP(9);
-    o->authoriser_email = DUP(10);
-    o->agreement_id = sqlite3_column_int64(q, 11);
-    o->remote = sqlite3_column_int(q, 12) != 0;
-    sqlite3_reset(q);
-    return o->type && o->category ? 0 : WO_ENOMEM;
 }
 
 /* The holder's delivery receipt (docs/protocol.md, "Field data"). */
@@ -81,16 +57,11 @@ static int load_receipt(struct store *s, int64_t id, struct wo_order *o)
     return 0;
 }
 
-int store_order_load(struct store *s, int64_t id, int how,
-                     struct wo_order *o, int64_t *assignee_id)
+/* The row of order_get q is on, into o: its own fields (0-27) and its
+ * intake, issue 14's formal request (28-40). */
+static int fill_order(sqlite3_stmt *q, struct wo_order *o, int how,
+                      int64_t *assignee_id)
 {
-    int include_secret = how == STORE_LOAD_OFFICE;
-    memset(o, 0, sizeof *o);
-    sqlite3_stmt *q = ST(order_get);
-    wo_db_bind_int(q, ":id", id);
-    int rc = store__row(q);
-    if (rc <= 0)
-        return rc == 0 ? WO_ENOTFOUND : rc;
     o->id = sqlite3_column_int64(q, 0);
     o->seq = sqlite3_column_int64(q, 1);
     o->title = DUP(2);
@@ -102,7 +73,7 @@ int store_order_load(struct store *s, int64_t id, int how,
     o->priority = DUP(8);
     o->status = DUP(9);
     o->assignee = DUP(10);
-    if (include_secret)
+    if (how == STORE_LOAD_OFFICE)
         o->recipient_code = DUP(11);
     o->created_at = sqlite3_column_int64(q, 12);
     o->updated_at = sqlite3_column_int64(q, 13);
@@ -121,43 +92,104 @@ int store_order_load(struct store *s, int64_t id, int how,
     o->came = DUP(25);
     o->came_reason = DUP(26);
     o->came_at = sqlite3_column_int64(q, 27);
+    o->type = DUP(28);
+    o->category = DUP(29);
+    o->department = DUP(30);
+    o->customer = DUP(31);
+    o->impact = DUP(32);
+    o->urgency = DUP(33);
+    o->deadline = sqlite3_column_int64(q, 34);
+    o->requester_email = DUP(35);
+    o->needs_authorisation = sqlite3_column_int(q, 36) != 0;
+    o->authoriser = DUP(37);
+    o->authoriser_email = DUP(38);
+    o->agreement_id = sqlite3_column_int64(q, 39);
+    o->remote = sqlite3_column_int(q, 40) != 0;
+    return o->title && o->priority && o->status && o->tier && o->type &&
+                   o->category
+               ? 0
+               : WO_ENOMEM;
+}
+
+/* The heads of orders ids[0..n) into o[k] (zeroed), in the caller's order. */
+static int load_heads(struct store *s, const char *json, const int64_t *ids,
+                      size_t n, int how, struct wo_order *o,
+                      int64_t *assignees)
+{
+    sqlite3_stmt *q = ST(order_get);
+    wo_db_bind_text(q, ":ids", json);
+    size_t found = 0;
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        size_t k = 0;
+        while (k < n && (ids[k] != id || o[k].id))
+            k++;
+        if (k == n)
+            continue; /* an id asked for twice is loaded once */
+        found++;
+        if ((rc = fill_order(q, &o[k], how, assignees ? &assignees[k] : NULL)))
+            break;
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = WO_EIO;
     sqlite3_reset(q);
-    if (!o->title || !o->priority || !o->status || !o->tier) {
-        rc = WO_ENOMEM;
-        goto fail;
-    }
-    if ((rc = intake_load(s, o)))
-        goto fail;
-    if (how == STORE_LOAD_BRIEF)
-        return load_receipt(s, id, o) ? (wo_order_cleanup(o), WO_EIO) : 0;
-    if (how == STORE_LOAD_PAST)
-        rc = wo_db_load_records(s->db, -1, Q_parts_of, Q_notes_of, -1, id, o);
-    else
-        rc = wo_db_load_records(s->db, Q_visits_of, Q_parts_of, Q_notes_of,
-                                Q_sigs_of, id, o);
+    return rc ? rc : found == n ? 0 : WO_ENOTFOUND;
+}
+
+/* What only the office sees of o: the receipt and the rejected ops. */
+static int load_office(struct store *s, struct wo_order *o)
+{
+    int rc = load_receipt(s, o->id, o);
     if (rc)
-        goto fail;
-    if (how != STORE_LOAD_PAST) {
-        q = ST(voids_of);
-        wo_db_bind_int(q, ":order", id);
-        if ((rc = wo_db_load_rows(q, (void **)&o->voids, &o->n_voids,
-                                  sizeof *o->voids, fill_void)))
-            goto fail;
+        return rc;
+    sqlite3_stmt *q = ST(rejections_of);
+    wo_db_bind_int(q, ":order", o->id);
+    return wo_db_load_rows(q, (void **)&o->rejections, &o->n_rejections,
+                           sizeof *o->rejections, fill_rej);
+}
+
+int store_orders_load(struct store *s, const int64_t *ids, size_t n, int how,
+                      struct wo_order *o, int64_t *assignees)
+{
+    memset(o, 0, n * sizeof *o);
+    if (assignees)
+        memset(assignees, 0, n * sizeof *assignees);
+    if (!n)
+        return 0;
+    char *json = store__ids_json(ids, n);
+    if (!json)
+        return WO_ENOMEM;
+    int rc = load_heads(s, json, ids, n, how, o, assignees);
+    if (!rc && how == STORE_LOAD_PAST)
+        rc = wo_db_load_records_of(s->db, -1, Q_parts_of, Q_notes_of, -1,
+                                   json, o, n);
+    else if (!rc && how != STORE_LOAD_BRIEF)
+        rc = wo_db_load_records_of(s->db, Q_visits_of, Q_parts_of,
+                                   Q_notes_of, Q_sigs_of, json, o, n);
+    if (!rc && how != STORE_LOAD_PAST && how != STORE_LOAD_BRIEF) {
+        sqlite3_stmt *q = ST(voids_of);
+        wo_db_bind_text(q, ":orders", json);
+        rc = wo_db_load_rows_of(q, o, n, offsetof(struct wo_order, voids),
+                                offsetof(struct wo_order, n_voids),
+                                sizeof *o->voids, fill_void);
     }
-    if (include_secret) {
-        if ((rc = load_receipt(s, id, o)))
-            goto fail;
-        q = ST(rejections_of);
-        wo_db_bind_int(q, ":order", id);
-        if ((rc = wo_db_load_rows(q, (void **)&o->rejections,
-                                  &o->n_rejections, sizeof *o->rejections,
-                                  fill_rej)))
-            goto fail;
-    }
-    return 0;
-fail:
-    wo_order_cleanup(o);
+    for (size_t k = 0; k < n && !rc; k++)
+        if (how == STORE_LOAD_BRIEF)
+            rc = load_receipt(s, o[k].id, &o[k]);
+        else if (how == STORE_LOAD_OFFICE)
+            rc = load_office(s, &o[k]);
+    free(json);
+    if (rc)
+        for (size_t k = 0; k < n; k++)
+            wo_order_cleanup(&o[k]);
     return rc;
+}
+
+int store_order_load(struct store *s, int64_t id, int how,
+                     struct wo_order *o, int64_t *assignee_id)
+{
+    return store_orders_load(s, &id, 1, how, o, assignee_id);
 }
 
 int store_change(struct store *s, int64_t order, const char *kind,
@@ -264,11 +296,12 @@ int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
 /* ---- scope: what a technician's replica should hold --------------------- */
 
 int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
-                        int64_t **ids, size_t *n)
+                        size_t limit, int64_t **ids, size_t *n)
 {
     sqlite3_stmt *q = ST(scope_changed);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":cursor", cursor);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
     return wo_db_load_ids(q, ids, n);
 }
 

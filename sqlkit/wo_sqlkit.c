@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -487,24 +488,62 @@ int wo_db_version(struct wo_db *db)
 
 typedef wo_db_fill_fn fill_fn;
 
+/* Room for one more element at the end of arr (n elements of size bytes,
+ * grown only here: its capacity is 8, 16, 32... so needs no field of its
+ * own); the new element is zeroed and counted. NULL when out of memory. */
+static void *append(void **arr, size_t *n, size_t size)
+{
+    if (*n == 0 || (*n >= 8 && !(*n & (*n - 1)))) {
+        void *na = realloc(*arr, (*n ? *n * 2 : 8) * size);
+        if (!na)
+            return NULL;
+        *arr = na;
+    }
+    char *e = (char *)*arr + *n * size;
+    memset(e, 0, size);
+    (*n)++;
+    return e;
+}
+
 int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
                     wo_db_fill_fn fill)
 {
     int s, rc = 0;
-    size_t cap = 0;
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            void *na = realloc(*arr, cap * size);
-            if (!na) {
-                rc = WO_ENOMEM;
-                break;
-            }
-            *arr = na;
+        void *e = append(arr, n, size);
+        if (!e) {
+            rc = WO_ENOMEM;
+            break;
         }
-        char *e = (char *)*arr + *n * size;
-        memset(e, 0, size);
-        (*n)++;
+        if ((rc = fill(q, e)))
+            break;
+    }
+    if (!rc && s != SQLITE_DONE)
+        rc = WO_EIO;
+    sqlite3_reset(q);
+    return rc;
+}
+
+int wo_db_load_rows_of(sqlite3_stmt *q, struct wo_order *o, size_t n,
+                       size_t arr_off, size_t n_off, size_t size,
+                       wo_db_fill_fn fill)
+{
+    int s, rc = 0, last = sqlite3_column_count(q) - 1;
+    size_t j = 0;
+    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, last);
+        if (j >= n || o[j].id != id) /* rows come grouped by order */
+            for (j = 0; j < n && o[j].id != id; j++)
+                ;
+        if (j == n)
+            continue; /* not asked for */
+        char *base = (char *)&o[j];
+        void *e = append((void **)(base + arr_off), (size_t *)(base + n_off),
+                         size);
+        if (!e) {
+            rc = WO_ENOMEM;
+            break;
+        }
         if ((rc = fill(q, e)))
             break;
     }
@@ -594,6 +633,9 @@ static int fill_sig(sqlite3_stmt *q, void *e)
                : WO_ENOMEM;
 }
 
+#define REC(f) offsetof(struct wo_order, f), offsetof(struct wo_order, n_##f), \
+                sizeof *((struct wo_order *)0)->f
+
 int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
                        int64_t order, struct wo_order *o)
 {
@@ -616,6 +658,32 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
         wo_db_bind_int(q, ":order", order);
         int rc = wo_db_load_rows(q, kinds[i].arr, kinds[i].n, kinds[i].size,
                            kinds[i].fill);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int wo_db_load_records_of(struct wo_db *db, int qv, int qp, int qn, int qs,
+                          const char *orders, struct wo_order *o, size_t n)
+{
+    const struct {
+        int q;
+        size_t arr_off, n_off, size;
+        fill_fn fill;
+    } kinds[] = {
+        {qv, REC(visits), fill_visit},
+        {qp, REC(parts), fill_part},
+        {qn, REC(notes), fill_note},
+        {qs, REC(sigs), fill_sig},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (kinds[i].q < 0)
+            continue;
+        sqlite3_stmt *q = wo_db_stmt(db, kinds[i].q);
+        wo_db_bind_text(q, ":orders", orders);
+        int rc = wo_db_load_rows_of(q, o, n, kinds[i].arr_off, kinds[i].n_off,
+                                    kinds[i].size, kinds[i].fill);
         if (rc)
             return rc;
     }

@@ -127,12 +127,25 @@ int wo_db_version(struct wo_db *db);
 
 /*
  * Step q (bound), growing *arr (n elements of size bytes) by one zeroed
- * element per row that fill() fills from the row. Resets q. 0, WO_ENOMEM,
+ * element per row that fill() fills from the row; *arr starts empty or was
+ * grown only by these loaders. Resets q. 0, WO_ENOMEM,
  * WO_EIO, or fill's error; filled elements stay for the caller to free.
  */
 typedef int (*wo_db_fill_fn)(sqlite3_stmt *q, void *elem);
 int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
                     wo_db_fill_fn fill);
+
+/*
+ * wo_db_load_rows for several orders at once: q's rows carry, in their
+ * last column, the id of the order o[0..n) (ids set) each belongs to, and
+ * come grouped by it; a row goes to the array at offset arr_off of its
+ * order, counted at n_off (offsetof in struct wo_order), and rows of
+ * orders not in o are skipped. Those arrays start empty. Resets q.
+ */
+struct wo_order;
+int wo_db_load_rows_of(sqlite3_stmt *q, struct wo_order *o, size_t n,
+                       size_t arr_off, size_t n_off, size_t size,
+                       wo_db_fill_fn fill);
 
 /* The integers in column 0 of q's rows, in order (caller frees *ids; on
  * failure *ids is NULL and *n 0). Resets q. */
@@ -157,9 +170,17 @@ int wo_db_int(sqlite3_stmt *q, int64_t *v);
  * 0 or WO_ENOMEM / WO_EIO; on failure o's arrays may be partly filled
  * (wo_order_cleanup frees them).
  */
-struct wo_order;
 int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
                        int64_t order, struct wo_order *o);
+
+/*
+ * The same for the orders o[0..n) (ids set) at once, one query per kind:
+ * each statement binds :orders, the JSON array of their ids, and gives the
+ * columns above followed by the order's id, grouped by it (one query for
+ * a page of orders, not one per order and kind).
+ */
+int wo_db_load_records_of(struct wo_db *db, int qv, int qp, int qn, int qs,
+                          const char *orders, struct wo_order *o, size_t n);
 
 /*
  * Step q (bound) and load its rows as search hits, columns: order id,

@@ -86,13 +86,19 @@ UPDATE orders SET status = :status WHERE id = :id;
 UPDATE orders SET assignee_id = :user, status = :status WHERE id = :id;
 
 -- name: order_get
+-- the orders whose ids are in the JSON array :ids, by id: their own fields
+-- (0-27) and their intake (28-40); one query for a page of a catch-up
 SELECT o.id, o.seq, o.title, o.description, o.site, o.asset, o.requester,
        o.contact, o.priority, o.status, u.name, nullif(o.recipient_code, ''),
        o.created_at, o.updated_at, o.assignee_id, o.tier, o.sla_version,
        o.response_due, o.resolve_due, o.responded_at, o.resolved_at,
        o.paused_at, o.completed_at, o.visit_start, o.visit_end,
-       o.came, o.came_reason, o.came_at
-FROM orders o LEFT JOIN users u ON u.id = o.assignee_id WHERE o.id = :id;
+       o.came, o.came_reason, o.came_at,
+       o.type, o.category, o.department, o.customer, o.impact, o.urgency,
+       o.deadline, o.requester_email, o.needs_auth, o.authoriser,
+       o.authoriser_email, o.agreement_id, o.remote
+FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
+WHERE o.id IN (SELECT value FROM json_each(:ids)) ORDER BY o.id;
 
 -- name: order_page
 -- a page of the web console's order list, in the board's order, with the
@@ -152,7 +158,7 @@ LIMIT :limit OFFSET :offset;
 SELECT id FROM orders
 WHERE assignee_id = :user AND seq > :cursor
   AND status NOT IN ('closed','cancelled')
-ORDER BY seq;
+ORDER BY seq LIMIT :limit;
 
 -- name: scope_revoked
 -- of the ids a client holds (:have, a JSON array), those not in its scope
@@ -201,10 +207,13 @@ SELECT count(*), coalesce(sum(ended_at IS NULL), 0) FROM visits
 WHERE order_id = :order AND tech = :tech;
 
 -- name: visits_of
--- the last two: the server's times of start and end (schema v11)
+-- The records of the orders in the JSON array :orders (visits, parts,
+-- notes, signatures, voids), grouped by order, whose id comes last.
+-- Columns 5 and 6: the server's times of start and end (schema v11)
 SELECT id, tech, started_at, ended_at, outcome,
-       coalesce(started_srv, 0), coalesce(ended_srv, 0) FROM visits
-WHERE order_id = :order ORDER BY started_at, id;
+       coalesce(started_srv, 0), coalesce(ended_srv, 0), order_id FROM visits
+WHERE order_id IN (SELECT value FROM json_each(:orders))
+ORDER BY order_id, started_at, id;
 
 -- name: visit_insert
 INSERT INTO visits(id, order_id, tech, device_id, started_at, late,
@@ -225,8 +234,9 @@ WHERE id = :id;
 
 -- name: parts_of
 SELECT id, author, at, part_no, qty, descr, serials, late,
-       coalesce(at_srv, 0) FROM parts
-WHERE order_id = :order ORDER BY at, id;
+       coalesce(at_srv, 0), order_id FROM parts
+WHERE order_id IN (SELECT value FROM json_each(:orders))
+ORDER BY order_id, at, id;
 
 -- name: part_insert
 INSERT INTO parts(id, order_id, author, device_id, at, part_no, qty, descr,
@@ -235,8 +245,9 @@ VALUES (:id, :order, :author, :device, :at, :part_no, :qty, :descr,
         :serials, :late, :at_srv);
 
 -- name: notes_of
-SELECT id, author, at, body, late, coalesce(at_srv, 0) FROM notes
-WHERE order_id = :order ORDER BY at, id;
+SELECT id, author, at, body, late, coalesce(at_srv, 0), order_id FROM notes
+WHERE order_id IN (SELECT value FROM json_each(:orders))
+ORDER BY order_id, at, id;
 
 -- name: note_insert
 INSERT INTO notes(id, order_id, author, device_id, at, body, late, at_srv)
@@ -246,9 +257,10 @@ VALUES (:id, :order, :author, :device, :at, :body, :late, :at_srv);
 -- verified: the verdict of the check made when the op was applied
 -- pubkey: the signing device's key, sent with the signature (docs/report.md)
 SELECT s.id, s.role, s.signer, s.device_id, s.signed_at, s.satisfied,
-       s.comment, s.statement, s.sig, s.verified, d.pubkey
+       s.comment, s.statement, s.sig, s.verified, d.pubkey, s.order_id
 FROM signatures s LEFT JOIN devices d ON d.id = s.device_id
-WHERE s.order_id = :order ORDER BY s.signed_at, s.id;
+WHERE s.order_id IN (SELECT value FROM json_each(:orders))
+ORDER BY s.order_id, s.signed_at, s.id;
 
 -- name: sig_insert
 -- only a verified signature is ever inserted (server/verify.h)
@@ -647,12 +659,6 @@ UPDATE orders SET type = :type, category = :category,
     authoriser = :authoriser, authoriser_email = :authoriser_email
 WHERE id = :id;
 
--- name: intake_get
-SELECT type, category, department, customer, impact, urgency, deadline,
-       requester_email, needs_auth, authoriser, authoriser_email,
-       agreement_id, remote, requester
-FROM orders WHERE id = :id;
-
 -- name: order_edit
 -- a dispatcher's edit: NULL keeps a field as it is
 UPDATE orders SET title = coalesce(:title, title),
@@ -915,8 +921,9 @@ INSERT INTO voids(id, order_id, ref, author, device_id, at, reason, at_srv)
 VALUES (:id, :order, :ref, :author, :device, :at, :reason, :at_srv);
 
 -- name: voids_of
-SELECT id, ref, author, at, reason, at_srv FROM voids
-WHERE order_id = :order ORDER BY at, id;
+SELECT id, ref, author, at, reason, at_srv, order_id FROM voids
+WHERE order_id IN (SELECT value FROM json_each(:orders))
+ORDER BY order_id, at, id;
 
 -- name: record_author
 -- the author of part or note :ref of :order, and whether it is voided

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Benchmark: ingest with durable acks, and a first sync from empty.
+
+Each figure is printed next to its limit measured in the same run on the
+same disk, and as a ratio (docs/performance.md):
+  1. ingest: CLIENTS concurrent devices push note.add ops in frames of
+     BATCH through real TLS WebSockets to a real wo-server; ops/s counts
+     only acked ops, and an ack is sent after the group commit (fsync).
+     Limit: the same rows inserted into the same schema with the server's
+     own statements in transactions of 10,000 ops.
+  2. first sync: a technician with ORDERS orders (2 visits, 3 parts,
+     3 notes each) runs `wo sync` on an empty replica. Limit: the same rows
+     written into an empty replica in one transaction.
+
+usage: python3 bench/bench.py [--build DIR] [--clients N] [--ops N]
+                              [--batch N] [--orders N] [--dir DIR]
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+
+WRAP = []     # --server-wrap: e.g. perf record -g -o FILE --
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kv(text):
+    return dict(line.split("=", 1) for line in text.split() if "=" in line)
+
+
+class Server:
+    def __init__(self, bin_dir, data, extra=()):
+        self.bin, self.data = bin_dir, data
+        self.port = free_port()
+        self.run(["init", "--data", data])
+        self.extra = list(extra)
+        self.proc = None
+
+    def run(self, args):
+        return subprocess.run([os.path.join(self.bin, "wo-server")] + args,
+                              check=True, capture_output=True, text=True)
+
+    def user(self, name, role):
+        return self.run(["user", "add", name, "--role", role, "--data",
+                         self.data, "--quiet"]).stdout.strip()
+
+    def start(self):
+        log = open(os.path.join(self.data, "server.log"), "a")
+        self.proc = subprocess.Popen(
+            WRAP + [os.path.join(self.bin, "wo-server"), "run", "--data",
+                    self.data,
+             "--listen", "127.0.0.1:%d" % self.port] + self.extra,
+            stdout=log, stderr=log)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("wo-server did not start")
+
+    def cpu_seconds(self):
+        """CPU time (user + system) the server has used so far."""
+        with open("/proc/%d/stat" % self.proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+    @property
+    def url(self):
+        return "wss://127.0.0.1:%d" % self.port
+
+    @property
+    def ca(self):
+        return os.path.join(self.data, "tls", "ca.pem")
+
+
+def wo(bin_dir, home, *args):
+    return subprocess.run([os.path.join(bin_dir, "wo"), "--home", home] +
+                          list(args), check=True, capture_output=True,
+                          text=True)
+
+
+def step(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def ingest(a, root):
+    step("ingest: %d clients x %d ops, frames of %d" %
+         (a.clients, a.ops, a.batch))
+    srv = Server(a.build, os.path.join(root, "ingest"), os.environ.get("SRVX","").split())
+    disp = os.path.join(root, "disp")
+    code = srv.user("disp", "dispatcher")
+    lines = []
+    srv.start()
+    try:
+        wo(a.build, disp, "enroll", "--server", srv.url, "--ca", srv.ca,
+           "--code", code)
+        for i in range(a.clients):
+            c = srv.user("tech%d" % i, "technician")
+            o = wo(a.build, disp, "create", "--title", "bench %d" % i,
+                   "--priority", "P2", "--assign", "tech%d" % i, "--json")
+            lines.append("%s %d" % (c, json.loads(o.stdout)["id"]))
+        codes = os.path.join(root, "codes")
+        with open(codes, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        cpu0 = srv.cpu_seconds()
+        r = subprocess.run([os.path.join(a.build, "wo_bench"), "ingest",
+                            srv.url, srv.ca, codes, str(a.ops),
+                            str(a.batch)], check=True, capture_output=True,
+                           text=True)
+        got = kv(r.stdout)
+        got["server_cpu"] = "%.2f" % (srv.cpu_seconds() - cpu0)
+    finally:
+        srv.stop()
+    step("raw insert limit: %d ops" % (a.clients * a.ops))
+    r = subprocess.run([os.path.join(a.build, "wo_bench"), "raw-ingest",
+                        os.path.join(root, "raw-ingest.db"),
+                        str(a.clients * a.ops)], check=True,
+                       capture_output=True, text=True)
+    raw = kv(r.stdout)
+    return got, raw
+
+
+def first_sync(a, root):
+    step("first sync: %d orders" % a.orders)
+    srv = Server(a.build, os.path.join(root, "firstsync"))
+    code = srv.user("tech", "technician")
+    subprocess.run([os.path.join(a.build, "wo_bench"), "populate",
+                    os.path.join(srv.data, "server.db"), "tech",
+                    str(a.orders)], check=True, capture_output=True)
+    home = os.path.join(root, "tech")
+    srv.start()
+    try:
+        wo(a.build, home, "enroll", "--server", srv.url, "--ca", srv.ca,
+           "--code", code)
+        t0 = time.monotonic()
+        out = wo(a.build, home, "sync").stdout
+        secs = time.monotonic() - t0
+        if "%d orders updated" % a.orders not in out:
+            raise SystemExit("first sync did not bring every order: " + out)
+    finally:
+        srv.stop()
+    r = subprocess.run([os.path.join(a.build, "wo_bench"), "raw-replica",
+                        os.path.join(root, "raw-replica.db"),
+                        str(a.orders)], check=True, capture_output=True,
+                       text=True)
+    return secs, float(kv(r.stdout)["seconds"])
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--build", default=os.path.join(here, "..", "build",
+                                                   "bin"))
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--ops", type=int, default=4000, help="ops per client")
+    p.add_argument("--batch", type=int, default=200,
+                   help="ops per frame (200, as wo sync sends)")
+    p.add_argument("--orders", type=int, default=1000)
+    p.add_argument("--dir", default=None,
+                   help="work directory (default: a new one under "
+                        "build/, on the disk being measured)")
+    p.add_argument("--server-wrap", default="",
+                   help="command prefix for wo-server, for profiling "
+                        "(e.g. 'perf record -g -o perf.data --')")
+    a = p.parse_args()
+    WRAP.extend(a.server_wrap.split())
+    a.build = os.path.abspath(a.build)
+    base = a.dir or os.path.join(a.build, "..")
+    root = tempfile.mkdtemp(prefix="wo-bench-", dir=base)
+    try:
+        got, raw = ingest(a, root)
+        sync_s, raw_sync_s = first_sync(a, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    ratio = float(got["ops_per_s"]) / float(raw["ops_per_s"])
+    print("machine: %s, %d cores, %s" % (platform.machine(), os.cpu_count(),
+                                          platform.platform()))
+    print("ingest: %s ops from %s clients in %s s = %s ops/s (durable acks)"
+          % (got["ops"], got["clients"], got["seconds"], got["ops_per_s"]))
+    print("  server CPU time during ingest: %s s (clients share the "
+          "machine)" % got["server_cpu"])
+    print("  limit, raw inserts of the same rows: %s ops/s" %
+          raw["ops_per_s"])
+    print("  ratio: %.2f of the raw rate (target >= 0.50)" % ratio)
+    print("first sync: %d orders in %.3f s" % (a.orders, sync_s))
+    print("  limit, raw write of the same rows into the replica: %.3f s"
+          % raw_sync_s)
+    print("  ratio: %.1fx the raw time" % (sync_s / raw_sync_s))
+
+
+if __name__ == "__main__":
+    main()
