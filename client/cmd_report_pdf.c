@@ -21,11 +21,10 @@
 #include "cmd_report_pdf.h"
 #include "evidence.h"
 #include "pdf_attach.h"
+#include "pdfmod.h"
 #include "replica.h"
 #include "sync.h"
 #include "report_doc.h"
-#include "report_pdf.h"
-#include "report_text.h"
 #include "wo_clock.h"
 #include "wo_crypto.h"
 
@@ -197,6 +196,11 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
     }
     if (optind + 1 != argc || cli_parse_id(argv[optind], &id))
         return usage(u);
+    const struct pdfmod *pdf = pdfmod_load(err, sizeof err);
+    if (!pdf) {
+        fprintf(stderr, "wo: %s\n", err);
+        return 1;
+    }
     if (!out) {
         snprintf(defname, sizeof defname, "wo-%lld-report.pdf",
                  (long long)id);
@@ -209,8 +213,8 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
         return 1;
     }
     wo_order_cleanup(&o);
-    if ((rc = report_pdf_make(&ev, &full, &full_len, &pages, &draft, err,
-                              sizeof err))) {
+    if ((rc = pdf->make(&ev, &full, &full_len, &pages, &draft, err,
+                        sizeof err))) {
         fprintf(stderr, "wo: cannot make the PDF: %s\n", err);
         rc = 1;
         goto out;
@@ -242,7 +246,7 @@ int cmd_report_pdf(struct client *c, int argc, char **argv)
 out:
     free(full);
     evidence_cleanup(&ev);
-    report_pdf_shutdown();
+    pdf->shutdown();
     return rc;
 }
 
@@ -354,6 +358,11 @@ int cmd_verify(struct client *c, int argc, char **argv)
 
     if (argc != 2)
         return usage("wo verify FILE.pdf [--json]");
+    const struct pdfmod *mod = pdfmod_load(err, sizeof err);
+    if (!mod) {
+        fprintf(stderr, "wo: %s\n", err);
+        return 1;
+    }
     const char *path = argv[1];
     if (read_file(path, &pdf, &len)) {
         fprintf(stderr, "wo: cannot read %s: %s\n", path, strerror(errno));
@@ -369,8 +378,8 @@ int cmd_verify(struct client *c, int argc, char **argv)
                                      sizeof err)))
         parsed = 1;
     if (parsed && report_doc_build(&ev, &d) == 0)
-        text_ok = report_text_check(pdf, len, &d, text_err,
-                                        sizeof text_err) == 0;
+        text_ok = mod->text_check(pdf, len, &d, text_err,
+                                  sizeof text_err) == 0;
     else if (parsed)
         snprintf(text_err, sizeof text_err, "out of memory");
 

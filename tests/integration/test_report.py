@@ -397,5 +397,36 @@ echo records-match
                          {"signed": 200, "held": 200})
 
 
+class Module(unittest.TestCase):
+    """The PDF half lives in wo-pdf.so, loaded only for report-pdf and
+    verify: other commands start without it, and a wo installed without it
+    says what is missing instead of failing to start."""
+
+    def test_other_commands_do_not_load_the_pdf_libraries(self):
+        libs = subprocess.run(["ldd", WO], capture_output=True, text=True,
+                              check=True).stdout
+        for lib in ("libcairo", "libpango", "libpoppler", "libqrencode"):
+            self.assertNotIn(lib, libs)
+        self.assertTrue(os.path.exists(os.path.join(
+            BIN, "..", "lib", "wo", "wo-pdf.so")))
+
+    def test_a_missing_module_is_named(self):
+        d = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                         "wo-nomodule-%d" % os.getpid())
+        os.makedirs(os.path.join(d, "bin"), exist_ok=True)
+        try:
+            shutil.copy(WO, os.path.join(d, "bin", "wo"))
+            pdf = os.path.join(d, "x.pdf")
+            with open(pdf, "wb") as f:
+                f.write(b"%PDF-1.5\n")
+            r = subprocess.run([os.path.join(d, "bin", "wo"), "verify",
+                                pdf], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot load the PDF module", r.stderr)
+            self.assertIn("reinstall", r.stderr)
+        finally:
+            shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     unittest.main()
