@@ -21,6 +21,7 @@ struct replica {
     struct wo_db *db;
     char path[4096];        /* HOME/replica.db, for messages */
     int64_t quarantined;    /* outbox rows set aside by this process */
+    int held;               /* replica_apply_changes left its write open */
 };
 
 #define ST(q) wo_db_stmt(r->db, Q_##q)
@@ -85,10 +86,29 @@ int replica_test_disk_full(struct replica *r)
 
 int64_t replica_quarantined(struct replica *r) { return r->quarantined; }
 
+int replica_settle(struct replica *r)
+{
+    if (!r->held)
+        return 0;
+    r->held = 0;
+    int rc = wo_db_commit(r->db);
+    if (rc)
+        wo_db_rollback(r->db);
+    return rc;
+}
+
+/* A transaction of its own, after the frames held open are committed. */
+static int begin(struct replica *r)
+{
+    int rc = replica_settle(r);
+    return rc ? rc : wo_db_begin(r->db);
+}
+
 void replica_close(struct replica *r)
 {
     if (!r)
         return;
+    replica_settle(r); /* whole frames with their cursor: keep them */
     wo_db_close(r->db);
     free(r);
 }
@@ -507,7 +527,7 @@ int replica_record(struct replica *r, const struct wo_op *op,
     int rc = wo_op_encode(op, &b);
     if (rc)
         return rc;
-    if ((rc = wo_db_begin(r->db)))
+    if ((rc = begin(r)))
         goto out;
     sqlite3_stmt *q = ST(outbox_insert);
     wo_db_bind_text(q, ":id", op->id);
@@ -717,7 +737,7 @@ static int apply_ack(struct replica *r, const struct wo_ack *a)
 
 int replica_apply_acks(struct replica *r, const struct wo_acks *acks)
 {
-    int rc = wo_db_begin(r->db);
+    int rc = begin(r);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < acks->n_acks; i++)
@@ -884,9 +904,9 @@ static int replay_pending(struct replica *r, int64_t order, const char *user,
 }
 
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
-                          const char *user, int64_t device)
+                          const char *user, int64_t device, int hold)
 {
-    int rc = wo_db_begin(r->db);
+    int rc = r->held ? 0 : wo_db_begin(r->db);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < ch->n_orders; i++) {
@@ -905,10 +925,11 @@ int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
     }
     if (!rc && ch->cursor > replica_config_int(r, "cursor"))
         rc = config_set_int(r, "cursor", ch->cursor);
-    if (!rc)
+    r->held = !rc && hold;
+    if (!rc && !hold)
         rc = wo_db_commit(r->db);
     if (rc)
-        wo_db_rollback(r->db);
+        wo_db_rollback(r->db); /* the frames held before it too */
     return rc;
 }
 
@@ -959,7 +980,7 @@ int replica_opened_unsent(struct replica *r, size_t max,
 int replica_opened_sent(struct replica *r, const struct wo_receipt *e,
                         size_t n)
 {
-    int rc = wo_db_begin(r->db);
+    int rc = begin(r);
     for (size_t i = 0; !rc && i < n; i++) {
         sqlite3_stmt *q = ST(opened_sent);
         wo_db_bind_int(q, ":order", e[i].wo);

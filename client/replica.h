@@ -81,9 +81,20 @@ int64_t replica_quarantined(struct replica *r);
 /* Apply acks in one transaction. */
 int replica_apply_acks(struct replica *r, const struct wo_acks *acks);
 
-/* Apply a changes frame in one transaction (see invariants above). */
+/*
+ * Apply a changes frame in one transaction (see invariants above). With
+ * hold set, that transaction is left open and the next frame goes into
+ * it: a catch-up's frames are then written in a few commits, not one per
+ * frame. The frame without hold commits them all; so does any other write
+ * (a transaction of its own), replica_settle() and replica_close(). Each
+ * frame carries its cursor, so a crash loses whole held frames only, and
+ * the next sync asks for them again. A failure rolls back the held frames
+ * too.
+ */
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
-                          const char *user, int64_t device);
+                          const char *user, int64_t device, int hold);
+/* Commit the frames held open, if any. 0 or a WO_E* code. */
+int replica_settle(struct replica *r);
 
 /* Past resolutions matching an FTS5 query (wo_fts_query), best first, of
  * asset if not NULL. Caller frees each hit's strings and *hits. */

@@ -23,6 +23,8 @@
 #include "wo_crypto.h"
 
 #define PUSH_BATCH 200
+/* Catch-up frames written in one commit (replica_apply_changes, hold) */
+#define HOLD_FRAMES 8
 
 enum mode { M_ENROLL, M_SYNC, M_CMD };
 
@@ -47,6 +49,9 @@ struct conn {
     int64_t quarantine_told; /* replica_quarantined() already reported */
     struct wo_receipt *opened; /* first openings sent on this connection */
     size_t n_opened;
+    struct wo_receipt *stored; /* orders applied, not yet committed */
+    size_t n_stored, cap_stored;
+    int held;                  /* frames applied in the open write */
     /* cmd */
     struct wo_cmd *cmd;
     struct wo_result *res;
@@ -143,22 +148,40 @@ static void send_opened(struct conn *k)
     }
 }
 
-/* After a frame with orders was applied: which changes this laptop now
- * holds. */
-static void send_stored(struct conn *k, const struct wo_changes *ch)
+/* After a frame with orders was applied: remember which changes this
+ * laptop will hold once its write is committed. */
+static void note_stored(struct conn *k, const struct wo_changes *ch)
 {
     if (!is_tech(k) || !ch->n_orders)
         return;
-    struct wo_receipt *st = calloc(ch->n_orders, sizeof *st);
-    if (!st)
-        return; /* the next sync's have list says it as well */
-    for (size_t i = 0; i < ch->n_orders; i++) {
-        st[i].wo = ch->orders[i].id;
-        st[i].seq = ch->orders[i].seq;
+    if (k->n_stored + ch->n_orders > k->cap_stored) {
+        size_t cap = k->n_stored + ch->n_orders + 256;
+        struct wo_receipt *p = realloc(k->stored, cap * sizeof *p);
+        if (!p)
+            return; /* the next sync's have list says it as well */
+        k->stored = p;
+        k->cap_stored = cap;
     }
-    struct wo_receipts r = {.stored = st, .n_stored = ch->n_orders};
-    net_send(k->n, WO_F_RECEIPTS, &r);
-    free(st);
+    for (size_t i = 0; i < ch->n_orders; i++) {
+        struct wo_receipt *e = &k->stored[k->n_stored++];
+        memset(e, 0, sizeof *e);
+        e->wo = ch->orders[i].id;
+        e->seq = ch->orders[i].seq;
+    }
+}
+
+/* The write is committed: tell the server which changes this laptop now
+ * holds (delivery receipts), in frames of at most WO_MAX_ITEMS. */
+static void send_stored(struct conn *k)
+{
+    for (size_t i = 0; i < k->n_stored; i += WO_MAX_ITEMS) {
+        size_t n = k->n_stored - i;
+        struct wo_receipts r = {.stored = k->stored + i,
+                                .n_stored = n < WO_MAX_ITEMS ? n
+                                                             : WO_MAX_ITEMS};
+        net_send(k->n, WO_F_RECEIPTS, &r);
+    }
+    k->n_stored = 0;
 }
 
 static void send_sync(struct conn *k)
@@ -267,20 +290,29 @@ static void on_acks(struct conn *k, struct wo_acks *a)
 
 static void on_changes(struct conn *k, struct wo_changes *ch)
 {
-    int rc = replica_apply_changes(k->c->r, ch, k->c->user, k->c->device);
+    /* catch-up frames of orders go in groups of HOLD_FRAMES per commit;
+     * the final frame, a live push, or one with alerts or events (told
+     * to the user below) commits at once */
+    int hold = !ch->final && !ch->n_alerts && !ch->n_feed &&
+               k->held + 1 < HOLD_FRAMES;
+    int rc = replica_apply_changes(k->c->r, ch, k->c->user, k->c->device,
+                                   hold);
     tell_quarantine(k);
     if (rc) {
         fail_replica(k, "cannot apply the server's changes to the replica",
                      rc);
         return;
     }
+    k->held = hold ? k->held + 1 : 0;
+    note_stored(k, ch);
+    if (!hold)
+        send_stored(k);
     /* after the apply: an alert is reported once the replica holds what
      * came with it */
     for (size_t i = 0; k->ev && k->ev->on_alert && i < ch->n_alerts; i++)
         k->ev->on_alert(k->ev->arg, &ch->alerts[i]);
     for (size_t i = 0; k->ev && k->ev->on_event && i < ch->n_feed; i++)
         k->ev->on_event(k->ev->arg, &ch->feed[i]);
-    send_stored(k, ch);
     k->orders_in += (int64_t)ch->n_orders;
     k->revoked_in += (int64_t)ch->n_revoked;
     k->past_in += (int64_t)ch->n_past;
@@ -394,6 +426,15 @@ static int run_once(struct conn *k, const char *url, const char *ca,
     free(k->opened);
     k->opened = NULL;
     k->n_opened = 0;
+    /* frames held when the connection ended: whole frames with their
+     * cursor, kept; their receipts go with the next sync's list */
+    if (replica_settle(k->c->r))
+        fprintf(stderr, "wo: cannot commit the last orders received; the "
+                        "next sync brings them again\n");
+    k->held = 0;
+    free(k->stored);
+    k->stored = NULL;
+    k->n_stored = k->cap_stored = 0;
     if (k->failed)
         return WO_EAUTH;
     if (rc)
