@@ -199,7 +199,7 @@ def main():
           "machine)" % got["server_cpu"])
     print("  limit, raw inserts of the same rows: %s ops/s" %
           raw["ops_per_s"])
-    print("  ratio: %.2f of the raw rate (target >= 0.50)" % ratio)
+    print("  ratio: %.2f of the raw rate (goal >= 0.8)" % ratio)
     print("first sync: %d orders in %.3f s" % (a.orders, sync_s))
     print("  limit, raw write of the same rows into the replica: %.3f s"
           % raw_sync_s)

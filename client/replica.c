@@ -570,7 +570,7 @@ static int quarantine(struct replica *r, int64_t seq, const char *why)
  * *skipped counts those.
  */
 static int decode_rows(struct replica *r, sqlite3_stmt *q, struct wo_op **ops,
-                       size_t *n, size_t *skipped)
+                       size_t *n, size_t *skipped, int64_t *last)
 {
     struct bad {
         int64_t seq;
@@ -583,6 +583,8 @@ static int decode_rows(struct replica *r, sqlite3_stmt *q, struct wo_op **ops,
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
         struct wo_op op;
         char why[128] = "";
+        if (last)
+            *last = sqlite3_column_int64(q, 0); /* rows come by seq */
         const char *id = (const char *)sqlite3_column_text(q, 1);
         int d = wo_op_decode(sqlite3_column_blob(q, 2),
                              (size_t)sqlite3_column_bytes(q, 2), &op, why,
@@ -639,17 +641,19 @@ static int decode_rows(struct replica *r, sqlite3_stmt *q, struct wo_op **ops,
     return rc;
 }
 
-int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
-                           size_t *n)
+int replica_outbox_pending(struct replica *r, int64_t after, size_t max,
+                           struct wo_op **ops, size_t *n, int64_t *last)
 {
     size_t skipped;
     int rc;
+    *last = after;
     /* a batch that was all quarantined says nothing about what follows:
      * read again until there is an op to send or none is pending */
     do {
         sqlite3_stmt *q = ST(outbox_pending);
+        wo_db_bind_int(q, ":after", *last);
         wo_db_bind_int(q, ":limit", (int64_t)max);
-        rc = decode_rows(r, q, ops, n, &skipped);
+        rc = decode_rows(r, q, ops, n, &skipped, last);
     } while (!rc && !*n && skipped);
     return rc;
 }
@@ -893,7 +897,7 @@ static int replay_pending(struct replica *r, int64_t order, const char *user,
     size_t n, skipped;
     sqlite3_stmt *q = ST(outbox_pending_order);
     wo_db_bind_int(q, ":order", order);
-    int rc = decode_rows(r, q, &ops, &n, &skipped);
+    int rc = decode_rows(r, q, &ops, &n, &skipped, NULL);
     for (size_t i = 0; i < n; i++) {
         if (!rc)
             rc = apply_effect(r, &ops[i], user, device);

@@ -67,12 +67,14 @@ int replica_order_load(struct replica *r, int64_t id, struct wo_order *o);
 int replica_record(struct replica *r, const struct wo_op *op,
                    const char *user, int64_t device);
 
-/* Up to max pending ops, oldest first. Caller cleans each with
+/* Up to max pending ops after outbox row `after` (0: from the first),
+ * oldest first; *last gets the row the read stopped at, where the next
+ * read goes on. Caller cleans each with
  * wo_op_cleanup() and frees the array. A row whose op cannot be decoded
  * is quarantined on the way (state 'quarantined', with the reason; never
  * sent), so one damaged row does not hold back the ones behind it. */
-int replica_outbox_pending(struct replica *r, size_t max, struct wo_op **ops,
-                           size_t *n);
+int replica_outbox_pending(struct replica *r, int64_t after, size_t max,
+                           struct wo_op **ops, size_t *n, int64_t *last);
 /* Pending ops (not rejected, not quarantined); -1 when unreadable. */
 int64_t replica_outbox_count(struct replica *r);
 /* How many outbox rows this process has quarantined so far. */

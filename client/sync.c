@@ -23,6 +23,9 @@
 #include "wo_crypto.h"
 
 #define PUSH_BATCH 200
+/* Frames of ops on their way at once: the next goes while the server
+ * commits the one before, so neither side waits for the other */
+#define PUSH_WINDOW 2
 /* Catch-up frames written in one commit (replica_apply_changes, hold) */
 #define HOLD_FRAMES 8
 
@@ -42,6 +45,8 @@ struct conn {
     /* sync */
     int authed;
     size_t inflight;        /* ops sent, not yet acked */
+    int frames;             /* frames of them (at most PUSH_WINDOW) */
+    int64_t sent_upto;      /* outbox row the last frame ended at */
     size_t pushed;          /* ops sent on this connection */
     size_t push_limit;      /* test only: stop uploading after this many */
     int caught_up;
@@ -92,36 +97,50 @@ static void fail_replica(struct conn *k, const char *doing, int rc)
     fail(k, msg);
 }
 
-static void push_outbox(struct conn *k)
+/* Send the next frame of the outbox; 1 if one went. */
+static int push_frame(struct conn *k)
 {
     struct wo_op *ops;
     size_t n;
-    int rc;
-    if (k->inflight || !k->authed)
-        return;
+    int64_t last;
     size_t max = PUSH_BATCH;
     if (k->push_limit)
         max = k->pushed >= k->push_limit ? 0
               : k->push_limit - k->pushed < max ? k->push_limit - k->pushed
                                                  : max;
     if (!max)
-        return;
-    rc = replica_outbox_pending(k->c->r, max, &ops, &n);
+        return 0;
+    int rc = replica_outbox_pending(k->c->r, k->sent_upto, max, &ops, &n,
+                                    &last);
     tell_quarantine(k);
     if (rc) {
         fail_replica(k, "cannot read the outbox", rc);
-        return;
+        return 0;
     }
+    int sent = 0;
     if (n) {
         struct wo_ops f = {.ops = ops, .n_ops = n};
         if (net_send(k->n, WO_F_OPS, &f) == 0) {
-            k->inflight = n;
+            k->inflight += n;
             k->pushed += n;
+            k->frames++;
+            k->sent_upto = last;
+            sent = 1;
         }
     }
     for (size_t i = 0; i < n; i++)
         wo_op_cleanup(&ops[i]);
     free(ops);
+    return sent;
+}
+
+/* Keep up to PUSH_WINDOW frames of ops on their way; each is acked as a
+ * whole, in order. */
+static void push_outbox(struct conn *k)
+{
+    while (k->authed && !k->failed && k->frames < PUSH_WINDOW &&
+           push_frame(k))
+        ;
 }
 
 static int is_tech(const struct conn *k)
@@ -282,7 +301,12 @@ static void on_acks(struct conn *k, struct wo_acks *a)
         fail_replica(k, "cannot write acks to the replica", rc);
         return;
     }
-    k->inflight = 0;
+    /* the acks of one frame, the oldest on its way */
+    k->inflight -= a->n_acks < k->inflight ? a->n_acks : k->inflight;
+    if (k->frames)
+        k->frames--;
+    if (!k->frames)
+        k->inflight = 0;
     push_outbox(k);
     if (!k->inflight && !k->caught_up)
         send_sync(k);

@@ -138,8 +138,10 @@ static int record_rejection(struct srv *srv, const struct entry *e,
         rc = feed_event(srv, "op.rejected", op->wo, e->auth.user,
                         e->auth.device_id, NULL, detail, now);
     }
-    if (!rc)
+    if (!rc) {
         o->changed_order = op->wo;
+        o->changed_seq = seq;
+    }
     return rc;
 }
 
@@ -227,10 +229,12 @@ static void ack_all(struct srv *srv, struct entry *list)
     }
 }
 
-/* An order changed by the batch and where its last change came. */
+/* An order changed by the batch, where its last change came, and the
+ * change's seq. */
 struct touched {
     int64_t id;
     size_t last;
+    int64_t seq;
 };
 
 static int cmp_touched_id(const void *a, const void *b)
@@ -281,6 +285,40 @@ static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
     free(t);
 }
 
+static int cmp_touched_seq(const void *a, const void *b)
+{
+    const struct touched *x = a, *y = b;
+    if (x->id != y->id)
+        return (x->id > y->id) - (x->id < y->id);
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Stamp each order the batch changed with its last change, once: the
+ * same end state as a stamp per op, for one UPDATE (and one index
+ * update) per order instead of per op. */
+static int touch_changed(struct srv *srv, struct entry *list, size_t n_ops,
+                         int64_t now)
+{
+    struct touched *t = malloc((n_ops ? n_ops : 1) * sizeof *t);
+    size_t n = 0;
+    int rc = 0;
+    if (!t)
+        return WO_ENOMEM;
+    for (struct entry *e = list; e; e = e->next)
+        for (size_t i = 0; i < e->ops->n_ops; i++)
+            if (e->out[i].changed_order) {
+                t[n].id = e->out[i].changed_order;
+                t[n].seq = e->out[i].changed_seq;
+                n++;
+            }
+    qsort(t, n, sizeof *t, cmp_touched_seq);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (i + 1 == n || t[i + 1].id != t[i].id)
+            rc = store_order_touch(srv->store, t[i].id, t[i].seq, now);
+    free(t);
+    return rc;
+}
+
 void commit_flush(struct srv *srv)
 {
     struct commit *c = srv->commit;
@@ -292,8 +330,10 @@ void commit_flush(struct srv *srv)
     c->n_ops = 0;
 
     char cause[256];
+    int64_t now = wo_clock_now_ms();
     int rc = store_begin(srv->store);
-    if (!rc && !(rc = apply_all(srv, list, wo_clock_now_ms())))
+    if (!rc && !(rc = apply_all(srv, list, now)) &&
+        !(rc = touch_changed(srv, list, n_ops, now)))
         rc = store_commit(srv->store);
     if (rc) {
         /* SQLite's message names the cause ("database or disk is full")

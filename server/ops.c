@@ -375,14 +375,18 @@ int ops_apply(struct srv *srv, const struct session_auth *a,
              moves ? " -> " : "", moves ? next : "",
              x.fact ? " (late: done while the order was theirs; moves "
                       "nothing)" : "", clock);
-    rc = store_change(srv->store, op->wo, x.k->name, a->user, a->device_id,
-                      op->at, detail, now, &seq);
+    /* the order is stamped with its last change once, at the end of the
+     * group commit (commit.c), not once per op */
+    rc = store_change_add(srv->store, op->wo, x.k->name, a->user,
+                          a->device_id, op->at, detail, now, &seq);
     if (!rc)
         rc = store_op_record(srv->store, op, a->device_id, a->clock_offset,
                              "applied", NULL, now);
     if (!rc)
         rc = feed_op(srv, op, a->user, a->device_id, now);
-    if (!rc)
+    if (!rc) {
         out->changed_order = op->wo;
+        out->changed_seq = seq;
+    }
     return rc;
 }

@@ -27,6 +27,8 @@ struct apply_out {
     const char *result;         /* "applied" | "duplicate" | "rejected" */
     char reason[512];
     int64_t changed_order;      /* order to push after commit, or 0 */
+    int64_t changed_seq;        /* the change's seq: commit.c stamps the
+                                 * order with its last one, once */
     int fresh_reject;           /* rejected now: record the verdict */
     int wrong_code;             /* rejected for a wrong recipient code:
                                  * count it (commit.c, after the verdict) */

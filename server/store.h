@@ -175,6 +175,14 @@ int store_order_head(struct store *st, int64_t id, char status[WO_MAX_ID + 1],
 int store_change(struct store *st, int64_t order, const char *kind,
                  const char *actor, int64_t device, int64_t client_at,
                  const char *detail, int64_t now, int64_t *seq);
+/* The two halves of store_change, for the group commit: the change's row
+ * alone (its seq into *seq), and, once per order at the end of the batch,
+ * the stamp of the order with its last seq. */
+int store_change_add(struct store *st, int64_t order, const char *kind,
+                     const char *actor, int64_t device, int64_t client_at,
+                     const char *detail, int64_t now, int64_t *seq);
+int store_order_touch(struct store *st, int64_t order, int64_t seq,
+                      int64_t now);
 int store_max_seq(struct store *st, int64_t *seq);
 
 /* A recipient's confirmation code as kept: salt and PBKDF2 hash

@@ -192,9 +192,9 @@ int store_order_load(struct store *s, int64_t id, int how,
     return store_orders_load(s, &id, 1, how, o, assignee_id);
 }
 
-int store_change(struct store *s, int64_t order, const char *kind,
-                 const char *actor, int64_t device, int64_t client_at,
-                 const char *detail, int64_t now, int64_t *seq)
+int store_change_add(struct store *s, int64_t order, const char *kind,
+                     const char *actor, int64_t device, int64_t client_at,
+                     const char *detail, int64_t now, int64_t *seq)
 {
     sqlite3_stmt *q = ST(change_insert);
     wo_db_bind_int(q, ":order", order);
@@ -205,14 +205,28 @@ int store_change(struct store *s, int64_t order, const char *kind,
     wo_db_bind_text(q, ":detail", detail);
     wo_db_bind_int(q, ":now", now);
     int rc = wo_db_exec(q);
-    if (rc)
-        return rc;
-    *seq = store__last_id(s);
-    q = ST(order_touch);
-    wo_db_bind_int(q, ":seq", *seq);
+    if (!rc)
+        *seq = store__last_id(s);
+    return rc;
+}
+
+int store_order_touch(struct store *s, int64_t order, int64_t seq,
+                      int64_t now)
+{
+    sqlite3_stmt *q = ST(order_touch);
+    wo_db_bind_int(q, ":seq", seq);
     wo_db_bind_int(q, ":now", now);
     wo_db_bind_int(q, ":id", order);
     return wo_db_exec(q);
+}
+
+int store_change(struct store *s, int64_t order, const char *kind,
+                 const char *actor, int64_t device, int64_t client_at,
+                 const char *detail, int64_t now, int64_t *seq)
+{
+    int rc = store_change_add(s, order, kind, actor, device, client_at,
+                              detail, now, seq);
+    return rc ? rc : store_order_touch(s, order, *seq, now);
 }
 
 int store_max_seq(struct store *s, int64_t *seq)

@@ -158,8 +158,10 @@ INSERT INTO outbox(id, order_id, kind, at, body)
 VALUES (:id, :order, :kind, :at, :body);
 
 -- name: outbox_pending
-SELECT seq, id, body FROM outbox WHERE state = 'pending' ORDER BY seq
-LIMIT :limit;
+-- after :after: the rows not already on their way (a second frame is sent
+-- before the first is acked)
+SELECT seq, id, body FROM outbox WHERE state = 'pending' AND seq > :after
+ORDER BY seq LIMIT :limit;
 
 -- name: outbox_pending_order
 SELECT seq, id, body FROM outbox WHERE state = 'pending' AND order_id = :order

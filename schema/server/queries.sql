@@ -77,7 +77,10 @@ WHERE p.priority = :priority
   AND p.version = (SELECT max(version) FROM sla_policies);
 
 -- name: order_touch
-UPDATE orders SET seq = :seq, updated_at = :now WHERE id = :id;
+-- never back: the group commit stamps an order once with its last change
+-- of the batch, after other changes of it may have stamped it already
+UPDATE orders SET seq = max(seq, :seq), updated_at = max(updated_at, :now)
+WHERE id = :id;
 
 -- name: order_set_status
 UPDATE orders SET status = :status WHERE id = :id;

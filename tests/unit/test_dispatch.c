@@ -282,6 +282,15 @@ static void test_op_rules(void **state)
     assert_int_equal(store_order_head(f->srv.store, id, status, &holder,
                                       NULL), 0);
     assert_string_equal(status, "accepted");
+    /* the group commit stamps the order once, with its last change (an
+     * applied op's, after rejections that stamped it on the way) */
+    struct wo_order o;
+    int64_t max;
+    assert_int_equal(store_order_load(f->srv.store, id, STORE_LOAD_BRIEF, &o,
+                                      NULL), 0);
+    assert_int_equal(store_max_seq(f->srv.store, &max), 0);
+    assert_int_equal(o.seq, max);
+    wo_order_cleanup(&o);
 
     /* someone who never held it: nothing of theirs is kept */
     struct wo_op other[] = {
