@@ -808,7 +808,9 @@ static int put_order(struct replica *r, const struct wo_order *o)
     wo_db_bind_text(q, ":came_reason", o->came_reason);
     wo_db_bind_int(q, ":came_at", o->came_at);
     int rc = wo_db_exec(q);
-    if (!rc)
+    /* a partial order (our own ops pushed back) has only the records they
+     * made: the others stay as they are */
+    if (!rc && !o->partial)
         rc = delete_synced(r, o->id);
     for (size_t i = 0; !rc && i < o->n_visits; i++)
         rc = put_visit(r, o->id, &o->visits[i], 0);

@@ -206,7 +206,7 @@ static void send_stored(struct conn *k)
 static void send_sync(struct conn *k)
 {
     struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor"),
-                        .version = WO_VERSION};
+                        .version = WO_VERSION, .partial = true};
     size_t n = 0;
     /* sync health: what this laptop still holds unsent, and since when */
     int64_t oldest = replica_outbox_oldest(k->c->r), now = wo_clock_now_ms();

@@ -157,6 +157,7 @@ static const struct fdesc sync_f[] = {
     F_I64(struct wo_sync, unsent, OPT),
     F_I64(struct wo_sync, unsent_age, OPT),
     F_STR(struct wo_sync, version, OPT, WO_MAX_ID),
+    F_BOOL(struct wo_sync, partial, OPT),
 };
 ODESC(sync_d, struct wo_sync, sync_f);
 
@@ -338,6 +339,7 @@ static const struct fdesc order_f[] = {
     F_I64(struct wo_order, agreement_id, OPT),
     F_BOOL(struct wo_order, remote, OPT),
     F_OARR(struct wo_order, voids, OPT, n_voids, void_d),
+    F_BOOL(struct wo_order, partial, OPT),
 };
 ODESC(order_d, struct wo_order, order_f);
 

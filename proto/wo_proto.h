@@ -169,6 +169,7 @@ struct wo_sync {
     int64_t unsent;         /* ops in its outbox not yet acknowledged */
     int64_t unsent_age;     /* ms since the oldest of them was recorded */
     char *version;          /* the client's version */
+    bool partial;           /* it merges partial orders (wo_order) */
 };
 
 /* A delivery receipt: order wo stored at change seq, or first opened at
@@ -339,6 +340,11 @@ struct wo_order {
                              * sent; negative: breached */
     int64_t visit_start;    /* next visit's window set by a dispatcher, */
     int64_t visit_end;      /* server ms; 0 = none scheduled */
+    /* a live push of the sender's own ops back to it: the order's own
+     * fields, and of its records only those the ops made or changed; the
+     * others stay as the replica has them (docs/protocol.md, "Partial
+     * orders") */
+    bool partial;
     /* field data (docs/protocol.md, "Field data") */
     bool online;            /* office: the holder has a device connected */
     int64_t stored_at;      /* office: when the holder's laptop last

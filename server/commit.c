@@ -237,12 +237,30 @@ struct touched {
     int64_t seq;
 };
 
-static int cmp_touched_id(const void *a, const void *b)
+/* An op of the batch that changed an order: its place in the batch and
+ * the session that sent it. */
+struct mine {
+    int64_t order;
+    size_t pos;
+    uint64_t sid;
+    const struct wo_op *op;
+    int rejected;
+};
+
+static int cmp_mine_order(const void *a, const void *b)
 {
-    const struct touched *x = a, *y = b;
-    if (x->id != y->id)
-        return (x->id > y->id) - (x->id < y->id);
-    return (x->last > y->last) - (x->last < y->last);
+    const struct mine *x = a, *y = b;
+    if (x->order != y->order)
+        return (x->order > y->order) - (x->order < y->order);
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int cmp_mine_sid(const void *a, const void *b)
+{
+    const struct mine *x = a, *y = b;
+    if (x->sid != y->sid)
+        return (x->sid > y->sid) - (x->sid < y->sid);
+    return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
 static int cmp_touched_last(const void *a, const void *b)
@@ -251,38 +269,91 @@ static int cmp_touched_last(const void *a, const void *b)
     return (x->last > y->last) - (x->last < y->last);
 }
 
+/* Push the order m[0..n) changed (m: its ops). When one session sent them
+ * all, it gets back its own records as a partial order (push.c); rec has
+ * room for two per op. */
+static void push_group(struct srv *srv, struct mine *m, size_t n,
+                       const char **rec)
+{
+    struct push_own *own = calloc(n, sizeof *own);
+    size_t n_own = 0, r = 0;
+    if (!own) {
+        push_order(srv, m[0].order, 0); /* the whole order, to all */
+        return;
+    }
+    qsort(m, n, sizeof *m, cmp_mine_sid);
+    for (size_t i = 0; i < n; i++) {
+        if (!n_own || own[n_own - 1].sid != m[i].sid) {
+            own[n_own].sid = m[i].sid;
+            own[n_own].rec = rec + r;
+            n_own++;
+        }
+        struct push_own *o = &own[n_own - 1];
+        o->rejected |= m[i].rejected;
+        rec[r++] = m[i].op->id;
+        o->n_rec++;
+        if (m[i].op->ref) {
+            rec[r++] = m[i].op->ref;
+            o->n_rec++;
+        }
+    }
+    /* ops of two sessions on it: each lacks the other's records, so all
+     * get the whole order (a partial order carries only its own) */
+    if (n_own == 1)
+        push_order_own(srv, m[0].order, own, n_own);
+    else
+        push_order(srv, m[0].order, 0);
+    free(own);
+}
+
 /*
  * Each changed order once, after all acks (on one connection: ack first,
  * then the new state), in the order of the orders' last changes, which is
  * the order of their change numbers: a client keeps the highest cursor it
- * was sent, so a push must never come after one with a higher cursor.
+ * was sent, so a push must never come after one with a higher cursor. A
+ * session that sent ops on an order gets back only what they made
+ * (push_order_own), not the whole order again.
  */
 static void push_changed(struct srv *srv, struct entry *list, size_t n_ops)
 {
+    struct mine *m = malloc((n_ops ? n_ops : 1) * sizeof *m);
     struct touched *t = malloc((n_ops ? n_ops : 1) * sizeof *t);
-    size_t n = 0, k = 0;
+    const char **rec = malloc((n_ops ? 2 * n_ops : 1) * sizeof *rec);
+    size_t n = 0, k = 0, pos = 0;
+    if (!m || !t || !rec) {
+        /* no memory to group them: each change in turn, whole */
+        for (struct entry *e = list; e; e = e->next)
+            for (size_t i = 0; i < e->ops->n_ops; i++)
+                if (e->out[i].changed_order)
+                    push_order(srv, e->out[i].changed_order, 0);
+        goto out;
+    }
     for (struct entry *e = list; e; e = e->next)
-        for (size_t i = 0; i < e->ops->n_ops; i++) {
-            int64_t id = e->out[i].changed_order;
-            if (id && t) {
-                t[n].id = id;
-                t[n].last = n;
-                n++;
-            }
-            else if (id)
-                push_order(srv, id, 0); /* no memory to order: in turn */
-        }
-    if (!t)
-        return;
-    /* keep the last change of each order, then go by it */
-    qsort(t, n, sizeof *t, cmp_touched_id);
+        for (size_t i = 0; i < e->ops->n_ops; i++, pos++)
+            if (e->out[i].changed_order)
+                m[n++] = (struct mine){
+                    .order = e->out[i].changed_order, .pos = pos,
+                    .sid = e->sid, .op = &e->ops->ops[i],
+                    .rejected = !strcmp(e->out[i].result, "rejected")};
+    /* group by order; each group's last change orders the pushes */
+    qsort(m, n, sizeof *m, cmp_mine_order);
     for (size_t i = 0; i < n; i++)
-        if (i + 1 == n || t[i + 1].id != t[i].id)
-            t[k++] = t[i];
+        if (i + 1 == n || m[i + 1].order != m[i].order) {
+            t[k].id = (int64_t)i; /* where the group ends in m */
+            t[k].last = m[i].pos;
+            k++;
+        }
     qsort(t, k, sizeof *t, cmp_touched_last);
-    for (size_t i = 0; i < k; i++)
-        push_order(srv, t[i].id, 0);
+    for (size_t g = 0; g < k; g++) {
+        size_t end = (size_t)t[g].id + 1, start = end;
+        while (start > 0 && m[start - 1].order == m[end - 1].order)
+            start--;
+        push_group(srv, m + start, end - start, rec + 2 * start);
+    }
+out:
+    free(m);
     free(t);
+    free(rec);
 }
 
 static int cmp_touched_seq(const void *a, const void *b)

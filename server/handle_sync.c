@@ -371,6 +371,12 @@ int handle_sync_tech(struct call *cl)
         catchup_free(c);
         return rc;
     }
+    /* a client that merges partial orders gets its own ops back as such
+     * (push.h): only what they made, not the whole order again */
+    if (sy->partial)
+        session_subscribe(cl->s, SESSION_FEED_PARTIAL);
+    else
+        session_unsubscribe(cl->s, SESSION_FEED_PARTIAL);
     return start(cl, c, SESSION_FEED_ORDERS);
 }
 

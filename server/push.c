@@ -4,6 +4,7 @@
  * Signatures are not verified here: each was verified once, when its op
  * was applied, and the store keeps that verdict (verify.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,20 +20,51 @@
 struct fanout {
     const struct wo_changes *ch;
     enum session_feed feed;
+    const struct push_own *own; /* these get their own partial order */
+    size_t n_own;
+    int wanted;                 /* count_full: sessions wanting ch */
 };
+
+/* s's entry in own[0..n) if s takes its own ops back as a partial order
+ * (it merges them and had none rejected), else NULL. */
+static const struct push_own *own_of(const struct session *s,
+                                     const struct push_own *own, size_t n)
+{
+    if (!session_wants(s, SESSION_FEED_PARTIAL))
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (own[i].sid == session_id(s))
+            return own[i].rejected ? NULL : &own[i];
+    return NULL;
+}
 
 /* A failed send has closed that session; its reconnect catches up. */
 static void send_live(struct session *s, void *arg)
 {
     const struct fanout *f = arg;
-    if (session_wants(s, f->feed) && session_send(s, WO_F_CHANGES, f->ch))
+    if (session_wants(s, f->feed) && !own_of(s, f->own, f->n_own) &&
+        session_send(s, WO_F_CHANGES, f->ch))
         return;
+}
+
+static void count_full(struct session *s, void *arg)
+{
+    struct fanout *f = arg;
+    f->wanted += session_wants(s, f->feed) && !own_of(s, f->own, f->n_own);
+}
+
+static void to_user_but(struct srv *srv, int64_t user,
+                        const struct wo_changes *ch,
+                        const struct push_own *own, size_t n_own)
+{
+    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ORDERS, .own = own,
+                       .n_own = n_own};
+    sessreg_foreach_user(srv->sessions, user, send_live, &f);
 }
 
 static void to_user(struct srv *srv, int64_t user, const struct wo_changes *ch)
 {
-    struct fanout f = {.ch = ch, .feed = SESSION_FEED_ORDERS};
-    sessreg_foreach_user(srv->sessions, user, send_live, &f);
+    to_user_but(srv, user, ch, NULL, 0);
 }
 
 static void count_live(struct session *s, void *arg)
@@ -122,7 +154,45 @@ static void push_board(struct srv *srv, int64_t id)
     wo_order_cleanup(&o);
 }
 
+/* The holder's sessions in own get their own records of order id back,
+ * with its fields: a partial order, loaded for each. */
+static void send_own(struct srv *srv, int64_t id, int64_t holder,
+                     const struct push_own *own, size_t n_own)
+{
+    for (size_t i = 0; i < n_own; i++) {
+        struct session *s = sessreg_find(srv->sessions, own[i].sid);
+        const struct session_auth *a = s ? session_auth(s) : NULL;
+        struct wo_order o;
+        if (!a || a->user_id != holder || !session_wants(s, SESSION_FEED_ORDERS)
+            || !own_of(s, own, n_own) ||
+            store_order_own(srv->store, id, own[i].rec, own[i].n_rec, &o))
+            continue;
+        struct wo_changes ch = {.cursor = o.seq, .final = 1, .orders = &o,
+                                .n_orders = 1};
+        if (session_send(s, WO_F_CHANGES, &ch))
+            fprintf(stderr, "wo-server: order %lld not pushed to session "
+                    "%llu; it catches up when it reconnects\n",
+                    (long long)id, (unsigned long long)own[i].sid);
+        wo_order_cleanup(&o);
+    }
+}
+
+static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
+                          const struct push_own *own, size_t n_own);
+
 void push_order(struct srv *srv, int64_t id, int64_t prev)
+{
+    push_order_ex(srv, id, prev, NULL, 0);
+}
+
+void push_order_own(struct srv *srv, int64_t id, const struct push_own *own,
+                    size_t n_own)
+{
+    push_order_ex(srv, id, 0, own, n_own);
+}
+
+static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
+                          const struct push_own *own, size_t n_own)
 {
     struct wo_order o;
     char status[WO_MAX_ID + 1];
@@ -136,6 +206,19 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
     push_board(srv, id);
     if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
         return;
+    if (assignee && !wo_lifecycle_is_terminal(status) && n_own) {
+        /* the senders get their own records back; the whole order only
+         * if some other session of the holder wants it */
+        struct fanout f = {.feed = SESSION_FEED_ORDERS, .own = own,
+                           .n_own = n_own};
+        send_own(srv, id, assignee, own, n_own);
+        sessreg_foreach_user(srv->sessions, assignee, count_full, &f);
+        if (!f.wanted && !(prev && prev != assignee))
+            return;
+    } else {
+        own = NULL; /* a revocation, or nobody holds it: the same to all */
+        n_own = 0;
+    }
     if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
         return;
     struct wo_changes ch = {.cursor = o.seq, .final = 1};
@@ -147,7 +230,7 @@ void push_order(struct srv *srv, int64_t id, int64_t prev)
             ch.orders = &o;
             ch.n_orders = 1;
         }
-        to_user(srv, assignee, &ch);
+        to_user_but(srv, assignee, &ch, own, n_own);
     }
     if (prev && prev != assignee) {
         struct wo_changes rv = {.cursor = o.seq, .final = 1,

@@ -23,6 +23,29 @@ struct wo_changes;
  */
 void push_order(struct srv *srv, int64_t id, int64_t prev_assignee);
 
+/* One session's own ops on an order in a group commit: the records they
+ * made or changed (op ids, and a visit end's visit), and whether one of
+ * them was rejected (the replica dropped its record of it: it needs the
+ * whole order back). */
+struct push_own {
+    uint64_t sid;
+    const char **rec;
+    size_t n_rec;
+    int rejected;
+};
+
+/*
+ * push_order after a group commit of technicians' ops on order id, all
+ * sent by the sessions in own[0..n_own) (commit.c calls it for one: with
+ * two, each would lack the other's records): one that merges partial
+ * orders (its sync said so) and had nothing rejected gets back only its
+ * own records with the order's fields (a partial order), not the whole
+ * order it already has; every other live session of the holder gets the
+ * whole order.
+ */
+void push_order_own(struct srv *srv, int64_t id, const struct push_own *own,
+                    size_t n_own);
+
 /* After order id reached its assignee (create, assign, escalate): send
  * the past resolutions of its asset to the assignee's live sessions. */
 void push_past(struct srv *srv, int64_t id);

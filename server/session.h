@@ -63,7 +63,10 @@ struct session_auth {
 enum session_feed {
     SESSION_FEED_ORDERS = 1,    /* a technician's orders (push.c) */
     SESSION_FEED_ALERTS = 2,    /* SLA alerts to the office (desk.c) */
-    SESSION_FEED_BOARD = 4      /* every order change, brief (the console) */
+    SESSION_FEED_BOARD = 4,     /* every order change, brief (the console) */
+    SESSION_FEED_PARTIAL = 8    /* its own ops come back as partial orders
+                                 * (push_order_own): its sync said it
+                                 * merges them */
 };
 
 /*

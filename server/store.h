@@ -166,6 +166,13 @@ int store_order_load(struct store *st, int64_t id, int how,
 int store_orders_load(struct store *st, const int64_t *ids, size_t n, int how,
                       struct wo_order *o, int64_t *assignees);
 
+/* Order id as the technician sees it, with only the records whose ids are
+ * rec[0..n_rec) (op ids are record ids; a visit's end names its visit):
+ * a partial order (wo_order.partial), for the device whose ops made
+ * them. */
+int store_order_own(struct store *st, int64_t id, const char *const *rec,
+                    size_t n_rec, struct wo_order *o);
+
 /* Just the status and assignee (0 if none; its name into `assignee` when
  * not NULL, WO_MAX_ID + 1 bytes): the cheap check per op. */
 int store_order_head(struct store *st, int64_t id, char status[WO_MAX_ID + 1],

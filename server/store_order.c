@@ -149,8 +149,11 @@ static int load_office(struct store *s, struct wo_order *o)
                            sizeof *o->rejections, fill_rej);
 }
 
-int store_orders_load(struct store *s, const int64_t *ids, size_t n, int how,
-                      struct wo_order *o, int64_t *assignees)
+/* store_orders_load, of only the records in rec (a JSON array of record
+ * ids) when rec is not NULL. */
+static int load_orders(struct store *s, const int64_t *ids, size_t n,
+                       int how, const char *rec, struct wo_order *o,
+                       int64_t *assignees)
 {
     memset(o, 0, n * sizeof *o);
     if (assignees)
@@ -163,13 +166,15 @@ int store_orders_load(struct store *s, const int64_t *ids, size_t n, int how,
     int rc = load_heads(s, json, ids, n, how, o, assignees);
     if (!rc && how == STORE_LOAD_PAST)
         rc = wo_db_load_records_of(s->db, -1, Q_parts_of, Q_notes_of, -1,
-                                   json, o, n);
+                                   json, rec, o, n);
     else if (!rc && how != STORE_LOAD_BRIEF)
         rc = wo_db_load_records_of(s->db, Q_visits_of, Q_parts_of,
-                                   Q_notes_of, Q_sigs_of, json, o, n);
+                                   Q_notes_of, Q_sigs_of, json, rec, o, n);
     if (!rc && how != STORE_LOAD_PAST && how != STORE_LOAD_BRIEF) {
         sqlite3_stmt *q = ST(voids_of);
         wo_db_bind_text(q, ":orders", json);
+        if (rec)
+            wo_db_bind_text(q, ":ids", rec);
         rc = wo_db_load_rows_of(q, o, n, offsetof(struct wo_order, voids),
                                 offsetof(struct wo_order, n_voids),
                                 sizeof *o->voids, fill_void);
@@ -186,10 +191,56 @@ int store_orders_load(struct store *s, const int64_t *ids, size_t n, int how,
     return rc;
 }
 
+int store_orders_load(struct store *s, const int64_t *ids, size_t n, int how,
+                      struct wo_order *o, int64_t *assignees)
+{
+    return load_orders(s, ids, n, how, NULL, o, assignees);
+}
+
 int store_order_load(struct store *s, int64_t id, int how,
                      struct wo_order *o, int64_t *assignee_id)
 {
-    return store_orders_load(s, &id, 1, how, o, assignee_id);
+    return load_orders(s, &id, 1, how, NULL, o, assignee_id);
+}
+
+/* rec[0..n) as a JSON array of strings (malloc'd; NULL: no memory). */
+static char *strings_json(const char *const *rec, size_t n)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(rec[i]) * 6 + 3; /* at worst \u00XX per byte */
+    char *json = malloc(len), *p = json;
+    if (!json)
+        return NULL;
+    *p++ = '[';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            *p++ = ',';
+        *p++ = '"';
+        for (const unsigned char *c = (const unsigned char *)rec[i]; *c; c++)
+            if (*c < 0x20)
+                p += sprintf(p, "\\u%04x", *c);
+            else if (*c == '"' || *c == '\\')
+                p += sprintf(p, "\\%c", *c);
+            else
+                *p++ = (char)*c;
+        *p++ = '"';
+    }
+    strcpy(p, "]");
+    return json;
+}
+
+int store_order_own(struct store *s, int64_t id, const char *const *rec,
+                    size_t n_rec, struct wo_order *o)
+{
+    char *json = strings_json(rec, n_rec);
+    if (!json)
+        return WO_ENOMEM;
+    int rc = load_orders(s, &id, 1, STORE_LOAD_TECH, json, o, NULL);
+    free(json);
+    if (!rc)
+        o->partial = true;
+    return rc;
 }
 
 int store_change_add(struct store *s, int64_t order, const char *kind,

@@ -665,7 +665,8 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
 }
 
 int wo_db_load_records_of(struct wo_db *db, int qv, int qp, int qn, int qs,
-                          const char *orders, struct wo_order *o, size_t n)
+                          const char *orders, const char *ids,
+                          struct wo_order *o, size_t n)
 {
     const struct {
         int q;
@@ -682,6 +683,8 @@ int wo_db_load_records_of(struct wo_db *db, int qv, int qp, int qn, int qs,
             continue;
         sqlite3_stmt *q = wo_db_stmt(db, kinds[i].q);
         wo_db_bind_text(q, ":orders", orders);
+        if (ids)
+            wo_db_bind_text(q, ":ids", ids);
         int rc = wo_db_load_rows_of(q, o, n, kinds[i].arr_off, kinds[i].n_off,
                                     kinds[i].size, kinds[i].fill);
         if (rc)

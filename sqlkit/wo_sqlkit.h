@@ -177,10 +177,12 @@ int wo_db_load_records(struct wo_db *db, int qv, int qp, int qn, int qs,
  * The same for the orders o[0..n) (ids set) at once, one query per kind:
  * each statement binds :orders, the JSON array of their ids, and gives the
  * columns above followed by the order's id, grouped by it (one query for
- * a page of orders, not one per order and kind).
+ * a page of orders, not one per order and kind). With ids (a JSON array
+ * of record ids, bound as :ids; NULL: all), only those records.
  */
 int wo_db_load_records_of(struct wo_db *db, int qv, int qp, int qn, int qs,
-                          const char *orders, struct wo_order *o, size_t n);
+                          const char *orders, const char *ids,
+                          struct wo_order *o, size_t n);
 
 /*
  * Step q (bound) and load its rows as search hits, columns: order id,

@@ -211,11 +211,13 @@ WHERE order_id = :order AND tech = :tech;
 
 -- name: visits_of
 -- The records of the orders in the JSON array :orders (visits, parts,
--- notes, signatures, voids), grouped by order, whose id comes last.
+-- notes, signatures, voids), grouped by order, whose id comes last; with
+-- :ids (a JSON array of record ids), only those records.
 -- Columns 5 and 6: the server's times of start and end (schema v11)
 SELECT id, tech, started_at, ended_at, outcome,
        coalesce(started_srv, 0), coalesce(ended_srv, 0), order_id FROM visits
 WHERE order_id IN (SELECT value FROM json_each(:orders))
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
 ORDER BY order_id, started_at, id;
 
 -- name: visit_insert
@@ -239,6 +241,7 @@ WHERE id = :id;
 SELECT id, author, at, part_no, qty, descr, serials, late,
        coalesce(at_srv, 0), order_id FROM parts
 WHERE order_id IN (SELECT value FROM json_each(:orders))
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
 ORDER BY order_id, at, id;
 
 -- name: part_insert
@@ -250,6 +253,7 @@ VALUES (:id, :order, :author, :device, :at, :part_no, :qty, :descr,
 -- name: notes_of
 SELECT id, author, at, body, late, coalesce(at_srv, 0), order_id FROM notes
 WHERE order_id IN (SELECT value FROM json_each(:orders))
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
 ORDER BY order_id, at, id;
 
 -- name: note_insert
@@ -263,6 +267,7 @@ SELECT s.id, s.role, s.signer, s.device_id, s.signed_at, s.satisfied,
        s.comment, s.statement, s.sig, s.verified, d.pubkey, s.order_id
 FROM signatures s LEFT JOIN devices d ON d.id = s.device_id
 WHERE s.order_id IN (SELECT value FROM json_each(:orders))
+  AND (:ids IS NULL OR s.id IN (SELECT value FROM json_each(:ids)))
 ORDER BY s.order_id, s.signed_at, s.id;
 
 -- name: sig_insert
@@ -926,6 +931,7 @@ VALUES (:id, :order, :ref, :author, :device, :at, :reason, :at_srv);
 -- name: voids_of
 SELECT id, ref, author, at, reason, at_srv, order_id FROM voids
 WHERE order_id IN (SELECT value FROM json_each(:orders))
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
 ORDER BY order_id, at, id;
 
 -- name: record_author

@@ -305,6 +305,63 @@ static void test_op_rules(void **state)
     wo_frame_free(WO_F_ACKS, acks);
 }
 
+/* A session that merges partial orders (its sync said so) gets its own
+ * ops back as only the records they made, with the order's fields; one
+ * that does not gets the whole order. */
+static void test_own_ops_come_back_partial(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id = create_order(f, "tech1");
+    struct wo_op first[] = {
+        {.id = "n1", .wo = id, .kind = "note.add", .at = 10, .text = "one"}};
+    wo_frame_free(WO_F_ACKS, push_ops(f, f->tech, first, 1));
+    assert_null(session_next_frame(f->tech)); /* not live yet */
+    struct wo_sync sy = {.cursor = 0, .partial = true};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    struct wo_changes *ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_true(ch->final);
+    assert_int_equal(ch->n_orders, 1);
+    assert_false(ch->orders[0].partial);
+    assert_int_equal(ch->orders[0].n_notes, 1);
+    int64_t cursor = ch->cursor;
+    wo_frame_free(WO_F_CHANGES, ch);
+
+    struct wo_op more[] = {
+        {.id = "a1", .wo = id, .kind = "accept", .at = 11},
+        {.id = "n2", .wo = id, .kind = "note.add", .at = 12, .text = "two"}};
+    struct wo_acks *acks = push_ops(f, f->tech, more, 2);
+    assert_string_equal(acks->acks[0].result, "applied");
+    assert_string_equal(acks->acks[1].result, "applied");
+    wo_frame_free(WO_F_ACKS, acks);
+    ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_int_equal(ch->n_orders, 1);
+    assert_true(ch->orders[0].partial);
+    assert_string_equal(ch->orders[0].status, "accepted");
+    assert_int_equal(ch->orders[0].n_notes, 1);
+    assert_string_equal(ch->orders[0].notes[0].id, "n2");
+    assert_true(ch->cursor > cursor);
+    cursor = ch->cursor;
+    wo_frame_free(WO_F_CHANGES, ch);
+    assert_null(session_next_frame(f->tech));
+    assert_null(session_next_frame(f->tech2)); /* not theirs */
+
+    /* a sync without it: the whole order comes back */
+    sy.partial = false;
+    sy.cursor = cursor;
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_true(ch->final);
+    wo_frame_free(WO_F_CHANGES, ch);
+    struct wo_op last[] = {
+        {.id = "n3", .wo = id, .kind = "note.add", .at = 13, .text = "3"}};
+    wo_frame_free(WO_F_ACKS, push_ops(f, f->tech, last, 1));
+    ch = next_frame(f->tech, WO_F_CHANGES);
+    assert_int_equal(ch->n_orders, 1);
+    assert_false(ch->orders[0].partial);
+    assert_int_equal(ch->orders[0].n_notes, 3);
+    wo_frame_free(WO_F_CHANGES, ch);
+}
+
 static void test_opkind_table(void **state)
 {
     char why[256];
@@ -580,6 +637,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_assign_pushes_once_to_a_live_holder, setup, teardown),
         cmocka_unit_test_setup_teardown(test_op_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_ops_come_back_partial, setup,
+                                        teardown),
         cmocka_unit_test(test_opkind_table),
         cmocka_unit_test_setup_teardown(test_field_error_keeps_req, setup,
                                         teardown),
