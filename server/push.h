@@ -23,6 +23,14 @@ struct wo_changes;
  */
 void push_order(struct srv *srv, int64_t id, int64_t prev_assignee);
 
+/* Whether any session watches the board (the web console). */
+int push_board_watched(struct srv *srv);
+
+/* The list rows of orders ids[0..n) (distinct) to every session watching
+ * the board, as few frames as fit: what changed is not the order (its seq
+ * stays) but what the office sees of it, such as a delivery receipt. */
+void push_board_rows(struct srv *srv, const int64_t *ids, size_t n);
+
 /* After order id reached its assignee (create, assign, escalate): send
  * the past resolutions of its asset to the assignee's live sessions. */
 void push_past(struct srv *srv, int64_t id);

@@ -316,6 +316,85 @@ class Live(ConsoleEnv):
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
 
+    def receipt_of(self, wo):
+        return ("(() => { const r = document.querySelector('#orders-body "
+                "tr[data-id=\"%s\"] .rcpt'); return r && r.dataset.receipt;"
+                " })()" % wo)
+
+    def detail_field(self, label):
+        return ("(() => { const k = [...document.querySelectorAll("
+                "'#detail .kv .k')].find((e) => e.textContent === '%s');"
+                " return k ? k.nextElementSibling.textContent : ''; })()"
+                % label)
+
+    def test_receipts_show_on_the_page_without_a_reload(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech2", "sync")
+        self.watch("tech2")
+        b.eval("window.notReloaded = 1")
+        b.click('#orders-body tr[data-id="%d"]' % wo)
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        b.click("#assign-btn")
+        # the watching laptop stores it and says so; tech2 accepts nothing
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()" % wo)
+        b.wait(self.receipt_of(wo) + " === 'stored'")
+        b.wait(self.detail_field("On the laptop") + ".startsWith('stored ')")
+        self.assertNotIn("not yet", b.eval(self.detail_field("On the laptop")))
+        # a first opening, recorded offline, comes with the next sync
+        self.wo("tech2", "show", str(wo))
+        self.wo("tech2", "sync")
+        b.wait(self.receipt_of(wo) + " === 'opened'")
+        b.wait(self.detail_field("On the laptop") + ".includes(' · opened ')")
+        self.assertEqual(b.eval("window.notReloaded"), 1)
+        self.assertNotIn("accepted", [x["kind"] for x in self.wo_json(
+            "disp0", "history", str(wo))])
+
+    def test_the_feed_leaves_the_office_devices_out_from_the_first_line(self):
+        b = self.b
+        # a dispatcher's wo comes and goes, then a technician comes
+        self.wo("disp0", "board")
+        self.watch("tech1")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('tech1 online')")
+        # a fresh page reads the feed's backlog before the technicians
+        b.call("reload")
+        b.wait("document.body.dataset.ready === '1'")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('tech1 online')")
+        b.wait("woConsole.state.techs.size > 0")
+        lines = b.eval("[...document.querySelectorAll('#feed-list li')]"
+                       ".filter((li) => li.dataset.kind.startsWith("
+                       "'device.')).map((li) => li.textContent)")
+        self.assertTrue(any("tech1 online" in x for x in lines), lines)
+        self.assertEqual([x for x in lines if "disp" in x], [])
+
+    def test_open_counts_follow_the_orders(self):
+        b = self.b
+        n_open = (lambda name: self.tech_row(name) +
+                  ".querySelector('.open').textContent")
+        b.wait("%s !== null && %s === '1 open' && %s === '0 open'"
+               % (self.tech_row("tech2"), n_open("tech1"), n_open("tech2")))
+        # reassigned from the page: no device comes or goes
+        b.click('#orders-body tr[data-id="%d"]' % self.o1["id"])
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        b.click("#assign-btn")
+        b.wait("%s === '0 open' && %s === '1 open'"
+               % (n_open("tech1"), n_open("tech2")))
+        # a new order for tech1, made elsewhere
+        o = self.wo_json("disp0", "create", "--title", "Fan belt",
+                         "--priority", "P3", "--assign", "tech1")
+        b.wait("%s === '1 open'" % n_open("tech1"))
+        # cancelled from the page
+        self.assertIn("updated", self.act(o["id"], "cancel-btn",
+                                          **{"act-reason": "duplicate"}))
+        b.wait("%s === '0 open' && %s === '1 open'"
+               % (n_open("tech1"), n_open("tech2")))
+
     def test_the_page_comes_back_after_a_server_restart(self):
         b = self.b
         self.stop_server()
