@@ -81,6 +81,13 @@ class Serving(ConsoleEnv):
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/javascript"))
         self.assertIn(b"MessagePack", body)
+        # the tab's icon: declared by the page and served, never a 404
+        page = https_get(self.port, self.ca)[2]
+        self.assertIn(b'<link rel="icon" href="/favicon.ico">', page)
+        status, headers, icon = https_get(self.port, self.ca, "/favicon.ico")
+        self.assertEqual((status, headers["content-type"]),
+                         (200, "image/x-icon"))
+        self.assertEqual(icon[:4], b"\0\0\1\0")     # an ICO file
         self.assertEqual(https_get(self.port, self.ca, "/etc/passwd")[0], 404)
         self.assertEqual(https_get(self.port, self.ca, "/../server.db")[0],
                          404)
@@ -178,6 +185,13 @@ class Browsing(ConsoleEnv):
         # a reload signs in again by the challenge, with no code
         b.call("reload")
         b.wait("document.body.dataset.ready === '1'")
+        # the icon the page declares loads under its policy
+        self.assertEqual(b.eval("fetch(document.querySelector("
+                                "'link[rel=icon]').href).then((r) => "
+                                "r.status + ' ' + r.headers.get("
+                                "'content-type'))"), "200 image/x-icon")
+        with open(os.path.join(self.dir, "browser.log")) as f:
+            self.assertNotIn("status of 404", f.read())
         self.assertEqual(len([d for d in self.devices()
                               if d["user"] == "disp"]), 1)
         # the code is spent: a second browser cannot use it
@@ -452,6 +466,20 @@ class Live(ConsoleEnv):
         b.wait(row + ".querySelector('.presence').dataset.online"
                " === '0'")
         self.assertIn("last seen", b.eval(row + ".textContent"))
+        # "last seen <time>" fits the panel: nothing of it is cut off at
+        # its right edge (it wraps when the panel is narrow)
+        self.assertEqual(b.eval(
+            "(() => { const p = document.getElementById('techs-panel');"
+            " const edge = p.getBoundingClientRect().left + p.clientLeft +"
+            " p.clientWidth - parseFloat(getComputedStyle(p).paddingRight);"
+            " return [...p.querySelectorAll('#techs-body .line > *')]"
+            ".filter((e) => e.getBoundingClientRect().right > edge + 0.5)"
+            ".map((e) => e.textContent); })()"), [])
+        self.assertLessEqual(b.eval("document.getElementById('techs-panel')"
+                                    ".scrollWidth"),
+                             b.eval("document.getElementById('techs-panel')"
+                                    ".clientWidth"))
+        b.screenshot("console-presence-offline.png")
         # a technician's name shows their orders
         b.click('#techs-body [data-tech="tech1"] a.name')
         b.wait("document.querySelectorAll('#orders-body tr').length === 1 "
