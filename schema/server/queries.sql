@@ -804,7 +804,7 @@ SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
 WHERE o.status NOT IN ('closed', 'cancelled')
   AND (:tech IS NULL OR u.name = :tech)
   AND (:priority IS NULL OR o.priority = :priority)
-  AND (:site IS NULL OR o.site = :site)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
   CASE WHEN o.responded_at IS NULL
@@ -822,7 +822,7 @@ SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
 WHERE (:status IS NULL OR o.status = :status)
   AND (:tech IS NULL OR u.name = :tech)
   AND (:priority IS NULL OR o.priority = :priority)
-  AND (:site IS NULL OR o.site = :site)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
   CASE WHEN o.responded_at IS NULL

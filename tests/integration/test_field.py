@@ -265,6 +265,13 @@ class Field(ClockEnv):
         self.assertEqual(ids("--priority", "P1"), [a["id"]])
         self.assertEqual(ids("--site", "HQ"), [b["id"]])
         self.assertEqual(ids("--site", "HQ", "--all"), [b["id"], c["id"]])
+        # a part of the site's name, case aside, as the console matches
+        self.assertEqual(ids("--site", "hq"), [b["id"]])
+        self.assertEqual(ids("--site", "plant"), [a["id"]])
+        self.assertEqual(ids("--site", "ANT 3", "--all"), [a["id"]])
+        self.assertEqual(ids("--site", "%"), [])     # no wildcards
+        self.assertIn("Boiler", self.wo("disp", "board", "--site",
+                                        "plant").stdout)
         self.assertEqual(ids("--tech", "nobody"), [])
         j = self.wo_json("disp", "board", "--tech", "alice")[0]
         for k in ("online", "stored_at", "opened_at", "came", "sla"):
