@@ -615,10 +615,11 @@
     for (const [name, by] of [[holder(before), -1], [holder(o), 1]]) {
       const tc = before && name && holder(before) !== holder(o) &&
                  state.techs.get(name);
-      if (tc)
+      if (tc) {
         tc.open = Math.max(0, (tc.open || 0) + by);
+        renderTechsSoon();
+      }
     }
-    renderTechsSoon();
     refreshTechsSoon();
   }
 
