@@ -102,8 +102,10 @@ def step(msg):
 
 
 def ingest(a, root):
-    step("ingest: %d clients x %d ops, frames of %d" %
-         (a.clients, a.ops, a.batch))
+    step("ingest: %d clients x %d ops, frames of %d, %s" %
+         (a.clients, a.ops, a.batch,
+          ("never synced", "live, whole orders back",
+           "live, partial orders back")[a.live]))
     srv = Server(a.build, os.path.join(root, "ingest"))
     disp = os.path.join(root, "disp")
     code = srv.user("disp", "dispatcher")
@@ -123,8 +125,8 @@ def ingest(a, root):
         cpu0 = srv.cpu_seconds()
         r = subprocess.run([os.path.join(a.build, "wo_bench"), "ingest",
                             srv.url, srv.ca, codes, str(a.ops),
-                            str(a.batch)], check=True, capture_output=True,
-                           text=True)
+                            str(a.batch), str(a.live)], check=True,
+                           capture_output=True, text=True)
         got = kv(r.stdout)
         got["server_cpu"] = "%.2f" % (srv.cpu_seconds() - cpu0)
     finally:
@@ -174,6 +176,10 @@ def main():
     p.add_argument("--batch", type=int, default=200,
                    help="ops per frame (200, as wo sync sends)")
     p.add_argument("--orders", type=int, default=1000)
+    p.add_argument("--live", type=int, default=0, choices=[0, 1, 2],
+                   help="ingest clients: 0 never sync (no push back); 1 "
+                        "caught up first, each change pushed back whole; 2 "
+                        "the same with partial orders, as wo sync asks")
     p.add_argument("--dir", default=None,
                    help="work directory (default: a new one under "
                         "build/, on the disk being measured)")

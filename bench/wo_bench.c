@@ -2,12 +2,14 @@
  * wo_bench.c - the measuring half of the benchmark (bench/bench.py drives
  * it). Each subcommand prints key=value lines.
  *
- *   ingest URL CA CODES OPS BATCH
+ *   ingest URL CA CODES OPS BATCH [LIVE]
  *       one process per line of CODES ("CODE ORDER"): enrol a device with
  *       CODE, authenticate, wait at a barrier, then push OPS note.add ops
  *       on ORDER in frames of BATCH, two on their way at a time (a frame
  *       goes when the one before the last is acked, as wo sync does).
- *       Reports ops/s from the first
+ *       LIVE 1: each client first catches up (sync), so the server pushes
+ *       each change back to it, whole; LIVE 2: the same, with partial
+ *       orders (what wo sync asks for). Reports ops/s from the first
  *       frame sent to the last ack received, over all processes.
  *   raw-ingest DB OPS
  *       the limit for ingest: the rows the server writes for OPS note.add
@@ -68,7 +70,12 @@ struct pusher {
     long ops, batch, sent, acked;
     int64_t t0, t1;
     int failed;
+    int live;           /* 0: never syncs; 1: live, whole orders back;
+                         * 2: live, partial orders back (as wo sync) */
+    int started;
+    long pushed_back;   /* changes frames received while pushing */
 };
+
 
 static void send_batch(struct pusher *p)
 {
@@ -96,6 +103,19 @@ static void send_batch(struct pusher *p)
     free(ids);
 }
 
+static void start_pushing(struct pusher *p)
+{
+    char c = 0;
+    if (write(p->ready_fd, &c, 1) != 1 || read(p->go_fd, &c, 1) != 1)
+        die("barrier broken");
+    p->started = 1;
+    p->t0 = mono_us();
+    /* two frames on their way, as wo sync keeps (PUSH_WINDOW) */
+    send_batch(p);
+    if (p->sent < p->ops)
+        send_batch(p);
+}
+
 static void on_frame(void *ud, int type, void *body)
 {
     struct pusher *p = ud;
@@ -118,14 +138,18 @@ static void on_frame(void *ud, int type, void *body)
                             .sig_len = 64, .client_time = wall_ms()};
         net_send(p->n, WO_F_AUTH, &a);
     } else if (type == WO_F_WELCOME) {
-        char c = 0;
-        if (write(p->ready_fd, &c, 1) != 1 || read(p->go_fd, &c, 1) != 1)
-            die("barrier broken");
-        p->t0 = mono_us();
-        /* two frames on their way, as wo sync keeps (PUSH_WINDOW) */
-        send_batch(p);
-        if (p->sent < p->ops)
-            send_batch(p);
+        if (!p->live) {
+            start_pushing(p);
+            return;
+        }
+        /* caught up first, so the server pushes each change back */
+        struct wo_sync sy = {.cursor = 0, .partial = p->live == 2};
+        net_send(p->n, WO_F_SYNC, &sy);
+    } else if (type == WO_F_CHANGES) {
+        if (p->started)
+            p->pushed_back++;
+        else if (((struct wo_changes *)body)->final)
+            start_pushing(p);
     } else if (type == WO_F_ACKS) {
         struct wo_acks *a = body;
         for (size_t i = 0; i < a->n_acks; i++)
@@ -176,8 +200,9 @@ static void pusher_main(struct pusher *p, const char *url, const char *ca,
 
 static int cmd_ingest(int argc, char **argv)
 {
-    if (argc != 7)
-        die("usage: ingest URL CA CODES OPS BATCH");
+    if (argc != 7 && argc != 8)
+        die("usage: ingest URL CA CODES OPS BATCH [LIVE]");
+    int live = argc == 8 ? atoi(argv[7]) : 0;
     FILE *f = fopen(argv[4], "r");
     if (!f)
         die("cannot read the codes file");
@@ -195,7 +220,7 @@ static int cmd_ingest(int argc, char **argv)
         if (pid == 0) {
             struct pusher p = {.code = code, .order = order, .ops = ops,
                                .batch = batch, .ready_fd = ready[1],
-                               .go_fd = go[0]};
+                               .go_fd = go[0], .live = live};
             pusher_main(&p, argv[2], argv[3], out[1]);
         }
         n++;

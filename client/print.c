@@ -24,6 +24,16 @@ const char *print_time(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
+/* A label of wo show's left column: 13 characters wide, and at least one
+ * space after it however long its translation (one buffer: one label per
+ * printf). */
+static const char *lbl(const char *label)
+{
+    static char buf[128];
+    snprintf(buf, sizeof buf, "%-12s ", label);
+    return buf;
+}
+
 /* "reassigned" in the reader's language */
 static const char *came_word(const char *came)
 {
@@ -43,16 +53,16 @@ static void print_due(const struct wo_order *o)
 {
     char tb[40];
     if (o->responded_at)
-        printf("  %-13s%s\n", _("responded:"),
+        printf("  %s%s\n", lbl(_("responded:")),
                print_time(o->responded_at, tb, sizeof tb));
     else if (o->response_due)
-        printf("  %-13s%s\n", _("respond by:"),
+        printf("  %s%s\n", lbl(_("respond by:")),
                print_time(o->response_due, tb, sizeof tb));
     if (o->resolved_at)
-        printf("  %-13s%s\n", _("resolved:"),
+        printf("  %s%s\n", lbl(_("resolved:")),
                print_time(o->resolved_at, tb, sizeof tb));
     else if (o->resolve_due)
-        printf("  %-13s%s%s\n", _("resolve by:"),
+        printf("  %s%s%s\n", lbl(_("resolve by:")),
                print_time(o->resolve_due, tb, sizeof tb),
                o->paused_at ? _(" (paused: waiting for the customer)") : "");
 }
@@ -63,7 +73,7 @@ static void print_came(const struct wo_order *o)
     char tb[40];
     if (!o->came)
         return;
-    printf("  %-13s%s%s%s, %s\n", _("came:"), came_word(o->came),
+    printf("  %s%s%s%s, %s\n", lbl(_("came:")), came_word(o->came),
            o->came_reason ? ": " : "", o->came_reason ? o->came_reason : "",
            print_time(o->came_at, tb, sizeof tb));
 }
@@ -75,14 +85,14 @@ static void print_delivery(const struct wo_order *o)
     if (!o->assignee || wo_lifecycle_is_terminal(o->status))
         return;
     if (!o->stored_at)
-        printf("  %-13s%s\n", _("on laptop:"), _("not stored yet"));
+        printf("  %s%s\n", lbl(_("on laptop:")), _("not stored yet"));
     else
-        printf("  %-13s%s %s%s\n", _("on laptop:"), _("stored"),
+        printf("  %s%s %s%s\n", lbl(_("on laptop:")), _("stored"),
                print_time(o->stored_at, tb, sizeof tb),
                o->stored_seq >= o->seq ? _(" (current)")
                                        : _(" (an older version)"));
     if (o->opened_at)
-        printf("  %-13s%s\n", _("opened by tech:"),
+        printf("  %s%s\n", lbl(_("opened by tech:")),
                print_time(o->opened_at, ob, sizeof ob));
 }
 
@@ -109,19 +119,19 @@ void print_order_for(const struct wo_order *o, int office)
     printf("%s %lld  [%s]  %s\n  %s\n", _("order"), (long long)o->id,
            o->priority, o->status, o->title);
     if (o->description)
-        printf("  %-13s%s\n", _("description:"), o->description);
+        printf("  %s%s\n", lbl(_("description:")), o->description);
     if (o->site)
-        printf("  %-13s%s\n", _("site:"), o->site);
+        printf("  %s%s\n", lbl(_("site:")), o->site);
     if (o->asset)
-        printf("  %-13s%s\n", _("asset:"), o->asset);
+        printf("  %s%s\n", lbl(_("asset:")), o->asset);
     if (o->requester)
-        printf("  %-13s%s\n", _("requester:"), o->requester);
+        printf("  %s%s\n", lbl(_("requester:")), o->requester);
     if (o->contact)
-        printf("  %-13s%s\n", _("contact:"), o->contact);
+        printf("  %s%s\n", lbl(_("contact:")), o->contact);
     /* the desk's intake (docs/lifecycle.md, "Intake"); the values (type,
      * impact, names) are data and stay as they were entered */
     if (o->type) {
-        printf("  %-13s%s, %s %s", _("type:"), o->type, _("category"),
+        printf("  %s%s, %s %s", lbl(_("type:")), o->type, _("category"),
                o->category ? o->category : "-");
         if (o->impact)
             printf(", %s %s", _("impact"), o->impact);
@@ -130,16 +140,16 @@ void print_order_for(const struct wo_order *o, int office)
         printf("\n");
     }
     if (o->customer || o->department) {
-        printf("  %-13s%s", _("customer:"), o->customer ? o->customer : "-");
+        printf("  %s%s", lbl(_("customer:")), o->customer ? o->customer : "-");
         if (o->department)
             printf(", %s %s", _("department"), o->department);
         printf("\n");
     }
     if (o->deadline)
-        printf("  %-13s%s %s\n", _("deadline:"),
+        printf("  %s%s %s\n", lbl(_("deadline:")),
                print_time(o->deadline, tb, sizeof tb), _("(requested)"));
     if (o->needs_authorisation)
-        printf("  %-13s%s%s\n", _("authoriser:"),
+        printf("  %s%s%s\n", lbl(_("authoriser:")),
                o->authoriser ? o->authoriser : "-",
                !strcmp(o->status, "awaiting_authorisation")
                    ? _(" (waiting for approval)") : "");
@@ -149,9 +159,9 @@ void print_order_for(const struct wo_order *o, int office)
                o->authorisation_code);
     if (o->remote)
         printf("  %s\n", _("resolved remotely (no site visit)"));
-    printf("  %-13s%s\n", _("assignee:"), o->assignee ? o->assignee
+    printf("  %s%s\n", lbl(_("assignee:")), o->assignee ? o->assignee
                                                         : _("(none)"));
-    printf("  %-13s%s\n", _("opened:"),
+    printf("  %s%s\n", lbl(_("opened:")),
            print_time(o->created_at, tb, sizeof tb));
     print_due(o);
     print_came(o);
@@ -159,7 +169,7 @@ void print_order_for(const struct wo_order *o, int office)
         print_delivery(o);
     if (o->visit_start) {
         char te[32];
-        printf("  %-13s", _("next visit:"));
+        printf("  %s", lbl(_("next visit:")));
         printf(_("%s to %s (scheduled)\n"),
                print_time(o->visit_start, tb, sizeof tb),
                print_time(o->visit_end, te, sizeof te));
@@ -236,19 +246,81 @@ static const char *fmt_due(const struct wo_order *o, char *buf, size_t len)
     return buf;
 }
 
+/*
+ * Tables (wo list, wo board, wo techs): each column as wide as its
+ * header, its widest cell and the width it always had in English,
+ * whichever is most, so a translated header or phrase never pushes the
+ * row out of line. Widths count characters (UTF-8), not bytes. The last
+ * column is not padded.
+ */
+#define MAX_COLS 10
+
+struct table {
+    size_t n;
+    int w[MAX_COLS];
+};
+
+static int text_width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void table_fit(struct table *t, const char *const *cell)
+{
+    for (size_t i = 0; i + 1 < t->n; i++) {
+        int w = text_width(cell[i]);
+        if (w > t->w[i])
+            t->w[i] = w;
+    }
+}
+
+/* One row, without its newline (the caller may add to the last cell). */
+static void table_row(const struct table *t, const char *const *cell)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        fputs(cell[i], stdout);
+        if (i + 1 < t->n)
+            printf("%*s", t->w[i] - text_width(cell[i]) + 1, "");
+    }
+}
+
+enum { L_ID, L_PRI, L_STATUS, L_DUE, L_TITLE, L_COLS };
+
+/* The cells of o's line in wo list (id and due into their buffers). */
+static void list_cells(const struct wo_order *o, char id[24], char due[96],
+                       const char *cell[L_COLS])
+{
+    snprintf(id, 24, "%lld", (long long)o->id);
+    cell[L_ID] = id;
+    cell[L_PRI] = o->priority;
+    cell[L_STATUS] = o->status;
+    cell[L_DUE] = fmt_due(o, due, 96);
+    cell[L_TITLE] = o->title;
+}
+
 void print_list(const struct wo_order *o, size_t n)
 {
-    char due[96];
+    char id[24], due[96];
+    const char *head[L_COLS] = {_("ID"), _("PRI"), _("STATUS"), _("DUE"),
+                                _("TITLE")}, *cell[L_COLS];
+    struct table t = {.n = L_COLS, .w = {6, 3, 22, 36}};
     if (!n) {
         printf("%s\n", _("no work orders (run 'wo sync' to fetch yours)"));
         return;
     }
-    printf("%-6s %-3s %-22s %-36s %s\n", _("ID"), _("PRI"), _("STATUS"),
-           _("DUE"), _("TITLE"));
+    table_fit(&t, head);
     for (size_t i = 0; i < n; i++) {
-        printf("%-6lld %-3s %-22s %-36s %s", (long long)o[i].id,
-               o[i].priority, o[i].status, fmt_due(&o[i], due, sizeof due),
-               o[i].title);
+        list_cells(&o[i], id, due, cell);
+        table_fit(&t, cell);
+    }
+    table_row(&t, head);
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        list_cells(&o[i], id, due, cell);
+        table_row(&t, cell);
         if (o[i].came && strcmp(o[i].came, "assigned"))
             printf("  [%s%s%s]", came_word(o[i].came),
                    o[i].came_reason ? ": " : "",
@@ -257,21 +329,43 @@ void print_list(const struct wo_order *o, size_t n)
     }
 }
 
+/* An SLA clock's name (response, resolve, paused, met, none) in the
+ * reader's language */
+static const char *sla_word(const char *sla)
+{
+    if (!strcmp(sla, "response"))
+        return _("response");
+    if (!strcmp(sla, "resolve"))
+        return _("resolve");
+    if (!strcmp(sla, "paused"))
+        return _("paused");
+    if (!strcmp(sla, "met"))
+        return _("met");
+    if (!strcmp(sla, "none"))
+        return _("none");
+    return sla;
+}
+
 /* "1h05m left" / "breached 12m ago" */
 static const char *fmt_left(const struct wo_order *o, char *buf, size_t len)
 {
     int64_t m = (o->due_in < 0 ? -o->due_in : o->due_in) / 60000;
     if (o->sla && !strcmp(o->sla, "waiting"))
         snprintf(buf, len, "%s", _("none until approved"));
-    else if (!o->sla || !strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
-        snprintf(buf, len, "%s", o->sla ? o->sla : "-");
+    else if (!o->sla)
+        snprintf(buf, len, "-");
+    else if (!strcmp(o->sla, "met") || !strcmp(o->sla, "none"))
+        snprintf(buf, len, "%s", sla_word(o->sla));
     else if (o->due_in < 0)
-        snprintf(buf, len, "%s BREACHED %lldh%02lldm ago", o->sla,
-                 (long long)(m / 60), (long long)(m % 60));
+        /* TRANSLATORS: an SLA clock's name, then hours and minutes */
+        snprintf(buf, len, _("%s BREACHED %lldh%02lldm ago"),
+                 sla_word(o->sla), (long long)(m / 60), (long long)(m % 60));
     else
-        snprintf(buf, len, "%s %lldh%02lldm left%s", o->sla,
+        /* TRANSLATORS: an SLA clock's name, hours, minutes, and
+         * " (paused)" or nothing */
+        snprintf(buf, len, _("%s %lldh%02lldm left%s"), sla_word(o->sla),
                  (long long)(m / 60), (long long)(m % 60),
-                 !strcmp(o->sla, "paused") ? " (paused)" : "");
+                 !strcmp(o->sla, "paused") ? _(" (paused)") : "");
     return buf;
 }
 
@@ -287,25 +381,48 @@ static const char *fmt_delivery(const struct wo_order *o)
     return _("not yet");
 }
 
+enum { B_ID, B_PRI, B_TIER, B_STATUS, B_TECH, B_ONLINE, B_LAPTOP, B_SLA,
+       B_TITLE, B_COLS };
+
+/* The cells of o's line on the board (id and SLA into their buffers). */
+static void board_cells(const struct wo_order *o, char id[24], char left[96],
+                        const char *cell[B_COLS])
+{
+    snprintf(id, 24, "%lld", (long long)o->id);
+    cell[B_ID] = id;
+    cell[B_PRI] = o->priority;
+    cell[B_TIER] = o->tier ? o->tier : "";
+    cell[B_STATUS] = o->status;
+    cell[B_TECH] = o->assignee ? o->assignee : "-";
+    cell[B_ONLINE] = !o->assignee ? "-" : o->online ? _("yes") : _("no");
+    cell[B_LAPTOP] = fmt_delivery(o);
+    cell[B_SLA] = fmt_left(o, left, 96);
+    cell[B_TITLE] = o->title;
+}
+
 void print_board(const struct wo_order *orders, size_t n)
 {
+    char id[24], left[96];
+    const char *head[B_COLS] = {_("ID"), _("PRI"), _("TIER"), _("STATUS"),
+                                _("TECH"), _("ONLINE"), _("LAPTOP"),
+                                _("SLA"), _("TITLE")}, *cell[B_COLS];
+    /* STATUS: as wide as the longest, awaiting_authorisation */
+    struct table t = {.n = B_COLS, .w = {6, 3, 4, 22, 12, 7, 10, 28}};
     if (!n) {
         printf("%s\n", _("no work orders"));
         return;
     }
-    /* STATUS: as wide as the longest, awaiting_authorisation */
-    printf("%-6s %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s\n", _("ID"),
-           _("PRI"), _("TIER"), _("STATUS"), _("TECH"), _("ONLINE"),
-           _("LAPTOP"), _("SLA"), _("TITLE"));
+    table_fit(&t, head);
     for (size_t i = 0; i < n; i++) {
-        const struct wo_order *o = &orders[i];
-        char left[64];
-        printf("%-6lld %-3s %-4s %-22s %-12s %-7s %-10s %-28s %s%s\n",
-               (long long)o->id, o->priority, o->tier ? o->tier : "",
-               o->status, o->assignee ? o->assignee : "-",
-               !o->assignee ? "-" : o->online ? _("yes") : _("no"),
-               fmt_delivery(o), fmt_left(o, left, sizeof left), o->title,
-               o->n_rejections ? _("  [rejected ops]") : "");
+        board_cells(&orders[i], id, left, cell);
+        table_fit(&t, cell);
+    }
+    table_row(&t, head);
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        board_cells(&orders[i], id, left, cell);
+        table_row(&t, cell);
+        printf("%s\n", orders[i].n_rejections ? _("  [rejected ops]") : "");
     }
 }
 
@@ -314,30 +431,51 @@ static const char *fmt_ago(int64_t ms, char *buf, size_t len)
 {
     int64_t m = ms / 60000;
     if (m < 60)
-        snprintf(buf, len, "%lldm", (long long)m);
+        snprintf(buf, len, _("%lldm"), (long long)m);
     else if (m < 48 * 60)
-        snprintf(buf, len, "%lldh%02lldm", (long long)(m / 60),
+        snprintf(buf, len, _("%lldh%02lldm"), (long long)(m / 60),
                  (long long)(m % 60));
     else
-        snprintf(buf, len, "%lldd", (long long)(m / 1440));
+        snprintf(buf, len, _("%lldd"), (long long)(m / 1440));
     return buf;
+}
+
+enum { T_TECH, T_TIER, T_ONLINE, T_SEEN, T_OPEN, T_COLS };
+
+/* The cells of a technician's line in wo techs (times into buffers). */
+static void tech_cells(const struct wo_tech *t, char tb[40], char ob[24],
+                       const char *cell[T_COLS])
+{
+    snprintf(ob, 24, "%lld", (long long)t->open);
+    cell[T_TECH] = t->user;
+    cell[T_TIER] = t->tier ? t->tier : "";
+    cell[T_ONLINE] = t->online ? _("yes") : _("no");
+    cell[T_SEEN] = t->last_seen ? print_time(t->last_seen, tb, 40)
+                                : _("never");
+    cell[T_OPEN] = ob;
 }
 
 void print_techs(const struct wo_tech *t, size_t n, int64_t now)
 {
-    char tb[40], ab[24];
+    char tb[40], ab[24], ob[24];
     if (!n) {
         printf("%s\n", _("no technicians"));
         return;
     }
-    printf("%-14s %-4s %-7s %-24s %s\n", _("TECH"), _("TIER"), _("ONLINE"),
-           _("LAST SEEN"), _("OPEN"));
+    const char *head[T_COLS] = {_("TECH"), _("TIER"), _("ONLINE"),
+                                _("LAST SEEN"), _("OPEN")}, *cell[T_COLS];
+    struct table tab = {.n = T_COLS, .w = {14, 4, 7, 24}};
+    table_fit(&tab, head);
     for (size_t i = 0; i < n; i++) {
-        printf("%-14s %-4s %-7s %-24s %lld\n", t[i].user,
-               t[i].tier ? t[i].tier : "", t[i].online ? _("yes") : _("no"),
-               t[i].last_seen ? print_time(t[i].last_seen, tb, sizeof tb)
-                              : _("never"),
-               (long long)t[i].open);
+        tech_cells(&t[i], tb, ob, cell);
+        table_fit(&tab, cell);
+    }
+    table_row(&tab, head);
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        tech_cells(&t[i], tb, ob, cell);
+        table_row(&tab, cell);
+        printf("\n");
         for (size_t k = 0; k < t[i].n_devices; k++) {
             const struct wo_devinfo *d = &t[i].devices[k];
             printf("  %s %lld %s: %s", _("device"), (long long)d->id,

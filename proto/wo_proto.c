@@ -185,6 +185,7 @@ static const struct fdesc event_f[] = {
     F_STR(struct wo_event, status, OPT, WO_MAX_ID),
     F_STR(struct wo_event, outcome, OPT, WO_MAX_ID),
     F_STR(struct wo_event, detail, OPT, WO_MAX_TEXT),
+    F_STR(struct wo_event, role, OPT, WO_MAX_ID),
 };
 ODESC(event_d, struct wo_event, event_f);
 

@@ -199,6 +199,7 @@ struct wo_event {
     char *status;           /* the order's status after it */
     char *outcome;          /* visit.ended */
     char *detail;           /* a reason, an op kind, an SLA clock */
+    char *role;             /* the actor's role, when the actor is a user */
 };
 
 /* One device of a technician, with its sync health. */

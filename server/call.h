@@ -33,6 +33,10 @@ struct call {
         int past;           /* also the asset's past resolutions */
     } pushes[CALL_MAX_PUSHES];
     size_t n_pushes;
+    int64_t *rows;          /* after the commit: these orders' list rows
+                             * go to the sessions watching the board (a
+                             * receipt changed); malloc'd, n_rows of them */
+    size_t n_rows;
     int64_t disconnect;     /* after the commit: close this device's
                              * sessions (revoked), or 0 */
     /* a command's answer: res as it is, else the orders in ids (office

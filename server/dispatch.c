@@ -230,6 +230,7 @@ static void after_commit(struct call *c)
         if (c->pushes[i].past)
             push_past(c->srv, c->pushes[i].id);
     }
+    push_board_rows(c->srv, c->rows, c->n_rows);
     if (c->disconnect)
         push_disconnect_device(c->srv, c->disconnect);
 }
@@ -307,6 +308,7 @@ void dispatch_frame(struct srv *srv, struct session *s, const uint8_t *data,
     }
     if (c.ids != &c.one)
         free(c.ids);
+    free(c.rows);
     wo_frame_free(WO_F_RESULT, c.res);
     wo_frame_free(type, c.body);
     /* events a write or an authentication made (feed.h); a read makes

@@ -380,15 +380,34 @@ int handle_sync_tech(struct call *cl)
     return start(cl, c, SESSION_FEED_ORDERS);
 }
 
+/* Order id's receipt changed: its row goes to the board's watchers after
+ * the commit, once however many receipts of it the frame held. */
+static void row_changed(struct call *cl, int64_t id)
+{
+    for (size_t i = 0; i < cl->n_rows; i++)
+        if (cl->rows[i] == id)
+            return;
+    cl->rows[cl->n_rows++] = id;
+}
+
 int handle_receipts(struct call *cl)
 {
     const struct wo_receipts *r = cl->body;
     const struct session_auth *a = cl->a;
     int64_t now = wo_clock_now_ms();
-    int rc = 0;
-    for (size_t i = 0; !rc && i < r->n_stored; i++)
+    int rc = 0, changed = 0;
+    /* rows only for a console to show them to; the wire allows
+     * WO_MAX_ITEMS of each kind, so the list has room for all */
+    if (push_board_watched(cl->srv) && r->n_stored + r->n_opened &&
+        !(cl->rows = calloc(r->n_stored + r->n_opened, sizeof *cl->rows)))
+        return WO_ENOMEM;
+    for (size_t i = 0; !rc && i < r->n_stored; i++) {
         rc = store_receipt_stored(cl->srv->store, r->stored[i].wo, a->user_id,
-                                  a->device_id, r->stored[i].seq, now);
+                                  a->device_id, r->stored[i].seq, now,
+                                  &changed);
+        if (!rc && changed && cl->rows)
+            row_changed(cl, r->stored[i].wo);
+    }
     for (size_t i = 0; !rc && i < r->n_opened; i++) {
         /* the device's clock, corrected by this connection's offset, and
          * never later than now */
@@ -396,7 +415,9 @@ int handle_receipts(struct call *cl)
         if (t > now || r->opened[i].at <= 0)
             t = now;
         rc = store_receipt_opened(cl->srv->store, r->opened[i].wo, a->user_id,
-                                  a->device_id, t);
+                                  a->device_id, t, &changed);
+        if (!rc && changed && cl->rows)
+            row_changed(cl, r->opened[i].wo);
     }
     return rc;
 }

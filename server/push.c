@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handle_sync.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
@@ -16,6 +17,7 @@
 #include "wo_lifecycle.h"
 
 #define PAST_PER_ASSET 50
+#define BOARD_BATCH 100 /* list rows in one frame at most */
 
 struct fanout {
     const struct wo_changes *ch;
@@ -135,23 +137,78 @@ static void count_board(struct session *s, void *arg)
     *(int *)arg += session_wants(s, SESSION_FEED_BOARD);
 }
 
-/* Order id as a list row to every session watching all orders (the web
- * console); loaded only when one is. The console works out the running
- * SLA clock from the order's due times itself. */
-static void push_board(struct srv *srv, int64_t id)
+int push_board_watched(struct srv *srv)
 {
-    struct wo_order o;
-    int64_t holder = 0;
     int n = 0;
     sessreg_foreach(srv->sessions, count_board, &n);
-    if (!n || store_order_load(srv->store, id, STORE_LOAD_BRIEF, &o, &holder))
+    return n;
+}
+
+struct board_buf {
+    const struct wo_buf *b;
+};
+
+static void send_board(struct session *s, void *arg)
+{
+    const struct wo_buf *b = ((const struct board_buf *)arg)->b;
+    if (session_wants(s, SESSION_FEED_BOARD))
+        session_send_buf(s, b->data, b->len); /* a failure closed it */
+}
+
+/* Orders ids[0..n) (n <= BOARD_BATCH) as list rows to every session
+ * watching all orders (the web console), encoded once: one frame, or
+ * halves when it would be over SYNC_FRAME_BUDGET (one row alone goes if
+ * it fits WO_MAX_FRAME). The console works out the running SLA clock
+ * from the order's due times itself. */
+static void board_frame(struct srv *srv, const int64_t *ids, size_t n)
+{
+    struct wo_order *o = calloc(n, sizeof *o);
+    int64_t *holder = calloc(n, sizeof *holder);
+    struct wo_buf b = {0};
+    if (!o || !holder ||
+        store_orders_load(srv->store, ids, n, STORE_LOAD_BRIEF, o, holder)) {
+        free(o);
+        free(holder);
         return;
-    o.online = holder && sessreg_count_user(srv->sessions, holder) > 0;
-    struct wo_changes ch = {.cursor = o.seq, .final = 1, .orders = &o,
-                            .n_orders = 1};
-    struct fanout f = {.ch = &ch, .feed = SESSION_FEED_BOARD};
-    sessreg_foreach(srv->sessions, send_live, &f);
-    wo_order_cleanup(&o);
+    }
+    struct wo_changes ch = {.final = 1, .orders = o, .n_orders = n};
+    for (size_t i = 0; i < n; i++) {
+        o[i].online = holder[i] &&
+                      sessreg_count_user(srv->sessions, holder[i]) > 0;
+        if (o[i].seq > ch.cursor)
+            ch.cursor = o[i].seq;
+    }
+    int rc = wo_frame_encode(WO_F_CHANGES, &ch, &b);
+    for (size_t i = 0; i < n; i++)
+        wo_order_cleanup(&o[i]);
+    free(o);
+    free(holder);
+    if (!rc && n > 1 && b.len > SYNC_FRAME_BUDGET) {
+        wo_buf_cleanup(&b);
+        board_frame(srv, ids, n / 2);
+        board_frame(srv, ids + n / 2, n - n / 2);
+        return;
+    }
+    if (!rc && b.len <= WO_MAX_FRAME) {
+        struct board_buf bb = {.b = &b};
+        sessreg_foreach(srv->sessions, send_board, &bb);
+    }
+    wo_buf_cleanup(&b);
+}
+
+void push_board_rows(struct srv *srv, const int64_t *ids, size_t n)
+{
+    if (!n || !push_board_watched(srv))
+        return;
+    for (size_t i = 0; i < n; i += BOARD_BATCH)
+        board_frame(srv, ids + i, n - i < BOARD_BATCH ? n - i : BOARD_BATCH);
+}
+
+/* Order id as a list row to the board's watchers; loaded only when one
+ * watches. */
+static void push_board(struct srv *srv, int64_t id)
+{
+    push_board_rows(srv, &id, 1);
 }
 
 /* The holder's sessions in own get their own records of order id back,

@@ -46,6 +46,14 @@ struct push_own {
 void push_order_own(struct srv *srv, int64_t id, const struct push_own *own,
                     size_t n_own);
 
+/* Whether any session watches the board (the web console). */
+int push_board_watched(struct srv *srv);
+
+/* The list rows of orders ids[0..n) (distinct) to every session watching
+ * the board, as few frames as fit: what changed is not the order (its seq
+ * stays) but what the office sees of it, such as a delivery receipt. */
+void push_board_rows(struct srv *srv, const int64_t *ids, size_t n);
+
 /* After order id reached its assignee (create, assign, escalate): send
  * the past resolutions of its asset to the assignee's live sessions. */
 void push_past(struct srv *srv, int64_t id);

@@ -529,17 +529,18 @@ int store_device_synced(struct store *st, int64_t id, int64_t now,
                         int64_t cursor, int64_t unsent, int64_t unsent_age,
                         const char *version);
 /* user's device dev stored order at change seq (ignored unless user holds
- * it); the device's cursor rises to seq. */
+ * it); the device's cursor rises to seq. *changed: whether the order's
+ * receipt changed (not a repeat, not ignored). */
 int store_receipt_stored(struct store *st, int64_t order, int64_t user,
-                         int64_t dev, int64_t seq, int64_t now);
+                         int64_t dev, int64_t seq, int64_t now, int *changed);
 /* A sync's have list as receipts: the held orders up to cursor. */
 int store_receipt_have(struct store *st, int64_t user, int64_t dev,
                        const int64_t *have, size_t n, int64_t cursor,
                        int64_t now);
 /* user first opened order at server time at (the earliest is kept; only
- * by one who holds or held it). */
+ * by one who holds or held it). *changed: whether the receipt changed. */
 int store_receipt_opened(struct store *st, int64_t order, int64_t user,
-                         int64_t dev, int64_t at);
+                         int64_t dev, int64_t at, int *changed);
 /* Why order id is with its holder now (came: assigned | reassigned |
  * escalated | reopened), with the reason given or NULL. */
 int store_order_set_came(struct store *st, int64_t id, const char *came,

@@ -33,7 +33,7 @@ int store_device_synced(struct store *s, int64_t id, int64_t now,
 }
 
 int store_receipt_stored(struct store *s, int64_t order, int64_t user,
-                         int64_t dev, int64_t seq, int64_t now)
+                         int64_t dev, int64_t seq, int64_t now, int *changed)
 {
     sqlite3_stmt *q = ST(receipt_stored);
     wo_db_bind_int(q, ":order", order);
@@ -44,6 +44,7 @@ int store_receipt_stored(struct store *s, int64_t order, int64_t user,
     int rc = wo_db_exec(q);
     if (rc)
         return rc;
+    *changed = store__changes(s) > 0;
     q = ST(device_cursor_raise);
     wo_db_bind_int(q, ":id", dev);
     wo_db_bind_int(q, ":seq", seq);
@@ -71,14 +72,16 @@ int store_receipt_have(struct store *s, int64_t user, int64_t dev,
 }
 
 int store_receipt_opened(struct store *s, int64_t order, int64_t user,
-                         int64_t dev, int64_t at)
+                         int64_t dev, int64_t at, int *changed)
 {
     sqlite3_stmt *q = ST(receipt_opened);
     wo_db_bind_int(q, ":order", order);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":dev", dev);
     wo_db_bind_int(q, ":at", at);
-    return wo_db_exec(q);
+    int rc = wo_db_exec(q);
+    *changed = !rc && store__changes(s) > 0;
+    return rc;
 }
 
 int store_order_set_came(struct store *s, int64_t id, const char *came,
@@ -135,6 +138,7 @@ static int fill_event(sqlite3_stmt *q, void *elem)
     e->status = DUP(7);
     e->outcome = DUP(8);
     e->detail = DUP(9);
+    e->role = DUP(10);
     return e->kind ? 0 : WO_ENOMEM;
 }
 

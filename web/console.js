@@ -605,6 +605,32 @@
       list.removeChild(list.lastChild);
   }
 
+  /* The technicians' "N open" follow the orders: a change to an order on
+   * the page moves the counts at once; the panel is read again soon
+   * either way (an order not on the page, a new one, the devices' lag). */
+  function recount(before, o) {
+    const holder = (x) => x && isOpen(x) && x.assignee;
+    if (before && holder(before) === holder(o) && before.seq === o.seq)
+      return; /* a receipt, not a change of holder or status */
+    for (const [name, by] of [[holder(before), -1], [holder(o), 1]]) {
+      const tc = before && name && holder(before) !== holder(o) &&
+                 state.techs.get(name);
+      if (tc) {
+        tc.open = Math.max(0, (tc.open || 0) + by);
+        renderTechsSoon();
+      }
+    }
+    refreshTechsSoon();
+  }
+
+  /* What the detail panel shows of o changed: its seq, or its receipt
+   * (a receipt keeps the order's seq). */
+  function detailStale(o) {
+    const d = state.detail;
+    return d && d.id === o.id && (d.seq !== o.seq ||
+      ["stored_at", "stored_seq", "opened_at"].some((k) => d[k] !== o[k]));
+  }
+
   function onChanges(f) {
     const t0 = performance.now();
     for (const o of f.orders || []) {
@@ -613,9 +639,9 @@
         feed("assign", t("feed.assign", {wo: o.id, title: o.title,
                                          tech: o.assignee || "—"}),
              o.updated_at);
+      recount(before, o);
       applyOrder(o);
-      if (state.detail && state.detail.id === o.id &&
-          state.detail.seq !== o.seq)
+      if (detailStale(o))
         openDetail(o.id);
     }
     /* alerts come as feed events too (sla.warning, sla.breach) */
@@ -639,9 +665,9 @@
       detail: /^sla\./.test(e.kind) ? t("sla." + e.detail)
                                    : e.detail || ""});
     /* the office's own devices coming and going are not the field's
-     * news: only technicians' show */
-    const office = /^device\./.test(e.kind) && state.techs.size > 0 &&
-                   !state.techs.has(e.actor);
+     * news: only technicians' show (the event names its actor's role,
+     * so this holds before the technicians are read) */
+    const office = /^device\./.test(e.kind) && e.role !== "technician";
     /* a locked code of an order that waits: its authorisation's */
     const kind = e.kind === "code.locked" &&
                  e.status === "awaiting_authorisation"

@@ -590,10 +590,10 @@ SELECT :order, :user, :at, :dev
 WHERE EXISTS (SELECT 1 FROM holdings h
               WHERE h.order_id = :order AND h.user_id = :user)
 ON CONFLICT(order_id, user_id) DO UPDATE SET
-    opened_dev = CASE WHEN opened_at IS NULL OR excluded.opened_at < opened_at
-                      THEN excluded.opened_dev ELSE opened_dev END,
-    opened_at = min(coalesce(opened_at, excluded.opened_at),
-                    excluded.opened_at);
+    opened_dev = excluded.opened_dev, opened_at = excluded.opened_at
+-- only an earlier opening: a repeated one writes nothing (store_receipt_opened
+-- tells its caller whether the receipt changed)
+WHERE opened_at IS NULL OR excluded.opened_at < opened_at;
 
 -- name: receipt_of_holder
 SELECT r.stored_at, r.stored_seq, r.opened_at FROM receipts r
@@ -622,9 +622,11 @@ INSERT INTO feed(at, kind, order_id, actor, device_id, status, outcome, detail)
 VALUES (:at, :kind, :order, :actor, :device, :status, :outcome, :detail);
 
 -- name: feed_since
+-- with the actor's role (a console leaves the office's own devices out)
 SELECT f.id, f.at, f.kind, f.order_id, o.title, f.actor, f.device_id,
-       f.status, f.outcome, f.detail
+       f.status, f.outcome, f.detail, u.role
 FROM feed f LEFT JOIN orders o ON o.id = f.order_id
+LEFT JOIN users u ON u.name = f.actor
 WHERE f.id > :after ORDER BY f.id LIMIT :limit;
 
 -- name: feed_max
@@ -810,7 +812,7 @@ SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
 WHERE o.status NOT IN ('closed', 'cancelled')
   AND (:tech IS NULL OR u.name = :tech)
   AND (:priority IS NULL OR o.priority = :priority)
-  AND (:site IS NULL OR o.site = :site)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
   CASE WHEN o.responded_at IS NULL
@@ -828,7 +830,7 @@ SELECT o.id FROM orders o LEFT JOIN users u ON u.id = o.assignee_id
 WHERE (:status IS NULL OR o.status = :status)
   AND (:tech IS NULL OR u.name = :tech)
   AND (:priority IS NULL OR o.priority = :priority)
-  AND (:site IS NULL OR o.site = :site)
+  AND (:site IS NULL OR instr(lower(o.site), lower(:site)) > 0)
 ORDER BY
   CASE o.status WHEN 'closed' THEN 2 WHEN 'cancelled' THEN 2 ELSE 1 END,
   CASE WHEN o.responded_at IS NULL

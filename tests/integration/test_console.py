@@ -81,6 +81,13 @@ class Serving(ConsoleEnv):
         self.assertEqual(status, 200)
         self.assertTrue(headers["content-type"].startswith("text/javascript"))
         self.assertIn(b"MessagePack", body)
+        # the tab's icon: declared by the page and served, never a 404
+        page = https_get(self.port, self.ca)[2]
+        self.assertIn(b'<link rel="icon" href="/favicon.ico">', page)
+        status, headers, icon = https_get(self.port, self.ca, "/favicon.ico")
+        self.assertEqual((status, headers["content-type"]),
+                         (200, "image/x-icon"))
+        self.assertEqual(icon[:4], b"\0\0\1\0")     # an ICO file
         self.assertEqual(https_get(self.port, self.ca, "/etc/passwd")[0], 404)
         self.assertEqual(https_get(self.port, self.ca, "/../server.db")[0],
                          404)
@@ -178,6 +185,13 @@ class Browsing(ConsoleEnv):
         # a reload signs in again by the challenge, with no code
         b.call("reload")
         b.wait("document.body.dataset.ready === '1'")
+        # the icon the page declares loads under its policy
+        self.assertEqual(b.eval("fetch(document.querySelector("
+                                "'link[rel=icon]').href).then((r) => "
+                                "r.status + ' ' + r.headers.get("
+                                "'content-type'))"), "200 image/x-icon")
+        with open(os.path.join(self.dir, "browser.log")) as f:
+            self.assertNotIn("status of 404", f.read())
         self.assertEqual(len([d for d in self.devices()
                               if d["user"] == "disp"]), 1)
         # the code is spent: a second browser cannot use it
@@ -316,6 +330,85 @@ class Live(ConsoleEnv):
         self.assertEqual(o["assignee"], "tech2")
         b.screenshot("console-reassigned.png")
 
+    def receipt_of(self, wo):
+        return ("(() => { const r = document.querySelector('#orders-body "
+                "tr[data-id=\"%s\"] .rcpt'); return r && r.dataset.receipt;"
+                " })()" % wo)
+
+    def detail_field(self, label):
+        return ("(() => { const k = [...document.querySelectorAll("
+                "'#detail .kv .k')].find((e) => e.textContent === '%s');"
+                " return k ? k.nextElementSibling.textContent : ''; })()"
+                % label)
+
+    def test_receipts_show_on_the_page_without_a_reload(self):
+        b = self.b
+        wo = self.o1["id"]
+        self.wo("tech2", "sync")
+        self.watch("tech2")
+        b.eval("window.notReloaded = 1")
+        b.click('#orders-body tr[data-id="%d"]' % wo)
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        b.click("#assign-btn")
+        # the watching laptop stores it and says so; tech2 accepts nothing
+        b.wait("(() => { const td = document.querySelector("
+               "'#orders-body tr[data-id=\"%d\"] td.tech');"
+               " return td && td.textContent.includes('tech2'); })()" % wo)
+        b.wait(self.receipt_of(wo) + " === 'stored'")
+        b.wait(self.detail_field("On the laptop") + ".startsWith('stored ')")
+        self.assertNotIn("not yet", b.eval(self.detail_field("On the laptop")))
+        # a first opening, recorded offline, comes with the next sync
+        self.wo("tech2", "show", str(wo))
+        self.wo("tech2", "sync")
+        b.wait(self.receipt_of(wo) + " === 'opened'")
+        b.wait(self.detail_field("On the laptop") + ".includes(' · opened ')")
+        self.assertEqual(b.eval("window.notReloaded"), 1)
+        self.assertNotIn("accepted", [x["kind"] for x in self.wo_json(
+            "disp0", "history", str(wo))])
+
+    def test_the_feed_leaves_the_office_devices_out_from_the_first_line(self):
+        b = self.b
+        # a dispatcher's wo comes and goes, then a technician comes
+        self.wo("disp0", "board")
+        self.watch("tech1")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('tech1 online')")
+        # a fresh page reads the feed's backlog before the technicians
+        b.call("reload")
+        b.wait("document.body.dataset.ready === '1'")
+        b.wait("document.getElementById('feed-list').textContent"
+               ".includes('tech1 online')")
+        b.wait("woConsole.state.techs.size > 0")
+        lines = b.eval("[...document.querySelectorAll('#feed-list li')]"
+                       ".filter((li) => li.dataset.kind.startsWith("
+                       "'device.')).map((li) => li.textContent)")
+        self.assertTrue(any("tech1 online" in x for x in lines), lines)
+        self.assertEqual([x for x in lines if "disp" in x], [])
+
+    def test_open_counts_follow_the_orders(self):
+        b = self.b
+        n_open = (lambda name: self.tech_row(name) +
+                  ".querySelector('.open').textContent")
+        b.wait("%s !== null && %s === '1 open' && %s === '0 open'"
+               % (self.tech_row("tech2"), n_open("tech1"), n_open("tech2")))
+        # reassigned from the page: no device comes or goes
+        b.click('#orders-body tr[data-id="%d"]' % self.o1["id"])
+        b.wait("document.getElementById('assign-to') !== null")
+        b.fill("#assign-to", "tech2")
+        b.click("#assign-btn")
+        b.wait("%s === '0 open' && %s === '1 open'"
+               % (n_open("tech1"), n_open("tech2")))
+        # a new order for tech1, made elsewhere
+        o = self.wo_json("disp0", "create", "--title", "Fan belt",
+                         "--priority", "P3", "--assign", "tech1")
+        b.wait("%s === '1 open'" % n_open("tech1"))
+        # cancelled from the page
+        self.assertIn("updated", self.act(o["id"], "cancel-btn",
+                                          **{"act-reason": "duplicate"}))
+        b.wait("%s === '0 open' && %s === '1 open'"
+               % (n_open("tech1"), n_open("tech2")))
+
     def test_the_page_comes_back_after_a_server_restart(self):
         b = self.b
         self.stop_server()
@@ -373,6 +466,20 @@ class Live(ConsoleEnv):
         b.wait(row + ".querySelector('.presence').dataset.online"
                " === '0'")
         self.assertIn("last seen", b.eval(row + ".textContent"))
+        # "last seen <time>" fits the panel: nothing of it is cut off at
+        # its right edge (it wraps when the panel is narrow)
+        self.assertEqual(b.eval(
+            "(() => { const p = document.getElementById('techs-panel');"
+            " const edge = p.getBoundingClientRect().left + p.clientLeft +"
+            " p.clientWidth - parseFloat(getComputedStyle(p).paddingRight);"
+            " return [...p.querySelectorAll('#techs-body .line > *')]"
+            ".filter((e) => e.getBoundingClientRect().right > edge + 0.5)"
+            ".map((e) => e.textContent); })()"), [])
+        self.assertLessEqual(b.eval("document.getElementById('techs-panel')"
+                                    ".scrollWidth"),
+                             b.eval("document.getElementById('techs-panel')"
+                                    ".clientWidth"))
+        b.screenshot("console-presence-offline.png")
         # a technician's name shows their orders
         b.click('#techs-body [data-tech="tech1"] a.name')
         b.wait("document.querySelectorAll('#orders-body tr').length === 1 "

@@ -265,6 +265,13 @@ class Field(ClockEnv):
         self.assertEqual(ids("--priority", "P1"), [a["id"]])
         self.assertEqual(ids("--site", "HQ"), [b["id"]])
         self.assertEqual(ids("--site", "HQ", "--all"), [b["id"], c["id"]])
+        # a part of the site's name, case aside, as the console matches
+        self.assertEqual(ids("--site", "hq"), [b["id"]])
+        self.assertEqual(ids("--site", "plant"), [a["id"]])
+        self.assertEqual(ids("--site", "ANT 3", "--all"), [a["id"]])
+        self.assertEqual(ids("--site", "%"), [])     # no wildcards
+        self.assertIn("Boiler", self.wo("disp", "board", "--site",
+                                        "plant").stdout)
         self.assertEqual(ids("--tech", "nobody"), [])
         j = self.wo_json("disp", "board", "--tech", "alice")[0]
         for k in ("online", "stored_at", "opened_at", "came", "sla"):
@@ -391,6 +398,56 @@ class Field(ClockEnv):
         env = {k: v for k, v in os.environ.items()
                if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
         self.assertIn("TECH", self.wo("disp", "techs", env=env).stdout)
+
+    def assert_lined_up(self, lines, heads):
+        """Every row's cells start where the header's do."""
+        head, at, starts = lines[0], 0, []
+        for h in heads:
+            at = head.index(h, at)
+            starts.append(at)
+            at += len(h)
+        for row in lines[1:]:
+            for h, c in zip(heads[1:], starts[1:]):
+                self.assertTrue(row[c - 1] == " " and row[c] != " ",
+                                "column %s of %r is not under its header "
+                                "%r" % (h, row, head))
+
+    def test_indonesian_tables_translate_their_phrases_and_line_up(self):
+        env = dict(os.environ, LANG="id_ID.UTF-8", LANGUAGE="id")
+        self.create(title="Pompa", assign="alice")
+        self.create(title="Katup", prio="P1")
+        self.wo("alice", "sync")
+        out = self.wo("disp", "board", env=env).stdout
+        board = out.splitlines()
+        self.assertEqual(len(board), 3)
+        # the due phrase too, not only the headers
+        self.assertRegex(out, r"respons sisa \d+j\d\dm")
+        self.assertNotIn("left", out)
+        self.assert_lined_up(board, ["ID", "PRI", "TINGKAT", "STATUS",
+                                     "TEKNISI", "DARING", "LAPTOP", "SLA",
+                                     "JUDUL"])
+        lines = self.wo("alice", "list", env=env).stdout.splitlines()
+        self.assertIn("tanggapi sebelum", lines[1])
+        self.assert_lined_up(lines, ["ID", "PRI", "STATUS", "TENGGAT",
+                                     "JUDUL"])
+        lines = self.wo("disp", "techs", env=env).stdout.splitlines()
+        self.assert_lined_up([x for x in lines if not x.startswith(" ")],
+                             ["TEKNISI", "TINGKAT", "DARING",
+                              "TERAKHIR TERLIHAT", "TERBUKA"])
+        # the first opening, with a space after its long label
+        wo = str(self.wo_json("alice", "list")[0]["id"])
+        self.wo("alice", "show", wo)
+        self.wo("alice", "sync")
+        self.assertRegex(self.wo("disp", "show", wo, env=env).stdout,
+                         r"\n  dibuka teknisi: 20\d\d-")
+        # English keeps its columns
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+        out = self.wo("disp", "board", env=env).stdout
+        self.assertRegex(out, r"response \d+h\d\dm left")
+        self.assertEqual(out.splitlines()[0].index("STATUS"), 16)
+        self.assertRegex(self.wo("disp", "show", wo, env=env).stdout,
+                         r"\n  opened by tech: 20\d\d-")
 
 
 def read(path):
