@@ -16,6 +16,12 @@ TLS settings, from the same libraries), driven by the same load client
     authenticates and catches up from its cursor (ref: the WebSocket
     opens and echoes); the time until all are back, the attempts made.
 
+And once, before both: the durable-commit limit, one SQLite row updated
+and committed R times (WAL, synchronous=FULL, on the same disk): what
+wo-server must pay before each push, since it commits an assignment before
+it tells anyone; a reassignment's floor is the reference's message plus
+that commit.
+
 usage: python3 bench/load.py [--build DIR] [-n N] [-r R] [--idle-s S]
                              [--server-wrap 'perf record -g -o F --']
 Nothing here asserts: the figures go to docs/performance.md.
@@ -197,6 +203,31 @@ def measure(kind, a, root):
     return r
 
 
+def durable_commit_ms(root, rounds):
+    """The raw SQLite limit under a reassignment: one row updated and
+    committed in WAL with synchronous=FULL (an fsync), as wo-server
+    commits `assign` before it pushes; p50 and p99 of `rounds`, on the
+    same disk in the same run."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(root, "commit-limit.db"),
+                         isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, holder INTEGER)")
+    db.execute("INSERT INTO t VALUES (1, 0)")
+    times = []
+    for i in range(rounds):
+        t0 = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("UPDATE t SET holder = ? WHERE id = 1", (i,))
+        db.execute("COMMIT")
+        times.append((time.perf_counter() - t0) * 1000)
+    db.close()
+    times.sort()
+    return times[len(times) // 2], times[min(len(times) - 1,
+                                             int(len(times) * 0.99))]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -215,6 +246,7 @@ def main():
     root = tempfile.mkdtemp(prefix="load-", dir=os.path.join(a.build, ".."))
     res = {}
     try:
+        commit = durable_commit_ms(root, a.r)
         for kind in ("wo", "ref"):
             if a.only and a.only != kind:
                 continue
@@ -233,6 +265,13 @@ def main():
             x, y = float(wo[k]), float(ref[k])
             print("%-14s wo %10.3f  ref %10.3f  ratio %s" % (
                 k, x, y, "%.2f" % (x / y) if y else "-"))
+        # a reassignment is a durable write, then a push: its floor is
+        # the reference's message plus one fsync'd commit
+        for k, c in (("push_p50_ms", commit[0]), ("push_p99_ms", commit[1])):
+            floor = float(ref[k]) + c
+            print("%-14s wo %10.3f  ref + durable commit (%.3f) %.3f  "
+                  "ratio %.2f" % (k, float(wo[k]), c, floor,
+                                  float(wo[k]) / floor))
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ int client_anchor_set(struct client *c, int64_t server_time,
     snprintf(mono, sizeof mono, "%lld", (long long)wo_clock_boot_ms());
     wo_hex(mac, 32, hex);
     wo_clock_boot_id(boot);
-    return !replica_config_set(c->r, "anchor_server", t) &&
-           !replica_config_set(c->r, "anchor_mono", mono) &&
-           !replica_config_set(c->r, "anchor_mac", hex) &&
-           !replica_config_set(c->r, "anchor_boot", boot);
+    /* together or not at all: a MAC of another time is no anchor */
+    const char *kv[] = {"anchor_server", t, "anchor_mono", mono,
+                        "anchor_mac", hex, "anchor_boot", boot};
+    return !replica_config_set_all(c->r, kv, 4);
 }
 
 static int unhex(const char *s, uint8_t *out, size_t n)

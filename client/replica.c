@@ -133,6 +133,19 @@ int replica_config_set(struct replica *r, const char *key, const char *val)
     return wo_db_exec(q);
 }
 
+int replica_config_set_all(struct replica *r, const char *const *kv,
+                           size_t n)
+{
+    int rc = begin(r);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = replica_config_set(r, kv[2 * i], kv[2 * i + 1]);
+    if (!rc)
+        rc = wo_db_commit(r->db);
+    if (rc)
+        wo_db_rollback(r->db);
+    return rc;
+}
+
 int64_t replica_config_int(struct replica *r, const char *key)
 {
     char *v = NULL;

@@ -54,6 +54,10 @@ int replica_test_disk_full(struct replica *r);
  * *val is malloc'd, NULL when unset. */
 int replica_config_get(struct replica *r, const char *key, char **val);
 int replica_config_set(struct replica *r, const char *key, const char *val);
+/* Settings kv[0..n) (key, value, key, value...: n pairs) in one
+ * transaction: all or none, and one write to the disk, not n. */
+int replica_config_set_all(struct replica *r, const char *const *kv,
+                           size_t n);
 int64_t replica_config_int(struct replica *r, const char *key);
 
 /* Orders in the replica, ids in display order. Caller frees *ids. */

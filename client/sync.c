@@ -259,9 +259,11 @@ static void on_welcome(struct conn *k, struct wo_welcome *w)
     /* kept, so that a later TLS failure caused by time can say by how
      * much the clock was off (net_clock_hint) */
     snprintf(v, sizeof v, "%lld", (long long)off);
-    replica_config_set(k->c->r, "clock_off", v);
-    /* the zone times are shown in from the next command on (i18n.h) */
-    replica_config_set(k->c->r, "tz", w->tz ? w->tz : "");
+    /* and the zone times are shown in from the next command on (i18n.h) */
+    const char *kv[] = {"clock_off", v, "tz", w->tz ? w->tz : ""};
+    if (replica_config_set_all(k->c->r, kv, 2))
+        fprintf(stderr, "wo: cannot keep the clock offset and time zone in "
+                "%s\n", k->c->home);
     /* the anchor ops recorded from now on are timed from (client.h) */
     if (w->anchor_mac_len == 32 && !client_anchor_set(k->c, w->server_time,
                                                       w->anchor_mac))

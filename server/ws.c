@@ -58,6 +58,10 @@
  * joins (a 64 KiB buffer would be 64 KiB of address space per peer and
  * several touched pages). */
 #define RX_CHUNK 1024
+/* What lws hands the TLS layer in one go when it sends: a whole TLS
+ * record. Left at 0, lws would cut sends to RX_CHUNK: a catch-up went out
+ * in 1 KiB records, each a read, a MAC and a turn of the peer's loop. */
+#define TX_CHUNK (16 * 1024)
 /* A peer that vanished (laptop off, network gone) is noticed by the
  * kernel, at no cost to the loop: TCP keep-alive probes after KA_IDLE_S
  * of silence, every KA_INTERVAL_S, KA_PROBES of them; and data left
@@ -552,7 +556,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason,
 
 static const struct lws_protocols protocols[] = {
     {"http", cb_http, sizeof(struct http_conn), 0, 0, NULL, 0},
-    {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), RX_CHUNK, 0, NULL, 0},
+    {WO_SUBPROTOCOL, cb_wo, sizeof(struct conn), RX_CHUNK, 0, NULL,
+     TX_CHUNK},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
