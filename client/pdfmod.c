@@ -43,9 +43,12 @@ const struct pdfmod *pdfmod_load(char *err, size_t errlen)
                  "wo with its lib/wo directory", dlerror());
         return NULL;
     }
-    mod = dlsym(h, PDFMOD_SYMBOL);
-    if (!mod)
-        snprintf(err, errlen, "%s has no %s: a module of another version; "
-                 "reinstall wo", path, PDFMOD_SYMBOL);
-    return mod;
+    const struct pdfmod *m = dlsym(h, PDFMOD_SYMBOL);
+    if (!m || m->version != PDFMOD_VERSION) {
+        snprintf(err, errlen, "%s is a PDF module of another version of wo; "
+                 "reinstall wo", path);
+        dlclose(h);
+        return NULL;
+    }
+    return mod = m;
 }

@@ -22,6 +22,7 @@ struct report_doc;
 /* What the module offers: report_pdf_make, report_pdf_shutdown and
  * report_text_check (report_pdf.h, report_text.h). */
 struct pdfmod {
+    int version; /* PDFMOD_VERSION of the module's build */
     int (*make)(const struct evidence *ev, uint8_t **out, size_t *len,
                 int *pages, bool *draft, char *err, size_t errlen);
     void (*shutdown)(void);
@@ -31,6 +32,9 @@ struct pdfmod {
 
 /* The module's table, under this name (pdfmod_table.c). */
 #define PDFMOD_SYMBOL "wo_pdfmod"
+/* Raised whenever struct pdfmod or a function it points to changes: a
+ * module of another build is refused, not called. */
+#define PDFMOD_VERSION 1
 
 /* The module, opened once (later calls return the same table), or NULL
  * with err saying which file could not be opened and why. */

@@ -8,6 +8,7 @@
 #include "report_text.h"
 
 __attribute__((visibility("default"))) const struct pdfmod wo_pdfmod = {
+    .version = PDFMOD_VERSION,
     .make = report_pdf_make,
     .shutdown = report_pdf_shutdown,
     .text_check = report_text_check,

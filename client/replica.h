@@ -91,8 +91,10 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks);
  * Apply a changes frame in one transaction (see invariants above). With
  * hold set, that transaction is left open and the next frame goes into
  * it: a catch-up's frames are then written in a few commits, not one per
- * frame. The frame without hold commits them all; so does any other write
- * (a transaction of its own), replica_settle() and replica_close(). Each
+ * frame. The frame without hold commits them all; so does any write that
+ * takes a transaction of its own (acks, a recorded op, first openings,
+ * settings written together), replica_settle() and replica_close(); a
+ * single setting or a quarantined outbox row joins the open one. Each
  * frame carries its cursor, so a crash loses whole held frames only, and
  * the next sync asks for them again. A failure rolls back the held frames
  * too.

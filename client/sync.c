@@ -4,10 +4,11 @@
  * -> (watch) live pushes, with the outbox polled so ops recorded by other
  * wo processes, or while offline, go up by themselves.
  *
- * Every state change lands in the replica in one transaction per frame,
- * so a kill at any point loses nothing: unacked ops are re-pushed (the
- * server answers "duplicate"), and an unapplied batch is re-sent because
- * the cursor did not move.
+ * Every state change lands in the replica in a transaction with the
+ * cursor it brings (a catch-up's frames up to HOLD_FRAMES to one, for at
+ * most HOLD_MS), so a kill at any point loses nothing: unacked ops are
+ * re-pushed (the server answers "duplicate"), and frames not committed
+ * are sent again because the cursor did not move.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,11 @@
 /* Frames of ops on their way at once: the next goes while the server
  * commits the one before, so neither side waits for the other */
 #define PUSH_WINDOW 2
-/* Catch-up frames written in one commit (replica_apply_changes, hold) */
+/* Catch-up frames written in one commit (replica_apply_changes, hold),
+ * and for at most this long: the open write keeps other wo commands on
+ * this laptop (a note being recorded) waiting */
 #define HOLD_FRAMES 8
+#define HOLD_MS 250
 
 enum mode { M_ENROLL, M_SYNC, M_CMD };
 
@@ -57,6 +61,7 @@ struct conn {
     struct wo_receipt *stored; /* orders applied, not yet committed */
     size_t n_stored, cap_stored;
     int held;                  /* frames applied in the open write */
+    int64_t held_since;        /* boot-clock ms of the first of them */
     /* cmd */
     struct wo_cmd *cmd;
     struct wo_result *res;
@@ -203,6 +208,14 @@ static void send_stored(struct conn *k)
     k->n_stored = 0;
 }
 
+/* The frames held open are committed (by the tick, or by a write of
+ * another kind): their receipts can go. */
+static void settled(struct conn *k)
+{
+    k->held = 0;
+    send_stored(k);
+}
+
 static void send_sync(struct conn *k)
 {
     struct wo_sync s = {.cursor = replica_config_int(k->c->r, "cursor"),
@@ -303,6 +316,8 @@ static void on_acks(struct conn *k, struct wo_acks *a)
         fail_replica(k, "cannot write acks to the replica", rc);
         return;
     }
+    if (k->held)
+        settled(k); /* the acks' write committed the held frames */
     /* the acks of one frame, the oldest on its way */
     k->inflight -= a->n_acks < k->inflight ? a->n_acks : k->inflight;
     if (k->frames)
@@ -320,7 +335,8 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
      * the final frame, a live push, or one with alerts or events (told
      * to the user below) commits at once */
     int hold = !ch->final && !ch->n_alerts && !ch->n_feed &&
-               k->held + 1 < HOLD_FRAMES;
+               k->held + 1 < HOLD_FRAMES &&
+               (!k->held || wo_clock_boot_ms() - k->held_since < HOLD_MS);
     int rc = replica_apply_changes(k->c->r, ch, k->c->user, k->c->device,
                                    hold);
     tell_quarantine(k);
@@ -329,6 +345,8 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
                      rc);
         return;
     }
+    if (hold && !k->held)
+        k->held_since = wo_clock_boot_ms();
     k->held = hold ? k->held + 1 : 0;
     note_stored(k, ch);
     if (!hold)
@@ -377,6 +395,11 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
 static void on_frame(void *ud, int type, void *body)
 {
     struct conn *k = ud;
+    /* failed (a write to the replica did not go through, and took the
+     * frames held with it): frames already read are not applied, or the
+     * cursor would pass the ones rolled back */
+    if (k->failed)
+        return;
     switch (type) {
     case WO_F_CHALLENGE: on_challenge(k, body); break;
     case WO_F_WELCOME: on_welcome(k, body); break;
@@ -429,6 +452,18 @@ static void on_frame(void *ud, int type, void *body)
 static void on_tick(void *ud)
 {
     struct conn *k = ud;
+    if (k->failed)
+        return;
+    /* a slow link: frames held longer than HOLD_MS are committed now */
+    if (k->held && wo_clock_boot_ms() - k->held_since >= HOLD_MS) {
+        int rc = replica_settle(k->c->r);
+        if (rc) {
+            fail_replica(k, "cannot apply the server's changes to the "
+                            "replica", rc);
+            return;
+        }
+        settled(k);
+    }
     if (k->watch && k->caught_up)
         push_outbox(k);
 }

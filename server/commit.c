@@ -189,15 +189,19 @@ static int apply_all(struct srv *srv, struct entry *list, int64_t now)
     return 0;
 }
 
+/* No ack: each sender is told, and its connection closed after that (a
+ * failed send has closed it already). Its next ops frame may be on its
+ * way (a client keeps two): applied without these, ops that build on them
+ * would be rejected for good; on a new connection it sends them again in
+ * order. */
 static void fail_all(struct srv *srv, struct entry *list, int rc)
 {
     for (struct entry *e = list; e; e = e->next) {
         struct session *s = sessreg_find(srv->sessions, e->sid);
-        /* a failed send has closed the session: its outbox resends */
-        if (s && session_error(s, rc, 0, "the server could not store your "
-                               "ops (%s); they stay in your outbox and will "
-                               "be sent again", wo_strerror(rc)))
-            continue;
+        if (s && !session_error(s, rc, 0, "the server could not store your "
+                                "ops (%s); they stay in your outbox and will "
+                                "be sent again", wo_strerror(rc)))
+            session_close(s, WO_CLOSE_INTERNAL, "ops not stored");
     }
 }
 

@@ -13,10 +13,14 @@
 int handle_ops(struct call *c)
 {
     int rc = commit_enqueue(c->srv, session_id(c->s), c->a, c->body);
-    if (rc)
+    if (rc) {
         snprintf(c->reason, sizeof c->reason, "server is out of memory; "
                  "retry later");
-    else
+        /* its next frame may be on its way already: applied without this
+         * one, ops that build on these would be rejected for good. Nothing
+         * more from this connection; the client resends in order */
+        session_close(c->s, WO_CLOSE_INTERNAL, "ops not queued");
+    } else
         c->body = NULL; /* the queue owns it now */
     return rc;
 }

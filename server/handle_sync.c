@@ -43,7 +43,7 @@
 #include "store.h"
 #include "wo_clock.h"
 
-#define BATCH 200 /* orders in a frame, unless over SYNC_FRAME_BUDGET */
+#define BATCH 200 /* orders in a frame, unless over SESSION_FRAME_BUDGET */
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
 #define PAST_BATCH 25   /* past resolutions in one frame */
 
@@ -120,7 +120,7 @@ static int send_fit(struct call *cl, const struct wo_changes *ch, size_t max)
 
 /*
  * One frame of the first orders of o[0..n) (oldest change first), as many
- * as fit in SYNC_FRAME_BUDGET bytes, with the seq of its last order as
+ * as fit in SESSION_FRAME_BUDGET bytes, with the seq of its last order as
  * cursor; *k gets how many went. The rest wait for the next step, so the
  * queue never holds more than the low-water mark and one frame. One order
  * alone over the budget goes alone if it fits in WO_MAX_FRAME (what a peer
@@ -133,7 +133,7 @@ static int send_some(struct call *cl, struct catchup *c, struct wo_order *o,
     for (*k = n;; *k = (*k + 1) / 2) {
         struct wo_changes ch = {.orders = o, .n_orders = *k,
                                 .cursor = o[*k - 1].seq};
-        rc = send_fit(cl, &ch, *k > 1 ? SYNC_FRAME_BUDGET : WO_MAX_FRAME);
+        rc = send_fit(cl, &ch, *k > 1 ? SESSION_FRAME_BUDGET : WO_MAX_FRAME);
         if (!rc)
             c->sent = ch.cursor;
         if (rc != WO_ETOOBIG || *k == 1)
@@ -237,7 +237,7 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
                                 .revoked = revoked ? revoked + r : NULL,
                                 .n_revoked = n_revoked - r, .cursor = end,
                                 .final = 1};
-        rc = send_fit(cl, &ch, n > 1 ? SYNC_FRAME_BUDGET : WO_MAX_FRAME);
+        rc = send_fit(cl, &ch, n > 1 ? SESSION_FRAME_BUDGET : WO_MAX_FRAME);
         if (rc == WO_ETOOBIG && n) {
             /* too much for one frame: a frame of the first orders, and the
              * final frame at a later step */

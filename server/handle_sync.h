@@ -9,11 +9,6 @@
 
 #include "call.h"
 
-/* Bytes a catch-up frame of several orders stays within (a peer accepts
- * frames up to WO_MAX_FRAME): a step queues at most one frame, so a
- * catching-up session holds at most SESSION_QUEUE_LOW plus this. */
-#define SYNC_FRAME_BUDGET (512u * 1024)
-
 /* A sync frame: start a catch-up (replacing one in progress) and make
  * its first frames. 0 or a WO_E* code with c->reason. */
 int handle_sync_tech(struct call *c);

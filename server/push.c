@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handle_sync.h"
 #include "push.h"
 #include "server.h"
 #include "session.h"
@@ -157,7 +156,7 @@ static void send_board(struct session *s, void *arg)
 
 /* Orders ids[0..n) (n <= BOARD_BATCH) as list rows to every session
  * watching all orders (the web console), encoded once: one frame, or
- * halves when it would be over SYNC_FRAME_BUDGET (one row alone goes if
+ * halves when it would be over SESSION_FRAME_BUDGET (one row alone goes if
  * it fits WO_MAX_FRAME). The console works out the running SLA clock
  * from the order's due times itself. */
 static void board_frame(struct srv *srv, const int64_t *ids, size_t n)
@@ -183,7 +182,7 @@ static void board_frame(struct srv *srv, const int64_t *ids, size_t n)
         wo_order_cleanup(&o[i]);
     free(o);
     free(holder);
-    if (!rc && n > 1 && b.len > SYNC_FRAME_BUDGET) {
+    if (!rc && n > 1 && b.len > SESSION_FRAME_BUDGET) {
         wo_buf_cleanup(&b);
         board_frame(srv, ids, n / 2);
         board_frame(srv, ids + n / 2, n - n / 2);
@@ -214,16 +213,19 @@ static void push_board(struct srv *srv, int64_t id)
 /* The holder's sessions in own get their own records of order id back,
  * with its fields: a partial order, loaded for each. */
 static void send_own(struct srv *srv, int64_t id, int64_t holder,
-                     const struct push_own *own, size_t n_own)
+                     struct push_own *own, size_t n_own)
 {
     for (size_t i = 0; i < n_own; i++) {
         struct session *s = sessreg_find(srv->sessions, own[i].sid);
         const struct session_auth *a = s ? session_auth(s) : NULL;
         struct wo_order o;
         if (!a || a->user_id != holder || !session_wants(s, SESSION_FEED_ORDERS)
-            || !own_of(s, own, n_own) ||
-            store_order_own(srv->store, id, own[i].rec, own[i].n_rec, &o))
+            || !own_of(s, own, n_own))
             continue;
+        if (store_order_own(srv->store, id, own[i].rec, own[i].n_rec, &o)) {
+            own[i].rejected = 1; /* not loaded: the whole order, with all */
+            continue;
+        }
         struct wo_changes ch = {.cursor = o.seq, .final = 1, .orders = &o,
                                 .n_orders = 1};
         if (session_send(s, WO_F_CHANGES, &ch))
@@ -263,21 +265,29 @@ static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
     push_board(srv, id);
     if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
         return;
-    if (assignee && !wo_lifecycle_is_terminal(status) && n_own) {
+    struct push_own *mine = NULL; /* own, marked where send_own failed */
+    if (assignee && !wo_lifecycle_is_terminal(status) && n_own &&
+        (mine = malloc(n_own * sizeof *mine))) {
         /* the senders get their own records back; the whole order only
          * if some other session of the holder wants it */
+        memcpy(mine, own, n_own * sizeof *mine);
+        own = mine;
         struct fanout f = {.feed = SESSION_FEED_ORDERS, .own = own,
                            .n_own = n_own};
-        send_own(srv, id, assignee, own, n_own);
+        send_own(srv, id, assignee, mine, n_own);
         sessreg_foreach_user(srv->sessions, assignee, count_full, &f);
-        if (!f.wanted && !(prev && prev != assignee))
+        if (!f.wanted && !(prev && prev != assignee)) {
+            free(mine);
             return;
+        }
     } else {
         own = NULL; /* a revocation, or nobody holds it: the same to all */
         n_own = 0;
     }
-    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
+    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee)) {
+        free(mine);
         return;
+    }
     struct wo_changes ch = {.cursor = o.seq, .final = 1};
     if (assignee) {
         if (wo_lifecycle_is_terminal(o.status)) {
@@ -295,6 +305,7 @@ static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
         to_user(srv, prev, &rv);
     }
     wo_order_cleanup(&o);
+    free(mine);
 }
 
 void push_past(struct srv *srv, int64_t id)

@@ -33,6 +33,11 @@ struct wo_outframe;
 #define SESSION_QUEUE_CAP (4u * 1024 * 1024)
 /* A paced job (catch-up) makes more frames only below this many bytes. */
 #define SESSION_QUEUE_LOW (256u * 1024)
+/* Bytes a frame of several orders stays within (a peer accepts frames up
+ * to WO_MAX_FRAME; one order alone may go up to that): a catch-up step
+ * queues at most one frame, so a catching-up session holds at most
+ * SESSION_QUEUE_LOW plus this. */
+#define SESSION_FRAME_BUDGET (512u * 1024)
 
 /* How a session reaches its connection (ws.c fills one per server). The
  * members after want_write may be NULL (a test's transport). */

@@ -126,7 +126,8 @@ static int load_heads(struct store *s, const char *json, const int64_t *ids,
         while (k < n && (ids[k] != id || o[k].id))
             k++;
         if (k == n)
-            continue; /* an id asked for twice is loaded once */
+            continue; /* ids are distinct; a repeat leaves a slot empty,
+                       * and the page is WO_ENOTFOUND */
         found++;
         if ((rc = fill_order(q, &o[k], how, assignees ? &assignees[k] : NULL)))
             break;

@@ -244,6 +244,49 @@ class Field(ClockEnv):
         self.assertGreaterEqual(len(ids), 10)
 
     # -- the board ------------------------------------------------------
+    def test_feed_has_every_kind_a_dispatcher_needs(self):
+        """The kinds the first feed test leaves out: on the way, needs
+        parts, co-signed, reopened after a dispute, escalated, and a
+        breached target (an alert line of its own)."""
+        self.enroll("root", "admin")
+        self.wo("root", "tier", "bob", "L2")
+        self.watch("disp")
+        a = self.create(title="Chiller", assign="alice")
+        b = self.create(title="Pump", assign="alice")
+        c = self.create(title="Valve", assign="alice")
+        d = self.create(title="Breaker", prio="P1")
+        wa, wb, wc = str(a["id"]), str(b["id"]), str(c["id"])
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", wa)
+        self.wo("alice", "depart", wa)
+        self.wo("alice", "visit", "start", wa)
+        self.wo("alice", "visit", "end", wa, "--outcome", "needs-parts")
+        self.sign_off("alice", wb)
+        self.wo("alice", "cosign", wb, "--name", "Ann", "--code",
+                b["recipient_code"])
+        self.sign_off("alice", wc)
+        self.wo("alice", "cosign", wc, "--name", "Ann", "--code",
+                c["recipient_code"], "--unsatisfied", "--comment",
+                "still leaking")
+        self.wo("alice", "sync")
+        self.wo("disp", "assign", wc, "alice")
+        self.wo("disp", "escalate", wa, "--reason", "compressor work")
+        want = ["order %s Chiller: alice is on the way" % wa,
+                "order %s Chiller: needs parts (alice)" % wa,
+                "order %s Pump: co-signed by the recipient: closed" % wb,
+                "order %s Valve: DISPUTED: still leaking" % wc,
+                "order %s Valve: reopened: still leaking" % wc,
+                "order %s Chiller: escalated: L1 -> L2, compressor work" % wa]
+        for line in want:
+            wait_until(lambda: line in self.watch_log("disp"),
+                       what="'%s' in the feed" % line)
+        # P1 answers in 15 min: past it, the breach is told once
+        self.advance(16 * MIN)
+        wait_until(lambda: "response target BREACHED" in
+                   self.watch_log("disp") and "Breaker" in
+                   self.watch_log("disp"), timeout=60,
+                   what="the breach of order %d, live" % d["id"])
+
     def test_board_headers_filters_all_and_json(self):
         a = self.create(title="Boiler", prio="P1", assign="alice",
                         site="Plant 3")

@@ -17,7 +17,6 @@
 
 #include "commit.h"
 #include "dispatch.h"
-#include "handle_sync.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
@@ -475,13 +474,13 @@ static void test_catchup_is_paced(void **state)
     /* all of it would be N * DESC = 1.6 MB: it stops past the mark */
     size_t q = session_queued_bytes(f->tech);
     assert_true(q >= SESSION_QUEUE_LOW);
-    assert_true(q < SESSION_QUEUE_LOW + SYNC_FRAME_BUDGET);
+    assert_true(q < SESSION_QUEUE_LOW + SESSION_FRAME_BUDGET);
     assert_false(session_wants(f->tech, SESSION_FEED_ORDERS));
     for (;;) {
         if (session_hungry(f->tech))
             dispatch_drained(&f->srv, f->tech);
         assert_true(session_queued_bytes(f->tech) <
-                    SESSION_QUEUE_LOW + SYNC_FRAME_BUDGET);
+                    SESSION_QUEUE_LOW + SESSION_FRAME_BUDGET);
         struct wo_outframe *o = session_next_frame(f->tech);
         if (!o)
             break;
@@ -495,7 +494,7 @@ static void test_catchup_is_paced(void **state)
         assert_int_equal(t, WO_F_CHANGES);
         struct wo_changes *ch = body;
         /* orders that do not fit in one frame go in several */
-        assert_true(len <= SYNC_FRAME_BUDGET || ch->n_orders <= 1);
+        assert_true(len <= SESSION_FRAME_BUDGET || ch->n_orders <= 1);
         assert_false(final);        /* the final frame is the last */
         assert_true(ch->cursor >= last);
         last = ch->cursor;
