@@ -794,7 +794,11 @@ static int copy_obj(const struct odesc *d, void *dst, const void *src)
     }
     for (size_t i = 0; i < d->nf; i++) {
         const struct fdesc *f = &d->f[i];
-        const void *sp = *CAT(src, f->off, void *);
+        /* a pointer only where the field is one (a bool may sit at any
+         * byte: read as a pointer it would be a misaligned load) */
+        const void *sp = f->kind == K_I64 || f->kind == K_BOOL
+                             ? NULL
+                             : *CAT(src, f->off, void *);
         switch (f->kind) {
         case K_STR:
             if (sp && !(*AT(dst, f->off, char *) = strdup(sp)))
