@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exedir.h"
 #include "i18n.h"
 
 #ifndef WO_LOCALEDIR
@@ -18,16 +19,8 @@
 /* DIR/../share/locale of the running binary, if it holds catalogues. */
 static int locale_dir_of_binary(char *out, size_t cap)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (exedir_join("../share/locale", out, cap))
         return -1;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    snprintf(out, cap, "%s/../share/locale", exe);
     return access(out, R_OK) == 0 ? 0 : -1;
 }
 

@@ -7,23 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exedir.h"
 #include "pdfmod.h"
-
-/* DIR/../lib/wo/wo-pdf.so for the running DIR/wo. */
-static int module_path(char *out, size_t cap)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return -1;
-    *slash = 0;
-    return snprintf(out, cap, "%s/../lib/wo/wo-pdf.so", exe) < (int)cap ? 0
-                                                                         : -1;
-}
 
 const struct pdfmod *pdfmod_load(char *err, size_t errlen)
 {
@@ -31,7 +16,7 @@ const struct pdfmod *pdfmod_load(char *err, size_t errlen)
     char path[PATH_MAX + 32];
     if (mod)
         return mod;
-    if (module_path(path, sizeof path)) {
+    if (exedir_join("../lib/wo/wo-pdf.so", path, sizeof path)) {
         snprintf(err, errlen, "cannot tell where wo is installed, to find "
                  "wo-pdf.so beside it");
         return NULL;
