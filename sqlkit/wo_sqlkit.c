@@ -519,11 +519,21 @@ static void *append(void **arr, size_t *n, size_t size)
     return e;
 }
 
-int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
-                    wo_db_fill_fn fill)
+/* Where the row q is on goes: *arr and *n of the array to grow, or 0 to
+ * skip the row. */
+typedef int (*place_fn)(sqlite3_stmt *q, void *arg, void ***arr,
+                        size_t **n);
+
+/* Step q, each row placed by place() and filled by fill(); resets q. */
+static int load_each(sqlite3_stmt *q, place_fn place, void *arg, size_t size,
+                     fill_fn fill)
 {
     int s, rc = 0;
+    void **arr;
+    size_t *n;
     while ((s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (!place(q, arg, &arr, &n))
+            continue;
         void *e = append(arr, n, size);
         if (!e) {
             rc = WO_ENOMEM;
@@ -538,33 +548,56 @@ int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
     return rc;
 }
 
+struct one_array {
+    void **arr;
+    size_t *n;
+};
+
+static int place_one(sqlite3_stmt *q, void *arg, void ***arr, size_t **n)
+{
+    (void)q;
+    *arr = ((struct one_array *)arg)->arr;
+    *n = ((struct one_array *)arg)->n;
+    return 1;
+}
+
+int wo_db_load_rows(sqlite3_stmt *q, void **arr, size_t *n, size_t size,
+                    wo_db_fill_fn fill)
+{
+    struct one_array a = {arr, n};
+    return load_each(q, place_one, &a, size, fill);
+}
+
+/* The orders o[0..n) and which of their arrays a row goes to. */
+struct by_order {
+    struct wo_order *o;
+    size_t n, j, arr_off, n_off;
+    int last; /* the column with the order's id */
+};
+
+static int place_by_order(sqlite3_stmt *q, void *arg, void ***arr,
+                          size_t **n)
+{
+    struct by_order *b = arg;
+    int64_t id = sqlite3_column_int64(q, b->last);
+    if (b->j >= b->n || b->o[b->j].id != id) /* rows come grouped */
+        for (b->j = 0; b->j < b->n && b->o[b->j].id != id; b->j++)
+            ;
+    if (b->j == b->n)
+        return 0; /* not asked for */
+    char *base = (char *)&b->o[b->j];
+    *arr = (void **)(base + b->arr_off);
+    *n = (size_t *)(base + b->n_off);
+    return 1;
+}
+
 int wo_db_load_rows_of(sqlite3_stmt *q, struct wo_order *o, size_t n,
                        size_t arr_off, size_t n_off, size_t size,
                        wo_db_fill_fn fill)
 {
-    int s, rc = 0, last = sqlite3_column_count(q) - 1;
-    size_t j = 0;
-    while ((s = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(q, last);
-        if (j >= n || o[j].id != id) /* rows come grouped by order */
-            for (j = 0; j < n && o[j].id != id; j++)
-                ;
-        if (j == n)
-            continue; /* not asked for */
-        char *base = (char *)&o[j];
-        void *e = append((void **)(base + arr_off), (size_t *)(base + n_off),
-                         size);
-        if (!e) {
-            rc = WO_ENOMEM;
-            break;
-        }
-        if ((rc = fill(q, e)))
-            break;
-    }
-    if (!rc && s != SQLITE_DONE)
-        rc = WO_EIO;
-    sqlite3_reset(q);
-    return rc;
+    struct by_order b = {o, n, 0, arr_off, n_off,
+                         sqlite3_column_count(q) - 1};
+    return load_each(q, place_by_order, &b, size, fill);
 }
 
 #define DUP(col) wo_db_col_text(q, col)
