@@ -26,6 +26,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def listening(port):
+    """True when something accepts connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_until(pred, timeout=15.0, what="condition"):
     """Poll pred() until true; fail with `what` after timeout seconds."""
     end = time.monotonic() + timeout

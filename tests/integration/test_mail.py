@@ -17,7 +17,8 @@ import subprocess
 import sys
 import unittest
 
-from harness import (HOUR, MIN, WO, ClockEnv, free_port, wait_until)
+from harness import (HOUR, MIN, WO, ClockEnv, free_port, listening,
+                     wait_until)
 
 RELAY = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                      "smtp_relay.py")
@@ -61,16 +62,8 @@ class Mail(ClockEnv):
             stdout=log, stderr=log)
         log.close()
         self.procs.append(self.relay)
-        import socket
-
-        def up():
-            try:
-                socket.create_connection(("127.0.0.1", self.smtp_port),
-                                         0.2).close()
-                return True
-            except OSError:
-                return False
-        wait_until(up, what="the SMTP relay to listen")
+        wait_until(lambda: listening(self.smtp_port),
+                   what="the SMTP relay to listen")
 
     def messages(self):
         if not os.path.isdir(self.maildir):

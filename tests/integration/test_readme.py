@@ -25,11 +25,10 @@ import json
 import os
 import re
 import shlex
-import socket
 import subprocess
 import unittest
 
-from harness import BIN, ClockEnv, free_port, wait_until
+from harness import BIN, ClockEnv, free_port, listening, wait_until
 from test_mail import RELAY, aiosmtpd_python
 
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
@@ -111,15 +110,8 @@ class Readme(ClockEnv):
         log.close()
         # the test clock stands still, so a first try that found no relay
         # would wait for a retry forever: the relay listens first
-        wait_until(self.relay_up, what="the SMTP relay to listen")
-
-    def relay_up(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.smtp_port),
-                                     0.2).close()
-            return True
-        except OSError:
-            return False
+        wait_until(lambda: listening(self.smtp_port),
+                   what="the SMTP relay to listen")
 
     def adapt(self, line):
         line = line.replace("wss://127.0.0.1:8443", self.url())
