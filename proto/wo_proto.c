@@ -33,6 +33,7 @@ struct odesc;
 
 struct fdesc {
     const char *key;
+    size_t klen;        /* strlen(key), for the decoder's lookup */
     enum fkind kind;
     int required;
     size_t max;         /* bytes for STR/BIN/STRARR items, 0 for others */
@@ -53,13 +54,13 @@ struct odesc {
 
 #define REQ 1
 #define OPT 0
-#define F_STR(S, k, r, m) {#k, K_STR, r, m, offsetof(S, k), 0, NULL}
-#define F_BIN(S, k, r, m) {#k, K_BIN, r, m, offsetof(S, k), offsetof(S, k##_len), NULL}
-#define F_I64(S, k, r) {#k, K_I64, r, 0, offsetof(S, k), 0, NULL}
-#define F_BOOL(S, k, r) {#k, K_BOOL, r, 0, offsetof(S, k), 0, NULL}
-#define F_SARR(S, k, r, m, n) {#k, K_STRARR, r, m, offsetof(S, k), offsetof(S, n), NULL}
-#define F_IARR(S, k, r, n) {#k, K_I64ARR, r, 0, offsetof(S, k), offsetof(S, n), NULL}
-#define F_OARR(S, k, r, n, d) {#k, K_OBJARR, r, 0, offsetof(S, k), offsetof(S, n), &d}
+#define F_STR(S, k, r, m) {#k, sizeof #k - 1, K_STR, r, m, offsetof(S, k), 0, NULL}
+#define F_BIN(S, k, r, m) {#k, sizeof #k - 1, K_BIN, r, m, offsetof(S, k), offsetof(S, k##_len), NULL}
+#define F_I64(S, k, r) {#k, sizeof #k - 1, K_I64, r, 0, offsetof(S, k), 0, NULL}
+#define F_BOOL(S, k, r) {#k, sizeof #k - 1, K_BOOL, r, 0, offsetof(S, k), 0, NULL}
+#define F_SARR(S, k, r, m, n) {#k, sizeof #k - 1, K_STRARR, r, m, offsetof(S, k), offsetof(S, n), NULL}
+#define F_IARR(S, k, r, n) {#k, sizeof #k - 1, K_I64ARR, r, 0, offsetof(S, k), offsetof(S, n), NULL}
+#define F_OARR(S, k, r, n, d) {#k, sizeof #k - 1, K_OBJARR, r, 0, offsetof(S, k), offsetof(S, n), &d}
 #define ODESC(name, S, arr) \
     static const struct odesc name = {arr, sizeof(arr) / sizeof(arr[0]), sizeof(S), 0}
 #define ODESC_SOFT(name, S, arr, errf)                                       \
@@ -922,9 +923,16 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 int wo_utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0, k; i < n; i += k)
+    for (size_t i = 0, k; i < n; i += k) {
+        /* most text is ASCII: eight bytes at a time while it is */
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080u))) {
+            k = 8;
+            continue;
+        }
         if (!(k = utf8_seq(s + i, n - i)))
             return 0;
+    }
     return 1;
 }
 
@@ -939,11 +947,6 @@ void wo_utf8_clean(char *str)
         }
 }
 
-/* Field strings are C strings: valid UTF-8 and no NUL. */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-    return !memchr(s, 0, n) && wo_utf8_valid((const char *)s, n);
-}
 
 /* ---- scan: the bytes checked before msgpack-c builds objects ------------ */
 
@@ -1156,8 +1159,11 @@ static int get_str(const msgpack_object *o, size_t max, char **out,
         return fail(e, "field '%s' must be a string", key);
     if (o->via.str.size > max)
         return fail(e, "field '%s' is longer than %zu bytes", key, max);
-    if (!utf8_ok((const unsigned char *)o->via.str.ptr, o->via.str.size))
-        return fail(e, "field '%s' is not valid UTF-8 text", key);
+    /* field strings are C strings: valid UTF-8 (scan() checked every
+     * string of the message already) and no NUL */
+    if (memchr(o->via.str.ptr, 0, o->via.str.size))
+        return fail(e, "field '%s' is not valid UTF-8 text (a NUL byte)",
+                    key);
     char *s = malloc(o->via.str.size + 1);
     if (!s)
         return WO_ENOMEM;
@@ -1187,7 +1193,7 @@ static int keep_invalid(const msgpack_object *m, const struct odesc *d,
          i++) {
         const msgpack_object *k = &m->via.map.ptr[i].key;
         if (k->type == MSGPACK_OBJECT_STR &&
-            k->via.str.size == strlen(id->key) &&
+            k->via.str.size == id->klen &&
             !memcmp(k->via.str.ptr, id->key, k->via.str.size)) {
             if (v)
                 return fail(e, "%s; and its '%s' appears twice", why,
@@ -1305,6 +1311,9 @@ static int decode_obj(const msgpack_object *m, const struct odesc *d,
         return fail(e, "frame nests too deeply");
     if (m->type != MSGPACK_OBJECT_MAP)
         return fail(e, "expected a map");
+    /* the encoder writes fields in the descriptor's order: the search for
+     * a key starts at the field after the last one found */
+    size_t next = 0;
     for (uint32_t i = 0; i < m->via.map.size; i++) {
         const msgpack_object *k = &m->via.map.ptr[i].key;
         const msgpack_object *v = &m->via.map.ptr[i].val;
@@ -1312,11 +1321,13 @@ static int decode_obj(const msgpack_object *m, const struct odesc *d,
             return fail(e, "map keys must be strings");
         if (k->via.str.size == 1 && k->via.str.ptr[0] == 't' && depth == 0)
             continue;
-        for (size_t j = 0; j < d->nf; j++) {
+        for (size_t n = 0, j = next; n < d->nf; n++, j = j + 1 < d->nf ? j + 1
+                                                                     : 0) {
             const struct fdesc *f = &d->f[j];
-            if (strlen(f->key) != k->via.str.size ||
+            if (f->klen != k->via.str.size ||
                 memcmp(f->key, k->via.str.ptr, k->via.str.size))
                 continue;
+            next = j + 1 < d->nf ? j + 1 : 0;
             if (seen & (1ull << j))
                 return fail(e, "field '%s' appears twice", f->key);
             seen |= 1ull << j;
@@ -1332,6 +1343,8 @@ static int decode_obj(const msgpack_object *m, const struct odesc *d,
     return 0;
 }
 
+#define UNPACK_CHUNK_MIN 8192
+
 static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
                        struct derr *e)
 {
@@ -1346,15 +1359,21 @@ static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
     int rc = scan(data, len, e);
     if (rc)
         return rc;
+    /* msgpack_unpack_next() builds the objects in 8 KiB chunks: a catch-up
+     * frame of 512 KiB took hundreds of them, each a malloc and fresh
+     * pages. One zone sized to the message takes one or two. */
+    size_t chunk = len < UNPACK_CHUNK_MIN / 2 ? UNPACK_CHUNK_MIN : 2 * len;
     msgpack_unpacked_init(u);
+    u->zone = msgpack_zone_new(chunk);
+    if (!u->zone)
+        return WO_ENOMEM;
     msgpack_unpack_return r =
-        msgpack_unpack_next(u, (const char *)data, len, &off);
-    if (r == MSGPACK_UNPACK_NOMEM_ERROR)
-        rc = WO_ENOMEM;
+        msgpack_unpack((const char *)data, len, &off, u->zone, &u->data);
+    if (r == MSGPACK_UNPACK_EXTRA_BYTES || (r == MSGPACK_UNPACK_SUCCESS &&
+                                            off != len))
+        rc = fail(e, "trailing bytes after the msgpack value");
     else if (r != MSGPACK_UNPACK_SUCCESS)
         rc = fail(e, "not a complete msgpack value");
-    else if (off != len)
-        rc = fail(e, "trailing bytes after the msgpack value");
     if (rc)
         msgpack_unpacked_destroy(u);
     return rc;
