@@ -28,6 +28,11 @@ int store_alerts_make(struct store *s, int64_t now, int *made)
     wo_db_bind_int(q, ":now", now);
     int rc = wo_db_exec(q);
     *made = rc ? 0 : store__changes(s);
+    if (!rc) {
+        q = ST(alerts_made);
+        wo_db_bind_int(q, ":now", now);
+        rc = wo_db_exec(q);
+    }
     return rc;
 }
 

@@ -329,26 +329,20 @@ SET resolved_at = coalesce(resolved_at, max(created_at, min(:t, :now))),
 WHERE id = :id;
 
 -- name: alerts_make
--- every alert now due and not yet made, made once (UNIQUE(order, kind))
+-- every alert now due and not yet made, made once (UNIQUE(order, kind));
+-- only the orders whose next alert is due are read (orders_sla_next)
 INSERT OR IGNORE INTO alerts(order_id, kind, at)
-SELECT o.id, k.kind, :now
-FROM orders o
-JOIN sla_policies p ON p.version = o.sla_version AND p.priority = o.priority
-JOIN (SELECT 'response.75' AS kind UNION ALL SELECT 'response.breach'
-      UNION ALL SELECT 'resolve.75' UNION ALL SELECT 'resolve.breach') k
-WHERE o.status NOT IN ('closed', 'cancelled', 'awaiting_authorisation')
-  AND CASE k.kind
-      WHEN 'response.75' THEN o.responded_at IS NULL
-           AND :now >= coalesce(o.response_warn,
-                                o.response_due - p.response_ms / 4)
-      WHEN 'response.breach' THEN o.responded_at IS NULL
-           AND :now >= o.response_due
-      WHEN 'resolve.75' THEN o.resolved_at IS NULL AND o.paused_at IS NULL
-           AND :now >= coalesce(o.resolve_warn,
-                                o.resolve_due - p.resolve_ms / 4)
-      ELSE o.resolved_at IS NULL AND o.paused_at IS NULL
-           AND :now >= o.resolve_due END
-ORDER BY o.id, k.kind;
+SELECT s.order_id, s.kind, :now
+FROM sla_pending s
+WHERE s.order_id IN (SELECT id FROM orders WHERE sla_next <= :now)
+  AND s.due <= :now
+ORDER BY s.order_id, s.kind;
+
+-- name: alerts_made
+-- after alerts_make: the orders it looked at wait for their next alert
+UPDATE orders SET sla_next = (SELECT min(due) FROM sla_pending
+                              WHERE order_id = orders.id)
+WHERE sla_next <= :now;
 
 -- name: alerts_since
 -- a code.locked alert of an order's authorisation (made with the

@@ -137,6 +137,48 @@ class Desk(ClockEnv):
         self.assertLess(board[0]["due_in"], 0)
         self.assertIn("BREACHED", self.wo("disp", "board").stdout)
 
+    def test_the_tick_reads_only_orders_with_an_alert_due(self):
+        """Each open order keeps the time of its next alert (sla_next): the
+        tick reads the orders whose time has come, and an order with every
+        alert made is read no more (it was at every tick, for as long as
+        it stayed open)."""
+        o = self.create(prio="P1", assign="alice")     # 15 min, 4 h
+        db = self.server_db()
+
+        def next_due():
+            return db.execute("SELECT sla_next FROM orders WHERE id = ?",
+                              (o["id"],)).fetchone()[0]
+        made = self.now()
+        self.assertEqual(next_due(), made + 15 * MIN * 3 // 4)
+        self.advance(12 * MIN)                       # the 75 % alert
+        wait_until(lambda: next_due() == made + 15 * MIN,
+                   what="sla_next to move on to the response breach")
+        self.assertEqual([a["kind"] for a in self.alerts()], ["response.75"])
+        # responded: the response alert left is dropped, resolution's next
+        self.wo("alice", "sync")
+        self.wo("alice", "accept", str(o["id"]))
+        self.wo("alice", "sync")
+        self.assertEqual(next_due(), made + 3 * HOUR)
+        self.advance(5 * HOUR)                       # both resolve alerts
+        wait_until(lambda: len(self.alerts()) == 3, what="resolve alerts")
+        self.ticked()
+        self.assertIsNone(next_due())
+        self.assertEqual(sorted(a["kind"] for a in self.alerts()),
+                         ["resolve.75", "resolve.breach", "response.75"])
+        # and the tick's query finds its orders by that index alone
+        with open(os.path.join(os.path.dirname(__file__), "..", "..",
+                               "schema", "server", "queries.sql")) as f:
+            text = f.read()
+        body = text.split("-- name: alerts_make\n")[1].split("-- name:")[0]
+        sql = "\n".join(l for l in body.splitlines()
+                        if not l.startswith("--"))
+        plan = " | ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " +
+                                                   sql, {"now": 0}))
+        self.assertIn("orders_sla_next", plan)
+        self.assertNotIn("SCAN o ", plan + " ")
+        self.assertNotIn("SCAN orders", plan)
+        self.assertNotIn("SCAN a", plan)
+
     def test_paused_awaiting_customer_not_parts(self):
         o = self.create(prio="P2", assign="alice")
         wo = str(o["id"])
