@@ -1,8 +1,19 @@
 /*
  * net.c - libwebsockets client glue. One context per connection (a CLI
- * command makes one or a few), poll() event loop, TLS with the server
- * certificate checked against the given CA and host name or IP.
+ * command makes one or a few), TLS with the server certificate checked
+ * against the given CA and host name or IP.
+ *
+ * Two threads. The I/O thread runs the lws loop: it reads, decrypts and
+ * decodes frames, and writes what is queued. The caller's thread (net_run)
+ * takes the decoded frames in order and hands them to the handlers, which
+ * write the replica and queue answers (net_send). So a catch-up is read
+ * and decoded while the frame before it is written to SQLite. lws is
+ * touched by the I/O thread only: the other wakes it with
+ * lws_cancel_service(), the one lws call safe from another thread. At most
+ * NET_IN_MAX decoded frames wait; beyond that the I/O thread stops reading
+ * (lws_rx_flow_control) until the handlers catch up.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +33,38 @@
 #include "wo_msgq.h"
 #include "wo_proto.h"
 
+/* Decoded frames waiting for the handlers: past NET_IN_MAX, reading stops
+ * until no more than NET_IN_LOW wait. */
+#define NET_IN_MAX 4
+#define NET_IN_LOW 1
+#define NET_TICK_MS 200
+
+struct net_in {
+    struct net_in *next;
+    int type;
+    void *body;
+};
+
 struct net {
     struct lws_context *ctx;
-    struct lws *wsi;
+    struct lws *wsi;        /* the I/O thread's */
     const struct net_handlers *h;
     void *ud;
+    pthread_t io;
+    int io_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* a frame came, or the connection ended */
+    /* under mu: */
     int state;              /* 0 connecting, 1 open, 2 closed, 3 stopped */
     char why[512];
-    struct wo_inbuf rx;
     struct wo_outq out;
-    lws_sorted_usec_list_t tick;
+    struct net_in *in_head, **in_tail;
+    size_t n_in;
+    int paused;             /* reading stopped: NET_IN_MAX frames wait */
+    int gone;               /* the connection is closed (wsi NULL) */
+    int quit;               /* net_destroy: the I/O thread ends */
+    /* the I/O thread's: */
+    struct wo_inbuf rx;
     char host[256], path[256];
     int port;
     int64_t clock_off;      /* this laptop minus the server, ms, as last
@@ -94,8 +127,10 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
     int type;
     void *body;
     if (wo_inbuf_append(&n->rx, in, len, WO_MAX_FRAME)) {
+        pthread_mutex_lock(&n->mu);
         snprintf(n->why, sizeof n->why, "server sent a message over the "
                  "size limit");
+        pthread_mutex_unlock(&n->mu);
         return -1;
     }
     if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
@@ -103,44 +138,97 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
     int rc = wo_frame_decode(n->rx.data, n->rx.len, &type, &body, err,
                              sizeof err);
     wo_inbuf_reset(&n->rx);
-    if (rc) {
-        snprintf(n->why, sizeof n->why, "server sent a bad frame: %s", err);
+    struct net_in *q = rc ? NULL : malloc(sizeof *q);
+    if (!q) {
+        if (!rc)
+            wo_frame_free(type, body);
+        pthread_mutex_lock(&n->mu);
+        snprintf(n->why, sizeof n->why, "server sent a bad frame: %s",
+                 rc ? err : "out of memory");
+        pthread_mutex_unlock(&n->mu);
         return -1;
     }
-    n->h->on_frame(n->ud, type, body);
-    wo_frame_free(type, body);
+    q->next = NULL;
+    q->type = type;
+    q->body = body;
+    pthread_mutex_lock(&n->mu);
+    *n->in_tail = q;
+    n->in_tail = &q->next;
+    if (++n->n_in >= NET_IN_MAX && !n->paused) {
+        n->paused = 1;
+        lws_rx_flow_control(wsi, 0);
+    }
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
     return 0;
 }
 
 static int on_writeable(struct net *n, struct lws *wsi)
 {
+    pthread_mutex_lock(&n->mu);
     /* stopping: what is queued (a delivery receipt, say) goes first,
      * then the close */
     if (n->state == 3 && !n->out.head) {
+        pthread_mutex_unlock(&n->mu);
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *)"bye",
                          3);
         return -1;
     }
     struct wo_outframe *f = wo_outq_pop(&n->out);
+    int more = n->out.head || n->state == 3;
+    pthread_mutex_unlock(&n->mu);
     if (!f)
         return 0;
     int w = lws_write(wsi, f->buf + LWS_PRE, f->len, LWS_WRITE_BINARY);
     free(f);
     if (w < 0)
         return -1;
-    if (n->out.head || n->state == 3)
+    if (more)
         lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* The caller's thread queued a frame, asked to stop, or took frames off a
+ * full queue (lws_cancel_service woke the loop). */
+static void on_wakeup(struct net *n)
+{
+    pthread_mutex_lock(&n->mu);
+    int write = n->wsi && n->state >= 1 && (n->out.head || n->state == 3);
+    int resume = n->wsi && n->paused && n->n_in <= NET_IN_LOW;
+    if (resume)
+        n->paused = 0;
+    pthread_mutex_unlock(&n->mu);
+    if (write)
+        lws_callback_on_writable(n->wsi);
+    if (resume)
+        lws_rx_flow_control(n->wsi, 1);
 }
 
 static void on_peer_close(struct net *n, const uint8_t *in, size_t len)
 {
     if (len >= 2) {
         int code = in[0] << 8 | in[1];
+        pthread_mutex_lock(&n->mu);
         snprintf(n->why, sizeof n->why, "server closed the connection (%d: "
                  "%.*s)", code, (int)(len - 2 > 200 ? 200 : len - 2),
                  (const char *)in + 2);
+        pthread_mutex_unlock(&n->mu);
     }
+}
+
+/* The connection ended (error or close): state 2 unless the caller
+ * stopped it. */
+static void on_gone(struct net *n, const char *why)
+{
+    pthread_mutex_lock(&n->mu);
+    if (!n->why[0])
+        snprintf(n->why, sizeof n->why, "%s", why);
+    if (n->state != 3)
+        n->state = 2;
+    n->gone = 1;
+    n->wsi = NULL;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
 }
 
 /* ---- TLS resumption ------------------------------------------------------
@@ -208,24 +296,37 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         tls_setup(lws_context_user(lws_get_context(wsi)), user);
         return 0;
     }
+    if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+        on_wakeup(lws_context_user(lws_get_context(wsi)));
+        return 0;
+    }
     if (!n)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
     switch (reason) {
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
         note_verify(n, user, (int)len);
         return 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        snprintf(n->why, sizeof n->why, "cannot connect to %s:%d: %s%s",
-                 n->host, n->port, in ? (const char *)in : "unknown error",
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        char why[sizeof n->why];
+        snprintf(why, sizeof why, "cannot connect to %s:%d: %s%s", n->host,
+                 n->port, in ? (const char *)in : "unknown error",
                  n->tls_time ? time_hint(n) : "");
-        n->state = 2;
-        n->wsi = NULL;
+        pthread_mutex_lock(&n->mu);
+        snprintf(n->why, sizeof n->why, "%s", why);
+        pthread_mutex_unlock(&n->mu);
+        on_gone(n, why);
         return 0;
-    case LWS_CALLBACK_CLIENT_ESTABLISHED:
-        n->state = 1;
-        if (n->out.head)
+    }
+    case LWS_CALLBACK_CLIENT_ESTABLISHED: {
+        pthread_mutex_lock(&n->mu);
+        if (n->state == 0)
+            n->state = 1;
+        int write = n->out.head || n->state == 3;
+        pthread_mutex_unlock(&n->mu);
+        if (write)
             lws_callback_on_writable(wsi);
         return 0;
+    }
     case LWS_CALLBACK_CLIENT_RECEIVE:
         return on_receive(n, wsi, in, len);
     case LWS_CALLBACK_CLIENT_WRITEABLE:
@@ -234,11 +335,7 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
         on_peer_close(n, in, len);
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (!n->why[0])
-            snprintf(n->why, sizeof n->why, "connection closed");
-        if (n->state != 3)
-            n->state = 2;
-        n->wsi = NULL;
+        on_gone(n, "connection closed");
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -249,14 +346,6 @@ static const struct lws_protocols protocols[] = {
     {WO_SUBPROTOCOL, cb, 0, 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
-
-static void tick_cb(lws_sorted_usec_list_t *sul)
-{
-    struct net *n = lws_container_of(sul, struct net, tick);
-    if (n->state == 1 && n->h->on_tick)
-        n->h->on_tick(n->ud);
-    lws_sul_schedule(n->ctx, 0, &n->tick, tick_cb, 200 * LWS_US_PER_MS);
-}
 
 static int parse_url(struct net *n, const char *url, char *err, size_t len)
 {
@@ -319,12 +408,19 @@ struct net *net_create(const char *url, const char *ca_file,
     }
     n->h = h;
     n->ud = ud;
+    n->in_tail = &n->in_head;
+    wo_outq_init(&n->out, LWS_PRE);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (session_file && !(n->session_file = strdup(session_file))) {
         snprintf(err, errlen, "out of memory");
-        free(n);
+        net_destroy(n);
         return NULL;
     }
-    wo_outq_init(&n->out, LWS_PRE);
     if (parse_url(n, url, err, errlen))
         goto fail;
     lws_set_log_level(0, NULL);
@@ -371,9 +467,10 @@ struct net *net_create(const char *url, const char *ca_file,
     ci.retry_and_idle_policy = &keepalive;
     if (!lws_client_connect_via_info(&ci)) {
         snprintf(err, errlen, "cannot connect to %s:%d", n->host, n->port);
+        snprintf(n->why, sizeof n->why, "%s", err);
         n->state = 2;
+        n->gone = 1;
     }
-    lws_sul_schedule(n->ctx, 0, &n->tick, tick_cb, 200 * LWS_US_PER_MS);
     return n;
 fail:
     net_destroy(n);
@@ -382,17 +479,21 @@ fail:
 
 int net_send(struct net *n, int type, const void *body)
 {
+    pthread_mutex_lock(&n->mu);
     int rc = wo_outq_push(&n->out, type, body);
-    if (!rc && n->wsi && n->state == 1)
-        lws_callback_on_writable(n->wsi);
+    pthread_mutex_unlock(&n->mu);
+    if (!rc && n->io_started)
+        lws_cancel_service(n->ctx);
     return rc;
 }
 
 void net_stop(struct net *n)
 {
+    pthread_mutex_lock(&n->mu);
     n->state = 3;
-    if (n->wsi)
-        lws_callback_on_writable(n->wsi);
+    pthread_mutex_unlock(&n->mu);
+    if (n->io_started)
+        lws_cancel_service(n->ctx);
 }
 
 static int64_t mono_ms(void)
@@ -402,46 +503,151 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void *io_main(void *arg)
+{
+    struct net *n = arg;
+    for (;;) {
+        pthread_mutex_lock(&n->mu);
+        int quit = n->quit;
+        pthread_mutex_unlock(&n->mu);
+        if (quit || lws_service(n->ctx, 0) < 0)
+            break;
+    }
+    return NULL;
+}
+
+/* The I/O thread, with SIGINT and SIGTERM left to the caller's. */
+static int io_start(struct net *n)
+{
+    sigset_t all, old;
+    sigemptyset(&all);
+    sigaddset(&all, SIGINT);
+    sigaddset(&all, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&n->io, NULL, io_main, n);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    n->io_started = !rc;
+    return rc;
+}
+
+/* Take the oldest decoded frame off the queue; mu held. */
+static struct net_in *take(struct net *n)
+{
+    struct net_in *q = n->in_head;
+    if (!q)
+        return NULL;
+    if (!(n->in_head = q->next))
+        n->in_tail = &n->in_head;
+    n->n_in--;
+    return q;
+}
+
+/* Hand the waiting frames to the handlers, in order; mu held, and held
+ * again on return. */
+static void deliver(struct net *n)
+{
+    struct net_in *q;
+    while ((q = take(n)) && !g_interrupted) {
+        int wake = n->paused && n->n_in <= NET_IN_LOW;
+        pthread_mutex_unlock(&n->mu);
+        if (wake)
+            lws_cancel_service(n->ctx);
+        n->h->on_frame(n->ud, q->type, q->body);
+        wo_frame_free(q->type, q->body);
+        free(q);
+        pthread_mutex_lock(&n->mu);
+    }
+    if (q) { /* interrupted: dropped, as an unread frame would be */
+        wo_frame_free(q->type, q->body);
+        free(q);
+    }
+}
+
+/* Wait on cv until a frame or an end, or until the clock reaches `until`
+ * (ms, monotonic); mu held. */
+static void wait_until(struct net *n, int64_t until)
+{
+    struct timespec ts = {(time_t)(until / 1000),
+                          (long)(until % 1000) * 1000000};
+    pthread_cond_timedwait(&n->cv, &n->mu, &ts);
+}
+
 int net_run(struct net *n, int64_t timeout_ms, char *err, size_t errlen)
 {
     int64_t end = timeout_ms ? mono_ms() + timeout_ms : 0;
-    while (n->state < 2 && !g_interrupted) {
-        if (end && mono_ms() > end) {
-            snprintf(err, errlen, "timed out talking to %s:%d", n->host,
-                     n->port);
-            return WO_ETIMEDOUT;
-        }
-        if (lws_service(n->ctx, 0) < 0)
-            break;
-    }
-    if (n->state == 3) {
-        /* let the close frame and queued writes go out, briefly */
-        int64_t stop = mono_ms() + 500;
-        while (n->wsi && mono_ms() < stop)
-            if (lws_service(n->ctx, 0) < 0)
-                break;
-        return 0;
-    }
-    if (g_interrupted) {
-        snprintf(err, errlen, "interrupted");
+    int64_t tick = mono_ms() + NET_TICK_MS;
+    int rc = 0;
+    if (!n->io_started && !n->gone && io_start(n)) {
+        snprintf(err, errlen, "cannot start the network thread");
         return WO_ENET;
     }
-    snprintf(err, errlen, "%s", n->why[0] ? n->why : "connection closed");
-    return WO_ENET;
+    pthread_mutex_lock(&n->mu);
+    for (;;) {
+        deliver(n);
+        if (n->state >= 2 || g_interrupted)
+            break;
+        int64_t now = mono_ms();
+        if (end && now > end) {
+            snprintf(err, errlen, "timed out talking to %s:%d", n->host,
+                     n->port);
+            rc = WO_ETIMEDOUT;
+            break;
+        }
+        if (now >= tick) {
+            tick = now + NET_TICK_MS;
+            if (n->state == 1 && n->h->on_tick) {
+                pthread_mutex_unlock(&n->mu);
+                n->h->on_tick(n->ud);
+                pthread_mutex_lock(&n->mu);
+            }
+            continue;
+        }
+        /* a signal lands on this thread: seen within a tick */
+        wait_until(n, end && end < tick ? end : tick);
+    }
+    if (!rc && n->state == 3) {
+        /* let the close frame and queued writes go out, briefly; frames
+         * that come meanwhile are still handed over */
+        int64_t stop = mono_ms() + 500;
+        while (!n->gone && mono_ms() < stop && !g_interrupted) {
+            wait_until(n, stop);
+            deliver(n);
+        }
+        deliver(n);
+    } else if (!rc && g_interrupted) {
+        snprintf(err, errlen, "interrupted");
+        rc = WO_ENET;
+    } else if (!rc) {
+        snprintf(err, errlen, "%s", n->why[0] ? n->why : "connection closed");
+        rc = WO_ENET;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return rc;
 }
 
 void net_destroy(struct net *n)
 {
     if (!n)
         return;
-    if (n->ctx) {
-        lws_sul_schedule(n->ctx, 0, &n->tick, NULL,
-                         LWS_SET_TIMER_USEC_CANCEL);
+    if (n->io_started) {
+        pthread_mutex_lock(&n->mu);
+        n->quit = 1;
+        pthread_mutex_unlock(&n->mu);
+        lws_cancel_service(n->ctx);
+        pthread_join(n->io, NULL);
+    }
+    /* the I/O thread is gone: lws is this thread's now */
+    if (n->ctx)
         lws_context_destroy(n->ctx);
+    for (struct net_in *q; (q = take(n));) {
+        wo_frame_free(q->type, q->body);
+        free(q);
     }
     wo_outq_cleanup(&n->out);
     wo_inbuf_cleanup(&n->rx);
     SSL_SESSION_free(n->sess);
     free(n->session_file);
+    pthread_cond_destroy(&n->cv);
+    pthread_mutex_destroy(&n->mu);
     free(n);
 }

@@ -6,6 +6,12 @@
  * loop until net_stop() is called from a handler, the connection closes,
  * or the deadline passes. Received messages are decoded (proto/) and given
  * to on_frame; the body is freed after the callback returns.
+ *
+ * The socket is served by a thread of net's own, started by net_run():
+ * it reads and decodes the next frames while the handlers, which run on
+ * net_run()'s caller's thread, deal with the one before. net_send() and
+ * net_stop() are for that thread (the handlers); nothing of a handler
+ * runs on the other.
  */
 #ifndef NET_H
 #define NET_H
