@@ -13,6 +13,7 @@
  * NET_IN_MAX decoded frames wait; beyond that the I/O thread stops reading
  * (lws_rx_flow_control) until the handlers catch up.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -506,6 +507,7 @@ static int64_t mono_ms(void)
 static void *io_main(void *arg)
 {
     struct net *n = arg;
+    pthread_setname_np(pthread_self(), "wo-net"); /* in top, perf */
     for (;;) {
         pthread_mutex_lock(&n->mu);
         int quit = n->quit;

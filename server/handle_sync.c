@@ -44,6 +44,10 @@
 #include "wo_clock.h"
 
 #define BATCH 200 /* orders in a frame, unless over SESSION_FRAME_BUDGET */
+/* The first frame is small, and each next one twice the one before up
+ * to BATCH: the client starts writing its replica while the server
+ * loads the rest, instead of waiting for a whole BATCH first */
+#define BATCH_FIRST 25
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
 #define PAST_BATCH 25   /* past resolutions in one frame */
 
@@ -59,6 +63,7 @@ struct catchup {
     int64_t *past;      /* past resolutions to send, and how far */
     size_t n_past, i_past;
     int64_t past_seq;   /* the change number when they were read */
+    size_t batch;       /* orders in the next frame (BATCH_FIRST..BATCH) */
 };
 
 static void catchup_free(void *job)
@@ -149,17 +154,18 @@ static int send_some(struct call *cl, struct catchup *c, struct wo_order *o,
     return rc;
 }
 
-/* One step: a frame of the next BATCH orders, or of as many as fit. */
+/* One step: a frame of the next c->batch orders, or of as many as fit. */
 static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
 {
-    struct wo_order *o = calloc(BATCH, sizeof *o);
-    size_t k;
+    size_t n = c->batch, k;
+    struct wo_order *o = calloc(n, sizeof *o);
     if (!o)
         return WO_ENOMEM;
-    int rc = load_orders(cl->srv, ids, BATCH, o), loaded = !rc;
+    int rc = load_orders(cl->srv, ids, n, o), loaded = !rc;
     if (loaded)
-        rc = send_some(cl, c, o, BATCH, &k);
-    free_orders(o, loaded ? BATCH : 0);
+        rc = send_some(cl, c, o, n, &k);
+    free_orders(o, loaded ? n : 0);
+    c->batch = 2 * n < BATCH ? 2 * n : BATCH;
     return rc;
 }
 
@@ -278,11 +284,11 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
             return send_past(cl, c);
         c->in_past = 0;
     }
-    /* one more than a frame: more than BATCH left means not the last */
-    if ((rc = store_scope_changed(st, c->user, c->sent, BATCH + 1, &ids,
+    /* one more than a frame: more than that left means not the last */
+    if ((rc = store_scope_changed(st, c->user, c->sent, c->batch + 1, &ids,
                                   &n)))
         return rc;
-    if (n > BATCH) {
+    if (n > c->batch) {
         rc = send_batch(cl, c, ids);
     } else if (!c->past_read) {
         /* the closed orders of the assets on the technician's orders
@@ -357,6 +363,7 @@ int handle_sync_tech(struct call *cl)
         return rc;
     }
     c->user = cl->a->user_id;
+    c->batch = BATCH_FIRST;
     /* a cursor from another server or a restored backup: start over */
     c->from = c->sent = sy->cursor < 0 || sy->cursor > end ? 0 : sy->cursor;
     /* the sync's health report, and its have list as delivery receipts
