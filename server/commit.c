@@ -26,6 +26,7 @@ struct entry {
 struct commit {
     struct entry *head, *tail;
     size_t n_ops;
+    int lazy;                   /* lazy commits not yet known durable */
     void (*wake)(void *arg);
     void *arg;
 };
@@ -394,12 +395,35 @@ static int touch_changed(struct srv *srv, struct entry *list, size_t n_ops,
     return rc;
 }
 
+void commit_lazy(struct srv *srv)
+{
+    struct commit *c = srv->commit;
+    if (!c->lazy) {
+        c->lazy = 1;
+        c->wake(c->arg);
+    }
+}
+
+/* The lazy commits are made durable: a reader that kept the log from
+ * being copied (and synced) has this tried again after the window. */
+static void settle(struct srv *srv)
+{
+    struct commit *c = srv->commit;
+    int all = 0;
+    c->lazy = 0;
+    if (store_settle(srv->store, &all) || !all)
+        commit_lazy(srv);
+}
+
 void commit_flush(struct srv *srv)
 {
     struct commit *c = srv->commit;
     struct entry *list = c->head;
-    if (!list)
+    if (!list) {
+        if (c->lazy)
+            settle(srv);
         return;
+    }
     size_t n_ops = c->n_ops;
     c->head = c->tail = NULL;
     c->n_ops = 0;
@@ -419,10 +443,14 @@ void commit_flush(struct srv *srv)
                 wo_strerror(rc), cause);
         fail_all(srv, list, rc);
     } else {
+        /* this commit synced the log, the lazy commits' frames with it */
+        c->lazy = 0;
         ack_all(srv, list);
         push_changed(srv, list, n_ops);
         feed_push(srv);
     }
+    if (c->lazy)
+        settle(srv);
     while (list) {
         struct entry *n = list->next;
         entry_free(list);

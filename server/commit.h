@@ -31,4 +31,10 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
 /* Apply everything queued in one transaction, then ack and push. */
 void commit_flush(struct srv *srv);
 
+/* A lazy commit (store_begin_lazy) was made: the next commit_flush,
+ * after the window, makes it durable (its own commit does, or
+ * store_settle), so that a thousand syncs in a storm share one wait for
+ * the disk instead of taking one each. */
+void commit_lazy(struct srv *srv);
+
 #endif

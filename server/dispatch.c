@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "call.h"
+#include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
 #include "feed.h"
@@ -29,9 +30,14 @@ enum who { ANON = 1, TECH = 2, DISP = 4, ADMIN = 8, OFFICE = DISP | ADMIN };
 enum route_flags {
     WRITE = 1,              /* runs inside one transaction */
     REPLY = 2,              /* answered by a result frame after success */
-    KEEP = 4                /* a refusal may write too: a handler that sets
+    KEEP = 4,               /* a refusal may write too: a handler that sets
                              * c->keep has its writes committed although it
                              * fails (a wrong code is counted) */
+    LAZY = 8                /* the commit does not wait for the disk: the
+                             * group commit makes it durable within its
+                             * window (commit_lazy). For a sync's health
+                             * and receipts, which the next sync repairs;
+                             * never for an op or a command */
 };
 
 static const struct route {
@@ -44,9 +50,9 @@ static const struct route {
     {WO_F_ENROLL, NULL, handle_enroll, ANON, 0},
     {WO_F_AUTH, NULL, handle_auth, ANON, 0},
     {WO_F_OPS, NULL, handle_ops, TECH, 0},
-    {WO_F_SYNC, NULL, handle_sync_tech, TECH, WRITE},
-    {WO_F_SYNC, NULL, handle_sync_office, OFFICE, WRITE},
-    {WO_F_RECEIPTS, NULL, handle_receipts, TECH, WRITE},
+    {WO_F_SYNC, NULL, handle_sync_tech, TECH, WRITE | LAZY},
+    {WO_F_SYNC, NULL, handle_sync_office, OFFICE, WRITE | LAZY},
+    {WO_F_RECEIPTS, NULL, handle_receipts, TECH, WRITE | LAZY},
     {WO_F_CMD, "create", handle_cmd_create, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "assign", handle_cmd_assign, OFFICE, WRITE | REPLY},
     {WO_F_CMD, "cancel", handle_cmd_move, OFFICE, WRITE | REPLY},
@@ -235,16 +241,29 @@ static void after_commit(struct call *c)
         push_disconnect_device(c->srv, c->disconnect);
 }
 
+/* A LAZY route's commit may skip the wait for the disk, but for
+ * receipts of first openings: the laptop marks those sent once its
+ * catch-up ends, and no later sync says them again. */
+static int lazy_ok(const struct route *rt, const struct call *c)
+{
+    if (!(rt->flags & LAZY))
+        return 0;
+    if (rt->type == WO_F_RECEIPTS)
+        return !((const struct wo_receipts *)c->body)->n_opened;
+    return 1;
+}
+
 static int run(const struct route *rt, struct call *c)
 {
     struct store *st = c->srv->store;
     int rc;
+    int lazy = lazy_ok(rt, c);
     if (!(rt->flags & WRITE))
         rc = rt->fn(c);
-    else if (!(rc = store_begin(st))) {
+    else if (!(rc = lazy ? store_begin_lazy(st) : store_begin(st))) {
         rc = rt->fn(c);
-        if (!rc)
-            rc = store_commit(st);
+        if (!rc && !(rc = store_commit(st)) && lazy)
+            commit_lazy(c->srv);
         else if ((rt->flags & KEEP) && c->keep && store_commit(st))
             c->keep = 0;
         if (rc && !c->keep)

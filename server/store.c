@@ -119,6 +119,8 @@ int store_begin_nowait(struct store *s)
     return rc;
 }
 int store_commit(struct store *s) { return wo_db_commit(s->db); }
+int store_begin_lazy(struct store *s) { return wo_db_begin_lazy(s->db); }
+int store_settle(struct store *s, int *all) { return wo_db_settle(s->db, all); }
 void store_rollback(struct store *s) { wo_db_rollback(s->db); }
 int64_t store_total_changes(struct store *s)
 {

@@ -23,15 +23,19 @@
 
 /* Transaction control, prepared once: every command and every group
  * commit runs them, and re-parsing that SQL each time would be waste. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__COUNT };
-static const char *const tx_sql[TX__COUNT] = {"BEGIN IMMEDIATE", "COMMIT",
-                                              "ROLLBACK"};
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_NOWAIT, TX_WAIT, TX__COUNT };
+static const char *const tx_sql[TX__COUNT] = {
+    "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK",
+    /* wo_db_begin_lazy(): a transaction whose commit does not wait for
+     * the disk (SQLite takes the level only outside a transaction) */
+    "PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL"};
 
 struct wo_db {
     sqlite3 *h;
     sqlite3_stmt **st;
     size_t n;
     sqlite3_stmt *tx[TX__COUNT];
+    int lazy;               /* in a wo_db_begin_lazy() transaction */
     /* the failure a ROLLBACK followed (wo_db_fault): SQLite's extended
      * code (0: none), errno and message, kept because the ROLLBACK
      * replaces SQLite's own record of it */
@@ -451,12 +455,44 @@ int wo_db_begin(struct wo_db *db)
     return tx(db, TX_BEGIN);
 }
 
-int wo_db_commit(struct wo_db *db) { return tx(db, TX_COMMIT); }
+int wo_db_begin_lazy(struct wo_db *db)
+{
+    int rc = tx(db, TX_NOWAIT);
+    if (!rc && (rc = wo_db_begin(db)))
+        tx(db, TX_WAIT);
+    db->lazy = !rc;
+    return rc;
+}
+
+/* After a lazy transaction: back to FULL, as every store opens. */
+static int unlazy(struct wo_db *db)
+{
+    if (!db->lazy)
+        return 0;
+    db->lazy = 0;
+    return tx(db, TX_WAIT);
+}
+
+int wo_db_commit(struct wo_db *db)
+{
+    int rc = tx(db, TX_COMMIT), back = unlazy(db);
+    return rc ? rc : back;
+}
+
+int wo_db_settle(struct wo_db *db, int *all)
+{
+    int log = 0, done = 0;
+    int r = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                      &log, &done);
+    *all = r == SQLITE_OK && done >= log;
+    return r == SQLITE_OK || r == SQLITE_BUSY ? 0 : WO_EIO;
+}
 
 void wo_db_rollback(struct wo_db *db)
 {
     keep_fault(db);
     tx(db, TX_ROLLBACK);
+    unlazy(db);
 }
 
 const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }

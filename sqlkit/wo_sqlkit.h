@@ -99,6 +99,22 @@ int wo_db_begin(struct wo_db *db);
 int wo_db_commit(struct wo_db *db);
 void wo_db_rollback(struct wo_db *db);
 
+/*
+ * BEGIN IMMEDIATE for a transaction whose COMMIT does not wait for the
+ * disk (synchronous=NORMAL until its wo_db_commit or wo_db_rollback,
+ * FULL again after): it survives a crash of the process, but a power cut
+ * may lose it until the next durable commit or wo_db_settle() syncs the
+ * write-ahead log. For writes whose loss the next sync repairs, never
+ * for anything acknowledged.
+ */
+int wo_db_begin_lazy(struct wo_db *db);
+
+/* Make every commit so far durable: a passive checkpoint, which syncs the
+ * write-ahead log before it copies it into the file. *all is 0 when a
+ * reader kept part of the log from being copied (then the log may not
+ * have been synced either): settle again later. 0 or WO_EIO. */
+int wo_db_settle(struct wo_db *db, int *all);
+
 /* Last SQLite error message for logs. */
 const char *wo_db_errmsg(struct wo_db *db);
 
