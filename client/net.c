@@ -155,12 +155,13 @@ static int on_receive(struct net *n, struct lws *wsi, const void *in,
     pthread_mutex_lock(&n->mu);
     *n->in_tail = q;
     n->in_tail = &q->next;
-    if (++n->n_in >= NET_IN_MAX && !n->paused) {
+    int pause = ++n->n_in >= NET_IN_MAX && !n->paused;
+    if (pause)
         n->paused = 1;
-        lws_rx_flow_control(wsi, 0);
-    }
     pthread_cond_signal(&n->cv);
     pthread_mutex_unlock(&n->mu);
+    if (pause)
+        lws_rx_flow_control(wsi, 0);
     return 0;
 }
 
@@ -512,8 +513,12 @@ static void *io_main(void *arg)
         pthread_mutex_lock(&n->mu);
         int quit = n->quit;
         pthread_mutex_unlock(&n->mu);
-        if (quit || lws_service(n->ctx, 0) < 0)
+        if (quit)
             break;
+        if (lws_service(n->ctx, 0) < 0) {
+            on_gone(n, "the network loop failed");
+            break;
+        }
     }
     return NULL;
 }
