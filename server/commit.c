@@ -395,35 +395,26 @@ static int touch_changed(struct srv *srv, struct entry *list, size_t n_ops,
     return rc;
 }
 
-void commit_lazy(struct srv *srv)
-{
-    struct commit *c = srv->commit;
-    if (!c->lazy) {
-        c->lazy = 1;
-        c->wake(c->arg);
-    }
-}
+void commit_lazy(struct srv *srv) { srv->commit->lazy = 1; }
 
-/* The lazy commits are made durable: a reader that kept the log from
- * being copied (and synced) has this tried again after the window. */
-static void settle(struct srv *srv)
+void commit_settle(struct srv *srv)
 {
     struct commit *c = srv->commit;
     int all = 0;
-    c->lazy = 0;
-    if (store_settle(srv->store, &all) || !all)
-        commit_lazy(srv);
+    if (!c->lazy)
+        return;
+    /* a reader that kept part of the log from being copied (and synced)
+     * leaves it for the next call */
+    if (!store_settle(srv->store, &all) && all)
+        c->lazy = 0;
 }
 
 void commit_flush(struct srv *srv)
 {
     struct commit *c = srv->commit;
     struct entry *list = c->head;
-    if (!list) {
-        if (c->lazy)
-            settle(srv);
+    if (!list)
         return;
-    }
     size_t n_ops = c->n_ops;
     c->head = c->tail = NULL;
     c->n_ops = 0;
@@ -449,8 +440,6 @@ void commit_flush(struct srv *srv)
         push_changed(srv, list, n_ops);
         feed_push(srv);
     }
-    if (c->lazy)
-        settle(srv);
     while (list) {
         struct entry *n = list->next;
         entry_free(list);

@@ -34,8 +34,8 @@ enum route_flags {
                              * c->keep has its writes committed although it
                              * fails (a wrong code is counted) */
     LAZY = 8                /* the commit does not wait for the disk: the
-                             * group commit makes it durable within its
-                             * window (commit_lazy). For a sync's health
+                             * next group commit or desk tick makes it
+                             * durable (commit_lazy). For a sync's health
                              * and receipts, which the next sync repairs;
                              * never for an op or a command */
 };

@@ -875,6 +875,7 @@ static void tick_fire(void *arg)
 {
     struct run *r = arg;
     int64_t at = wo_clock_now_ms();
+    commit_settle(&r->srv); /* the lazy commits since the last tick */
     desk_tick(&r->srv);
     mailer_kick(r->mailer, at); /* what the tick queued, and retries */
     /* Under a test clock, say once per clock time that a whole tick ran

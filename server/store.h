@@ -93,9 +93,8 @@ int store_begin_nowait(struct store *st);
 int store_commit(struct store *st);
 /* A transaction whose commit does not wait for the disk, and the sync
  * that makes such commits durable (wo_db_begin_lazy, wo_db_settle): for
- * a sync's health and delivery receipts, which the next sync repairs.
- * commit_lazy() (commit.h) has the group commit settle them within its
- * window. */
+ * a sync's health and delivery receipts, which the next sync repairs
+ * (commit_lazy, commit_settle in commit.h). */
 int store_begin_lazy(struct store *st);
 int store_settle(struct store *st, int *all);
 void store_rollback(struct store *st);
