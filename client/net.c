@@ -468,8 +468,11 @@ struct net *net_create(const char *url, const char *ca_file,
     ci.opaque_user_data = n;
     ci.retry_and_idle_policy = &keepalive;
     if (!lws_client_connect_via_info(&ci)) {
-        snprintf(err, errlen, "cannot connect to %s:%d", n->host, n->port);
-        snprintf(n->why, sizeof n->why, "%s", err);
+        /* the connection error callback may have said why already */
+        if (!n->why[0])
+            snprintf(n->why, sizeof n->why, "cannot connect to %s:%d",
+                     n->host, n->port);
+        snprintf(err, errlen, "%s", n->why);
         n->state = 2;
         n->gone = 1;
     }
@@ -549,12 +552,12 @@ static struct net_in *take(struct net *n)
     return q;
 }
 
-/* Hand the waiting frames to the handlers, in order; mu held, and held
- * again on return. */
-static void deliver(struct net *n)
+/* Hand at most max waiting frames to the handlers, in order; mu held,
+ * and held again on return. */
+static void deliver(struct net *n, size_t max)
 {
-    struct net_in *q;
-    while ((q = take(n)) && !g_interrupted) {
+    struct net_in *q = NULL;
+    while (max-- && (q = take(n)) && !g_interrupted) {
         int wake = n->paused && n->n_in <= NET_IN_LOW;
         pthread_mutex_unlock(&n->mu);
         if (wake)
@@ -562,6 +565,7 @@ static void deliver(struct net *n)
         n->h->on_frame(n->ud, q->type, q->body);
         wo_frame_free(q->type, q->body);
         free(q);
+        q = NULL;
         pthread_mutex_lock(&n->mu);
     }
     if (q) { /* interrupted: dropped, as an unread frame would be */
@@ -590,8 +594,10 @@ int net_run(struct net *n, int64_t timeout_ms, char *err, size_t errlen)
     }
     pthread_mutex_lock(&n->mu);
     for (;;) {
-        deliver(n);
-        if (n->state >= 2 || g_interrupted)
+        /* a few at a time: a long catch-up keeps the queue full, and the
+         * deadline and the tick are still looked at between */
+        deliver(n, NET_IN_MAX);
+        if (g_interrupted || (n->state >= 2 && !n->in_head))
             break;
         int64_t now = mono_ms();
         if (end && now > end) {
@@ -610,17 +616,19 @@ int net_run(struct net *n, int64_t timeout_ms, char *err, size_t errlen)
             continue;
         }
         /* a signal lands on this thread: seen within a tick */
-        wait_until(n, end && end < tick ? end : tick);
+        if (!n->in_head)
+            wait_until(n, end && end < tick ? end : tick);
     }
     if (!rc && n->state == 3) {
         /* let the close frame and queued writes go out, briefly; frames
          * that come meanwhile are still handed over */
         int64_t stop = mono_ms() + 500;
         while (!n->gone && mono_ms() < stop && !g_interrupted) {
-            wait_until(n, stop);
-            deliver(n);
+            if (!n->in_head)
+                wait_until(n, stop);
+            deliver(n, NET_IN_MAX);
         }
-        deliver(n);
+        deliver(n, SIZE_MAX);
     } else if (!rc && g_interrupted) {
         snprintf(err, errlen, "interrupted");
         rc = WO_ENET;

@@ -1369,8 +1369,10 @@ static int unpack_root(const uint8_t *data, size_t len, msgpack_unpacked *u,
         return WO_ENOMEM;
     msgpack_unpack_return r =
         msgpack_unpack((const char *)data, len, &off, u->zone, &u->data);
-    if (r == MSGPACK_UNPACK_EXTRA_BYTES || (r == MSGPACK_UNPACK_SUCCESS &&
-                                            off != len))
+    if (r == MSGPACK_UNPACK_NOMEM_ERROR)
+        rc = WO_ENOMEM;
+    else if (r == MSGPACK_UNPACK_EXTRA_BYTES ||
+             (r == MSGPACK_UNPACK_SUCCESS && off != len))
         rc = fail(e, "trailing bytes after the msgpack value");
     else if (r != MSGPACK_UNPACK_SUCCESS)
         rc = fail(e, "not a complete msgpack value");

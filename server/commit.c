@@ -421,6 +421,7 @@ void commit_flush(struct srv *srv)
 
     char cause[256];
     int64_t now = wo_clock_now_ms();
+    int64_t written = store_total_changes(srv->store);
     int rc = store_begin(srv->store);
     if (!rc && !(rc = apply_all(srv, list, now)) &&
         !(rc = touch_changed(srv, list, n_ops, now)))
@@ -434,8 +435,11 @@ void commit_flush(struct srv *srv)
                 wo_strerror(rc), cause);
         fail_all(srv, list, rc);
     } else {
-        /* this commit synced the log, the lazy commits' frames with it */
-        c->lazy = 0;
+        /* a commit that wrote synced the log, the lazy commits' frames
+         * with it (one of replays alone writes nothing, and syncs
+         * nothing) */
+        if (store_total_changes(srv->store) != written)
+            c->lazy = 0;
         ack_all(srv, list);
         push_changed(srv, list, n_ops);
         feed_push(srv);

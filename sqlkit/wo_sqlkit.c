@@ -23,12 +23,9 @@
 
 /* Transaction control, prepared once: every command and every group
  * commit runs them, and re-parsing that SQL each time would be waste. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_NOWAIT, TX_WAIT, TX__COUNT };
-static const char *const tx_sql[TX__COUNT] = {
-    "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK",
-    /* wo_db_begin_lazy(): a transaction whose commit does not wait for
-     * the disk (SQLite takes the level only outside a transaction) */
-    "PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL"};
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__COUNT };
+static const char *const tx_sql[TX__COUNT] = {"BEGIN IMMEDIATE", "COMMIT",
+                                              "ROLLBACK"};
 
 struct wo_db {
     sqlite3 *h;
@@ -449,34 +446,59 @@ static int tx(struct wo_db *db, int which)
     return r == SQLITE_DONE ? 0 : WO_EIO;
 }
 
+/*
+ * The level a commit syncs at. Not a prepared statement: SQLite applies
+ * this pragma when it compiles it (and refuses it inside a transaction),
+ * so a kept statement would change the level only when re-compiled.
+ */
+static int sync_level(struct wo_db *db, int full)
+{
+    return sqlite3_exec(db->h, full ? "PRAGMA synchronous=FULL"
+                                    : "PRAGMA synchronous=NORMAL",
+                        NULL, NULL, NULL) == SQLITE_OK ? 0 : WO_EIO;
+}
+
+/* Back to FULL, as every store opens, after a lazy transaction; until
+ * that works the connection stays marked lazy and no durable
+ * transaction begins on it (wo_db_begin). */
+static int unlazy(struct wo_db *db)
+{
+    if (!db->lazy)
+        return 0;
+    if (sync_level(db, 1))
+        return WO_EIO;
+    db->lazy = 0;
+    return 0;
+}
+
 int wo_db_begin(struct wo_db *db)
 {
+    if (unlazy(db))
+        return WO_EIO;
     db->kept = 0; /* a new transaction: what failed before is history */
     return tx(db, TX_BEGIN);
 }
 
 int wo_db_begin_lazy(struct wo_db *db)
 {
-    int rc = tx(db, TX_NOWAIT);
-    if (!rc && (rc = wo_db_begin(db)))
-        tx(db, TX_WAIT);
-    db->lazy = !rc;
+    if (unlazy(db) || sync_level(db, 0))
+        return WO_EIO;
+    db->lazy = 1;
+    db->kept = 0;
+    int rc = tx(db, TX_BEGIN);
+    if (rc)
+        unlazy(db);
     return rc;
 }
 
-/* After a lazy transaction: back to FULL, as every store opens. */
-static int unlazy(struct wo_db *db)
-{
-    if (!db->lazy)
-        return 0;
-    db->lazy = 0;
-    return tx(db, TX_WAIT);
-}
-
+/* A failed COMMIT may leave the transaction open: the level is restored
+ * by the rollback that follows, or by the next begin. */
 int wo_db_commit(struct wo_db *db)
 {
-    int rc = tx(db, TX_COMMIT), back = unlazy(db);
-    return rc ? rc : back;
+    int rc = tx(db, TX_COMMIT);
+    if (!rc)
+        unlazy(db);
+    return rc;
 }
 
 int wo_db_settle(struct wo_db *db, int *all)

@@ -197,6 +197,56 @@ static void test_fts_query(void **st)
     sqlite3_close(db);
 }
 
+static int sync_level(struct wo_db *db)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(wo_db_handle(db), "PRAGMA synchronous",
+                                        -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* A lazy transaction commits at synchronous=NORMAL (1), and every other
+ * transaction, before and after it, at FULL (2): after its commit, after
+ * its rollback, the second and later times too (SQLite applies this
+ * pragma when it compiles it, so a kept statement changed it only
+ * now and then). */
+static void test_lazy_level(void **st)
+{
+    char dir[] = "/tmp/wo-schema-XXXXXX", path[64], err[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
+    struct wo_db *db;
+    assert_int_equal(wo_db_open(path, WO_DB_CREATE, wo_server_sql, no_names,
+                                0, &db, err, sizeof err), 0);
+    assert_int_equal(sync_level(db), 2);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(wo_db_begin_lazy(db), 0);
+        assert_int_equal(sync_level(db), 1);
+        assert_int_equal(wo_db_commit(db), 0);
+        assert_int_equal(sync_level(db), 2);
+        assert_int_equal(wo_db_begin(db), 0);
+        assert_int_equal(sync_level(db), 2);
+        assert_int_equal(wo_db_commit(db), 0);
+        assert_int_equal(wo_db_begin_lazy(db), 0);
+        wo_db_rollback(db);
+        assert_int_equal(sync_level(db), 2);
+    }
+    int all = 0;
+    assert_int_equal(wo_db_settle(db, &all), 0);
+    assert_true(all);
+    wo_db_close(db);
+    char side[300];
+    const char *ext[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", path, ext[i]);
+        unlink(side);
+    }
+    rmdir(dir);
+}
+
 static void test_server(void **st) { check(wo_server_sql); }
 static void test_replica(void **st) { check(wo_replica_sql); }
 
@@ -207,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_server),
         cmocka_unit_test(test_replica),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_lazy_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
