@@ -262,9 +262,10 @@ static int run(const struct route *rt, struct call *c)
         rc = rt->fn(c);
     else if (!(rc = lazy ? store_begin_lazy(st) : store_begin(st))) {
         rc = rt->fn(c);
-        if (!rc && !(rc = store_commit(st)) && lazy)
-            commit_lazy(c->srv);
-        else if ((rt->flags & KEEP) && c->keep && store_commit(st))
+        if (!rc) {
+            if (!(rc = store_commit(st)) && lazy)
+                commit_lazy(c->srv);
+        } else if ((rt->flags & KEEP) && c->keep && store_commit(st))
             c->keep = 0;
         if (rc && !c->keep)
             store_rollback(st);
