@@ -60,6 +60,8 @@ void session_destroy(struct session *s)
         return;
     if (s->authed)
         sessreg_remove(s->reg, s->id);
+    if (s->feeds)
+        sessreg_feeds_changed(s->reg, s->feeds, 0);
     session_set_job(s, NULL, NULL);
     wo_outq_cleanup(&s->out);
     free(s);
@@ -86,12 +88,18 @@ int session_set_auth(struct session *s, const struct session_auth *a)
 
 void session_subscribe(struct session *s, enum session_feed f)
 {
+    unsigned joined = (unsigned)f & ~s->feeds;
     s->feeds |= (unsigned)f;
+    if (joined)
+        sessreg_feeds_changed(s->reg, joined, 1);
 }
 
 void session_unsubscribe(struct session *s, enum session_feed f)
 {
+    unsigned left = (unsigned)f & s->feeds;
     s->feeds &= ~(unsigned)f;
+    if (left)
+        sessreg_feeds_changed(s->reg, left, 0);
 }
 
 int session_wants(const struct session *s, enum session_feed f)

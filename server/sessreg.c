@@ -13,9 +13,12 @@ struct node {
     struct node *next_sid, *next_user;
 };
 
+#define FEED_BITS 16
+
 struct sessreg {
     uint64_t next_sid;
     struct node *by_sid[NB], *by_user[NB];
+    size_t feeds[FEED_BITS];    /* sessions subscribed to each feed bit */
 };
 
 static unsigned hs(uint64_t v)
@@ -42,6 +45,21 @@ void sessreg_destroy(struct sessreg *reg)
             free(n);
         }
     free(reg);
+}
+
+void sessreg_feeds_changed(struct sessreg *reg, unsigned bits, int joined)
+{
+    for (unsigned i = 0; reg && i < FEED_BITS; i++)
+        if (bits & (1u << i))
+            reg->feeds[i] += joined ? 1 : (size_t)-1;
+}
+
+size_t sessreg_feed_count(const struct sessreg *reg, unsigned bit)
+{
+    for (unsigned i = 0; reg && i < FEED_BITS; i++)
+        if (bit == 1u << i)
+            return reg->feeds[i];
+    return 0;
 }
 
 uint64_t sessreg_next_id(struct sessreg *reg) { return reg->next_sid++; }

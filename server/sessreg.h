@@ -18,6 +18,13 @@ struct sessreg *sessreg_create(void);
 /* The sessions themselves are not freed; NULL is accepted. */
 void sessreg_destroy(struct sessreg *reg);
 
+/* Sessions subscribed to a feed (bits of enum session_feed, session.h),
+ * counted as session.c subscribes, unsubscribes and destroys them: a
+ * broadcast learns whether anyone listens without walking every session.
+ * bits joined (1) or left (0); sessreg_feed_count takes one bit. */
+void sessreg_feeds_changed(struct sessreg *reg, unsigned bits, int joined);
+size_t sessreg_feed_count(const struct sessreg *reg, unsigned bit);
+
 /* A fresh session id, never reused while the server runs. */
 uint64_t sessreg_next_id(struct sessreg *reg);
 
