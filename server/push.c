@@ -232,21 +232,21 @@ static void send_own(struct srv *srv, int64_t id, int64_t holder,
 }
 
 static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
-                          const struct push_own *own, size_t n_own);
+                          struct push_own *own, size_t n_own);
 
 void push_order(struct srv *srv, int64_t id, int64_t prev)
 {
     push_order_ex(srv, id, prev, NULL, 0);
 }
 
-void push_order_own(struct srv *srv, int64_t id, const struct push_own *own,
+void push_order_own(struct srv *srv, int64_t id, struct push_own *own,
                     size_t n_own)
 {
     push_order_ex(srv, id, 0, own, n_own);
 }
 
 static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
-                          const struct push_own *own, size_t n_own)
+                          struct push_own *own, size_t n_own)
 {
     struct wo_order o;
     char status[WO_MAX_ID + 1];
@@ -260,29 +260,22 @@ static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
     push_board(srv, id);
     if (!any_live(srv, assignee) && !(prev != assignee && any_live(srv, prev)))
         return;
-    struct push_own *mine = NULL; /* own, marked where send_own failed */
-    if (assignee && !wo_lifecycle_is_terminal(status) && n_own &&
-        (mine = malloc(n_own * sizeof *mine))) {
-        /* the senders get their own records back; the whole order only
-         * if some other session of the holder wants it */
-        memcpy(mine, own, n_own * sizeof *mine);
-        own = mine;
+    if (assignee && !wo_lifecycle_is_terminal(status) && n_own) {
+        /* the senders get their own records back (send_own marks one it
+         * could not load, which then gets the whole order); the whole
+         * order only if some other session of the holder wants it */
         struct fanout f = {.feed = SESSION_FEED_ORDERS, .own = own,
                            .n_own = n_own};
-        send_own(srv, id, assignee, mine, n_own);
+        send_own(srv, id, assignee, own, n_own);
         sessreg_foreach_user(srv->sessions, assignee, count_full, &f);
-        if (!f.wanted && !(prev && prev != assignee)) {
-            free(mine);
+        if (!f.wanted && !(prev && prev != assignee))
             return;
-        }
     } else {
         own = NULL; /* a revocation, or nobody holds it: the same to all */
         n_own = 0;
     }
-    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee)) {
-        free(mine);
+    if (store_order_load(srv->store, id, STORE_LOAD_TECH, &o, &assignee))
         return;
-    }
     struct wo_changes ch = {.cursor = o.seq, .final = 1};
     if (assignee) {
         if (wo_lifecycle_is_terminal(o.status)) {
@@ -300,7 +293,6 @@ static void push_order_ex(struct srv *srv, int64_t id, int64_t prev,
         to_user(srv, prev, &rv);
     }
     wo_order_cleanup(&o);
-    free(mine);
 }
 
 void push_past(struct srv *srv, int64_t id)

@@ -41,9 +41,10 @@ struct push_own {
  * orders (its sync said so) and had nothing rejected gets back only its
  * own records with the order's fields (a partial order), not the whole
  * order it already has; every other live session of the holder gets the
- * whole order.
+ * whole order. A session whose partial order cannot be loaded is marked
+ * rejected in own, and so gets the whole order too.
  */
-void push_order_own(struct srv *srv, int64_t id, const struct push_own *own,
+void push_order_own(struct srv *srv, int64_t id, struct push_own *own,
                     size_t n_own);
 
 /* Whether any session watches the board (the web console). */
