@@ -23,21 +23,19 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
+# free loopback ports and the wait for a listener: the tests' helpers,
+# one copy for the tests and the benchmarks (load.py takes them from here)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+from harness import free_port, listening  # noqa: E402,F401
 
 WRAP = []     # --server-wrap: e.g. perf record -g -o FILE --
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def kv(text):
@@ -68,11 +66,9 @@ class Server:
              "--listen", "127.0.0.1:%d" % self.port] + self.extra,
             stdout=log, stderr=log)
         for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+            if listening(self.port):
                 return
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         raise SystemExit("wo-server did not start")
 
     def cpu_seconds(self):

@@ -38,6 +38,7 @@ import time
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 from browser import Browser, missing  # noqa: E402
+from harness import free_port, listening  # noqa: E402
 
 BIN = os.environ.get("WO_BIN", os.path.join(ROOT, "build", "bin"))
 SERVER = os.path.join(BIN, "wo-server")
@@ -157,22 +158,16 @@ def main():
         tcodes = {n: run([SERVER, "user", "code", n, "--data", data,
                           "--quiet"]).stdout.strip()
                   for n in ("tech0100", "tech0101")}
-        import socket
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = free_port()
         log = open(os.path.join(work, "server.log"), "w")
         srv = subprocess.Popen([SERVER, "run", "--data", data, "--listen",
                                 "127.0.0.1:%d" % port], stdout=log,
                                stderr=log)
         procs.append(srv)
         for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
+            if listening(port):
                 break
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         home = os.path.join(work, "home-cli")
         run([WO, "--home", home, "enroll", "--server",
              "wss://127.0.0.1:%d" % port, "--ca",

@@ -200,6 +200,8 @@ static void pusher_main(struct pusher *p, const char *url, const char *ca,
     if (!p->enrolled)
         die("enrolment failed");
     connect_run(p, url, ca);
+    free(p->all);
+    free(p->ids);
     int64_t r[3] = {p->t0, p->t1, p->failed || p->acked < p->ops};
     if (write(out_fd, r, sizeof r) != sizeof r)
         die("cannot report");
