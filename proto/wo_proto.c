@@ -1321,13 +1321,12 @@ static int decode_obj(const msgpack_object *m, const struct odesc *d,
             return fail(e, "map keys must be strings");
         if (k->via.str.size == 1 && k->via.str.ptr[0] == 't' && depth == 0)
             continue;
-        for (size_t n = 0, j = next; n < d->nf; n++, j = j + 1 < d->nf ? j + 1
-                                                                     : 0) {
+        for (size_t n = 0, j = next; n < d->nf; n++, j = (j + 1) % d->nf) {
             const struct fdesc *f = &d->f[j];
             if (f->klen != k->via.str.size ||
                 memcmp(f->key, k->via.str.ptr, k->via.str.size))
                 continue;
-            next = j + 1 < d->nf ? j + 1 : 0;
+            next = (j + 1) % d->nf;
             if (seen & (1ull << j))
                 return fail(e, "field '%s' appears twice", f->key);
             seen |= 1ull << j;
