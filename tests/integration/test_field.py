@@ -37,6 +37,15 @@ class Field(ClockEnv):
         self.wo(who, "visit", "end", wo, "--outcome", "done")
         self.wo(who, "sign", wo)
 
+    def disputed_back(self, wo, code, comment):
+        """alice completes wo, the recipient co-signs it unsatisfied
+        (comment), and the dispatcher gives it back to alice."""
+        self.sign_off("alice", wo)
+        self.wo("alice", "cosign", wo, "--name", "Ann", "--code", code,
+                "--unsatisfied", "--comment", comment)
+        self.wo("alice", "sync")
+        self.wo("disp", "assign", wo, "alice")
+
     # -- presence --------------------------------------------------------
     def test_presence_online_offline_and_last_seen(self):
         a = tech(self.techs(), "alice")
@@ -264,12 +273,7 @@ class Field(ClockEnv):
         self.sign_off("alice", wb)
         self.wo("alice", "cosign", wb, "--name", "Ann", "--code",
                 b["recipient_code"])
-        self.sign_off("alice", wc)
-        self.wo("alice", "cosign", wc, "--name", "Ann", "--code",
-                c["recipient_code"], "--unsatisfied", "--comment",
-                "still leaking")
-        self.wo("alice", "sync")
-        self.wo("disp", "assign", wc, "alice")
+        self.disputed_back(wc, c["recipient_code"], "still leaking")
         self.wo("disp", "escalate", wa, "--reason", "compressor work")
         want = ["order %s Chiller: alice is on the way" % wa,
                 "order %s Chiller: needs parts (alice)" % wa,
@@ -357,12 +361,7 @@ class Field(ClockEnv):
         self.wo("alice", "sync")
         self.assertIn("[reassigned]", self.wo("alice", "list").stdout)
         # completed, disputed by the recipient, reopened to her
-        self.sign_off("alice", wo)
-        self.wo("alice", "cosign", wo, "--name", "Ann", "--code",
-                o["recipient_code"], "--unsatisfied", "--comment",
-                "still drips")
-        self.wo("alice", "sync")
-        self.wo("disp", "assign", wo, "alice")
+        self.disputed_back(wo, o["recipient_code"], "still drips")
         self.wo("alice", "sync")
         j = [x for x in self.wo_json("alice", "list") if x["id"] == o["id"]][0]
         self.assertEqual((j["came"], j["came_reason"]),
