@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Scale benchmark: N held TLS WebSocket connections against wo-server and
-against bench/ref_server (a plain TLS WebSocket echo server with the same
-TLS settings, from the same libraries), driven by the same load client
-(bench/wo_load.c) in the same run. For each server it measures:
+two references, driven by the same load client (bench/wo_load.c) in the
+same run: bench/ref_server ("ref": a plain TLS WebSocket echo server with
+the same TLS settings, from the same libraries) and bench/ref_ws.js
+("ws": the same echo on Node's `ws` package, the reference the scale
+issue's table was measured against; skipped, and said so, when `node`
+or the package is missing). For each server it measures:
 
   - memory per idle connection: the server's RSS with N connections held
     minus its RSS before the first one, over N;
@@ -23,6 +26,7 @@ it tells anyone; a reassignment's floor is the reference's message plus
 that commit.
 
 usage: python3 bench/load.py [--build DIR] [-n N] [-r R] [--idle-s S]
+                             [--only wo|ref|ws]
                              [--server-wrap 'perf record -g -o F --']
 Nothing here asserts: the figures go to docs/performance.md.
 """
@@ -37,6 +41,17 @@ import tempfile
 import time
 
 from bench import free_port, listening
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def have_ws():
+    """Whether node and its ws package are installed (scripts/deps.sh
+    installs both)."""
+    if not shutil.which("node"):
+        return False
+    return subprocess.run(["node", "-e", "require('ws')"], cwd=HERE,
+                          capture_output=True).returncode == 0
 
 TCK = os.sysconf("SC_CLK_TCK")
 
@@ -94,9 +109,12 @@ class Target:
                    "--max-conns-per-addr", "0", "--max-unauth", "0"]
         else:
             tls = os.path.join(self.data, "tls")
-            cmd = [os.path.join(self.a.build, "ref_server"), "127.0.0.1",
-                   str(self.port), os.path.join(tls, "server.pem"),
-                   os.path.join(tls, "server.key")]
+            prog = [os.path.join(self.a.build, "ref_server")]
+            if self.kind == "ws":
+                prog = ["node", os.path.join(HERE, "ref_ws.js")]
+            cmd = prog + ["127.0.0.1", str(self.port),
+                          os.path.join(tls, "server.pem"),
+                          os.path.join(tls, "server.key")]
         self.proc = subprocess.Popen(shlex.split(self.a.server_wrap) + cmd,
                                      stdout=log, stderr=log)
         while not listening(self.port):
@@ -109,7 +127,8 @@ class Target:
         """The server's pid, also under a wrapper such as perf."""
         if not self.a.server_wrap:
             return self.proc.pid
-        name = "wo-server" if self.kind == "wo" else "ref_server"
+        name = {"wo": "wo-server", "ref": "ref_server",
+                "ws": "ref_ws"}[self.kind]
         out = subprocess.run(["pgrep", "-n", "-f", name + ".*%d" % self.port],
                              capture_output=True, text=True).stdout.split()
         return int(out[0]) if out else self.proc.pid
@@ -152,7 +171,8 @@ def measure(kind, a, root):
     t.start()
     time.sleep(0.5)
     rss0 = rss_kib(t.pid)
-    load = subprocess.Popen([os.path.join(a.build, "wo_load"), kind,
+    load = subprocess.Popen([os.path.join(a.build, "wo_load"),
+                             "wo" if kind == "wo" else "ref",
                              "wss://127.0.0.1:%d" % t.port, t.ca, t.codes,
                              str(a.n), str(a.r)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -225,7 +245,7 @@ def main():
     ap.add_argument("--idle-s", type=float, default=30.0)
     ap.add_argument("--server-wrap", default="",
                     help="command line the server runs under")
-    ap.add_argument("--only", choices=["wo", "ref"])
+    ap.add_argument("--only", choices=["wo", "ref", "ws"])
     ap.add_argument("--keep", action="store_true",
                     help="keep the scratch directory")
     a = ap.parse_args()
@@ -234,8 +254,12 @@ def main():
     res = {}
     try:
         commit = durable_commit_ms(root, a.r)
-        for kind in ("wo", "ref"):
+        for kind in ("wo", "ref", "ws"):
             if a.only and a.only != kind:
+                continue
+            if kind == "ws" and not have_ws():
+                print("[ws] skipped: node or its ws package is missing "
+                      "(scripts/deps.sh installs both)", flush=True)
                 continue
             res[kind] = measure(kind, a, root)
             print("[%s] %s" % (kind, " ".join("%s=%s" % kv for kv in
@@ -244,22 +268,27 @@ def main():
     finally:
         if not a.keep:
             shutil.rmtree(root, ignore_errors=True)
-    if len(res) == 2:
-        wo, ref = res["wo"], res["ref"]
-        print("\nN=%d R=%d idle %.0f s" % (a.n, a.r, a.idle_s))
+    if "wo" not in res:
+        return
+    wo = res["wo"]
+    print("\nN=%d R=%d idle %.0f s" % (a.n, a.r, a.idle_s))
+    for name in ("ref", "ws"):
+        if name not in res:
+            continue
+        ref = res[name]
+        print("against %s:" % name)
         for k in ("kib_per_conn", "idle_cpu_pct", "push_p50_ms",
                   "push_p99_ms", "push_max_ms", "storm_s", "join_s"):
             x, y = float(wo[k]), float(ref[k])
-            print("%-14s wo %10.3f  ref %10.3f  ratio %s" % (
-                k, x, y, "%.2f" % (x / y) if y else "-"))
+            print("  %-14s wo %10.3f  %s %10.3f  ratio %s" % (
+                k, x, name, y, "%.2f" % (x / y) if y else "-"))
         # a reassignment is a durable write, then a push: its floor is
         # the reference's message plus one fsync'd commit
         for k, c in (("push_p50_ms", commit[0]), ("push_p99_ms", commit[1])):
             floor = float(ref[k]) + c
-            print("%-14s wo %10.3f  ref + durable commit (%.3f) %.3f  "
-                  "ratio %.2f" % (k, float(wo[k]), c, floor,
+            print("  %-14s wo %10.3f  %s + durable commit (%.3f) %.3f  "
+                  "ratio %.2f" % (k, float(wo[k]), name, c, floor,
                                   float(wo[k]) / floor))
-
 
 if __name__ == "__main__":
     main()

@@ -53,8 +53,11 @@ static int open_how(const char *path, enum wo_db_how how, struct store **out,
     *out = NULL;
     if (!s)
         return WO_ENOMEM;
+    /* every query compiled now: a broken one stops the server at start */
     int rc = wo_db_open(path, how, wo_server_sql, qnames, Q__COUNT, &s->db,
                         err, errlen);
+    if (!rc && (rc = wo_db_prepare_all(s->db, err, errlen)))
+        wo_db_close(s->db);
     if (rc) {
         free(s);
         return rc;

@@ -29,7 +29,10 @@ static const char *const tx_sql[TX__COUNT] = {"BEGIN IMMEDIATE", "COMMIT",
 
 struct wo_db {
     sqlite3 *h;
-    sqlite3_stmt **st;
+    sqlite3_stmt **st;      /* prepared on first use (wo_db_stmt) */
+    const char **sql;       /* each query's text in queries.sql */
+    int *len;
+    const char *const *names;
     size_t n;
     sqlite3_stmt *tx[TX__COUNT];
     int lazy;               /* in a wo_db_begin_lazy() transaction */
@@ -250,8 +253,11 @@ int wo_db_open(const char *path, enum wo_db_how how,
     if (!db)
         return WO_ENOMEM;
     db->st = calloc(n ? n : 1, sizeof *db->st);
+    db->sql = calloc(n ? n : 1, sizeof *db->sql);
+    db->len = calloc(n ? n : 1, sizeof *db->len);
+    db->names = names;
     db->n = n;
-    if (!db->st) {
+    if (!db->st || !db->sql || !db->len) {
         rc = WO_ENOMEM;
         goto fail;
     }
@@ -318,21 +324,18 @@ int wo_db_open(const char *path, enum wo_db_how how,
     for (const struct wo_sqlfile *f = files; f->name; f++)
         if (!strcmp(f->name, "queries.sql"))
             queries = f->text;
+    /* every name is found now; each is compiled when first used (a
+     * `wo` command runs a handful of the replica's queries, and compiling
+     * all of them cost a few milliseconds at every start) */
     rc = WO_EIO;
     for (size_t i = 0; i < n; i++) {
-        const char *sql;
         size_t len;
-        if (!queries || find_query(queries, names[i], &sql, &len)) {
+        if (!queries || find_query(queries, names[i], &db->sql[i], &len)) {
             seterr(err, errlen, "query '%s' is missing from queries.sql",
                    names[i]);
             goto fail;
         }
-        if (sqlite3_prepare_v3(db->h, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
-                               &db->st[i], NULL) != SQLITE_OK) {
-            seterr(err, errlen, "query '%s': %s", names[i],
-                   sqlite3_errmsg(db->h));
-            goto fail;
-        }
+        db->len[i] = (int)len;
     }
     for (int i = 0; i < TX__COUNT; i++)
         if (sqlite3_prepare_v3(db->h, tx_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -356,6 +359,8 @@ void wo_db_close(struct wo_db *db)
     for (size_t i = 0; db->st && i < db->n; i++)
         sqlite3_finalize(db->st[i]);
     free(db->st);
+    free(db->sql);
+    free(db->len);
     for (int i = 0; i < TX__COUNT; i++)
         sqlite3_finalize(db->tx[i]);
     sqlite3_close(db->h);
@@ -364,8 +369,37 @@ void wo_db_close(struct wo_db *db)
 
 sqlite3 *wo_db_handle(struct wo_db *db) { return db->h; }
 
+static int prepare(struct wo_db *db, size_t i, char *err, size_t errlen)
+{
+    if (db->st[i])
+        return 0;
+    if (sqlite3_prepare_v3(db->h, db->sql[i], db->len[i],
+                           SQLITE_PREPARE_PERSISTENT, &db->st[i],
+                           NULL) == SQLITE_OK)
+        return 0;
+    seterr(err, errlen, "query '%s': %s", db->names[i],
+           sqlite3_errmsg(db->h));
+    return WO_EIO;
+}
+
+int wo_db_prepare_all(struct wo_db *db, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < db->n; i++)
+        if (prepare(db, i, err, errlen))
+            return WO_EIO;
+    return 0;
+}
+
 sqlite3_stmt *wo_db_stmt(struct wo_db *db, int idx)
 {
+    char err[512];
+    if (prepare(db, (size_t)idx, err, sizeof err)) {
+        /* only a query that wo_db_prepare_all() would refuse, or no
+         * memory: the NULL makes every sqlite3_ call on it fail cleanly
+         * (SQLITE_MISUSE), so the caller reports an error */
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
     sqlite3_stmt *st = db->st[idx];
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);

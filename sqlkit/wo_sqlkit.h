@@ -58,11 +58,12 @@ enum wo_db_how {
  * Then applies each file of `files` whose name starts with a digit, in
  * order, for versions above the stored user_version, one transaction
  * each; refuses (WO_ESCHEMA) a database newer than the list. Then
- * prepares every query named in `names` (n of them) from the
- * "-- name: X" blocks of the file called "queries.sql"; a missing name is
- * an error. A store passes the qnames[] and Q__COUNT that
- * cmake/query_ids.cmake generates from that same queries.sql, so names[i]
- * is the statement wo_db_stmt(db, Q_<name>) returns. On failure *out is
+ * finds every query named in `names` (n of them) among the
+ * "-- name: X" blocks of the file called "queries.sql" (a missing name
+ * is an error) and compiles each when wo_db_stmt() first asks for it
+ * (wo_db_prepare_all() compiles them all at once). A store passes the
+ * qnames[] and Q__COUNT that cmake/query_ids.cmake generates from that
+ * same queries.sql, so names[i] is the statement wo_db_stmt(db, Q_<name>) returns. On failure *out is
  * NULL and err says what went wrong (the caller adds what to do): 0,
  * WO_ENOTFOUND, WO_EPERM, WO_EEXIST, WO_ESCHEMA, WO_ENOMEM or WO_EIO (a
  * damaged file, among others: SQLite's message is in err).
@@ -70,6 +71,13 @@ enum wo_db_how {
 int wo_db_open(const char *path, enum wo_db_how how,
                const struct wo_sqlfile *files, const char *const *names,
                size_t n, struct wo_db **out, char *err, size_t errlen);
+
+/* Compile every named query now (wo_db_open() only finds them; each is
+ * compiled when wo_db_stmt() first returns it). A long-lived process
+ * calls this once at start, so that a broken query stops it there; the
+ * tests call it for every store. 0, or WO_EIO with err naming the query
+ * and SQLite's message. */
+int wo_db_prepare_all(struct wo_db *db, char *err, size_t errlen);
 
 /* Finalize everything and close; NULL is accepted. */
 void wo_db_close(struct wo_db *db);

@@ -53,6 +53,8 @@ static void check(const struct wo_sqlfile *files)
                                 sizeof err), 0);
     int v = wo_db_version(db);
     assert_true(v >= 1);
+    /* every named query compiles (wo_db_open only finds them) */
+    assert_int_equal(wo_db_prepare_all(db, err, sizeof err), 0);
     wo_db_close(db);
     assert_int_equal(wo_db_open(path, WO_DB_EXISTING, files,
                                 (const char *const *)names, n, &db, err,
@@ -64,6 +66,7 @@ static void check(const struct wo_sqlfile *files)
                                 (const char *const *)names, n, &ro, err,
                                 sizeof err), 0);
     assert_int_equal(wo_db_version(ro), v);
+    assert_int_equal(wo_db_prepare_all(ro, err, sizeof err), 0);
     assert_int_equal(sqlite3_exec(wo_db_handle(ro), "CREATE TABLE t(x)", 0,
                                   0, 0), SQLITE_READONLY);
     wo_db_close(ro);
@@ -152,6 +155,43 @@ static void test_files(void **st)
     assert_non_null(strstr(err, "chmod 700"));
     assert_int_not_equal(access(path, F_OK), 0);
     chmod(dir, 0700);
+    rmdir(dir);
+}
+
+/* Queries are compiled on first use: an open finds them all, a broken one
+ * is named by wo_db_prepare_all() and its wo_db_stmt() is NULL, on which
+ * SQLite's calls fail instead of crashing; the good one still works. */
+static void test_lazy_prepare(void **st)
+{
+    static const struct wo_sqlfile files[] = {
+        {"001_t.sql", "CREATE TABLE t(x);"},
+        {"queries.sql", "-- name: good\nSELECT count(*) FROM t;\n"
+                        "-- name: broken\nSELECT y FROM nowhere;\n"},
+        {NULL, NULL},
+    };
+    const char *const names[] = {"good", "broken"};
+    char dir[] = "/tmp/wo-schema-XXXXXX", path[64], err[512];
+    struct wo_db *db;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
+    assert_int_equal(wo_db_open(path, WO_DB_CREATE, files, names, 2, &db, err,
+                                sizeof err), 0);
+    sqlite3_stmt *q = wo_db_stmt(db, 0);
+    assert_non_null(q);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 0);
+    assert_null(wo_db_stmt(db, 1));
+    assert_int_equal(sqlite3_step(wo_db_stmt(db, 1)), SQLITE_MISUSE);
+    assert_int_equal(wo_db_prepare_all(db, err, sizeof err), WO_EIO);
+    assert_non_null(strstr(err, "broken"));
+    assert_non_null(strstr(err, "nowhere"));
+    wo_db_close(db);
+    char side[300];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
     rmdir(dir);
 }
 
@@ -257,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_server),
         cmocka_unit_test(test_replica),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_lazy_prepare),
         cmocka_unit_test(test_lazy_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
