@@ -77,6 +77,21 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu_seconds(self, name):
+        """CPU time the server's threads called `name` have used."""
+        base = "/proc/%d/task" % self.proc.pid
+        ticks = 0
+        for t in os.listdir(base):
+            try:
+                with open(os.path.join(base, t, "stat")) as f:
+                    head, rest = f.read().rsplit(")", 1)
+            except OSError:
+                continue
+            if head.split("(", 1)[1] == name:
+                fields = rest.split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc:
             self.proc.terminate()
@@ -106,7 +121,7 @@ def ingest(a, root):
          (a.clients, a.ops, a.batch,
           ("never synced", "live, whole orders back",
            "live, partial orders back")[a.live]))
-    srv = Server(a.build, os.path.join(root, "ingest"))
+    srv = Server(a.build, os.path.join(root, "ingest"), a.server_arg)
     disp = os.path.join(root, "disp")
     code = srv.user("disp", "dispatcher")
     lines = []
@@ -146,7 +161,7 @@ def first_sync(a, root):
     with nothing new (what any sync costs: start, TLS, authentication,
     an empty catch-up, close). Medians of each, and of the ratios."""
     step("first sync: %d orders, %d runs" % (a.orders, a.sync_reps))
-    srv = Server(a.build, os.path.join(root, "firstsync"))
+    srv = Server(a.build, os.path.join(root, "firstsync"), a.server_arg)
     code = srv.user("tech", "technician")
     subprocess.run([os.path.join(a.build, "wo_bench"), "populate",
                     os.path.join(srv.data, "server.db"), "tech",
@@ -162,9 +177,13 @@ def first_sync(a, root):
         for _ in range(a.sync_reps):
             shutil.rmtree(home, ignore_errors=True)
             shutil.copytree(fresh, home)
+            c0 = srv.cpu_seconds()
+            w0 = srv.thread_cpu_seconds("wo-catchup")
             t0 = time.monotonic()
             out = wo(a.build, home, "sync").stdout
             secs = time.monotonic() - t0
+            cpu = srv.cpu_seconds() - c0
+            worker = srv.thread_cpu_seconds("wo-catchup") - w0
             if "%d orders updated" % a.orders not in out:
                 raise SystemExit("first sync did not bring every order: " +
                                  out)
@@ -179,7 +198,8 @@ def first_sync(a, root):
             r = subprocess.run([os.path.join(a.build, "wo_bench"),
                                 "raw-replica", raw_db, str(a.orders)],
                                check=True, capture_output=True, text=True)
-            runs.append((secs, float(kv(r.stdout)["seconds"]), empty))
+            runs.append((secs, float(kv(r.stdout)["seconds"]), empty, cpu,
+                         worker))
     finally:
         srv.stop()
     med = statistics.median
@@ -188,7 +208,9 @@ def first_sync(a, root):
             "empty": med([r[2] for r in runs]),
             "ratio": med([r[0] / r[1] for r in runs]),
             "ratios": sorted(r[0] / r[1] for r in runs),
-            "beyond": med([(r[0] - r[2]) / r[1] for r in runs])}
+            "beyond": med([(r[0] - r[2]) / r[1] for r in runs]),
+            "server_cpu": med([r[3] for r in runs]),
+            "worker_cpu": med([r[4] for r in runs])}
 
 
 def main():
@@ -213,6 +235,9 @@ def main():
     p.add_argument("--server-wrap", default="",
                    help="command prefix for wo-server, for profiling "
                         "(e.g. 'perf record -g -o perf.data --')")
+    p.add_argument("--server-arg", action="append", default=[],
+                   help="one more argument for `wo-server run` (repeat it: "
+                        "--server-arg=--catchup-thread --server-arg=off)")
     a = p.parse_args()
     WRAP.extend(a.server_wrap.split())
     a.build = os.path.abspath(a.build)
@@ -242,6 +267,8 @@ def main():
     print("  a sync with nothing new (start, TLS, auth, close): %.3f s; "
           "the first sync beyond it: %.2fx the raw time" %
           (fs["empty"], fs["beyond"]))
+    print("  server CPU during the first sync: %.2f s, of which %.2f s on "
+          "its catch-up thread" % (fs["server_cpu"], fs["worker_cpu"]))
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,9 @@ or the package is missing). For each server it measures:
   - kill and restart: the server is killed (SIGKILL) with N connections
     held and started again; every client reconnects at once,
     authenticates and catches up from its cursor (ref: the WebSocket
-    opens and echoes); the time until all are back, the attempts made.
+    opens and echoes); the time until all are back, the attempts made,
+    and the CPU the server and the load client each used meanwhile (as
+    a percentage of one core: the two share the machine's two).
 
 And once, before both: the durable-commit limit, one SQLite row updated
 and committed R times (WAL, synchronous=FULL, on the same disk): what
@@ -198,9 +200,18 @@ def measure(kind, a, root):
         t0 = time.monotonic()
         t.start()
         r["restart_listen_s"] = "%.3f" % (time.monotonic() - t0)
+        # what each side burns during the storm: whether a second core
+        # for the server could pay on this machine (both near a core
+        # each: the machine, not the server's one thread, is the limit)
+        s0, l0, w0 = cpu_ticks(t.pid), cpu_ticks(load.pid), time.monotonic()
         load.stdin.write("go\n")
         load.stdin.flush()
         expect(load, "done", r)
+        s1, l1, w1 = cpu_ticks(t.pid), cpu_ticks(load.pid), time.monotonic()
+        r["storm_server_cpu_pct"] = "%.0f" % (100.0 * (s1 - s0) / TCK /
+                                              (w1 - w0))
+        r["storm_load_cpu_pct"] = "%.0f" % (100.0 * (l1 - l0) / TCK /
+                                            (w1 - w0))
         load.wait(timeout=60)
     finally:
         if load.poll() is None:

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "call.h"
+#include "catchup.h"
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
@@ -343,4 +344,24 @@ void dispatch_drained(struct srv *srv, struct session *s)
     int rc = handle_sync_resume(&c);
     if (rc)
         refuse(s, rc, 0, 0, "%s", c.reason[0] ? c.reason : wo_strerror(rc));
+}
+
+void dispatch_woken(struct srv *srv)
+{
+    struct catchup_job *j = srv->catchup ? catchup_worker_take(srv->catchup)
+                                         : NULL;
+    while (j) {
+        struct catchup_job *next = j->next;
+        struct session *s = sessreg_find(srv->sessions, j->sid);
+        const char *why;
+        if (s && !session_closing(s, &why)) {
+            struct call c = {.srv = srv, .s = s, .a = session_auth(s)};
+            int rc = handle_sync_loaded(&c, j);
+            if (rc)
+                refuse(s, rc, 0, 0, "%s",
+                       c.reason[0] ? c.reason : wo_strerror(rc));
+        }
+        catchup_job_free(j);
+        j = next;
+    }
 }

@@ -36,4 +36,8 @@ void dispatch_closed(struct srv *srv, struct session *s);
 
 void dispatch_drained(struct srv *srv, struct session *s);
 
+/* The catch-up worker finished frames (catchup.h): each goes to its
+ * session, if that is still open, and its catch-up goes on. */
+void dispatch_woken(struct srv *srv);
+
 #endif

@@ -27,6 +27,14 @@
  * catch-up and the first push; until then a change reaches the session
  * through a later step, never as a push.
  *
+ * A frame of orders before the final one is loaded and encoded on the
+ * catch-up worker's thread when the server has one (catchup.h; srv->
+ * catchup): the step lists the ids and their seqs here, hands them over
+ * and waits; the frame comes back through handle_sync_loaded, which sends
+ * it and takes the next step. Its cursor is the listed seq of its last
+ * order, so an order changed after the listing comes again later. The
+ * final frame is always made here, in the step that reads the list last.
+ *
  * The office (dispatchers, admins) catches up on SLA alerts after the id
  * of the last alert it saw, a frame per step, and is then live for new
  * ones.
@@ -35,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catchup.h"
 #include "desk.h"
 #include "handle_sync.h"
 #include "push.h"
@@ -64,7 +73,12 @@ struct catchup {
     size_t n_past, i_past;
     int64_t past_seq;   /* the change number when they were read */
     size_t batch;       /* orders in the next frame (BATCH_FIRST..BATCH) */
+    uint64_t gen;       /* tells this catch-up's worker jobs from others' */
+    int waiting;        /* a frame is being made on the worker */
 };
+
+/* Catch-ups started so far: each one's gen (the loop is one thread). */
+static uint64_t g_gen;
 
 static void catchup_free(void *job)
 {
@@ -123,39 +137,53 @@ static int send_fit(struct call *cl, const struct wo_changes *ch, size_t max)
     return rc;
 }
 
-/*
- * One frame of the first orders of o[0..n) (oldest change first), as many
- * as fit in SESSION_FRAME_BUDGET bytes, with the seq of its last order as
- * cursor; *k gets how many went. The rest wait for the next step, so the
- * queue never holds more than the low-water mark and one frame. One order
- * alone over the budget goes alone if it fits in WO_MAX_FRAME (what a peer
- * accepts); one over that cannot be sent at all: WO_ETOOBIG, logged.
- */
-static int send_some(struct call *cl, struct catchup *c, struct wo_order *o,
-                     size_t n, size_t *k)
+/* A frame went with cursor `cursor`: the next one is twice as large (the
+ * caller remembers its orders, whose scope the final frame checks). */
+static void sent(struct catchup *c, int64_t cursor)
 {
-    int rc;
-    for (*k = n;; *k = (*k + 1) / 2) {
-        struct wo_changes ch = {.orders = o, .n_orders = *k,
-                                .cursor = o[*k - 1].seq};
-        rc = send_fit(cl, &ch, *k > 1 ? SESSION_FRAME_BUDGET : WO_MAX_FRAME);
-        if (!rc)
-            c->sent = ch.cursor;
-        if (rc != WO_ETOOBIG || *k == 1)
-            break;
-    }
+    c->sent = cursor;
+    c->batch = 2 * c->batch < BATCH ? 2 * c->batch : BATCH;
+}
+
+static void say_too_big(struct call *cl, int64_t id)
+{
+    fprintf(stderr, "wo-server: order %lld is over the %d byte frame "
+            "limit and cannot be sent to session %llu\n", (long long)id,
+            WO_MAX_FRAME, (unsigned long long)session_id(cl->s));
+}
+
+/*
+ * One frame of the first orders of o[0..n) (oldest change first, seqs[]
+ * as listed), as many as fit in SESSION_FRAME_BUDGET bytes
+ * (catchup_encode_fit), with the seq of its last order as cursor; *k
+ * gets how many went. The rest wait for the next step, so the queue never
+ * holds more than the low-water mark and one frame. One order over
+ * WO_MAX_FRAME (what a peer accepts) cannot be sent at all: WO_ETOOBIG,
+ * logged.
+ */
+static int send_some(struct call *cl, struct catchup *c,
+                     const struct wo_order *o, const int64_t *seqs, size_t n,
+                     size_t *k)
+{
+    struct wo_buf b;
+    int rc = catchup_encode_fit(o, seqs, n, SESSION_FRAME_BUDGET,
+                                WO_MAX_FRAME, &b, k);
     if (rc == WO_ETOOBIG)
-        fprintf(stderr, "wo-server: order %lld is over the %d byte frame "
-                "limit and cannot be sent to session %llu\n",
-                (long long)o[0].id, WO_MAX_FRAME,
-                (unsigned long long)session_id(cl->s));
+        say_too_big(cl, o[0].id);
+    if (rc)
+        return rc;
+    rc = session_send_buf(cl->s, b.data, b.len);
+    wo_buf_cleanup(&b);
+    if (!rc)
+        sent(c, seqs[*k - 1]);
     for (size_t j = 0; !rc && j < *k; j++)
         rc = remember(c, o[j].id);
     return rc;
 }
 
 /* One step: a frame of the next c->batch orders, or of as many as fit. */
-static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
+static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids,
+                      const int64_t *seqs)
 {
     size_t n = c->batch, k;
     struct wo_order *o = calloc(n, sizeof *o);
@@ -163,10 +191,32 @@ static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids)
         return WO_ENOMEM;
     int rc = load_orders(cl->srv, ids, n, o), loaded = !rc;
     if (loaded)
-        rc = send_some(cl, c, o, n, &k);
+        rc = send_some(cl, c, o, seqs, n, &k);
     free_orders(o, loaded ? n : 0);
-    c->batch = 2 * n < BATCH ? 2 * n : BATCH;
     return rc;
+}
+
+/* The same step on the worker: the frame comes to handle_sync_loaded. */
+static int hand_over(struct call *cl, struct catchup *c, const int64_t *ids,
+                     const int64_t *seqs)
+{
+    struct catchup_job *j = calloc(1, sizeof *j);
+    size_t n = c->batch;
+    if (j && (j->ids = malloc(n * sizeof *ids)) &&
+        (j->seqs = malloc(n * sizeof *seqs))) {
+        memcpy(j->ids, ids, n * sizeof *ids);
+        memcpy(j->seqs, seqs, n * sizeof *seqs);
+        j->n = n;
+        j->sid = session_id(cl->s);
+        j->gen = c->gen;
+        j->budget = SESSION_FRAME_BUDGET;
+        j->max = WO_MAX_FRAME;
+        c->waiting = 1;
+        catchup_worker_submit(cl->srv->catchup, j);
+        return 0;
+    }
+    catchup_job_free(j);
+    return WO_ENOMEM;
 }
 
 /* A frame of past resolutions ids[0..n) (n <= PAST_BATCH); they keep the
@@ -206,7 +256,7 @@ static int send_late_past(struct call *cl, struct catchup *c, int64_t end)
  * revocations beyond that go first in frames of their own.
  */
 static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
-                      size_t n, int *later)
+                      const int64_t *seqs, size_t n, int *later)
 {
     struct srv *srv = cl->srv;
     struct wo_order *o = calloc(n ? n : 1, sizeof *o);
@@ -248,7 +298,7 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
             /* too much for one frame: a frame of the first orders, and the
              * final frame at a later step */
             size_t k;
-            if (!(rc = send_some(cl, c, o, n, &k)))
+            if (!(rc = send_some(cl, c, o, seqs, n, &k)))
                 *later = 1;
         } else if (!rc) {
             session_subscribe(cl->s, SESSION_FEED_ORDERS);
@@ -276,7 +326,7 @@ static int send_past(struct call *cl, struct catchup *c)
 static int step_tech(struct call *cl, struct catchup *c, int *done)
 {
     struct store *st = cl->srv->store;
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, *seqs = NULL;
     size_t n = 0;
     int rc;
     if (c->in_past) {
@@ -286,10 +336,12 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
     }
     /* one more than a frame: more than that left means not the last */
     if ((rc = store_scope_changed(st, c->user, c->sent, c->batch + 1, &ids,
-                                  &n)))
+                                  &seqs, &n)))
         return rc;
-    if (n > c->batch) {
-        rc = send_batch(cl, c, ids);
+    if (n > c->batch && cl->srv->catchup) {
+        rc = hand_over(cl, c, ids, seqs);
+    } else if (n > c->batch) {
+        rc = send_batch(cl, c, ids, seqs);
     } else if (!c->past_read) {
         /* the closed orders of the assets on the technician's orders
          * that a replica at the client's cursor lacks */
@@ -300,10 +352,11 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
                                      &c->past, &c->n_past);
     } else {
         int later = 0;
-        if (!(rc = send_final(cl, c, ids, n, &later)))
+        if (!(rc = send_final(cl, c, ids, seqs, n, &later)))
             *done = !later;
     }
     free(ids);
+    free(seqs);
     return rc;
 }
 
@@ -329,7 +382,7 @@ static int run_job(struct call *cl)
     struct session *s = cl->s;
     struct catchup *c = session_job(s);
     int rc = 0, done = 0;
-    while (!rc && !done && session_hungry(s))
+    while (!rc && !done && !c->waiting && session_hungry(s))
         rc = c->office ? step_office(cl, c, &done) : step_tech(cl, c, &done);
     if (rc || done)
         session_set_job(s, NULL, NULL);
@@ -364,6 +417,7 @@ int handle_sync_tech(struct call *cl)
     }
     c->user = cl->a->user_id;
     c->batch = BATCH_FIRST;
+    c->gen = ++g_gen;
     /* a cursor from another server or a restored backup: start over */
     c->from = c->sent = sy->cursor < 0 || sy->cursor > end ? 0 : sy->cursor;
     /* the sync's health report, and its have list as delivery receipts
@@ -450,4 +504,28 @@ int handle_sync_office(struct call *cl)
 int handle_sync_resume(struct call *cl)
 {
     return session_job(cl->s) ? run_job(cl) : 0;
+}
+
+int handle_sync_loaded(struct call *cl, const struct catchup_job *j)
+{
+    struct catchup *c = session_job(cl->s);
+    /* a sync since replaced the catch-up that asked: its own steps go on */
+    if (!c || c->office || c->gen != j->gen || !c->waiting)
+        return 0;
+    c->waiting = 0;
+    int rc = j->rc;
+    if (rc == WO_ETOOBIG)
+        say_too_big(cl, j->ids[0]);
+    if (!rc)
+        rc = session_send_buf(cl->s, j->frame.data, j->frame.len);
+    if (!rc)
+        sent(c, j->cursor);
+    for (size_t k = 0; !rc && k < j->sent; k++)
+        rc = remember(c, j->ids[k]);
+    if (!rc)
+        return run_job(cl);
+    session_set_job(cl->s, NULL, NULL);
+    snprintf(cl->reason, sizeof cl->reason, "catch-up failed: %s; "
+             "reconnect to retry", wo_strerror(rc));
+    return rc;
 }

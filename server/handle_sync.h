@@ -22,4 +22,11 @@ int handle_receipts(struct call *c);
  * catch-up is abandoned (the peer reconnects to retry). */
 int handle_sync_resume(struct call *c);
 
+/* A frame of c->s's catch-up came back from the catch-up worker
+ * (catchup.h): send it and take the next steps; nothing if the catch-up
+ * that asked for it was since replaced. 0 or a WO_E* code with
+ * c->reason, as handle_sync_resume. */
+struct catchup_job;
+int handle_sync_loaded(struct call *c, const struct catchup_job *j);
+
 #endif

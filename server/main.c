@@ -22,6 +22,7 @@
 
 #include <openssl/crypto.h>
 
+#include "catchup.h"
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
@@ -76,7 +77,8 @@ static const char usage[] =
     "  check --data DIR                     check the whole store for damage\n"
     "                                       (exit 1 with what is wrong)\n"
     "  run --data DIR --listen HOST:PORT [--event-lib ev|poll]\n"
-    "      [--commit-window-us N] [--max-conns-per-user N]\n"
+    "      [--catchup-thread on|off] [--commit-window-us N]\n"
+    "      [--max-conns-per-user N]\n"
     "      [--max-conns-per-addr N] [--max-unauth N] [--auth-timeout-s N]\n"
     "      [--idle-timeout-s N] [--frame-rate N] [--frame-burst N]\n"
     "      [--cert FILE --key FILE] [--test-clock FILE]\n"
@@ -92,10 +94,14 @@ static const char usage[] =
     "                                       user 16, per address 256,\n"
     "                                       unauthenticated 1024, 20 s to\n"
     "                                       authenticate, 600 s idle, 100\n"
-    "                                       frames/s with bursts of 1000\n";
+    "                                       frames/s with bursts of 1000;\n"
+    "                                       --catchup-thread off makes large\n"
+    "                                       catch-ups on the event loop's\n"
+    "                                       thread instead of a second one\n";
 
 struct opts {
-    const char *data, *role, *listen, *event_lib, *cert, *key, *test_clock,
+    const char *data, *role, *listen, *event_lib, *catchup, *cert, *key,
+        *test_clock,
         *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins,
         *smtp_user, *smtp_pwfile;
     int smtp_starttls;
@@ -136,6 +142,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"role", required_argument, 0, 'r'},
         {"listen", required_argument, 0, 'l'},
         {"event-lib", required_argument, 0, 'e'},
+        {"catchup-thread", required_argument, 0, 'H'},
         {"commit-window-us", required_argument, 0, 'w'},
         {"max-conns-per-user", required_argument, 0, 'm'},
         {"max-conns-per-addr", required_argument, 0, 'A'},
@@ -179,6 +186,7 @@ static int parse(int argc, char **argv, struct opts *o)
     o->rate = GATE_RATE;
     o->burst = GATE_BURST;
     o->event_lib = "ev";
+    o->catchup = "on";
     opterr = 0;
     /* GNU getopt permutes: options may come before or after NAME/ID */
     while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
@@ -187,6 +195,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'r': o->role = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'e': o->event_lib = optarg; break;
+        case 'H': o->catchup = optarg; break;
         case 'c': o->cert = optarg; break;
         case 'k': o->key = optarg; break;
         case 't': o->test_clock = optarg; break;
@@ -777,6 +786,8 @@ static void catch_signals(void)
  * listener, and the application's timers. */
 struct run {
     struct srv srv;
+    char db[4096];              /* the store's path (the catch-up worker's) */
+    int catchup_thread;         /* --catchup-thread on */
     struct gate *gate;
     struct ws *ws;
     struct ws_timer *flush, *tick, *stop, *sweep;
@@ -900,15 +911,22 @@ static void stop_fire(void *arg)
         ws_timer_arm(r->stop, 100 * 1000);
         return;
     }
+    /* before the context goes: the worker wakes the loop through it */
+    catchup_worker_stop(r->srv.catchup);
+    r->srv.catchup = NULL;
     commit_flush(&r->srv);
     ws_stop(r->ws);
 }
+
+static void catchup_wake(void *arg) { ws_wake(((struct run *)arg)->ws); }
+
+static void app_woken(void *arg) { dispatch_woken(&((struct run *)arg)->srv); }
 
 static int serve(struct run *r, const struct ws_config *cfg)
 {
     const struct ws_app app = {.arg = r, .open = app_open,
                                .message = app_message, .closed = app_closed,
-                               .drained = app_drained};
+                               .drained = app_drained, .woken = app_woken};
     /* before the port listens: a stop asked for as soon as it does (a
      * supervisor, a test) must end the loop cleanly, not kill the process;
      * and again after, over any handler the event library set */
@@ -921,6 +939,17 @@ static int serve(struct run *r, const struct ws_config *cfg)
     r->stop = ws_timer_create(r->ws, stop_fire, r);
     r->sweep = ws_timer_create(r->ws, sweep_fire, r);
     int ok = r->flush && r->tick && r->stop && r->sweep;
+    /* the second core: large catch-ups are loaded and encoded there, on
+     * a read-only connection of the worker's own */
+    char err[512];
+    if (ok && r->catchup_thread &&
+        !(r->srv.catchup = catchup_worker_start(r->db, catchup_wake, r, err,
+                                                sizeof err))) {
+        fprintf(stderr, "wo-server: cannot start the catch-up thread: %s; "
+                        "'--catchup-thread off' makes catch-ups on the "
+                        "loop's thread\n", err);
+        ok = 0;
+    }
     if (ok) {
         ws_timer_arm(r->stop, 100 * 1000);
         ws_timer_arm(r->tick, 0);
@@ -928,6 +957,8 @@ static int serve(struct run *r, const struct ws_config *cfg)
         ws_run(r->ws);
         commit_flush(&r->srv);
     }
+    catchup_worker_stop(r->srv.catchup);
+    r->srv.catchup = NULL;
     ws_timer_destroy(r->flush);
     ws_timer_destroy(r->tick);
     ws_timer_destroy(r->stop);
@@ -993,6 +1024,9 @@ static int cmd_run(struct opts *o)
     host[colon - o->listen] = 0;
     if (strcmp(o->event_lib, "ev") && strcmp(o->event_lib, "poll"))
         return die_usage("--event-lib '%s' must be ev or poll", o->event_lib);
+    if (strcmp(o->catchup, "on") && strcmp(o->catchup, "off"))
+        return die_usage("--catchup-thread '%s' must be on or off",
+                         o->catchup);
     if (o->test_clock)
         wo_clock_use_offset_file(o->test_clock);
     snprintf(cert, sizeof cert, "%s/tls/server.pem", o->data);
@@ -1065,8 +1099,9 @@ static int cmd_run(struct opts *o)
         .auth_ms = o->auth_s * 1000, .idle_ms = o->idle_s * 1000,
         .rate = o->rate, .burst = o->burst};
     r.gate = gate_create(&lim);
-    char db[4096];
-    snprintf(db, sizeof db, "%s/server.db", o->data);
+    char *db = r.db;
+    snprintf(r.db, sizeof r.db, "%s/server.db", o->data);
+    r.catchup_thread = !strcmp(o->catchup, "on");
     /* TZ exists before the mailer's thread does: the business hours
      * (proto/wo_hours.c) only ever replace its value from then on */
     if (!getenv("TZ"))

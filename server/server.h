@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+struct catchup_worker;
 struct commit;
 struct feed_presence;
 struct sessreg;
@@ -28,6 +29,9 @@ struct srv {
     int64_t feed_pushed;        /* feed.c: last feed event pushed live;
                                  * -1 until read from the store */
     struct feed_presence *presence; /* feed.c: presence not yet written */
+    struct catchup_worker *catchup; /* catchup.h: frames of catch-ups made
+                                     * on the second core; NULL: on the
+                                     * loop */
 };
 
 #endif

@@ -125,6 +125,13 @@ int store_commit(struct store *s) { return wo_db_commit(s->db); }
 int store_begin_lazy(struct store *s) { return wo_db_begin_lazy(s->db); }
 int store_settle(struct store *s, int *all) { return wo_db_settle(s->db, all); }
 void store_rollback(struct store *s) { wo_db_rollback(s->db); }
+int store_read_begin(struct store *s) { return wo_db_begin_read(s->db); }
+void store_read_end(struct store *s)
+{
+    /* a read transaction writes nothing: COMMIT only ends it */
+    if (wo_db_commit(s->db))
+        wo_db_rollback(s->db);
+}
 int64_t store_total_changes(struct store *s)
 {
     return sqlite3_total_changes64(wo_db_handle(s->db));

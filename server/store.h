@@ -98,6 +98,10 @@ int store_commit(struct store *st);
 int store_begin_lazy(struct store *st);
 int store_settle(struct store *st, int *all);
 void store_rollback(struct store *st);
+/* A read snapshot on a read-only connection (catchup.c's worker): the
+ * reads between them see one moment of the store. */
+int store_read_begin(struct store *st);
+void store_read_end(struct store *st);
 /* Rows changed since the store opened: commit.c checks with it that a
  * rejected op wrote nothing. */
 int64_t store_total_changes(struct store *st);
@@ -227,9 +231,11 @@ int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
 /* Id lists below are malloc'd arrays the caller frees (NULL when empty). */
 
 /* The first `limit` orders in user's scope changed after cursor, oldest
- * change first. */
+ * change first: ids, and each one's seq in seqs (both malloc'd, room for
+ * limit, the caller frees them). */
 int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
-                        size_t limit, int64_t **ids, size_t *n);
+                        size_t limit, int64_t **ids, int64_t **seqs,
+                        size_t *n);
 /* Of the n ids in have, those not in user's scope, into out (room for n),
  * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,

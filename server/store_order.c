@@ -362,13 +362,32 @@ int store_order_set_assignee(struct store *s, int64_t id, int64_t user,
 /* ---- scope: what a technician's replica should hold --------------------- */
 
 int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
-                        size_t limit, int64_t **ids, size_t *n)
+                        size_t limit, int64_t **ids, int64_t **seqs,
+                        size_t *n)
 {
     sqlite3_stmt *q = ST(scope_changed);
     wo_db_bind_int(q, ":user", user);
     wo_db_bind_int(q, ":cursor", cursor);
     wo_db_bind_int(q, ":limit", (int64_t)limit);
-    return wo_db_load_ids(q, ids, n);
+    *n = 0;
+    *ids = malloc((limit ? limit : 1) * sizeof **ids);
+    *seqs = malloc((limit ? limit : 1) * sizeof **seqs);
+    int r = SQLITE_DONE;
+    if (*ids && *seqs)
+        while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < limit) {
+            (*ids)[*n] = sqlite3_column_int64(q, 0);
+            (*seqs)[(*n)++] = sqlite3_column_int64(q, 1);
+        }
+    sqlite3_reset(q);
+    int rc = !*ids || !*seqs ? WO_ENOMEM
+             : r == SQLITE_DONE || r == SQLITE_ROW ? 0 : WO_EIO;
+    if (rc) {
+        free(*ids);
+        free(*seqs);
+        *ids = *seqs = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,

@@ -293,6 +293,15 @@ static void on_closed(struct ws *w, struct conn *c)
     c->wsi = NULL;
 }
 
+/* ws_wake() from another thread (lws_cancel_service): lws tells every
+ * protocol of the vhost; this one passes it on. */
+static void on_woken(struct lws *wsi)
+{
+    struct ws *w = ws_of(wsi);
+    if (w && !w->stopping && w->app.woken)
+        w->app.woken(w->app.arg);
+}
+
 static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
                  void *user, void *in, size_t len)
 {
@@ -303,6 +312,7 @@ static int cb_wo(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RECEIVE_PONG: session_heard(c->s); return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE: return on_writeable(ws_of(wsi), c, wsi);
     case LWS_CALLBACK_CLOSED: on_closed(ws_of(wsi), c); return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED: on_woken(wsi); return 0;
     default: return 0;
     }
 }
@@ -722,6 +732,8 @@ int ws_run(struct ws *w)
             break;
     return 0;
 }
+
+void ws_wake(struct ws *w) { lws_cancel_service(w->ctx); }
 
 void ws_stop(struct ws *w)
 {

@@ -51,6 +51,8 @@ struct ws_app {
      * its next frames (the next step of a paced catch-up). May be NULL
      * for an application with no paced work. */
     void (*drained)(void *arg, struct session *s);
+    /* On the loop, soon after any thread called ws_wake(). May be NULL. */
+    void (*woken)(void *arg);
 };
 
 /* Listen as cfg says; NULL (with the reason on stderr) on failure. */
@@ -62,6 +64,10 @@ int ws_run(struct ws *w);
 /* From inside the loop (a timer): close every connection and make
  * ws_run() return. */
 void ws_stop(struct ws *w);
+
+/* From any thread: have the loop call app.woken soon (several calls may
+ * make one). */
+void ws_wake(struct ws *w);
 
 /* After ws_run() returned; NULL is accepted. */
 void ws_destroy(struct ws *w);

@@ -23,9 +23,9 @@
 
 /* Transaction control, prepared once: every command and every group
  * commit runs them, and re-parsing that SQL each time would be waste. */
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX__COUNT };
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_READ, TX__COUNT };
 static const char *const tx_sql[TX__COUNT] = {"BEGIN IMMEDIATE", "COMMIT",
-                                              "ROLLBACK"};
+                                              "ROLLBACK", "BEGIN"};
 
 struct wo_db {
     sqlite3 *h;
@@ -511,6 +511,12 @@ int wo_db_begin(struct wo_db *db)
         return WO_EIO;
     db->kept = 0; /* a new transaction: what failed before is history */
     return tx(db, TX_BEGIN);
+}
+
+int wo_db_begin_read(struct wo_db *db)
+{
+    db->kept = 0;
+    return tx(db, TX_READ);
 }
 
 int wo_db_begin_lazy(struct wo_db *db)

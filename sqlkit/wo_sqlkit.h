@@ -107,6 +107,11 @@ int wo_db_begin(struct wo_db *db);
 int wo_db_commit(struct wo_db *db);
 void wo_db_rollback(struct wo_db *db);
 
+/* BEGIN (deferred): the reads until wo_db_commit() see the store as of
+ * the first of them, on a connection that may not write (a reader of
+ * its own beside the writer). 0 or WO_EIO. */
+int wo_db_begin_read(struct wo_db *db);
+
 /*
  * BEGIN IMMEDIATE for a transaction whose COMMIT does not wait for the
  * disk (synchronous=NORMAL until its wo_db_commit or wo_db_rollback,

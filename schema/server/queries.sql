@@ -158,7 +158,7 @@ ORDER BY
 LIMIT :limit OFFSET :offset;
 
 -- name: scope_changed
-SELECT id FROM orders
+SELECT id, seq FROM orders
 WHERE assignee_id = :user AND seq > :cursor
   AND status NOT IN ('closed','cancelled')
 ORDER BY seq LIMIT :limit;

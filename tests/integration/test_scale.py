@@ -1,14 +1,17 @@
 """Scale (issue 11): onboarding many users with one command, the server at
-its descriptor limit, and what a group commit pushes back."""
+its descriptor limit, what a group commit pushes back, and catch-ups made
+on a second thread."""
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import stat
+import subprocess
 import time
 import unittest
 
-from harness import MIN, ClockEnv, Env, wait_until
+from harness import MIN, WO, ClockEnv, Env, wait_until
 
 
 class ImportTest(Env):
@@ -215,6 +218,76 @@ class TlsSessionTest(Env):
             f.write("not a session\n")
         self.wo("alice", "sync")
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+
+
+class CatchupThreadTest(Env):
+    """The second core (wo-server --catchup-thread, on by default): the
+    frames of a large catch-up before its final one are loaded and encoded
+    on a thread of the server's own, each with the cursor the loop listed
+    for its last order. On or off, a first sync that runs while the
+    dispatcher reassigns and annotates the orders leaves the replica, once
+    one more sync has run, holding exactly the server's scope, each order
+    at its last change: a frame's cursor never passes an order it did not
+    carry."""
+
+    def threads(self):
+        base = "/proc/%d/task" % self.server.pid
+        names = set()
+        for t in os.listdir(base):
+            with open(os.path.join(base, t, "comm")) as f:
+                names.add(f.read().strip())
+        return names
+
+    def scope(self, user):
+        path = os.path.join(self.data, "server.db")
+        with sqlite3.connect("file:%s?mode=ro" % path, uri=True) as db:
+            return dict(db.execute(
+                "SELECT o.id, o.seq FROM orders o JOIN users u ON u.id = "
+                "o.assignee_id WHERE u.name = ? AND o.status NOT IN "
+                "('closed', 'cancelled')", (user,)).fetchall())
+
+    def held(self, who):
+        with sqlite3.connect(os.path.join(self.home(who), "replica.db")) as c:
+            return dict(c.execute("SELECT id, seq FROM orders").fetchall())
+
+    def converges(self, mode):
+        self.stop_server()
+        self.start_server("--catchup-thread", mode)
+        self.assertEqual("wo-catchup" in self.threads(), mode == "on")
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+        self.enroll("bob", "technician")
+        ids = [self.create(title="job %d" % i, assign="alice")["id"]
+               for i in range(90)]
+        fresh = self.home("alice") + ".fresh"
+        shutil.copytree(self.home("alice"), fresh)
+        for round in range(3):
+            shutil.rmtree(self.home("alice"))
+            shutil.copytree(fresh, self.home("alice"))
+            p = subprocess.Popen([WO, "--home", self.home("alice"), "sync"],
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+            self.procs.append(p)
+            # meanwhile: orders early and late in the catch-up change, and
+            # one leaves alice's scope and comes back
+            for k in (round, 30 + round, 80 + round):
+                self.wo("disp", "note", str(ids[k]), "changed mid-sync %d"
+                        % round)
+            self.wo("disp", "assign", str(ids[60 + round]), "bob")
+            self.wo("disp", "assign", str(ids[60 + round]), "alice")
+            self.wo("disp", "note", str(ids[0]), "last change %d" % round)
+            _, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+            self.wo("alice", "sync")
+            self.assertEqual(self.held("alice"), self.scope("alice"))
+            self.assertEqual(len(self.held("alice")), 90)
+        self.assertIn("wo-server", self.threads())  # it is still serving
+
+    def test_catch_up_on_the_second_thread(self):
+        self.converges("on")
+
+    def test_catch_up_on_the_loop(self):
+        self.converges("off")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "catchup.h"
 #include "commit.h"
 #include "dispatch.h"
 #include "server.h"
@@ -41,6 +42,8 @@ struct fixture {
     char dir[64];
     struct srv srv;
     int woken;              /* the group commit asked for a flush */
+    int worker_woken;       /* the catch-up worker finished a frame (from
+                             * its thread: read with __atomic) */
     struct fake_conn conn[3];
     struct session *disp, *tech, *tech2;
 };
@@ -95,7 +98,7 @@ static int teardown(void **state)
     char cmd[128];
     session_destroy(f->disp);
     session_destroy(f->tech);
-    session_destroy(f->tech2);
+    session_destroy(f->tech2);  /* NULL is accepted */
     commit_destroy(f->srv.commit);
     sessreg_destroy(f->srv.sessions);
     store_close(f->srv.store);
@@ -622,6 +625,165 @@ static void test_slow_reader_is_closed(void **state)
                                       &(struct wo_result){.req = 1}), 0);
 }
 
+static void worker_wake(void *arg)
+{
+    __atomic_add_fetch(&((struct fixture *)arg)->worker_woken, 1,
+                       __ATOMIC_SEQ_CST);
+}
+
+static struct catchup_worker *start_worker(struct fixture *f)
+{
+    char path[128], err[256];
+    snprintf(path, sizeof path, "%s/server.db", f->dir);
+    struct catchup_worker *w = catchup_worker_start(path, worker_wake, f,
+                                                    err, sizeof err);
+    if (!w)
+        fail_msg("catch-up worker: %s", err);
+    return w;
+}
+
+/* The frames the worker finished, handed to their sessions (as the loop
+ * does when woken), waiting up to 10 s for at least one. */
+static void take_worker(struct fixture *f)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (__atomic_load_n(&f->worker_woken, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&f->worker_woken, 0, __ATOMIC_SEQ_CST);
+            dispatch_woken(&f->srv);
+            return;
+        }
+        usleep(1000);
+    }
+    fail_msg("the catch-up worker finished nothing in 10 s");
+}
+
+/*
+ * A catch-up whose frames are made on the worker thread: the loop queues
+ * nothing until the frame comes back, each frame's cursor is the seq
+ * listed for its last order (never above an order not yet sent), an
+ * order changed while the worker loads comes again with its last state,
+ * and the final frame is made on the loop. A frame for a session gone, or
+ * for a catch-up a new sync replaced, is dropped.
+ */
+static void test_catchup_on_the_worker(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 120 };
+    int64_t ids[N];
+    for (int i = 0; i < N; i++)
+        ids[i] = create_order(f, "tech1");
+    f->srv.catchup = start_worker(f);
+    struct wo_sync sy = {.cursor = 0};
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    /* the first frame (25 orders) is the worker's: nothing queued yet */
+    assert_int_equal(session_queued_bytes(f->tech), 0);
+    assert_non_null(session_job(f->tech));
+    /* meanwhile an order of that first frame leaves the scope and comes
+     * back, two changes later */
+    const char *to[] = {"tech2", "tech1"};
+    for (int i = 0; i < 2; i++) {
+        struct wo_cmd a = {.req = 2, .name = "assign", .wo = ids[3],
+                           .assignee = (char *)to[i]};
+        send_frame(f, f->disp, WO_F_CMD, &a);
+        wo_frame_free(WO_F_RESULT, next_frame(f->disp, WO_F_RESULT));
+    }
+    int64_t last_seq[N] = {0}, cursor = 0;
+    int frames = 0, final = 0;
+    while (!final) {
+        struct wo_outframe *o = session_next_frame(f->tech);
+        if (!o) {
+            if (session_hungry(f->tech))
+                dispatch_drained(&f->srv, f->tech);
+            if (!session_queued(f->tech))
+                take_worker(f);
+            continue;
+        }
+        char err[128];
+        int t;
+        void *body;
+        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                         sizeof err), 0);
+        free(o);
+        assert_int_equal(t, WO_F_CHANGES);
+        struct wo_changes *ch = body;
+        assert_true(ch->cursor >= cursor);
+        cursor = ch->cursor;
+        for (size_t i = 0; i < ch->n_orders; i++)
+            for (int k = 0; k < N; k++)
+                if (ch->orders[i].id == ids[k])
+                    last_seq[k] = ch->orders[i].seq;
+        /* every order up to the cursor has been sent by now */
+        for (int k = 0; k < N && !ch->final; k++) {
+            struct wo_order cur;
+            assert_int_equal(store_order_load(f->srv.store, ids[k],
+                                              STORE_LOAD_BRIEF, &cur, NULL),
+                             0);
+            if (cur.seq <= cursor)
+                assert_int_equal(last_seq[k], cur.seq);
+            wo_order_cleanup(&cur);
+        }
+        final = ch->final;
+        frames++;
+        wo_frame_free(t, body);
+    }
+    assert_int_equal(frames, 3); /* 25 and 50 on the worker, the final */
+    for (int k = 0; k < N; k++) {
+        struct wo_order cur;
+        assert_int_equal(store_order_load(f->srv.store, ids[k],
+                                          STORE_LOAD_BRIEF, &cur, NULL), 0);
+        assert_int_equal(last_seq[k], cur.seq);   /* each at its last state */
+        wo_order_cleanup(&cur);
+    }
+    assert_true(session_wants(f->tech, SESSION_FEED_ORDERS));
+    assert_null(session_job(f->tech));
+
+    /* a new sync while the worker makes a frame: that frame is dropped,
+     * the new catch-up starts again from 0 and brings every order once */
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    assert_int_equal(session_queued_bytes(f->tech), 0);
+    send_frame(f, f->tech, WO_F_SYNC, &sy);
+    int seen[N] = {0};
+    final = 0;
+    while (!final) {
+        struct wo_outframe *o = session_next_frame(f->tech);
+        if (!o) {
+            if (session_hungry(f->tech))
+                dispatch_drained(&f->srv, f->tech);
+            if (!session_queued(f->tech))
+                take_worker(f);
+            continue;
+        }
+        char err[128];
+        int t;
+        void *body;
+        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
+                                         sizeof err), 0);
+        free(o);
+        struct wo_changes *ch = body;
+        for (size_t i = 0; i < ch->n_orders; i++)
+            for (int k = 0; k < N; k++)
+                seen[k] += ch->orders[i].id == ids[k];
+        final = ch->final;
+        wo_frame_free(t, body);
+    }
+    for (int k = 0; k < N; k++)
+        assert_int_equal(seen[k], 1);
+
+    /* a session that goes while its frame is on the worker: dropped */
+    for (int i = 0; i < 30; i++)
+        create_order(f, "tech2");
+    struct wo_outframe *o;
+    while ((o = session_next_frame(f->tech2))) /* whatever came */
+        free(o);
+    send_frame(f, f->tech2, WO_F_SYNC, &sy);
+    assert_int_equal(session_queued_bytes(f->tech2), 0);
+    session_destroy(f->tech2);
+    f->tech2 = NULL;
+    take_worker(f);
+    catchup_worker_stop(f->srv.catchup);
+    f->srv.catchup = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +813,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_catchup_keeps_late_past_resolutions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_catchup_on_the_worker, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

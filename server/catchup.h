@@ -1,0 +1,82 @@
+/*
+ * catchup.h - making the frames of a technician's catch-up: the orders
+ * loaded from the store and encoded, as many as fit in a frame; on the
+ * loop (catchup_encode_fit), or on a worker thread with a read-only
+ * connection of its own (struct catchup_worker), so that a large
+ * catch-up's loading and encoding take the second core instead of the
+ * loop's, and pushes and acks to every other session do not wait behind
+ * them.
+ *
+ * The worker never touches a session: the loop hands it a job (the ids
+ * and the seqs it listed, who asked), the worker fills in the frame, and
+ * the loop takes finished jobs after the worker's wake callback and
+ * looks the session up again by id (sessreg.h): one that closed or began
+ * another catch-up meanwhile is simply not sent the frame.
+ *
+ * A frame's cursor is the seq the loop listed for its last order, never
+ * the seq loaded: an order changed after the listing comes in its newer
+ * state with the older cursor, and comes again in a later frame; the
+ * cursor can never pass an order that was not sent.
+ */
+#ifndef CATCHUP_H
+#define CATCHUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wo_proto.h"
+
+struct store;
+
+/*
+ * Encode a changes frame of the first k of o[0..n) (n > 0) with cursor
+ * seqs[k - 1]: all n if the frame is at most `budget` bytes, else the
+ * first half, and so on; one order alone may take up to `max`. 0 with
+ * *out and *k set; WO_ETOOBIG (nothing in *out) when o[0] alone is over
+ * `max`; WO_ENOMEM.
+ */
+int catchup_encode_fit(const struct wo_order *o, const int64_t *seqs,
+                       size_t n, size_t budget, size_t max,
+                       struct wo_buf *out, size_t *k);
+
+/* One page of a catch-up, from the loop to the worker and back. */
+struct catchup_job {
+    uint64_t sid;           /* the session (sessreg_find) */
+    uint64_t gen;           /* which of its catch-ups asked */
+    int64_t *ids, *seqs;    /* listed: malloc'd, owned by the job */
+    size_t n;
+    size_t budget, max;     /* catchup_encode_fit's */
+    /* filled in by the worker */
+    int rc;                 /* 0, or what went wrong */
+    struct wo_buf frame;    /* the changes frame: orders ids[0..sent) */
+    size_t sent;
+    int64_t cursor;         /* seqs[sent - 1] */
+    struct catchup_job *next;
+};
+
+/* Frees the job, its lists and its frame; NULL is accepted. */
+void catchup_job_free(struct catchup_job *j);
+
+struct catchup_worker;
+
+/*
+ * Start the worker on its own read-only connection to the store at
+ * path. wake(arg) is called from the worker's thread each time a job is
+ * done; it must only make the loop call catchup_worker_take() soon. NULL,
+ * with err set, when the store cannot be opened or the thread started.
+ */
+struct catchup_worker *catchup_worker_start(const char *path,
+                                            void (*wake)(void *arg),
+                                            void *arg, char *err,
+                                            size_t errlen);
+
+/* Stop and join the thread; jobs not taken are freed. NULL is accepted. */
+void catchup_worker_stop(struct catchup_worker *w);
+
+/* Queue j (the worker owns it until catchup_worker_take returns it). */
+void catchup_worker_submit(struct catchup_worker *w, struct catchup_job *j);
+
+/* The jobs done so far, oldest first (a list through ->next), or NULL. */
+struct catchup_job *catchup_worker_take(struct catchup_worker *w);
+
+#endif
