@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from bench import free_port, listening
@@ -88,10 +89,18 @@ class Target:
                 f.write("name,role,tier\ndisp0,dispatcher,\n")
                 for i in range(a.n):
                     f.write("t%05d,technician,L1\n" % i)
+                if a.catchup_orders:    # beyond N: wo_load leaves it out
+                    f.write("zbulk,technician,L1\n")
             t = time.monotonic()
             self.srv(["user", "import", csv, "--data", self.data])
             self.import_s = time.monotonic() - t
             self.codes = csv + ".codes"
+            if a.catchup_orders:
+                subprocess.run([os.path.join(a.build, "wo_bench"),
+                                "populate", os.path.join(self.data,
+                                                         "server.db"),
+                                "zbulk", str(a.catchup_orders)],
+                               check=True, capture_output=True)
         else:
             # the same certificate and key as wo-server's
             self.srv(["init", "--data", self.data])
@@ -108,7 +117,8 @@ class Target:
         if self.kind == "wo":
             cmd = [os.path.join(self.a.build, "wo-server"), "run", "--data",
                    self.data, "--listen", "127.0.0.1:%d" % self.port,
-                   "--max-conns-per-addr", "0", "--max-unauth", "0"]
+                   "--max-conns-per-addr", "0", "--max-unauth", "0"] + \
+                  self.a.server_arg
         else:
             tls = os.path.join(self.data, "tls")
             prog = [os.path.join(self.a.build, "ref_server")]
@@ -147,6 +157,46 @@ class Target:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+class Bulk:
+    """--catchup-orders: a technician outside the N whose first sync of
+    that many orders runs again and again, on fresh copies of its
+    enrolled home, while the reassignments are timed: what a large
+    catch-up does to everyone else's pushes."""
+
+    def __init__(self, a, t, work):
+        with open(t.codes) as f:
+            code = [ln.strip().split(",")[1] for ln in f
+                    if ln.startswith("zbulk,")][0]
+        self.wo = os.path.join(a.build, "wo")
+        self.fresh = os.path.join(work, "zbulk.enrolled")
+        self.home = os.path.join(work, "zbulk")
+        subprocess.run([self.wo, "--home", self.fresh, "enroll", "--server",
+                        "wss://127.0.0.1:%d" % t.port, "--ca", t.ca,
+                        "--code", code], check=True, capture_output=True)
+        self.times, self.stopping = [], threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        while not self.stopping.is_set():
+            shutil.rmtree(self.home, ignore_errors=True)
+            shutil.copytree(self.fresh, self.home)
+            t0 = time.monotonic()
+            subprocess.run([self.wo, "--home", self.home, "sync"],
+                           check=True, capture_output=True)
+            self.times.append(time.monotonic() - t0)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        self.times.sort()
+        return {"catchups_during_reassign": str(len(self.times)),
+                "catchup_s_p50": "%.3f" % (self.times[len(self.times) // 2]
+                                           if self.times else 0)}
 
 
 def expect(load, word, out):
@@ -192,9 +242,16 @@ def measure(kind, a, root):
         c1, w1 = cpu_ticks(t.pid), time.monotonic()
         r["idle_cpu_pct"] = "%.3f" % (100.0 * (c1 - c0) / TCK / (w1 - w0))
         r["loadavg_1m"] = "%.2f-%.2f" % (la0, os.getloadavg()[0])
+        bulk = Bulk(a, t, work) if kind == "wo" and a.catchup_orders else None
+        if bulk:
+            bulk.start()
         load.stdin.write("go\n")
         load.stdin.flush()
-        expect(load, "storm-ready", r)
+        try:
+            expect(load, "storm-ready", r)
+        finally:
+            if bulk:
+                r.update(bulk.stop())
         t.kill()
         expect(load, "storm-down", r)
         t0 = time.monotonic()
@@ -257,6 +314,13 @@ def main():
     ap.add_argument("--server-wrap", default="",
                     help="command line the server runs under")
     ap.add_argument("--only", choices=["wo", "ref", "ws"])
+    ap.add_argument("--server-arg", action="append", default=[],
+                    help="one more argument for `wo-server run` (repeat: "
+                         "--server-arg=--catchup-thread --server-arg=off)")
+    ap.add_argument("--catchup-orders", type=int, default=0,
+                    help="while the reassignments are timed, first syncs "
+                         "of this many orders run one after another "
+                         "(wo-server only)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the scratch directory")
     a = ap.parse_args()

@@ -101,9 +101,8 @@ static const char usage[] =
 
 struct opts {
     const char *data, *role, *listen, *event_lib, *catchup, *cert, *key,
-        *test_clock,
-        *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes, *origins,
-        *smtp_user, *smtp_pwfile;
+        *test_clock, *ca_dir, *tz, *smtp, *smtp_from, *smtp_ca, *codes,
+        *origins, *smtp_user, *smtp_pwfile;
     int smtp_starttls;
     int quiet, json;
     int64_t code_ttl_ms;

@@ -657,6 +657,21 @@ static void take_worker(struct fixture *f)
     fail_msg("the catch-up worker finished nothing in 10 s");
 }
 
+/* The next frame of s's catch-up, a changes frame, decoded: the loop is
+ * pumped as it would run, a step when s is hungry and the worker's
+ * finished frames when nothing is queued. */
+static struct wo_changes *next_changes(struct fixture *f, struct session *s)
+{
+    for (;;) {
+        if (session_queued(s))
+            return next_frame(s, WO_F_CHANGES);
+        if (session_hungry(s))
+            dispatch_drained(&f->srv, s);
+        if (!session_queued(s))
+            take_worker(f);
+    }
+}
+
 /*
  * A catch-up whose frames are made on the worker thread: the loop queues
  * nothing until the frame comes back, each frame's cursor is the seq
@@ -690,22 +705,7 @@ static void test_catchup_on_the_worker(void **state)
     int64_t last_seq[N] = {0}, cursor = 0;
     int frames = 0, final = 0;
     while (!final) {
-        struct wo_outframe *o = session_next_frame(f->tech);
-        if (!o) {
-            if (session_hungry(f->tech))
-                dispatch_drained(&f->srv, f->tech);
-            if (!session_queued(f->tech))
-                take_worker(f);
-            continue;
-        }
-        char err[128];
-        int t;
-        void *body;
-        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
-                                         sizeof err), 0);
-        free(o);
-        assert_int_equal(t, WO_F_CHANGES);
-        struct wo_changes *ch = body;
+        struct wo_changes *ch = next_changes(f, f->tech);
         assert_true(ch->cursor >= cursor);
         cursor = ch->cursor;
         for (size_t i = 0; i < ch->n_orders; i++)
@@ -724,7 +724,7 @@ static void test_catchup_on_the_worker(void **state)
         }
         final = ch->final;
         frames++;
-        wo_frame_free(t, body);
+        wo_frame_free(WO_F_CHANGES, ch);
     }
     assert_int_equal(frames, 3); /* 25 and 50 on the worker, the final */
     for (int k = 0; k < N; k++) {
@@ -745,26 +745,12 @@ static void test_catchup_on_the_worker(void **state)
     int seen[N] = {0};
     final = 0;
     while (!final) {
-        struct wo_outframe *o = session_next_frame(f->tech);
-        if (!o) {
-            if (session_hungry(f->tech))
-                dispatch_drained(&f->srv, f->tech);
-            if (!session_queued(f->tech))
-                take_worker(f);
-            continue;
-        }
-        char err[128];
-        int t;
-        void *body;
-        assert_int_equal(wo_frame_decode(o->buf, o->len, &t, &body, err,
-                                         sizeof err), 0);
-        free(o);
-        struct wo_changes *ch = body;
+        struct wo_changes *ch = next_changes(f, f->tech);
         for (size_t i = 0; i < ch->n_orders; i++)
             for (int k = 0; k < N; k++)
                 seen[k] += ch->orders[i].id == ids[k];
         final = ch->final;
-        wo_frame_free(t, body);
+        wo_frame_free(WO_F_CHANGES, ch);
     }
     for (int k = 0; k < N; k++)
         assert_int_equal(seen[k], 1);
