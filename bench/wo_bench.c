@@ -278,8 +278,9 @@ static struct wo_db *open_db(const char *path, const struct wo_sqlfile *sql,
 {
     struct wo_db *db;
     char err[512];
+    /* compiled before any clock starts, as the server does at open */
     if (wo_db_open(path, WO_DB_CREATE, sql, names, n, &db, err,
-                   sizeof err))
+                   sizeof err) || wo_db_prepare_all(db, err, sizeof err))
         die(err);
     return db;
 }

@@ -22,8 +22,11 @@ int catchup_encode_fit(const struct wo_order *o, const int64_t *seqs,
         struct wo_changes ch = {.orders = (struct wo_order *)o,
                                 .n_orders = *k, .cursor = seqs[*k - 1]};
         int rc = wo_frame_encode(WO_F_CHANGES, &ch, out);
-        if (rc)
+        if (rc) {
+            wo_buf_cleanup(out);
+            memset(out, 0, sizeof *out);
             return rc;
+        }
         if (out->len <= (*k > 1 ? budget : max))
             return 0;
         wo_buf_cleanup(out);
@@ -51,30 +54,56 @@ struct catchup_worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
+    int held;               /* catchup_worker_hold (tests) */
     struct catchup_job *todo, **todo_tail;  /* FIFO */
     struct catchup_job *done, **done_tail;
 };
 
+/*
+ * Keep in o[0..n) only the orders as the loop listed them (same seq),
+ * with their ids and seqs: one changed since then (reassigned away, a
+ * note added) has a seq above the listing now, so a later step lists it
+ * again, in its scope as it is then. Returns how many are kept.
+ */
+static size_t as_listed(struct wo_order *o, struct catchup_job *j)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        if (o[i].seq != j->seqs[i]) {
+            wo_order_cleanup(&o[i]);
+            continue;
+        }
+        o[m] = o[i];        /* moved: o[i] is not cleaned up again */
+        j->ids[m] = j->ids[i];
+        j->seqs[m++] = j->seqs[i];
+    }
+    return m;
+}
+
 /* Load and encode one job, in one read transaction: the orders and their
- * records as of one moment, at least as new as the loop's listing. */
+ * records as of one moment, at least as new as the loop's listing; those
+ * changed since it are left out (as_listed), and a job left with none
+ * sends nothing (sent 0). */
 static void run(struct catchup_worker *w, struct catchup_job *j)
 {
     struct wo_order *o = calloc(j->n, sizeof *o);
+    size_t m = 0;
     int rc = o ? store_read_begin(w->ro) : WO_ENOMEM;
     if (!rc) {
         rc = store_orders_load(w->ro, j->ids, j->n, STORE_LOAD_TECH, o,
                                NULL);
         store_read_end(w->ro);
-        if (!rc) {
-            rc = catchup_encode_fit(o, j->seqs, j->n, j->budget, j->max,
+        if (!rc)
+            m = j->n = as_listed(o, j);
+        if (!rc && m)
+            rc = catchup_encode_fit(o, j->seqs, m, j->budget, j->max,
                                     &j->frame, &j->sent);
-            for (size_t i = 0; i < j->n; i++)
-                wo_order_cleanup(&o[i]);
-        }
+        for (size_t i = 0; i < m; i++)
+            wo_order_cleanup(&o[i]);
     }
     free(o);
     j->rc = rc;
-    if (!rc)
+    if (!rc && j->sent)
         j->cursor = j->seqs[j->sent - 1];
 }
 
@@ -83,7 +112,7 @@ static void *main_of(void *arg)
     struct catchup_worker *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->todo && !w->stop)
+        while ((!w->todo || w->held) && !w->stop)
             pthread_cond_wait(&w->cv, &w->mu);
         if (w->stop)
             break;
@@ -170,6 +199,14 @@ void catchup_worker_submit(struct catchup_worker *w, struct catchup_job *j)
     pthread_mutex_lock(&w->mu);
     *w->todo_tail = j;
     w->todo_tail = &j->next;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void catchup_worker_hold(struct catchup_worker *w, int hold)
+{
+    pthread_mutex_lock(&w->mu);
+    w->held = hold;
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }

@@ -13,10 +13,12 @@
  * looks the session up again by id (sessreg.h): one that closed or began
  * another catch-up meanwhile is simply not sent the frame.
  *
- * A frame's cursor is the seq the loop listed for its last order, never
- * the seq loaded: an order changed after the listing comes in its newer
- * state with the older cursor, and comes again in a later frame; the
- * cursor can never pass an order that was not sent.
+ * The worker sends only orders as the loop listed them: one whose seq
+ * moved since (reassigned away, a note added) is left out, since a
+ * later step lists it again with its scope as it is then. So, as on the
+ * loop, every order in a frame is at or below the frame's cursor (the
+ * seq listed for its last order), and the cursor never passes an order
+ * that was not sent.
  */
 #ifndef CATCHUP_H
 #define CATCHUP_H
@@ -46,10 +48,11 @@ struct catchup_job {
     int64_t *ids, *seqs;    /* listed: malloc'd, owned by the job */
     size_t n;
     size_t budget, max;     /* catchup_encode_fit's */
-    /* filled in by the worker */
+    /* filled in by the worker, which also drops from ids, seqs and n
+     * the orders changed since they were listed */
     int rc;                 /* 0, or what went wrong */
     struct wo_buf frame;    /* the changes frame: orders ids[0..sent) */
-    size_t sent;
+    size_t sent;            /* 0: every order had changed, no frame */
     int64_t cursor;         /* seqs[sent - 1] */
     struct catchup_job *next;
 };
@@ -75,6 +78,11 @@ void catchup_worker_stop(struct catchup_worker *w);
 
 /* Queue j (the worker owns it until catchup_worker_take returns it). */
 void catchup_worker_submit(struct catchup_worker *w, struct catchup_job *j);
+
+/* For tests: while hold is 1 the worker takes no job (one it is making
+ * is finished), so a test can change the store between a listing and
+ * the load. */
+void catchup_worker_hold(struct catchup_worker *w, int hold);
 
 /* The jobs done so far, oldest first (a list through ->next), or NULL. */
 struct catchup_job *catchup_worker_take(struct catchup_worker *w);

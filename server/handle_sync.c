@@ -31,9 +31,10 @@
  * catch-up worker's thread when the server has one (catchup.h; srv->
  * catchup): the step lists the ids and their seqs here, hands them over
  * and waits; the frame comes back through handle_sync_loaded, which sends
- * it and takes the next step. Its cursor is the listed seq of its last
- * order, so an order changed after the listing comes again later. The
- * final frame is always made here, in the step that reads the list last.
+ * it and takes the next step. The worker leaves out an order changed
+ * since the listing (a later step lists it again), so the rule above
+ * holds there too. The final frame is always made here, in the step
+ * that reads the list last.
  *
  * The office (dispatchers, admins) catches up on SLA alerts after the id
  * of the last alert it saw, a frame per step, and is then live for new
@@ -516,9 +517,11 @@ int handle_sync_loaded(struct call *cl, const struct catchup_job *j)
     int rc = j->rc;
     if (rc == WO_ETOOBIG)
         say_too_big(cl, j->ids[0]);
-    if (!rc)
+    /* sent 0: every order had changed since its listing, and the next
+     * step lists them again from the same cursor */
+    if (!rc && j->sent)
         rc = session_send_buf(cl->s, j->frame.data, j->frame.len);
-    if (!rc)
+    if (!rc && j->sent)
         sent(c, j->cursor);
     for (size_t k = 0; !rc && k < j->sent; k++)
         rc = remember(c, j->ids[k]);

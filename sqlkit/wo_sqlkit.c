@@ -408,6 +408,9 @@ sqlite3_stmt *wo_db_stmt(struct wo_db *db, int idx)
 
 static int pidx(sqlite3_stmt *st, const char *name)
 {
+    if (!st)
+        return 0; /* a query wo_db_stmt could not compile: the bind and
+                   * the step that follow fail with SQLITE_MISUSE */
     int i = sqlite3_bind_parameter_index(st, name);
     if (i == 0) {
         fprintf(stderr, "BUG: SQL parameter %s not in: %s\n", name,

@@ -61,12 +61,14 @@ enum wo_db_how {
  * finds every query named in `names` (n of them) among the
  * "-- name: X" blocks of the file called "queries.sql" (a missing name
  * is an error) and compiles each when wo_db_stmt() first asks for it
- * (wo_db_prepare_all() compiles them all at once). A store passes the
- * qnames[] and Q__COUNT that cmake/query_ids.cmake generates from that
- * same queries.sql, so names[i] is the statement wo_db_stmt(db, Q_<name>) returns. On failure *out is
- * NULL and err says what went wrong (the caller adds what to do): 0,
- * WO_ENOTFOUND, WO_EPERM, WO_EEXIST, WO_ESCHEMA, WO_ENOMEM or WO_EIO (a
- * damaged file, among others: SQLite's message is in err).
+ * (wo_db_prepare_all() compiles them all at once), so `files` and
+ * `names` must outlive the connection. A store passes the qnames[] and
+ * Q__COUNT that cmake/query_ids.cmake generates from that same
+ * queries.sql, so names[i] is the statement wo_db_stmt(db, Q_<name>)
+ * returns. On failure *out is NULL and err says what went wrong (the
+ * caller adds what to do): 0, WO_ENOTFOUND, WO_EPERM, WO_EEXIST,
+ * WO_ESCHEMA, WO_ENOMEM or WO_EIO (a damaged file, among others:
+ * SQLite's message is in err).
  */
 int wo_db_open(const char *path, enum wo_db_how how,
                const struct wo_sqlfile *files, const char *const *names,
@@ -84,7 +86,10 @@ void wo_db_close(struct wo_db *db);
 
 sqlite3 *wo_db_handle(struct wo_db *db);
 
-/* The prepared statement for names[idx], reset and with bindings cleared. */
+/* The prepared statement for names[idx], reset and with bindings
+ * cleared; compiled now if this is its first use. NULL (said on stderr)
+ * if it cannot be compiled: the wo_db_bind_* and sqlite3_step calls on
+ * it then fail with SQLITE_MISUSE, and the caller reports an error. */
 sqlite3_stmt *wo_db_stmt(struct wo_db *db, int idx);
 
 /* Binds by name (":title"). A name the statement lacks aborts: it is a bug

@@ -99,6 +99,7 @@ static int teardown(void **state)
     session_destroy(f->disp);
     session_destroy(f->tech);
     session_destroy(f->tech2);  /* NULL is accepted */
+    catchup_worker_stop(f->srv.catchup); /* a test that failed midway */
     commit_destroy(f->srv.commit);
     sessreg_destroy(f->srv.sessions);
     store_close(f->srv.store);
@@ -674,11 +675,12 @@ static struct wo_changes *next_changes(struct fixture *f, struct session *s)
 
 /*
  * A catch-up whose frames are made on the worker thread: the loop queues
- * nothing until the frame comes back, each frame's cursor is the seq
- * listed for its last order (never above an order not yet sent), an
- * order changed while the worker loads comes again with its last state,
- * and the final frame is made on the loop. A frame for a session gone, or
- * for a catch-up a new sync replaced, is dropped.
+ * nothing until the frame comes back; an order changed between the
+ * listing and the worker's load is left out of that frame and comes
+ * later with its last state, so no order is ever newer than its frame's
+ * cursor and no cursor passes an order not sent; the final frame is made
+ * on the loop. A frame for a session gone, or for a catch-up a new sync
+ * replaced, is dropped.
  */
 static void test_catchup_on_the_worker(void **state)
 {
@@ -688,13 +690,14 @@ static void test_catchup_on_the_worker(void **state)
     for (int i = 0; i < N; i++)
         ids[i] = create_order(f, "tech1");
     f->srv.catchup = start_worker(f);
+    catchup_worker_hold(f->srv.catchup, 1);
     struct wo_sync sy = {.cursor = 0};
     send_frame(f, f->tech, WO_F_SYNC, &sy);
     /* the first frame (25 orders) is the worker's: nothing queued yet */
     assert_int_equal(session_queued_bytes(f->tech), 0);
     assert_non_null(session_job(f->tech));
-    /* meanwhile an order of that first frame leaves the scope and comes
-     * back, two changes later */
+    /* before the worker loads them, an order of that first frame leaves
+     * the scope and comes back, two changes later */
     const char *to[] = {"tech2", "tech1"};
     for (int i = 0; i < 2; i++) {
         struct wo_cmd a = {.req = 2, .name = "assign", .wo = ids[3],
@@ -702,16 +705,24 @@ static void test_catchup_on_the_worker(void **state)
         send_frame(f, f->disp, WO_F_CMD, &a);
         wo_frame_free(WO_F_RESULT, next_frame(f->disp, WO_F_RESULT));
     }
+    catchup_worker_hold(f->srv.catchup, 0);
     int64_t last_seq[N] = {0}, cursor = 0;
     int frames = 0, final = 0;
     while (!final) {
         struct wo_changes *ch = next_changes(f, f->tech);
         assert_true(ch->cursor >= cursor);
         cursor = ch->cursor;
-        for (size_t i = 0; i < ch->n_orders; i++)
+        for (size_t i = 0; i < ch->n_orders; i++) {
+            /* as listed: never an order newer than the frame's cursor */
+            assert_true(ch->orders[i].seq <= ch->cursor);
+            /* the changed order is left out of the first frame */
+            assert_false(frames == 0 && ch->orders[i].id == ids[3]);
             for (int k = 0; k < N; k++)
                 if (ch->orders[i].id == ids[k])
                     last_seq[k] = ch->orders[i].seq;
+        }
+        if (frames == 0)
+            assert_int_equal(ch->n_orders, 24);
         /* every order up to the cursor has been sent by now */
         for (int k = 0; k < N && !ch->final; k++) {
             struct wo_order cur;

@@ -160,7 +160,8 @@ static void test_files(void **st)
 
 /* Queries are compiled on first use: an open finds them all, a broken one
  * is named by wo_db_prepare_all() and its wo_db_stmt() is NULL, on which
- * SQLite's calls fail instead of crashing; the good one still works. */
+ * binds do nothing and a step fails instead of crashing; the good one
+ * still works. */
 static void test_lazy_prepare(void **st)
 {
     static const struct wo_sqlfile files[] = {
@@ -181,6 +182,8 @@ static void test_lazy_prepare(void **st)
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), 0);
     assert_null(wo_db_stmt(db, 1));
+    wo_db_bind_int(wo_db_stmt(db, 1), ":x", 1);   /* no abort */
+    assert_int_equal(wo_db_exec(wo_db_stmt(db, 1)), WO_EIO);
     assert_int_equal(sqlite3_step(wo_db_stmt(db, 1)), SQLITE_MISUSE);
     assert_int_equal(wo_db_prepare_all(db, err, sizeof err), WO_EIO);
     assert_non_null(strstr(err, "broken"));
