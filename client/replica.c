@@ -932,7 +932,12 @@ static int replay_pending(struct replica *r, int64_t order, const char *user,
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
                           const char *user, int64_t device, int hold)
 {
-    int rc = r->held ? 0 : wo_db_begin(r->db);
+    /* what the server sends needs no wait for the disk: a power cut can
+     * lose only whole frames with their cursor, which the next sync asks
+     * for again (a process crash loses nothing), and the laptop's own
+     * work (the outbox) is never written here. The next durable commit,
+     * or the checkpoint as `wo` closes the replica, syncs them. */
+    int rc = r->held ? 0 : wo_db_begin_lazy(r->db);
     if (rc)
         return rc;
     for (size_t i = 0; !rc && i < ch->n_orders; i++) {
