@@ -934,9 +934,10 @@ int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
 {
     /* what the server sends needs no wait for the disk: a power cut can
      * lose only whole frames with their cursor, which the next sync asks
-     * for again (a process crash loses nothing), and the laptop's own
-     * work (the outbox) is never written here. The next durable commit,
-     * or the checkpoint as `wo` closes the replica, syncs them. */
+     * for again (a process crash loses nothing). No op is added to or
+     * taken from the outbox here; a quarantine mark set while replaying
+     * is set again by the next replay. The next durable commit, or the
+     * checkpoint as `wo` closes the replica, syncs them. */
     int rc = r->held ? 0 : wo_db_begin_lazy(r->db);
     if (rc)
         return rc;
