@@ -800,9 +800,10 @@ static int put_order(struct replica *r, const struct wo_order *o)
      * (only a revocation removes an order, and its records with it): a
      * first sync skips five deletes per order */
     char status[WO_MAX_ID + 1];
-    int held = order_status(r, o->id, status);
-    if (held && held != WO_ENOTFOUND)
-        return held;
+    int found = order_status(r, o->id, status);
+    if (found && found != WO_ENOTFOUND)
+        return found;
+    int held = !found;
     sqlite3_stmt *q = ST(order_upsert);
     wo_db_bind_int(q, ":id", o->id);
     wo_db_bind_int(q, ":seq", o->seq);
@@ -830,7 +831,7 @@ static int put_order(struct replica *r, const struct wo_order *o)
     int rc = wo_db_exec(q);
     /* a partial order (our own ops pushed back) has only the records they
      * made: the others stay as they are */
-    if (!rc && !o->partial && !held)
+    if (!rc && !o->partial && held)
         rc = delete_synced(r, o->id);
     for (size_t i = 0; !rc && i < o->n_visits; i++)
         rc = put_visit(r, o->id, &o->visits[i], 0);

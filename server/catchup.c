@@ -80,31 +80,34 @@ static size_t as_listed(struct wo_order *o, struct catchup_job *j)
     return m;
 }
 
-/* Load and encode one job, in one read transaction: the orders and their
- * records as of one moment, at least as new as the loop's listing; those
- * changed since it are left out (as_listed), and a job left with none
- * sends nothing (sent 0). */
-static void run(struct catchup_worker *w, struct catchup_job *j)
+void catchup_job_run(struct store *st, struct catchup_job *j)
 {
     struct wo_order *o = calloc(j->n, sizeof *o);
     size_t m = 0;
-    int rc = o ? store_read_begin(w->ro) : WO_ENOMEM;
-    if (!rc) {
-        rc = store_orders_load(w->ro, j->ids, j->n, STORE_LOAD_TECH, o,
-                               NULL);
-        store_read_end(w->ro);
-        if (!rc)
-            m = j->n = as_listed(o, j);
-        if (!rc && m)
-            rc = catchup_encode_fit(o, j->seqs, m, j->budget, j->max,
-                                    &j->frame, &j->sent);
-        for (size_t i = 0; i < m; i++)
-            wo_order_cleanup(&o[i]);
-    }
+    int rc = o ? store_orders_load(st, j->ids, j->n, STORE_LOAD_TECH, o,
+                                   NULL)
+               : WO_ENOMEM;
+    if (!rc)
+        m = j->n = as_listed(o, j);
+    if (!rc && m)
+        rc = catchup_encode_fit(o, j->seqs, m, j->budget, j->max, &j->frame,
+                                &j->sent);
+    for (size_t i = 0; i < m; i++)
+        wo_order_cleanup(&o[i]);
     free(o);
     j->rc = rc;
     if (!rc && j->sent)
         j->cursor = j->seqs[j->sent - 1];
+}
+
+/* A job on the worker: its orders and their records read in one read
+ * transaction, as of one moment at least as new as the loop's listing. */
+static void run(struct catchup_worker *w, struct catchup_job *j)
+{
+    if ((j->rc = store_read_begin(w->ro)))
+        return;
+    catchup_job_run(w->ro, j);
+    store_read_end(w->ro);
 }
 
 static void *main_of(void *arg)

@@ -1,7 +1,7 @@
 /*
  * catchup.h - making the frames of a technician's catch-up: the orders
  * loaded from the store and encoded, as many as fit in a frame; on the
- * loop (catchup_encode_fit), or on a worker thread with a read-only
+ * loop (catchup_job_run), or on a worker thread with a read-only
  * connection of its own (struct catchup_worker), so that a large
  * catch-up's loading and encoding take the second core instead of the
  * loop's, and pushes and acks to every other session do not wait behind
@@ -41,7 +41,8 @@ int catchup_encode_fit(const struct wo_order *o, const int64_t *seqs,
                        size_t n, size_t budget, size_t max,
                        struct wo_buf *out, size_t *k);
 
-/* One page of a catch-up, from the loop to the worker and back. */
+/* One page of a catch-up: listed by the loop, made on the worker (or
+ * at once on the loop, catchup_job_run), sent by the loop. */
 struct catchup_job {
     uint64_t sid;           /* the session (sessreg_find) */
     uint64_t gen;           /* which of its catch-ups asked */
@@ -59,6 +60,15 @@ struct catchup_job {
 
 /* Frees the job, its lists and its frame; NULL is accepted. */
 void catchup_job_free(struct catchup_job *j);
+
+/*
+ * Make j's frame from st: load ids[0..n), leave out those whose seq is
+ * no longer the one listed (n shrinks to what is kept), encode as many
+ * as fit (catchup_encode_fit). The worker runs it in a read transaction
+ * of its own connection; the loop, with no worker, on its connection
+ * in the step that listed the ids. Sets rc, frame, sent and cursor.
+ */
+void catchup_job_run(struct store *st, struct catchup_job *j);
 
 struct catchup_worker;
 

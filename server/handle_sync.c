@@ -27,14 +27,14 @@
  * catch-up and the first push; until then a change reaches the session
  * through a later step, never as a push.
  *
- * A frame of orders before the final one is loaded and encoded on the
- * catch-up worker's thread when the server has one (catchup.h; srv->
- * catchup): the step lists the ids and their seqs here, hands them over
- * and waits; the frame comes back through handle_sync_loaded, which sends
- * it and takes the next step. The worker leaves out an order changed
- * since the listing (a later step lists it again), so the rule above
- * holds there too. The final frame is always made here, in the step
- * that reads the list last.
+ * A frame of orders before the final one is a page (catchup.h): the
+ * step lists the ids and their seqs, and the page is loaded and encoded
+ * on the catch-up worker's thread when the server has one (srv->
+ * catchup), the frame coming back through handle_sync_loaded, which
+ * sends it and takes the next step; else at once, on the loop. A page
+ * leaves out an order changed since the listing (a later step lists it
+ * again), so the rule above holds on the worker too. The final frame is
+ * always made here, in the step that reads the list last.
  *
  * The office (dispatchers, admins) catches up on SLA alerts after the id
  * of the last alert it saw, a frame per step, and is then live for new
@@ -182,42 +182,54 @@ static int send_some(struct call *cl, struct catchup *c,
     return rc;
 }
 
-/* One step: a frame of the next c->batch orders, or of as many as fit. */
-static int send_batch(struct call *cl, struct catchup *c, const int64_t *ids,
-                      const int64_t *seqs)
+/* A page's frame came (catchup.h): send it, or nothing when every order
+ * in it had changed since its listing (the next step lists them again
+ * from the same cursor). */
+static int took(struct call *cl, struct catchup *c,
+                const struct catchup_job *j)
 {
-    size_t n = c->batch, k;
-    struct wo_order *o = calloc(n, sizeof *o);
-    if (!o)
-        return WO_ENOMEM;
-    int rc = load_orders(cl->srv, ids, n, o), loaded = !rc;
-    if (loaded)
-        rc = send_some(cl, c, o, seqs, n, &k);
-    free_orders(o, loaded ? n : 0);
+    int rc = j->rc;
+    if (rc == WO_ETOOBIG)
+        say_too_big(cl, j->ids[0]);
+    if (!rc && j->sent)
+        rc = session_send_buf(cl->s, j->frame.data, j->frame.len);
+    if (!rc && j->sent)
+        sent(c, j->cursor);
+    for (size_t k = 0; !rc && k < j->sent; k++)
+        rc = remember(c, j->ids[k]);
     return rc;
 }
 
-/* The same step on the worker: the frame comes to handle_sync_loaded. */
-static int hand_over(struct call *cl, struct catchup *c, const int64_t *ids,
-                     const int64_t *seqs)
+/*
+ * One step: a frame of the next c->batch of the listed orders (the job
+ * takes *ids and *seqs), or of as many as fit. Made on the catch-up
+ * worker when the server has one, the frame then coming back through
+ * handle_sync_loaded; else here, on the loop's own connection, where
+ * nothing can change between the listing and the load.
+ */
+static int page(struct call *cl, struct catchup *c, int64_t **ids,
+                int64_t **seqs)
 {
     struct catchup_job *j = calloc(1, sizeof *j);
-    size_t n = c->batch;
-    if (j && (j->ids = malloc(n * sizeof *ids)) &&
-        (j->seqs = malloc(n * sizeof *seqs))) {
-        memcpy(j->ids, ids, n * sizeof *ids);
-        memcpy(j->seqs, seqs, n * sizeof *seqs);
-        j->n = n;
-        j->sid = session_id(cl->s);
-        j->gen = c->gen;
-        j->budget = SESSION_FRAME_BUDGET;
-        j->max = WO_MAX_FRAME;
+    if (!j)
+        return WO_ENOMEM;
+    j->ids = *ids;
+    j->seqs = *seqs;
+    *ids = *seqs = NULL;
+    j->n = c->batch;
+    j->sid = session_id(cl->s);
+    j->gen = c->gen;
+    j->budget = SESSION_FRAME_BUDGET;
+    j->max = WO_MAX_FRAME;
+    if (cl->srv->catchup) {
         c->waiting = 1;
         catchup_worker_submit(cl->srv->catchup, j);
         return 0;
     }
+    catchup_job_run(cl->srv->store, j);
+    int rc = took(cl, c, j);
     catchup_job_free(j);
-    return WO_ENOMEM;
+    return rc;
 }
 
 /* A frame of past resolutions ids[0..n) (n <= PAST_BATCH); they keep the
@@ -339,10 +351,8 @@ static int step_tech(struct call *cl, struct catchup *c, int *done)
     if ((rc = store_scope_changed(st, c->user, c->sent, c->batch + 1, &ids,
                                   &seqs, &n)))
         return rc;
-    if (n > c->batch && cl->srv->catchup) {
-        rc = hand_over(cl, c, ids, seqs);
-    } else if (n > c->batch) {
-        rc = send_batch(cl, c, ids, seqs);
+    if (n > c->batch) {
+        rc = page(cl, c, &ids, &seqs);
     } else if (!c->past_read) {
         /* the closed orders of the assets on the technician's orders
          * that a replica at the client's cursor lacks */
@@ -514,17 +524,7 @@ int handle_sync_loaded(struct call *cl, const struct catchup_job *j)
     if (!c || c->office || c->gen != j->gen || !c->waiting)
         return 0;
     c->waiting = 0;
-    int rc = j->rc;
-    if (rc == WO_ETOOBIG)
-        say_too_big(cl, j->ids[0]);
-    /* sent 0: every order had changed since its listing, and the next
-     * step lists them again from the same cursor */
-    if (!rc && j->sent)
-        rc = session_send_buf(cl->s, j->frame.data, j->frame.len);
-    if (!rc && j->sent)
-        sent(c, j->cursor);
-    for (size_t k = 0; !rc && k < j->sent; k++)
-        rc = remember(c, j->ids[k]);
+    int rc = took(cl, c, j);
     if (!rc)
         return run_job(cl);
     session_set_job(cl->s, NULL, NULL);
