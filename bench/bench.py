@@ -38,6 +38,17 @@ from harness import free_port, listening  # noqa: E402,F401
 WRAP = []     # --server-wrap: e.g. perf record -g -o FILE --
 
 
+def cpu_ticks(pid, tid=None):
+    """CPU time (user + system, clock ticks) of process pid, or of its
+    thread tid, and that one's name."""
+    path = "/proc/%d/stat" % pid if tid is None else \
+        "/proc/%d/task/%s/stat" % (pid, tid)
+    with open(path) as f:
+        head, rest = f.read().rsplit(")", 1)
+    fields = rest.split()
+    return int(fields[11]) + int(fields[12]), head.split("(", 1)[1]
+
+
 def kv(text):
     return dict(line.split("=", 1) for line in text.split() if "=" in line)
 
@@ -73,23 +84,17 @@ class Server:
 
     def cpu_seconds(self):
         """CPU time (user + system) the server has used so far."""
-        with open("/proc/%d/stat" % self.proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_ticks(self.proc.pid)[0] / os.sysconf("SC_CLK_TCK")
 
     def thread_cpu_seconds(self, name):
         """CPU time the server's threads called `name` have used."""
-        base = "/proc/%d/task" % self.proc.pid
         ticks = 0
-        for t in os.listdir(base):
+        for tid in os.listdir("/proc/%d/task" % self.proc.pid):
             try:
-                with open(os.path.join(base, t, "stat")) as f:
-                    head, rest = f.read().rsplit(")", 1)
-            except OSError:
+                t, comm = cpu_ticks(self.proc.pid, tid)
+            except OSError:     # the thread ended meanwhile
                 continue
-            if head.split("(", 1)[1] == name:
-                fields = rest.split()
-                ticks += int(fields[11]) + int(fields[12])
+            ticks += t if comm == name else 0
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self):

@@ -43,6 +43,7 @@ import tempfile
 import threading
 import time
 
+import bench
 from bench import free_port, listening
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -68,9 +69,7 @@ def rss_kib(pid):
 
 
 def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return bench.cpu_ticks(pid)[0]
 
 
 class Target:

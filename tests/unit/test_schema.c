@@ -36,6 +36,19 @@ static size_t names_of(const struct wo_sqlfile *f, char **names, size_t max)
     return n;
 }
 
+/* Remove the database at path with its -wal and -shm, and its
+ * directory dir. */
+static void remove_db(const char *dir, const char *path)
+{
+    char side[300];
+    const char *ext[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(side, sizeof side, "%s%s", path, ext[i]);
+        unlink(side);
+    }
+    rmdir(dir);
+}
+
 static void check(const struct wo_sqlfile *files)
 {
     char dir[] = "/tmp/wo-schema-XXXXXX", path[64], err[512];
@@ -94,13 +107,7 @@ static void check(const struct wo_sqlfile *files)
     assert_int_not_equal(access(path, F_OK), 0);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
-    unlink(path);
-    char side[300];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    rmdir(dir);
+    remove_db(dir, path);
 }
 
 static const char *const no_names[] = {NULL};
@@ -189,13 +196,7 @@ static void test_lazy_prepare(void **st)
     assert_non_null(strstr(err, "broken"));
     assert_non_null(strstr(err, "nowhere"));
     wo_db_close(db);
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    rmdir(dir);
+    remove_db(dir, path);
 }
 
 /* User words become FTS5 phrases: no word is read as query syntax. */
@@ -281,13 +282,7 @@ static void test_lazy_level(void **st)
     assert_int_equal(wo_db_settle(db, &all), 0);
     assert_true(all);
     wo_db_close(db);
-    char side[300];
-    const char *ext[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(side, sizeof side, "%s%s", path, ext[i]);
-        unlink(side);
-    }
-    rmdir(dir);
+    remove_db(dir, path);
 }
 
 static void test_server(void **st) { check(wo_server_sql); }
