@@ -21,7 +21,8 @@
  *       and 3 notes, straight into a server store (before wo-server runs).
  *   raw-replica DB ORDERS
  *       the limit for a first sync: the same rows written into a fresh
- *       replica with the replica's own statements in one transaction.
+ *       replica with the replica's own statements in one transaction
+ *       (each order with its records, its SLA row and its intake row).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -510,16 +511,19 @@ static int cmd_populate(int argc, char **argv)
     return 0;
 }
 
+/* every row a first sync writes per order: the order, its records, and
+ * the SLA and intake rows that come with it */
 static const char *const replica_q[] = {"order_upsert", "visit_put",
-                                        "part_put", "note_put"};
-enum { R_ORDER, R_VISIT, R_PART, R_NOTE };
+                                        "part_put", "note_put",
+                                        "order_sla_put", "order_intake_put"};
+enum { R_ORDER, R_VISIT, R_PART, R_NOTE, R_SLA, R_INTAKE, R__COUNT };
 
 static int cmd_raw_replica(int argc, char **argv)
 {
     if (argc != 4)
         die("usage: raw-replica DB ORDERS");
     int orders = atoi(argv[3]);
-    struct wo_db *db = open_db(argv[2], wo_replica_sql, replica_q, 4);
+    struct wo_db *db = open_db(argv[2], wo_replica_sql, replica_q, R__COUNT);
     /* the records' ids come with the orders in a sync: made before the
      * clock starts, as the server made them */
     int per = VISITS_PER_ORDER + PARTS_PER_ORDER + NOTES_PER_ORDER;
@@ -543,6 +547,29 @@ static int cmd_raw_replica(int argc, char **argv)
         wo_db_bind_text(q, ":assignee", "tech");
         wo_db_bind_int(q, ":created_at", wall_ms());
         wo_db_bind_int(q, ":updated_at", wall_ms());
+        must(wo_db_exec(q), db);
+        /* as the server sends them for a P2 order of `populate` */
+        q = wo_db_stmt(db, R_SLA);
+        wo_db_bind_int(q, ":order", i);
+        wo_db_bind_text(q, ":tier", "L1");
+        wo_db_bind_int(q, ":sla_version", 1);
+        wo_db_bind_int(q, ":response_due", wall_ms() + 3600000);
+        wo_db_bind_int(q, ":resolve_due", wall_ms() + 28800000);
+        wo_db_bind_int(q, ":responded_at", 0);
+        wo_db_bind_int(q, ":resolved_at", 0);
+        wo_db_bind_int(q, ":paused_at", 0);
+        wo_db_bind_int(q, ":completed_at", 0);
+        must(wo_db_exec(q), db);
+        q = wo_db_stmt(db, R_INTAKE);
+        wo_db_bind_int(q, ":order", i);
+        wo_db_bind_text(q, ":type", "incident");
+        wo_db_bind_text(q, ":category", "other");
+        wo_db_bind_null(q, ":department");
+        wo_db_bind_null(q, ":customer");
+        wo_db_bind_null(q, ":impact");
+        wo_db_bind_null(q, ":urgency");
+        wo_db_bind_int(q, ":deadline", 0);
+        wo_db_bind_int(q, ":remote", 0);
         must(wo_db_exec(q), db);
         for (int v = 0; v < VISITS_PER_ORDER; v++) {
             const char *id = ids[next++];
