@@ -292,5 +292,52 @@ class CatchupThreadTest(Env):
         self.converges("off")
 
 
+class BenchLimitTest(Env):
+    """bench/bench.py sets a first sync beside its limit, `wo_bench
+    raw-replica`: the same rows written straight into an empty replica.
+    The limit is only honest while it writes every row a sync writes, no
+    fewer (it once left out each order's SLA and intake rows) and no
+    more: per table, the limit's rows equal what a first sync of
+    `wo_bench populate`'s orders added to an enrolled replica."""
+
+    ORDERS = 12
+
+    def counts(self, path):
+        with sqlite3.connect(path) as db:
+            names = [r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                "name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' AND "
+                "name != 'config'")]
+            return {n: db.execute('SELECT count(*) FROM "%s"' % n)
+                    .fetchone()[0] for n in names}
+
+    def test_the_limit_writes_what_a_first_sync_writes(self):
+        bench = os.path.join(os.path.dirname(WO), "wo_bench")
+        self.enroll("tech", "technician")
+        self.stop_server()
+        subprocess.run([bench, "populate", os.path.join(self.data,
+                                                        "server.db"),
+                        "tech", str(self.ORDERS)], check=True,
+                       capture_output=True)
+        self.start_server()
+        replica = os.path.join(self.home("tech"), "replica.db")
+        before = self.counts(replica)
+        out = self.wo("tech", "sync").stdout
+        self.assertIn("%d orders updated" % self.ORDERS, out)
+        after = self.counts(replica)
+        synced = {n: after[n] - before.get(n, 0) for n in after}
+        raw = os.path.join(self.dir, "raw.db")
+        r = subprocess.run([bench, "raw-replica", raw, str(self.ORDERS)],
+                           check=True, capture_output=True, text=True)
+        self.assertIn("orders=%d" % self.ORDERS, r.stdout)
+        limit = self.counts(raw)
+        self.assertEqual({n: c for n, c in limit.items() if c},
+                         {n: c for n, c in synced.items() if c})
+        # the job is the one the limit writes: orders with their records
+        self.assertEqual(synced["orders"], self.ORDERS)
+        self.assertEqual(synced["order_sla"], self.ORDERS)
+        self.assertEqual(synced["parts"], 3 * self.ORDERS)
+
+
 if __name__ == "__main__":
     unittest.main()
