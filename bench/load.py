@@ -28,7 +28,8 @@ it tells anyone; a reassignment's floor is the reference's message plus
 that commit.
 
 usage: python3 bench/load.py [--build DIR] [-n N] [-r R] [--idle-s S]
-                             [--only wo|ref|ws]
+                             [--only wo|ref|ws] [--catchup-orders K]
+                             [--creates] [--server-arg ARG]
                              [--server-wrap 'perf record -g -o F --']
 Nothing here asserts: the figures go to docs/performance.md.
 """
@@ -90,6 +91,8 @@ class Target:
                     f.write("t%05d,technician,L1\n" % i)
                 if a.catchup_orders:    # beyond N: wo_load leaves it out
                     f.write("zbulk,technician,L1\n")
+                if a.creates:
+                    f.write("zdisp,dispatcher,\n")
             t = time.monotonic()
             self.srv(["user", "import", csv, "--data", self.data])
             self.import_s = time.monotonic() - t
@@ -198,6 +201,42 @@ class Bulk:
                                            if self.times else 0)}
 
 
+class Creator:
+    """--creates: a second dispatcher outside the N creates orders one
+    after another with `wo create` while the reassignments are timed:
+    each new order gets a recipient code, a PBKDF2 hash, which the
+    server makes ahead on a thread of its own (server/codepool.c) and
+    once made on the loop, holding every push meanwhile."""
+
+    def __init__(self, a, t, work):
+        with open(t.codes) as f:
+            code = [ln.strip().split(",")[1] for ln in f
+                    if ln.startswith("zdisp,")][0]
+        self.wo = os.path.join(a.build, "wo")
+        self.home = os.path.join(work, "zdisp")
+        subprocess.run([self.wo, "--home", self.home, "enroll", "--server",
+                        "wss://127.0.0.1:%d" % t.port, "--ca", t.ca,
+                        "--code", code], check=True, capture_output=True)
+        self.made, self.stopping = 0, threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        while not self.stopping.is_set():
+            subprocess.run([self.wo, "--home", self.home, "create",
+                            "--title", "walk-in %d" % self.made,
+                            "--priority", "P3"], check=True,
+                           capture_output=True)
+            self.made += 1
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        return {"creates_during_reassign": str(self.made)}
+
+
 def expect(load, word, out):
     """Read the load client's lines into out until `word` (and echo them,
     so that a run cut short still shows what it measured)."""
@@ -242,15 +281,18 @@ def measure(kind, a, root):
         r["idle_cpu_pct"] = "%.3f" % (100.0 * (c1 - c0) / TCK / (w1 - w0))
         r["loadavg_1m"] = "%.2f-%.2f" % (la0, os.getloadavg()[0])
         bulk = Bulk(a, t, work) if kind == "wo" and a.catchup_orders else None
-        if bulk:
-            bulk.start()
+        maker = Creator(a, t, work) if kind == "wo" and a.creates else None
+        for side in (bulk, maker):
+            if side:
+                side.start()
         load.stdin.write("go\n")
         load.stdin.flush()
         try:
             expect(load, "storm-ready", r)
         finally:
-            if bulk:
-                r.update(bulk.stop())
+            for side in (bulk, maker):
+                if side:
+                    r.update(side.stop())
         t.kill()
         expect(load, "storm-down", r)
         t0 = time.monotonic()
@@ -319,6 +361,10 @@ def main():
     ap.add_argument("--catchup-orders", type=int, default=0,
                     help="while the reassignments are timed, first syncs "
                          "of this many orders run one after another "
+                         "(wo-server only)")
+    ap.add_argument("--creates", action="store_true",
+                    help="while the reassignments are timed, a second "
+                         "dispatcher creates orders one after another "
                          "(wo-server only)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the scratch directory")

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "codepool.h"
 #include "desk.h"
 #include "feed.h"
 #include "handle_cmd.h"
@@ -23,7 +24,6 @@
 #include "session.h"
 #include "sessreg.h"
 #include "store.h"
-#include "verify.h"
 #include "wo_clock.h"
 #include "wo_lifecycle.h"
 #define WO_SQLKIT_NO_SQLITE /* only wo_fts_query(): no SQLite here */
@@ -95,7 +95,7 @@ int handle_cmd_create(struct call *c)
     if (!rc && cmd->assignee)
         rc = find_tech(c, cmd->assignee, &tech);
     if (!rc)
-        rc = verify_code_new(c->code, &kept);
+        rc = codepool_new(c->srv->codes, c->code, &kept);
     if (!rc)
         rc = store_order_create(c->srv->store, cmd, &kept, c->a->user_id, now,
                                 &id);
@@ -289,7 +289,7 @@ int handle_cmd_code(struct call *c)
     if (wo_lifecycle_is_terminal(status))
         return fail(c, WO_ESTATE, "order %lld is %s: the recipient has "
                     "nothing left to co-sign", (long long)cmd->wo, status);
-    if (!(rc = verify_code_new(c->code, &kept)))
+    if (!(rc = codepool_new(c->srv->codes, c->code, &kept)))
         rc = store_code_set(c->srv->store, cmd->wo, &kept);
     if (!rc)
         rc = store_change(c->srv->store, cmd->wo, "code.new", c->a->user,

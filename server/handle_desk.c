@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "agree.h"
+#include "codepool.h"
 #include "desk.h"
 #include "feed.h"
 #include "handle_desk.h"
@@ -203,7 +204,7 @@ int handle_desk_intake(struct call *c, int64_t id, int64_t now)
     }
     if (needs) {
         struct store_code kept;
-        if ((rc = verify_code_new(c->auth_code, &kept)) ||
+        if ((rc = codepool_new(c->srv->codes, c->auth_code, &kept)) ||
             (rc = store_auth_code_set(st, id, &kept)) ||
             (rc = store_order_set_status(st, id, "awaiting_authorisation")))
             return rc;
@@ -572,7 +573,7 @@ int handle_desk_auth_code(struct call *c)
     if (strcmp(o.status, "awaiting_authorisation"))
         rc = fail(c, WO_ESTATE, "order %lld is %s: it does not wait for "
                   "authorisation", (long long)o.id, o.status);
-    if (!rc && !(rc = verify_code_new(c->auth_code, &kept)))
+    if (!rc && !(rc = codepool_new(c->srv->codes, c->auth_code, &kept)))
         rc = store_auth_code_set(c->srv->store, o.id, &kept);
     if (!rc)
         rc = history(c, o.id, "authorisation.code", "a new authorisation "

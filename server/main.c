@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "catchup.h"
+#include "codepool.h"
 #include "commit.h"
 #include "desk.h"
 #include "dispatch.h"
@@ -799,6 +800,9 @@ struct run {
 
 /* The walk of every session for deadlines and pings (gate.h). */
 #define SWEEP_US (500 * 1000)
+/* recipient codes kept ready (codepool.h): a burst of creations beyond
+ * them makes its own until the thread catches up, some 250 a second */
+#define CODES_AHEAD 64
 
 /* A session over a gate cap is kept only to send its close frame. */
 static struct session *app_open(void *arg, const struct transport *tp,
@@ -949,6 +953,11 @@ static int serve(struct run *r, const struct ws_config *cfg)
                         "loop's thread\n", err);
         ok = 0;
     }
+    /* an order's recipient code is a PBKDF2 hash: made ahead there, so
+     * that creating an order does not hold every push for its rounds */
+    if (ok && !(r->srv.codes = codepool_start(CODES_AHEAD, err, sizeof err)))
+        fprintf(stderr, "wo-server: cannot make recipient codes ahead: %s; "
+                        "each is made as its order is created\n", err);
     if (ok) {
         ws_timer_arm(r->stop, 100 * 1000);
         ws_timer_arm(r->tick, 0);
@@ -958,6 +967,8 @@ static int serve(struct run *r, const struct ws_config *cfg)
     }
     catchup_worker_stop(r->srv.catchup);
     r->srv.catchup = NULL;
+    codepool_stop(r->srv.codes);
+    r->srv.codes = NULL;
     ws_timer_destroy(r->flush);
     ws_timer_destroy(r->tick);
     ws_timer_destroy(r->stop);

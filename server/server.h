@@ -32,6 +32,8 @@ struct srv {
     struct catchup_worker *catchup; /* catchup.h: frames of catch-ups made
                                      * on the second core; NULL: on the
                                      * loop */
+    struct codepool *codes;     /* codepool.h: recipient codes made ahead;
+                                 * NULL: each made on the loop */
 };
 
 #endif

@@ -339,5 +339,54 @@ class BenchLimitTest(Env):
         self.assertEqual(synced["parts"], 3 * self.ORDERS)
 
 
+class CodesAheadTest(Env):
+    """A new order's recipient code is a PBKDF2 hash, made ahead on the
+    server's `wo-codes` thread (server/codepool.c) from the first code
+    asked for on, so that creating an order does not hold the loop. The
+    codes of orders created one after another, the first made on the
+    loop and the rest taken from the pool, each close their own order
+    when the recipient co-signs with it, and only their own."""
+
+    def thread_names(self):
+        base = "/proc/%d/task" % self.server.pid
+        names = []
+        for t in os.listdir(base):
+            with open(os.path.join(base, t, "comm")) as f:
+                names.append(f.read().strip())
+        return names
+
+    def test_codes_made_ahead_close_their_own_orders(self):
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+        self.assertIn("wo-codes", self.thread_names())
+        made = [self.create(title="job %d" % i, assign="alice")
+                for i in range(6)]
+        codes = [o["recipient_code"] for o in made]
+        self.assertEqual(len(set(codes)), len(codes))
+        self.wo("alice", "sync")
+        for k in (0, 5):
+            wo = str(made[k]["id"])
+            self.wo("alice", "accept", wo)
+            self.wo("alice", "visit", "start", wo)
+            self.wo("alice", "visit", "end", wo, "--outcome", "done")
+            self.wo("alice", "sign", wo)
+        # another order's code does not close this one
+        other = codes[0] if codes[0] != codes[5] else codes[1]
+        self.wo("alice", "cosign", str(made[5]["id"]), "--name", "Ann",
+                "--code", other)
+        self.wo("alice", "sync", check=False)
+        self.assertNotEqual(self.wo_json("disp", "show", str(made[5]["id"]))
+                            ["status"], "closed")
+        for k in (0, 5):
+            wo = str(made[k]["id"])
+            self.wo("alice", "cosign", wo, "--name", "Ann", "--code",
+                    codes[k])
+        self.wo("alice", "sync")
+        for k in (0, 5):
+            self.assertEqual(self.wo_json("disp", "show",
+                                          str(made[k]["id"]))["status"],
+                             "closed")
+
+
 if __name__ == "__main__":
     unittest.main()

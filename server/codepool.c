@@ -1,0 +1,138 @@
+/*
+ * codepool.c - recipient and authorisation codes made ahead (codepool.h).
+ */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "codepool.h"
+#include "store.h"
+#include "wo_err.h"
+
+struct ready {
+    char code[VERIFY_CODE_LEN + 1];
+    struct store_code kept;
+};
+
+struct codepool {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t room;    /* a code was taken, or stop */
+    int stop;
+    int wanted;             /* a code was asked for: fill from then on */
+    size_t cap, n;
+    size_t missed;          /* codepool_new made its own */
+    struct ready *slot;     /* slot[0..n) ready, taken from the top */
+};
+
+static void *main_of(void *arg)
+{
+    struct codepool *p = arg;
+    struct ready r;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while ((!p->wanted || p->n == p->cap) && !p->stop)
+            pthread_cond_wait(&p->room, &p->mu);
+        if (p->stop)
+            break;
+        pthread_mutex_unlock(&p->mu);
+        /* the PBKDF2 rounds, off the lock: a taker never waits for them */
+        int rc = verify_code_new(r.code, &r.kept);
+        pthread_mutex_lock(&p->mu);
+        if (rc) /* no randomness or no memory: the loop makes its own */
+            break;
+        p->slot[p->n++] = r;
+    }
+    pthread_mutex_unlock(&p->mu);
+    OPENSSL_cleanse(&r, sizeof r);
+    return NULL;
+}
+
+struct codepool *codepool_start(size_t cap, char *err, size_t errlen)
+{
+    struct codepool *p = calloc(1, sizeof *p);
+    if (p)
+        p->slot = calloc(cap, sizeof *p->slot);
+    if (!p || !p->slot) {
+        free(p);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->cap = cap;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->room, NULL);
+    int e = pthread_create(&p->thread, NULL, main_of, p);
+    if (e) {
+        snprintf(err, errlen, "cannot start its thread: %s", strerror(e));
+        pthread_cond_destroy(&p->room);
+        pthread_mutex_destroy(&p->mu);
+        free(p->slot);
+        free(p);
+        return NULL;
+    }
+    pthread_setname_np(p->thread, "wo-codes");
+    return p;
+}
+
+void codepool_stop(struct codepool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->room);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    OPENSSL_cleanse(p->slot, p->cap * sizeof *p->slot);
+    pthread_cond_destroy(&p->room);
+    pthread_mutex_destroy(&p->mu);
+    free(p->slot);
+    free(p);
+}
+
+int codepool_new(struct codepool *p, char code[VERIFY_CODE_LEN + 1],
+                 struct store_code *kept)
+{
+    int got = 0;
+    if (p) {
+        pthread_mutex_lock(&p->mu);
+        p->wanted = 1;
+        if (p->n) {
+            struct ready *r = &p->slot[--p->n];
+            memcpy(code, r->code, sizeof r->code);
+            *kept = r->kept;
+            OPENSSL_cleanse(r, sizeof *r);
+            got = 1;
+            pthread_cond_signal(&p->room);
+        } else {
+            p->missed++;
+            pthread_cond_signal(&p->room);
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    return got ? 0 : verify_code_new(code, kept);
+}
+
+static size_t count(struct codepool *p, const size_t *what)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    size_t n = *what;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+size_t codepool_ready(struct codepool *p)
+{
+    return p ? count(p, &p->n) : 0;
+}
+
+size_t codepool_missed(struct codepool *p)
+{
+    return p ? count(p, &p->missed) : 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * codepool.h - recipient and authorisation codes made ahead, on a thread
+ * of their own.
+ *
+ * A fresh code is kept as a PBKDF2 hash (verify.h, WO_CODE_ITER rounds:
+ * a few milliseconds of CPU). Made on the loop, each order created held
+ * every push and ack to every other session for that long. The pool's
+ * thread keeps a few codes ready, each with its salt and hash, and the
+ * loop takes one in a few microseconds; when a burst has taken them all
+ * the loop makes the next one itself, as before, and the thread catches
+ * up on the second core. The pool fills from the first code asked for
+ * on: a server where nobody creates orders spends nothing on it.
+ *
+ * A code made ahead is random and tied to nothing until it is taken: it
+ * goes to exactly one order, its slot is wiped as it leaves, and the
+ * pool lives only in the server's memory (a restart makes new ones).
+ */
+#ifndef CODEPOOL_H
+#define CODEPOOL_H
+
+#include <stddef.h>
+
+#include "verify.h"
+
+struct store_code;
+struct codepool;
+
+/* Start the thread that keeps `cap` codes ready (cap > 0). NULL, with
+ * err set, when the thread cannot start or memory is short. */
+struct codepool *codepool_start(size_t cap, char *err, size_t errlen);
+
+/* Stop and join the thread, wiping the codes not taken. NULL is
+ * accepted. */
+void codepool_stop(struct codepool *p);
+
+/* A fresh code into code and its salt and hash into kept, as
+ * verify_code_new() makes: one made ahead if one is ready, else made
+ * now, on the caller's thread. p may be NULL (always made now). 0 or a
+ * WO_E* code. */
+int codepool_new(struct codepool *p, char code[VERIFY_CODE_LEN + 1],
+                 struct store_code *kept);
+
+/* Codes ready now, and codes codepool_new() found none ready for and
+ * made on the caller's thread so far. */
+size_t codepool_ready(struct codepool *p);
+size_t codepool_missed(struct codepool *p);
+
+#endif
