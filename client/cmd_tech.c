@@ -109,7 +109,10 @@ int cmd_list(struct client *c, int argc, char **argv)
     int64_t *ids;
     size_t n, k = 0;
     char why[1024];
-    int rc = replica_order_ids(c->r, &ids, &n);
+    /* the ids and every order as of one moment, in one read */
+    int rc = replica_read_begin(c->r);
+    if (!rc && (rc = replica_order_ids(c->r, &ids, &n)))
+        replica_read_end(c->r);
     if (rc) {
         fprintf(stderr, "wo: cannot list your orders: %s\n",
                 replica_why(c->r, rc, why, sizeof why));
@@ -127,6 +130,7 @@ int cmd_list(struct client *c, int argc, char **argv)
         else
             k++;
     }
+    replica_read_end(c->r);
     if (!rc && c->json)
         jsonout_orders(os, k);
     else if (!rc)

@@ -46,6 +46,16 @@ int replica_open(const char *home, int create, struct replica **out,
     return 0;
 }
 
+int replica_read_begin(struct replica *r)
+{
+    return wo_db_begin_read(r->db);
+}
+
+void replica_read_end(struct replica *r)
+{
+    wo_db_rollback(r->db); /* nothing was written: ends the read */
+}
+
 const char *replica_why(struct replica *r, int rc, char *buf, size_t len)
 {
     char msg[256];

@@ -63,6 +63,14 @@ int64_t replica_config_int(struct replica *r, const char *key);
 /* Orders in the replica, ids in display order. Caller frees *ids. */
 int replica_order_ids(struct replica *r, int64_t **ids, size_t *n);
 
+/* Reads of many orders at once (`wo list`): until replica_read_end()
+ * every read sees the replica as of the first, so a sync writing
+ * meanwhile cannot show half of its work, and the replica's lock is
+ * taken once, not once per query (10,000 orders: 80,000 queries). 0 or
+ * WO_EIO. */
+int replica_read_begin(struct replica *r);
+void replica_read_end(struct replica *r);
+
 /* Load one order with its records (pending ones included). */
 int replica_order_load(struct replica *r, int64_t id, struct wo_order *o);
 
