@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "codepool.h"
 #include "commit.h"
 #include "feed.h"
 #include "ops.h"
@@ -14,6 +17,14 @@
 #include "sessreg.h"
 #include "store.h"
 #include "wo_clock.h"
+#include "wo_opkind.h"
+
+/* A co-sign's code on the codes thread, or back from it. */
+struct precheck {
+    uint64_t id;                /* its codecheck; 0: none under way */
+    int ready;                  /* h holds the code hashed */
+    struct code_hashed h;
+};
 
 struct entry {
     struct entry *next;
@@ -21,11 +32,14 @@ struct entry {
     struct session_auth auth;
     struct wo_ops *ops;
     struct apply_out *out;      /* one per op, filled during the flush */
+    struct precheck *pre;       /* one per op; NULL when none co-signs */
+    int waiting;                /* its checks not back yet: held */
 };
 
 struct commit {
     struct entry *head, *tail;
     size_t n_ops;
+    uint64_t checks;            /* the last codecheck id given */
     int lazy;                   /* lazy commits not yet known durable */
     void (*wake)(void *arg);
     void *arg;
@@ -43,9 +57,41 @@ struct commit *commit_create(void (*wake)(void *arg), void *arg)
 
 static void entry_free(struct entry *e)
 {
+    if (e->pre)
+        OPENSSL_cleanse(e->pre, e->ops->n_ops * sizeof *e->pre);
     wo_frame_free(WO_F_OPS, e->ops);
     free(e->out);
+    free(e->pre);
     free(e);
+}
+
+/*
+ * The co-signs of e go to the codes thread: the code each carries with
+ * the salt its order has now (one whose order is missing or locked is
+ * left to ops.c, which rejects it without hashing). e is held until
+ * they are back (commit_checked). Out of memory: hashed in the group
+ * commit, as without the thread.
+ */
+static void start_checks(struct srv *srv, struct commit *c, struct entry *e)
+{
+    const struct wo_opkind *k = wo_opkind_get(WO_OP_SIGN_RECIPIENT);
+    for (size_t i = 0; i < e->ops->n_ops; i++) {
+        const struct wo_op *op = &e->ops->ops[i];
+        struct store_code kept;
+        struct codecheck *chk;
+        int failures;
+        if (op->invalid || !op->code || strcmp(op->kind, k->name) ||
+            store_code_get(srv->store, op->wo, &kept, &failures) ||
+            failures >= OPS_CODE_TRIES)
+            continue;
+        if (!e->pre && !(e->pre = calloc(e->ops->n_ops, sizeof *e->pre)))
+            return;
+        if (!(chk = codecheck_new(++c->checks, op->code, kept.salt)))
+            return;
+        e->pre[i].id = chk->id;
+        e->waiting++;
+        codepool_check(srv->codes, chk);
+    }
 }
 
 void commit_destroy(struct commit *c)
@@ -75,6 +121,8 @@ int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
     e->sid = sid;
     e->auth = *a;
     e->ops = ops;
+    if (srv->codes)
+        start_checks(srv, c, e);
     if (c->tail)
         c->tail->next = e;
     else
@@ -170,7 +218,9 @@ static int apply_all(struct srv *srv, struct entry *list, int64_t now)
                 continue;
             }
             int64_t before = store_total_changes(srv->store);
-            int rc = ops_apply(srv, &e->auth, op, now, o);
+            const struct code_hashed *pre =
+                e->pre && e->pre[i].ready ? &e->pre[i].h : NULL;
+            int rc = ops_apply(srv, &e->auth, op, pre, now, o);
             if (rc)
                 return rc;
             /* a reason quoting the op's text may have been cut inside a
@@ -409,15 +459,83 @@ void commit_settle(struct srv *srv)
         c->lazy = 0;
 }
 
-void commit_flush(struct srv *srv)
+void commit_checked(struct srv *srv)
 {
     struct commit *c = srv->commit;
-    struct entry *list = c->head;
+    struct codecheck *k = srv->codes ? codepool_checked(srv->codes) : NULL;
+    int freed = 0;
+    while (k) {
+        struct codecheck *next = k->next;
+        /* an entry drained meanwhile (a stop) is not found: dropped */
+        for (struct entry *e = c->head; e && k->id; e = e->next)
+            for (size_t i = 0; e->pre && i < e->ops->n_ops; i++) {
+                struct precheck *p = &e->pre[i];
+                if (p->id != k->id)
+                    continue;
+                if (!k->rc) {   /* else hashed again in the commit */
+                    memcpy(p->h.salt, k->salt, sizeof p->h.salt);
+                    memcpy(p->h.hash, k->hash, sizeof p->h.hash);
+                    p->ready = 1;
+                }
+                p->id = k->id = 0;
+                freed |= --e->waiting == 0;
+                break;
+            }
+        codecheck_free(k);
+        k = next;
+    }
+    if (freed)
+        c->wake(c->arg);
+}
+
+static int held_sid(const struct entry *held, uint64_t sid)
+{
+    for (; held; held = held->next)
+        if (held->sid == sid)
+            return 1;
+    return 0;
+}
+
+/*
+ * Take from the queue the entries a group commit may apply now: all but
+ * those waiting for a code check, and the ones after them from the same
+ * session (its ops apply in the order sent; other sessions' need not
+ * wait). `all` takes every entry (a stop: the codes are hashed in the
+ * commit). *n_ops gets the ops taken.
+ */
+static struct entry *take(struct commit *c, int all, size_t *n_ops)
+{
+    struct entry *ready = NULL, **rt = &ready, *held = NULL, *last = NULL;
+    struct entry *e = c->head, *next;
+    *n_ops = 0;
+    for (; e; e = next) {
+        next = e->next;
+        e->next = NULL;
+        if (!all && (e->waiting || held_sid(held, e->sid))) {
+            if (last)
+                last->next = e;
+            else
+                held = e;
+            last = e;
+        } else {
+            *rt = e;
+            rt = &e->next;
+            *n_ops += e->ops->n_ops;
+        }
+    }
+    c->head = held;
+    c->tail = last;
+    c->n_ops -= *n_ops;
+    return ready;
+}
+
+static void flush(struct srv *srv, int all)
+{
+    struct commit *c = srv->commit;
+    size_t n_ops;
+    struct entry *list = take(c, all, &n_ops);
     if (!list)
         return;
-    size_t n_ops = c->n_ops;
-    c->head = c->tail = NULL;
-    c->n_ops = 0;
 
     char cause[256];
     int64_t now = wo_clock_now_ms();
@@ -450,3 +568,7 @@ void commit_flush(struct srv *srv)
         list = n;
     }
 }
+
+void commit_flush(struct srv *srv) { flush(srv, 0); }
+
+void commit_drain(struct srv *srv) { flush(srv, 1); }

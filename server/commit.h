@@ -7,6 +7,11 @@
  * returned sends the acks and the live pushes. An ack is therefore never
  * sent for an op that a crash could lose. If the transaction fails, no ack
  * is sent and each client is told to retry; its outbox still holds the ops.
+ *
+ * A co-sign's code is hashed on the codes thread (codepool.h) as its
+ * frame is queued; that frame and its session's later ones wait out the
+ * flushes until the hash is back, so a session's ops still apply in the
+ * order sent, and nobody else's wait for the PBKDF2 rounds.
  */
 #ifndef COMMIT_H
 #define COMMIT_H
@@ -28,8 +33,18 @@ void commit_destroy(struct commit *c);
 int commit_enqueue(struct srv *srv, uint64_t sid, const struct session_auth *a,
                    struct wo_ops *ops);
 
-/* Apply everything queued in one transaction, then ack and push. */
+/* Apply everything queued in one transaction, then ack and push; but a
+ * co-sign whose code is being hashed on the codes thread (codepool.h),
+ * and its session's ops after it, stay queued for a later flush. */
 void commit_flush(struct srv *srv);
+
+/* The same for every op queued (a stop): codes not hashed yet are
+ * hashed in the transaction, as without the thread. */
+void commit_drain(struct srv *srv);
+
+/* Code checks came back from the codes thread (after its wake): the ops
+ * they held are ready, and the queue's wake is called for a flush. */
+void commit_checked(struct srv *srv);
 
 /* A lazy commit (store_begin_lazy) was made: the next group commit makes
  * it durable (its COMMIT syncs the log), or else commit_settle(), which

@@ -348,6 +348,7 @@ void dispatch_drained(struct srv *srv, struct session *s)
 
 void dispatch_woken(struct srv *srv)
 {
+    commit_checked(srv);
     struct catchup_job *j = srv->catchup ? catchup_worker_take(srv->catchup)
                                          : NULL;
     while (j) {

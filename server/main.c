@@ -914,14 +914,17 @@ static void stop_fire(void *arg)
         ws_timer_arm(r->stop, 100 * 1000);
         return;
     }
-    /* before the context goes: the worker wakes the loop through it */
+    /* before the context goes: the workers wake the loop through it */
     catchup_worker_stop(r->srv.catchup);
     r->srv.catchup = NULL;
-    commit_flush(&r->srv);
+    codepool_stop(r->srv.codes);
+    r->srv.codes = NULL;
+    commit_drain(&r->srv);  /* a code still on that thread: hashed here */
     ws_stop(r->ws);
 }
 
-static void catchup_wake(void *arg) { ws_wake(((struct run *)arg)->ws); }
+/* A worker (catch-ups, codes) has something for the loop: wake it. */
+static void loop_wake(void *arg) { ws_wake(((struct run *)arg)->ws); }
 
 static void app_woken(void *arg) { dispatch_woken(&((struct run *)arg)->srv); }
 
@@ -946,7 +949,7 @@ static int serve(struct run *r, const struct ws_config *cfg)
      * a read-only connection of the worker's own */
     char err[512];
     if (ok && r->catchup_thread &&
-        !(r->srv.catchup = catchup_worker_start(r->db, catchup_wake, r, err,
+        !(r->srv.catchup = catchup_worker_start(r->db, loop_wake, r, err,
                                                 sizeof err))) {
         fprintf(stderr, "wo-server: cannot start the catch-up thread: %s; "
                         "'--catchup-thread off' makes catch-ups on the "
@@ -955,7 +958,8 @@ static int serve(struct run *r, const struct ws_config *cfg)
     }
     /* an order's recipient code is a PBKDF2 hash: made ahead there, so
      * that creating an order does not hold every push for its rounds */
-    if (ok && !(r->srv.codes = codepool_start(CODES_AHEAD, err, sizeof err)))
+    if (ok && !(r->srv.codes = codepool_start(CODES_AHEAD, loop_wake, r, err,
+                                              sizeof err)))
         fprintf(stderr, "wo-server: cannot make recipient codes ahead: %s; "
                         "each is made as its order is created\n", err);
     if (ok) {
@@ -963,7 +967,7 @@ static int serve(struct run *r, const struct ws_config *cfg)
         ws_timer_arm(r->tick, 0);
         ws_timer_arm(r->sweep, SWEEP_US);
         ws_run(r->ws);
-        commit_flush(&r->srv);
+        commit_drain(&r->srv);
     }
     catchup_worker_stop(r->srv.catchup);
     r->srv.catchup = NULL;

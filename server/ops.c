@@ -19,6 +19,7 @@
 #include "session.h"
 #include "store.h"
 #include "verify.h"
+#include "wo_crypto.h"
 #include "wo_lifecycle.h"
 #include "wo_opkind.h"
 
@@ -35,6 +36,7 @@ struct opctx {
                                  * the end of one's own visit after the
                                  * order moved on (docs/sync.md) */
     struct apply_out *out;
+    const struct code_hashed *pre;  /* the code hashed ahead, or NULL */
 };
 
 static int reject(struct apply_out *out, const char *fmt, ...)
@@ -153,7 +155,12 @@ static int check_code(struct opctx *x)
                       "confirmation codes: ask the dispatcher for a new code "
                       "(wo code %lld)", (long long)op->wo, failures,
                       (long long)op->wo);
-    if ((rc = verify_code_matches(&kept, op->code)) < 0)
+    /* hashed ahead with the salt the order still has: compared here, in
+     * the transaction; else (a new code since, or no codes thread) the
+     * rounds are made now */
+    if (x->pre && !memcmp(x->pre->salt, kept.salt, sizeof kept.salt))
+        rc = wo_equal(x->pre->hash, kept.hash, sizeof kept.hash);
+    else if ((rc = verify_code_matches(&kept, op->code)) < 0)
         return rc;
     if (rc == 1)
         return 0;
@@ -317,10 +324,11 @@ static int replay(struct srv *srv, const struct wo_op *op,
 }
 
 int ops_apply(struct srv *srv, const struct session_auth *a,
-              const struct wo_op *op, int64_t now, struct apply_out *out)
+              const struct wo_op *op, const struct code_hashed *pre,
+              int64_t now, struct apply_out *out)
 {
     char status[WO_MAX_ID + 1], reason[256], detail[WO_MAX_ID + 320];
-    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out};
+    struct opctx x = {.srv = srv, .a = a, .op = op, .out = out, .pre = pre};
     int64_t assignee, seq;
     int rc;
 

@@ -34,13 +34,23 @@ struct apply_out {
                                  * count it (commit.c, after the verdict) */
 };
 
+/* A co-sign's code hashed before its group commit, on the codes thread
+ * (commit.c, codepool.h), with the salt the order had then. */
+struct code_hashed {
+    uint8_t salt[16];
+    uint8_t hash[32];
+};
+
 /*
  * Apply one op from the session authenticated as a, in the current
- * transaction; now is the server time of the whole group commit. Returns
- * 0 with out filled, or WO_EIO / WO_ENOMEM when the transaction itself
- * must be abandoned.
+ * transaction; now is the server time of the whole group commit. pre,
+ * when not NULL, is the op's code hashed ahead: compared if the order's
+ * salt is still the one it was hashed with, else the code is hashed
+ * here. Returns 0 with out filled, or WO_EIO / WO_ENOMEM when the
+ * transaction itself must be abandoned.
  */
 int ops_apply(struct srv *srv, const struct session_auth *a,
-              const struct wo_op *op, int64_t now, struct apply_out *out);
+              const struct wo_op *op, const struct code_hashed *pre,
+              int64_t now, struct apply_out *out);
 
 #endif

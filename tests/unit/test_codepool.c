@@ -20,6 +20,7 @@
 
 #include "codepool.h"
 #include "store.h"
+#include "wo_crypto.h"
 
 /* Until the pool holds n codes; the thread makes one in a few ms, so
  * this waits for a state, not for a time (it gives up after a minute). */
@@ -50,7 +51,7 @@ static void test_taken_from_the_pool(void **st)
     (void)st;
     char err[128], code[2 * CAP][VERIFY_CODE_LEN + 1];
     struct store_code kept[2 * CAP];
-    struct codepool *p = codepool_start(CAP, err, sizeof err);
+    struct codepool *p = codepool_start(CAP, NULL, NULL, err, sizeof err);
     assert_non_null(p);
     /* nothing is made before a code is asked for: the first is the
      * caller's own, and the pool fills after it */
@@ -81,7 +82,7 @@ static void test_beyond_the_pool_and_without_one(void **st)
     (void)st;
     char err[128], code[VERIFY_CODE_LEN + 1];
     struct store_code kept;
-    struct codepool *p = codepool_start(1, err, sizeof err);
+    struct codepool *p = codepool_start(1, NULL, NULL, err, sizeof err);
     assert_non_null(p);
     /* a burst: whatever is not ready is made here, and is as good */
     for (int i = 0; i < 3; i++) {
@@ -94,11 +95,62 @@ static void test_beyond_the_pool_and_without_one(void **st)
     assert_int_equal(codepool_ready(NULL), 0);
 }
 
+static int woken;   /* from the pool's thread: read with __atomic */
+
+static void on_wake(void *arg)
+{
+    (void)arg;
+    __atomic_add_fetch(&woken, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Codes to check come back hashed as wo_code_hash() hashes them, in the
+ * order they went, each with a wake. */
+static void test_checks_come_back_hashed(void **st)
+{
+    (void)st;
+    char err[128];
+    const char *codes[] = {"12345678", "00000000", ""};
+    uint8_t salt[16] = {1, 2, 3}, want[32];
+    struct codepool *p = codepool_start(2, on_wake, NULL, err, sizeof err);
+    assert_non_null(p);
+    for (uint64_t i = 0; i < 3; i++) {
+        salt[15] = (uint8_t)i;
+        struct codecheck *c = codecheck_new(i + 1, codes[i], salt);
+        assert_non_null(c);
+        codepool_check(p, c);
+    }
+    struct codecheck *got = NULL, **tail = &got;
+    struct timespec tick = {0, 2 * 1000 * 1000};
+    for (int i = 0; i < 30000 && __atomic_load_n(&woken, __ATOMIC_SEQ_CST) <
+                                     3; i++)
+        nanosleep(&tick, NULL);
+    assert_int_equal(__atomic_load_n(&woken, __ATOMIC_SEQ_CST), 3);
+    *tail = codepool_checked(p);
+    assert_null(codepool_checked(p));
+    uint64_t id = 1;
+    for (struct codecheck *c = got; c; c = c->next, id++) {
+        assert_int_equal(c->id, id);
+        assert_int_equal(c->rc, 0);
+        assert_int_equal(wo_code_hash(codes[id - 1], c->salt, want), 0);
+        assert_memory_equal(c->hash, want, sizeof want);
+    }
+    assert_int_equal(id, 4);
+    while (got) {
+        struct codecheck *next = got->next;
+        codecheck_free(got);
+        got = next;
+    }
+    /* checks still queued at a stop are freed with the pool */
+    codepool_check(p, codecheck_new(9, "1", salt));
+    codepool_stop(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_taken_from_the_pool),
         cmocka_unit_test(test_beyond_the_pool_and_without_one),
+        cmocka_unit_test(test_checks_come_back_hashed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

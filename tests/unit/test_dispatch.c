@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "catchup.h"
+#include "codepool.h"
 #include "commit.h"
 #include "dispatch.h"
 #include "server.h"
@@ -100,6 +101,7 @@ static int teardown(void **state)
     session_destroy(f->tech);
     session_destroy(f->tech2);  /* NULL is accepted */
     catchup_worker_stop(f->srv.catchup); /* a test that failed midway */
+    codepool_stop(f->srv.codes);
     commit_destroy(f->srv.commit);
     sessreg_destroy(f->srv.sessions);
     store_close(f->srv.store);
@@ -682,6 +684,116 @@ static struct wo_changes *next_changes(struct fixture *f, struct session *s)
  * on the loop. A frame for a session gone, or for a catch-up a new sync
  * replaced, is dropped.
  */
+/* An order for tech1 waiting for the recipient's co-sign; *code gets
+ * its recipient code (malloc'd). */
+static int64_t completed_order(struct fixture *f, char **code)
+{
+    struct wo_cmd c = {.req = 8, .name = "create", .title = "Pump",
+                       .priority = "P2", .assignee = "tech1"};
+    send_frame(f, f->disp, WO_F_CMD, &c);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    assert_non_null(r->orders[0].recipient_code);
+    *code = strdup(r->orders[0].recipient_code);
+    int64_t id = r->orders[0].id;
+    wo_frame_free(WO_F_RESULT, r);
+    assert_int_equal(store_order_set_status(f->srv.store, id, "completed"),
+                     0);
+    return id;
+}
+
+/* The single ack of s's ops frame, its result and reason checked. */
+static void expect_ack(struct session *s, const char *result,
+                       const char *words)
+{
+    struct wo_acks *a = next_frame(s, WO_F_ACKS);
+    assert_int_equal(a->n_acks, 1);
+    assert_string_equal(a->acks[0].result, result);
+    if (words && !strstr(a->acks[0].reason, words))
+        fail_msg("reason '%s' lacks '%s'", a->acks[0].reason, words);
+    wo_frame_free(WO_F_ACKS, a);
+}
+
+/*
+ * A co-sign's code is hashed on the codes thread, not in the group
+ * commit: its frame, and the next one of the same session, wait in the
+ * queue unacked while another session's ops are committed; once the hash
+ * is back they are applied in order. The right code passes the check
+ * (the op then fails on its made-up signature), a wrong one is counted
+ * wrong, and a drain (a stop) hashes a code not back yet in the commit.
+ */
+static void test_cosign_code_hashed_off_the_loop(void **state)
+{
+    struct fixture *f = *state;
+    char err[128], *code, wrong[VERIFY_CODE_LEN + 1];
+    uint8_t sig[64] = {0};
+    f->srv.codes = codepool_start(2, worker_wake, f, err, sizeof err);
+    assert_non_null(f->srv.codes);
+    int64_t id = completed_order(f, &code);
+    int64_t other = create_order(f, "tech2");
+    snprintf(wrong, sizeof wrong, "%s", code);
+    wrong[0] = wrong[0] == '1' ? '2' : '1';
+    struct wo_op cosign = {.id = "r1", .wo = id, .kind = "sign.recipient",
+                           .at = 20, .name = "Ann", .code = code,
+                           .satisfied = 1, .statement = "made up",
+                           .sig = sig, .sig_len = sizeof sig};
+    struct wo_op bad = cosign, after = {.id = "n1", .wo = id,
+                                        .kind = "note.add", .at = 21,
+                                        .text = "after the co-sign"};
+    struct wo_op note = {.id = "n2", .wo = other, .kind = "note.add",
+                         .at = 22, .text = "meanwhile"};
+    bad.id = "r0";
+    bad.code = wrong;
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &bad,
+                                                      .n_ops = 1});
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &after,
+                                                      .n_ops = 1});
+    send_frame(f, f->tech2, WO_F_OPS, &(struct wo_ops){.ops = &note,
+                                                       .n_ops = 1});
+    commit_flush(&f->srv);
+    expect_ack(f->tech2, "applied", NULL);
+    assert_null(session_next_frame(f->tech));   /* held, both frames */
+    take_worker(f);                             /* the hash is back */
+    commit_flush(&f->srv);
+    expect_ack(f->tech, "rejected", "confirmation code is wrong");
+    expect_ack(f->tech, "applied", NULL);
+    int failures;
+    struct store_code kept;
+    assert_int_equal(store_code_get(f->srv.store, id, &kept, &failures), 0);
+    assert_int_equal(failures, 1);
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &cosign,
+                                                      .n_ops = 1});
+    commit_flush(&f->srv);
+    assert_null(session_next_frame(f->tech));
+    take_worker(f);
+    commit_flush(&f->srv);
+    expect_ack(f->tech, "rejected", "signature");
+    /* a new code while the old one is being hashed: the salt moved, so
+     * the commit hashes again with the order's code as it is then */
+    cosign.id = "r3";
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &cosign,
+                                                      .n_ops = 1});
+    commit_flush(&f->srv);
+    struct wo_cmd renew = {.req = 9, .name = "code", .wo = id};
+    send_frame(f, f->disp, WO_F_CMD, &renew);
+    struct wo_result *r = next_frame(f->disp, WO_F_RESULT);
+    assert_string_not_equal(r->orders[0].recipient_code, code);
+    wo_frame_free(WO_F_RESULT, r);
+    take_worker(f);
+    commit_flush(&f->srv);
+    expect_ack(f->tech, "rejected", "confirmation code is wrong");
+    assert_int_equal(store_code_get(f->srv.store, id, &kept, &failures), 0);
+    assert_int_equal(failures, 1);  /* counted again from 0: this one */
+    /* a stop: the thread goes first, the queue is drained after it */
+    cosign.id = "r2";
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &cosign,
+                                                      .n_ops = 1});
+    codepool_stop(f->srv.codes);
+    f->srv.codes = NULL;
+    commit_drain(&f->srv);
+    expect_ack(f->tech, "rejected", "confirmation code is wrong");
+    free(code);
+}
+
 static void test_catchup_on_the_worker(void **state)
 {
     struct fixture *f = *state;
@@ -810,6 +922,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_catchup_keeps_late_past_resolutions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cosign_code_hashed_off_the_loop,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_catchup_on_the_worker, setup,
                                         teardown),
     };
