@@ -65,24 +65,48 @@ static void entry_free(struct entry *e)
     free(e);
 }
 
+/* Would ops.c hash op's code? A fresh co-sign of an order its sender
+ * holds, completed and not locked, and the first in e for that order:
+ * only those go to the codes thread, so a sender can make it hash no
+ * more than the loop would (a replay, someone else's order or a second
+ * try in one frame is left to the group commit, where ops.c refuses it
+ * first or the count of wrong codes locks the order before it). */
+static int worth_hashing(struct srv *srv, const struct entry *e, size_t i,
+                         struct store_code *kept)
+{
+    const struct wo_op *op = &e->ops->ops[i];
+    const struct wo_opkind *k = wo_opkind_get(WO_OP_SIGN_RECIPIENT);
+    char status[WO_MAX_ID + 1], seen[16];
+    char *old = NULL;
+    int64_t holder;
+    int failures;
+    if (op->invalid || !op->code || strcmp(op->kind, k->name))
+        return 0;
+    for (size_t j = 0; e->pre && j < i; j++)
+        if (e->pre[j].id && e->ops->ops[j].wo == op->wo)
+            return 0;
+    int seen_rc = store_op_seen(srv->store, op->id, seen, &old);
+    free(old);
+    return seen_rc == 0 &&
+           !store_order_head(srv->store, op->wo, status, &holder, NULL) &&
+           holder == e->auth.user_id && !strcmp(status, "completed") &&
+           !store_code_get(srv->store, op->wo, kept, &failures) &&
+           failures < OPS_CODE_TRIES;
+}
+
 /*
  * The co-signs of e go to the codes thread: the code each carries with
- * the salt its order has now (one whose order is missing or locked is
- * left to ops.c, which rejects it without hashing). e is held until
- * they are back (commit_checked). Out of memory: hashed in the group
- * commit, as without the thread.
+ * the salt its order has now. e is held until they are back
+ * (commit_checked). Out of memory: hashed in the group commit, as
+ * without the thread.
  */
 static void start_checks(struct srv *srv, struct commit *c, struct entry *e)
 {
-    const struct wo_opkind *k = wo_opkind_get(WO_OP_SIGN_RECIPIENT);
     for (size_t i = 0; i < e->ops->n_ops; i++) {
         const struct wo_op *op = &e->ops->ops[i];
         struct store_code kept;
         struct codecheck *chk;
-        int failures;
-        if (op->invalid || !op->code || strcmp(op->kind, k->name) ||
-            store_code_get(srv->store, op->wo, &kept, &failures) ||
-            failures >= OPS_CODE_TRIES)
+        if (!worth_hashing(srv, e, i, &kept))
             continue;
         if (!e->pre && !(e->pre = calloc(e->ops->n_ops, sizeof *e->pre)))
             return;

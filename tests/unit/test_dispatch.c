@@ -720,6 +720,7 @@ static void expect_ack(struct session *s, const char *result,
  * is back they are applied in order. The right code passes the check
  * (the op then fails on its made-up signature), a wrong one is counted
  * wrong, and a drain (a stop) hashes a code not back yet in the commit.
+ * A co-sign ops.c would refuse before hashing is not hashed ahead.
  */
 static void test_cosign_code_hashed_off_the_loop(void **state)
 {
@@ -752,6 +753,14 @@ static void test_cosign_code_hashed_off_the_loop(void **state)
     commit_flush(&f->srv);
     expect_ack(f->tech2, "applied", NULL);
     assert_null(session_next_frame(f->tech));   /* held, both frames */
+    /* a co-sign the loop would refuse before hashing (not the sender's
+     * order) is not hashed ahead either: refused at once */
+    struct wo_op theirs = cosign;
+    theirs.id = "t1";
+    send_frame(f, f->tech2, WO_F_OPS, &(struct wo_ops){.ops = &theirs,
+                                                       .n_ops = 1});
+    commit_flush(&f->srv);
+    expect_ack(f->tech2, "rejected", "never assigned to you");
     take_worker(f);                             /* the hash is back */
     commit_flush(&f->srv);
     expect_ack(f->tech, "rejected", "confirmation code is wrong");
