@@ -30,6 +30,7 @@ struct codepool {
     int wanted;             /* a code was asked for: fill from then on */
     size_t cap, n;
     size_t missed;          /* codepool_new made its own */
+    size_t checked;         /* checks hashed */
     struct ready *slot;     /* slot[0..n) ready, taken from the top */
     struct codecheck *todo, **todo_tail;  /* FIFO */
     struct codecheck *done, **done_tail;
@@ -47,6 +48,7 @@ static void check_one(struct codepool *p)
     pthread_mutex_lock(&p->mu);
     *p->done_tail = c;
     p->done_tail = &c->next;
+    p->checked++;
     pthread_mutex_unlock(&p->mu);
     if (p->wake)
         p->wake(p->arg);
@@ -225,4 +227,9 @@ size_t codepool_ready(struct codepool *p)
 size_t codepool_missed(struct codepool *p)
 {
     return p ? count(p, &p->missed) : 0;
+}
+
+size_t codepool_checks(struct codepool *p)
+{
+    return p ? count(p, &p->checked) : 0;
 }

@@ -78,5 +78,7 @@ struct codecheck *codepool_checked(struct codepool *p);
  * made on the caller's thread so far. */
 size_t codepool_ready(struct codepool *p);
 size_t codepool_missed(struct codepool *p);
+/* Checks hashed so far. */
+size_t codepool_checks(struct codepool *p);
 
 #endif

@@ -65,33 +65,56 @@ static void entry_free(struct entry *e)
     free(e);
 }
 
-/* Would ops.c hash op's code? A fresh co-sign of an order its sender
- * holds, completed and not locked, and the first in e for that order:
- * only those go to the codes thread, so a sender can make it hash no
- * more than the loop would (a replay, someone else's order or a second
- * try in one frame is left to the group commit, where ops.c refuses it
- * first or the count of wrong codes locks the order before it). */
+/* Co-signs of op's order hashed ahead in q's first n ops and not yet
+ * applied; *dup is set when one of them is op itself (its id again). */
+static size_t hashed_ahead(const struct entry *q, size_t n,
+                           const struct wo_op *op, int *dup)
+{
+    size_t k = 0;
+    for (size_t j = 0; q->pre && j < n; j++) {
+        const struct wo_op *o = &q->ops->ops[j];
+        if (!(q->pre[j].id || q->pre[j].ready) || o->wo != op->wo)
+            continue;
+        k++;
+        *dup |= !strcmp(o->id, op->id);
+    }
+    return k;
+}
+
+/*
+ * Would ops.c hash op's code? A well-formed, fresh co-sign of an order
+ * its sender holds, completed, with fewer wrong codes counted plus
+ * co-signs of it hashed ahead and not yet applied than lock it. Only
+ * those go to the codes thread, so a sender makes it hash no more than
+ * the loop would (the loop locks an order after OPS_CODE_TRIES wrong
+ * codes); the rest (malformed, a replay, someone else's order, tries
+ * beyond the lock) is left to the group commit, where ops.c refuses it
+ * before hashing or the count of wrong codes has locked the order.
+ */
 static int worth_hashing(struct srv *srv, const struct entry *e, size_t i,
                          struct store_code *kept)
 {
     const struct wo_op *op = &e->ops->ops[i];
     const struct wo_opkind *k = wo_opkind_get(WO_OP_SIGN_RECIPIENT);
-    char status[WO_MAX_ID + 1], seen[16];
+    char status[WO_MAX_ID + 1], seen[16], why[256];
     char *old = NULL;
     int64_t holder;
-    int failures;
-    if (op->invalid || !op->code || strcmp(op->kind, k->name))
+    int failures, dup = 0;
+    if (op->invalid || !op->code || strcmp(op->kind, k->name) ||
+        wo_opkind_check(op, why, sizeof why))
         return 0;
-    for (size_t j = 0; e->pre && j < i; j++)
-        if (e->pre[j].id && e->ops->ops[j].wo == op->wo)
-            return 0;
+    size_t ahead = hashed_ahead(e, i, op, &dup);
+    for (const struct entry *q = srv->commit->head; q; q = q->next)
+        ahead += hashed_ahead(q, q->ops->n_ops, op, &dup);
+    if (dup || ahead >= OPS_CODE_TRIES)
+        return 0;
     int seen_rc = store_op_seen(srv->store, op->id, seen, &old);
     free(old);
     return seen_rc == 0 &&
            !store_order_head(srv->store, op->wo, status, &holder, NULL) &&
            holder == e->auth.user_id && !strcmp(status, "completed") &&
            !store_code_get(srv->store, op->wo, kept, &failures) &&
-           failures < OPS_CODE_TRIES;
+           (size_t)failures + ahead < OPS_CODE_TRIES;
 }
 
 /*
@@ -264,6 +287,15 @@ static int apply_all(struct srv *srv, struct entry *list, int64_t now)
     return 0;
 }
 
+/* Is there an entry of session sid in the list? */
+static int held_sid(const struct entry *list, uint64_t sid)
+{
+    for (; list; list = list->next)
+        if (list->sid == sid)
+            return 1;
+    return 0;
+}
+
 /* No ack: each sender is told, and its connection closed after that (a
  * failed send has closed it already). Its next ops frame may be on its
  * way (a client keeps two): applied without these, ops that build on them
@@ -278,6 +310,32 @@ static void fail_all(struct srv *srv, struct entry *list, int rc)
                                 "be sent again", wo_strerror(rc)))
             session_close(s, WO_CLOSE_INTERNAL, "ops not stored");
     }
+}
+
+/* The failed sessions' frames still queued (held behind a code check)
+ * go too, unapplied: fail_all closed those sessions, and each client
+ * sends its outbox again, in order, on its next connection. Applied
+ * later without the failed ones, ops that build on them would be
+ * rejected for good. */
+static void drop_held(struct commit *c, const struct entry *failed)
+{
+    struct entry *keep = NULL, *last = NULL, *e = c->head, *next;
+    for (; e; e = next) {
+        next = e->next;
+        e->next = NULL;
+        if (held_sid(failed, e->sid)) {
+            c->n_ops -= e->ops->n_ops;
+            entry_free(e);
+            continue;
+        }
+        if (last)
+            last->next = e;
+        else
+            keep = e;
+        last = e;
+    }
+    c->head = keep;
+    c->tail = last;
 }
 
 static void ack_all(struct srv *srv, struct entry *list)
@@ -512,14 +570,6 @@ void commit_checked(struct srv *srv)
         c->wake(c->arg);
 }
 
-static int held_sid(const struct entry *held, uint64_t sid)
-{
-    for (; held; held = held->next)
-        if (held->sid == sid)
-            return 1;
-    return 0;
-}
-
 /*
  * Take from the queue the entries a group commit may apply now: all but
  * those waiting for a code check, and the ones after them from the same
@@ -576,6 +626,7 @@ static void flush(struct srv *srv, int all)
         fprintf(stderr, "wo-server: group commit failed: %s (%s)\n",
                 wo_strerror(rc), cause);
         fail_all(srv, list, rc);
+        drop_held(c, list);
     } else {
         /* a commit that wrote synced the log, the lazy commits' frames
          * with it (one of replays alone writes nothing, and syncs

@@ -141,7 +141,9 @@ static void test_checks_come_back_hashed(void **st)
         got = next;
     }
     /* checks still queued at a stop are freed with the pool */
-    codepool_check(p, codecheck_new(9, "1", salt));
+    struct codecheck *left = codecheck_new(9, "1", salt);
+    assert_non_null(left);
+    codepool_check(p, left);
     codepool_stop(p);
 }
 

@@ -19,6 +19,7 @@
 #include "codepool.h"
 #include "commit.h"
 #include "dispatch.h"
+#include "ops.h"
 #include "server.h"
 #include "session.h"
 #include "sessreg.h"
@@ -27,6 +28,8 @@
 #include "wo_crypto.h"
 #include "wo_msgq.h"
 #include "wo_opkind.h"
+
+#include <sqlite3.h>
 
 struct fake_conn {
     int writes;             /* want_write calls */
@@ -675,15 +678,6 @@ static struct wo_changes *next_changes(struct fixture *f, struct session *s)
     }
 }
 
-/*
- * A catch-up whose frames are made on the worker thread: the loop queues
- * nothing until the frame comes back; an order changed between the
- * listing and the worker's load is left out of that frame and comes
- * later with its last state, so no order is ever newer than its frame's
- * cursor and no cursor passes an order not sent; the final frame is made
- * on the loop. A frame for a session gone, or for a catch-up a new sync
- * replaced, is dropped.
- */
 /* An order for tech1 waiting for the recipient's co-sign; *code gets
  * its recipient code (malloc'd). */
 static int64_t completed_order(struct fixture *f, char **code)
@@ -803,6 +797,119 @@ static void test_cosign_code_hashed_off_the_loop(void **state)
     free(code);
 }
 
+/* Until the codes thread has hashed n checks in all, then hand them to
+ * the loop (as it does when woken); up to a minute. */
+static void take_checks(struct fixture *f, size_t n)
+{
+    for (int i = 0; i < 60000 && codepool_checks(f->srv.codes) < n; i++)
+        usleep(1000);
+    assert_int_equal(codepool_checks(f->srv.codes), n);
+    dispatch_woken(&f->srv);
+}
+
+/*
+ * The codes thread hashes no more than the group commit would: a frame
+ * of seven wrong codes for one order gets five hashed (the order locks
+ * at five), a malformed co-sign none; the acks are those the loop alone
+ * gave.
+ */
+static void test_cosign_flood_hashes_no_more(void **state)
+{
+    struct fixture *f = *state;
+    char err[128], *code, wrong[VERIFY_CODE_LEN + 1], ids[8][8];
+    uint8_t sig[64] = {0};
+    f->srv.codes = codepool_start(1, worker_wake, f, err, sizeof err);
+    assert_non_null(f->srv.codes);
+    int64_t id = completed_order(f, &code);
+    snprintf(wrong, sizeof wrong, "%s", code);
+    wrong[0] = wrong[0] == '1' ? '2' : '1';
+    struct wo_op ops[8];
+    for (int i = 0; i < 8; i++) {
+        snprintf(ids[i], sizeof ids[i], "w%d", i);
+        ops[i] = (struct wo_op){.id = ids[i], .wo = id,
+                                .kind = "sign.recipient", .at = 30 + i,
+                                .name = "Ann", .code = wrong,
+                                .satisfied = 1, .statement = "made up",
+                                .sig = sig, .sig_len = sizeof sig};
+    }
+    ops[7].statement = NULL;        /* malformed: refused unhashed */
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = ops,
+                                                      .n_ops = 8});
+    commit_flush(&f->srv);
+    assert_null(session_next_frame(f->tech));
+    take_checks(f, OPS_CODE_TRIES);
+    commit_flush(&f->srv);
+    struct wo_acks *a = next_frame(f->tech, WO_F_ACKS);
+    assert_int_equal(a->n_acks, 8);
+    for (int i = 0; i < 7; i++) {
+        assert_string_equal(a->acks[i].result, "rejected");
+        assert_non_null(strstr(a->acks[i].reason, i < OPS_CODE_TRIES
+                                                      ? "code is wrong"
+                                                      : "is locked"));
+    }
+    assert_non_null(strstr(a->acks[7].reason, "needs 'statement'"));
+    wo_frame_free(WO_F_ACKS, a);
+    assert_int_equal(codepool_checks(f->srv.codes), OPS_CODE_TRIES);
+    free(code);
+}
+
+/*
+ * A group commit that fails closes its senders' sessions without an
+ * ack; a frame of one of them held behind a code check is dropped with
+ * it, not applied later without the frame before it (the client sends
+ * both again, in order).
+ */
+static void test_failed_commit_drops_held_frames(void **state)
+{
+    struct fixture *f = *state;
+    char err[128], path[128], *code;
+    uint8_t sig[64] = {0};
+    sqlite3 *db;
+    f->srv.codes = codepool_start(1, worker_wake, f, err, sizeof err);
+    assert_non_null(f->srv.codes);
+    int64_t id = completed_order(f, &code);
+    int64_t other = create_order(f, "tech1");
+    struct wo_op note = {.id = "n5", .wo = other, .kind = "note.add",
+                         .at = 40, .text = "before the co-sign"};
+    struct wo_op cosign = {.id = "r5", .wo = id, .kind = "sign.recipient",
+                           .at = 41, .name = "Ann", .code = code,
+                           .satisfied = 1, .statement = "made up",
+                           .sig = sig, .sig_len = sizeof sig};
+    /* every note written from now on fails: so does the group commit */
+    snprintf(path, sizeof path, "%s/server.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE gone(x);"
+                                      "CREATE TRIGGER notes_fail BEFORE "
+                                      "INSERT ON notes BEGIN INSERT INTO "
+                                      "gone VALUES (1); END;"
+                                      "DROP TABLE gone;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &note,
+                                                      .n_ops = 1});
+    send_frame(f, f->tech, WO_F_OPS, &(struct wo_ops){.ops = &cosign,
+                                                      .n_ops = 1});
+    commit_flush(&f->srv);
+    expect_error(f->tech, 503, 0, "could not store your ops");
+    assert_int_equal(sqlite3_exec(db, "DROP TRIGGER notes_fail;", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    sqlite3_close(db);
+    take_checks(f, 1);
+    commit_flush(&f->srv);
+    char seen[16], *why = NULL;
+    assert_int_equal(store_op_seen(f->srv.store, "r5", seen, &why), 0);
+    assert_int_equal(store_op_seen(f->srv.store, "n5", seen, &why), 0);
+    free(code);
+}
+
+/*
+ * A catch-up whose frames are made on the worker thread: the loop queues
+ * nothing until the frame comes back; an order changed between the
+ * listing and the worker's load is left out of that frame and comes
+ * later with its last state, so no order is ever newer than its frame's
+ * cursor and no cursor passes an order not sent; the final frame is made
+ * on the loop. A frame for a session gone, or for a catch-up a new sync
+ * replaced, is dropped.
+ */
 static void test_catchup_on_the_worker(void **state)
 {
     struct fixture *f = *state;
@@ -932,6 +1039,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_catchup_keeps_late_past_resolutions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cosign_code_hashed_off_the_loop,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cosign_flood_hashes_no_more,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_drops_held_frames,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_catchup_on_the_worker, setup,
                                         teardown),
