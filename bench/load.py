@@ -161,24 +161,41 @@ class Target:
                 self.proc.wait()
 
 
-class Bulk:
-    """--catchup-orders: a technician outside the N whose first sync of
-    that many orders runs again and again, on fresh copies of its
-    enrolled home, while the reassignments are timed: what a large
-    catch-up does to everyone else's pushes."""
+class Beside:
+    """A user outside the N (wo_load leaves them out) enrolled with `wo`
+    and working on a thread of its own while the reassignments are timed:
+    run() loops until stop()."""
 
-    def __init__(self, a, t, work):
+    def __init__(self, a, t, work, name, home):
         with open(t.codes) as f:
             code = [ln.strip().split(",")[1] for ln in f
-                    if ln.startswith("zbulk,")][0]
+                    if ln.startswith(name + ",")][0]
         self.wo = os.path.join(a.build, "wo")
-        self.fresh = os.path.join(work, "zbulk.enrolled")
-        self.home = os.path.join(work, "zbulk")
-        subprocess.run([self.wo, "--home", self.fresh, "enroll", "--server",
+        subprocess.run([self.wo, "--home", home, "enroll", "--server",
                         "wss://127.0.0.1:%d" % t.port, "--ca", t.ca,
                         "--code", code], check=True, capture_output=True)
-        self.times, self.stopping = [], threading.Event()
+        self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        return self.result()
+
+
+class Bulk(Beside):
+    """--catchup-orders: a technician whose first sync of that many
+    orders runs again and again, on fresh copies of its enrolled home:
+    what a large catch-up does to everyone else's pushes."""
+
+    def __init__(self, a, t, work):
+        self.fresh = os.path.join(work, "zbulk.enrolled")
+        self.home = os.path.join(work, "zbulk")
+        self.times = []
+        super().__init__(a, t, work, "zbulk", self.fresh)
 
     def run(self):
         while not self.stopping.is_set():
@@ -189,36 +206,24 @@ class Bulk:
                            check=True, capture_output=True)
             self.times.append(time.monotonic() - t0)
 
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        self.thread.join()
+    def result(self):
         self.times.sort()
         return {"catchups_during_reassign": str(len(self.times)),
                 "catchup_s_p50": "%.3f" % (self.times[len(self.times) // 2]
                                            if self.times else 0)}
 
 
-class Creator:
-    """--creates: a second dispatcher outside the N creates orders one
-    after another with `wo create` while the reassignments are timed:
-    each new order gets a recipient code, a PBKDF2 hash, which the
-    server makes ahead on a thread of its own (server/codepool.c) and
-    once made on the loop, holding every push meanwhile."""
+class Creator(Beside):
+    """--creates: a second dispatcher creates orders one after another
+    with `wo create`: each new order gets a recipient code, a PBKDF2
+    hash, which the server makes ahead on a thread of its own
+    (server/codepool.c) and once made on the loop, holding every push
+    meanwhile."""
 
     def __init__(self, a, t, work):
-        with open(t.codes) as f:
-            code = [ln.strip().split(",")[1] for ln in f
-                    if ln.startswith("zdisp,")][0]
-        self.wo = os.path.join(a.build, "wo")
         self.home = os.path.join(work, "zdisp")
-        subprocess.run([self.wo, "--home", self.home, "enroll", "--server",
-                        "wss://127.0.0.1:%d" % t.port, "--ca", t.ca,
-                        "--code", code], check=True, capture_output=True)
-        self.made, self.stopping = 0, threading.Event()
-        self.thread = threading.Thread(target=self.run)
+        self.made = 0
+        super().__init__(a, t, work, "zdisp", self.home)
 
     def run(self):
         while not self.stopping.is_set():
@@ -228,12 +233,7 @@ class Creator:
                            capture_output=True)
             self.made += 1
 
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.stopping.set()
-        self.thread.join()
+    def result(self):
         return {"creates_during_reassign": str(self.made)}
 
 
