@@ -63,6 +63,12 @@ int64_t replica_config_int(struct replica *r, const char *key);
 /* Orders in the replica, ids in display order. Caller frees *ids. */
 int replica_order_ids(struct replica *r, int64_t **ids, size_t *n);
 
+/* Orders removed by revocations since the replica was opened: the
+ * server's revocations may name orders this replica never held. */
+int64_t replica_removed(struct replica *r);
+/* 1 if the replica holds order id. */
+int replica_holds(struct replica *r, int64_t id);
+
 /* Reads of many orders at once (`wo list`): until replica_read_end()
  * every read sees the replica as of the first, so a sync writing
  * meanwhile cannot show half of its work, and the replica's lock is

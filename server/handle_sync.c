@@ -60,6 +60,9 @@
 #define BATCH_FIRST 25
 #define PAST_LIMIT 200  /* past resolutions sent in one catch-up */
 #define PAST_BATCH 25   /* past resolutions in one frame */
+/* orders revoked because they left the scope since the client's cursor
+ * (store_scope_left), at most: ten frames of revocations */
+#define LEFT_LIMIT (10 * WO_MAX_ITEMS)
 
 struct catchup {
     int office;         /* alerts, not orders */
@@ -67,6 +70,7 @@ struct catchup {
     int past_read;      /* the list of past resolutions was read */
     int64_t user;
     int64_t from;       /* the client's cursor */
+    int had;            /* the client's have list named some orders */
     int64_t sent;       /* cursor of the last frame sent */
     int64_t *check;     /* ids whose scope the final frame checks */
     size_t n_check, cap_check;
@@ -264,6 +268,41 @@ static int send_late_past(struct call *cl, struct catchup *c, int64_t end)
 }
 
 /*
+ * To the revocations *rv (n of them, from the ids the client named or was
+ * sent), the orders that left the scope in a change after the client's
+ * cursor: a replica holding more orders than its have list can name
+ * (WO_MAX_ITEMS) drops those too. Not for a replica that holds nothing
+ * (cursor 0, nothing named). Sorted, each once.
+ */
+static int add_left(struct call *cl, struct catchup *c, int64_t **rv,
+                    size_t *n)
+{
+    int64_t *left = NULL, *all;
+    size_t k = 0, m = 0;
+    if (!c->from && !c->had)
+        return 0;
+    int rc = store_scope_left(cl->srv->store, c->user, c->from, LEFT_LIMIT,
+                              &left, &k);
+    if (rc || !k) {
+        free(left);
+        return rc;
+    }
+    if (!(all = realloc(*rv, (*n + k) * sizeof *all))) {
+        free(left);
+        return WO_ENOMEM;
+    }
+    memcpy(all + *n, left, k * sizeof *left);
+    free(left);
+    qsort(all, *n + k, sizeof *all, cmp_id);
+    for (size_t i = 0; i < *n + k; i++)
+        if (!m || all[m - 1] != all[i])
+            all[m++] = all[i];
+    *rv = all;
+    *n = m;
+    return 0;
+}
+
+/*
  * The last orders ids[0..n) (n <= BATCH), the revocations and the global
  * cursor, then live. The wire allows WO_MAX_ITEMS ids per array, so
  * revocations beyond that go first in frames of their own.
@@ -294,6 +333,8 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
         rc = store_scope_revoked(srv->store, c->user, c->check, u, revoked,
                                  &n_revoked);
     }
+    if (!rc)
+        rc = add_left(cl, c, &revoked, &n_revoked);
     for (; !rc && n_revoked - r > WO_MAX_ITEMS; r += WO_MAX_ITEMS) {
         struct wo_changes ch = {.revoked = revoked + r,
                                 .n_revoked = WO_MAX_ITEMS, .cursor = c->sent};
@@ -422,6 +463,7 @@ int handle_sync_tech(struct call *cl)
     int rc = store_max_seq(cl->srv->store, &end);
     for (size_t i = 0; !rc && i < sy->n_have; i++)
         rc = remember(c, sy->have[i]);
+    c->had = sy->n_have > 0;
     if (rc) {
         catchup_free(c);
         return rc;

@@ -390,6 +390,16 @@ int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
     return rc;
 }
 
+int store_scope_left(struct store *s, int64_t user, int64_t after,
+                     size_t limit, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *q = ST(scope_left);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":after", after);
+    wo_db_bind_int(q, ":limit", (int64_t)limit);
+    return wo_db_load_ids(q, ids, n);
+}
+
 int store_scope_revoked(struct store *s, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out)
 {

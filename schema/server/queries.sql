@@ -170,6 +170,20 @@ WHERE NOT EXISTS (SELECT 1 FROM orders o
                   WHERE o.id = h.value AND o.assignee_id = :user
                     AND o.status NOT IN ('closed','cancelled'));
 
+-- name: scope_left
+-- orders that left :user's scope in a change after :after: closed or
+-- cancelled while theirs, or released to someone else (or to nobody);
+-- a laptop synced at :after may still hold them. Orders released and
+-- given back are theirs again, and not listed.
+SELECT o.id FROM orders o
+WHERE o.assignee_id = :user AND o.seq > :after
+  AND o.status IN ('closed', 'cancelled')
+UNION
+SELECT o.id FROM order_techs t JOIN orders o ON o.id = t.order_id
+WHERE t.user_id = :user AND t.released_at IS NOT NULL AND o.seq > :after
+  AND o.assignee_id IS NOT :user
+LIMIT :limit;
+
 -- name: tech_add
 -- holding the order again clears an earlier release
 INSERT INTO order_techs(order_id, user_id, since_seq)

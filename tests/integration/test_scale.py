@@ -393,5 +393,46 @@ class CodesAheadTest(Env):
                              "closed")
 
 
+class ManyHeldTest(Env):
+    """A laptop holding more orders than its sync's have list can name
+    (1,000 ids) still drops every order that left its technician while
+    it was away: the catch-up also revokes the orders that left the
+    scope after the laptop's cursor, reassigned away or cancelled, and
+    the sync counts as removed only what the replica held."""
+
+    ORDERS = 1005
+
+    def test_orders_beyond_the_have_list_are_revoked(self):
+        self.enroll("disp", "dispatcher")
+        self.enroll("alice", "technician")
+        self.enroll("bob", "technician")
+        self.stop_server()
+        subprocess.run([os.path.join(os.path.dirname(WO), "wo_bench"),
+                        "populate", os.path.join(self.data, "server.db"),
+                        "alice", str(self.ORDERS)], check=True,
+                       capture_output=True)
+        self.start_server()
+        self.wo("alice", "sync")
+        ids = [o["id"] for o in self.wo_json("alice", "list")]
+        self.assertEqual(len(ids), self.ORDERS)
+        # the last two in the order the have list is made: beyond it
+        away, gone = ids[-1], ids[-2]
+        self.wo("disp", "assign", str(away), "bob")
+        self.wo("disp", "cancel", str(gone), "--reason", "duplicate")
+        # one that left and came back before alice synced is still hers
+        back = ids[-3]
+        self.wo("disp", "assign", str(back), "bob")
+        self.wo("disp", "assign", str(back), "alice")
+        out = self.wo("alice", "sync").stdout
+        self.assertIn("2 removed", out)
+        left = [o["id"] for o in self.wo_json("alice", "list")]
+        self.assertNotIn(away, left)
+        self.assertNotIn(gone, left)
+        self.assertIn(back, left)
+        self.assertEqual(len(left), self.ORDERS - 2)
+        # nothing new: nothing removed again, nothing told twice
+        self.assertIn("0 removed", self.wo("alice", "sync").stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
