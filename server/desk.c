@@ -147,6 +147,8 @@ int desk_assign(struct srv *srv, const char *actor, int64_t device,
     if (!rc)
         rc = store_change(srv->store, id, ev, actor, device, 0, detail, now,
                           &seq);
+    if (!rc && from_id && from_id != tech->id)
+        rc = store_tech_released_seq(srv->store, id, from_id, seq);
     if (!rc)
         rc = store_tech_add(srv->store, id, tech->id, seq, now);
     if (!rc)

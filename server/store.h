@@ -242,6 +242,10 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
  * cancelled, or released to another), at most limit: what a laptop
  * synced at `after` may still hold that is no longer theirs, whatever
  * its have list names. Caller frees *ids. */
+/* The change seq that released user from order (store_tech_release
+ * first): what store_scope_left finds releases by. */
+int store_tech_released_seq(struct store *st, int64_t order, int64_t user,
+                            int64_t seq);
 int store_scope_left(struct store *st, int64_t user, int64_t after,
                      size_t limit, int64_t **ids, size_t *n);
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,

@@ -180,7 +180,7 @@ WHERE o.assignee_id = :user AND o.seq > :after
   AND o.status IN ('closed', 'cancelled')
 UNION
 SELECT o.id FROM order_techs t JOIN orders o ON o.id = t.order_id
-WHERE t.user_id = :user AND t.released_at IS NOT NULL AND o.seq > :after
+WHERE t.user_id = :user AND t.released_seq > :after
   AND o.assignee_id IS NOT :user
 LIMIT :limit;
 
@@ -188,11 +188,17 @@ LIMIT :limit;
 -- holding the order again clears an earlier release
 INSERT INTO order_techs(order_id, user_id, since_seq)
 VALUES (:order, :user, :seq)
-ON CONFLICT(order_id, user_id) DO UPDATE SET released_at = NULL;
+ON CONFLICT(order_id, user_id) DO UPDATE SET released_at = NULL,
+                                             released_seq = NULL;
 
 -- name: tech_release
 UPDATE order_techs SET released_at = :now
 WHERE order_id = :order AND user_id = :user;
+
+-- name: tech_released_seq
+-- the change that released :user from :order (scope_left)
+UPDATE order_techs SET released_seq = :seq
+WHERE order_id = :order AND user_id = :user AND released_at IS NOT NULL;
 
 -- name: tech_held
 SELECT released_at FROM order_techs WHERE order_id = :order AND user_id = :user;
