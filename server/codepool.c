@@ -211,8 +211,6 @@ int codepool_new(struct codepool *p, char code[VERIFY_CODE_LEN + 1],
 
 static size_t count(struct codepool *p, const size_t *what)
 {
-    if (!p)
-        return 0;
     pthread_mutex_lock(&p->mu);
     size_t n = *what;
     pthread_mutex_unlock(&p->mu);

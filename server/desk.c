@@ -140,15 +140,14 @@ int desk_assign(struct srv *srv, const char *actor, int64_t device,
              from ? " from " : "", from ? from : "", why ? ": " : "",
              why ? why : "");
     int rc = store_order_set_assignee(srv->store, id, tech->id, to);
-    if (!rc && from_id)
-        rc = store_tech_release(srv->store, id, from_id, now);
     if (!rc)
         rc = desk_on_status(srv, id, ev, status, to, now, now);
     if (!rc)
         rc = store_change(srv->store, id, ev, actor, device, 0, detail, now,
                           &seq);
-    if (!rc && from_id && from_id != tech->id)
-        rc = store_tech_released_seq(srv->store, id, from_id, seq);
+    /* released by this change (its seq: store_scope_left) */
+    if (!rc && from_id)
+        rc = store_tech_release(srv->store, id, from_id, seq, now);
     if (!rc)
         rc = store_tech_add(srv->store, id, tech->id, seq, now);
     if (!rc)

@@ -115,6 +115,17 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* a[0..n) sorted, each id once; returns how many are left. */
+static size_t sort_unique(int64_t *a, size_t n)
+{
+    size_t m = 0;
+    qsort(a, n, sizeof *a, cmp_id);
+    for (size_t i = 0; i < n; i++)
+        if (!m || a[m - 1] != a[i])
+            a[m++] = a[i];
+    return m;
+}
+
 /* Load orders ids[0..n) (n <= BATCH) into o, one query per kind of
  * record for them all; on failure none is kept. */
 static int load_orders(struct srv *srv, const int64_t *ids, size_t n,
@@ -278,7 +289,7 @@ static int add_left(struct call *cl, struct catchup *c, int64_t **rv,
                     size_t *n)
 {
     int64_t *left = NULL, *all;
-    size_t k = 0, m = 0;
+    size_t k = 0;
     if (!c->from && !c->had)
         return 0;
     int rc = store_scope_left(cl->srv->store, c->user, c->from, LEFT_LIMIT,
@@ -293,12 +304,8 @@ static int add_left(struct call *cl, struct catchup *c, int64_t **rv,
     }
     memcpy(all + *n, left, k * sizeof *left);
     free(left);
-    qsort(all, *n + k, sizeof *all, cmp_id);
-    for (size_t i = 0; i < *n + k; i++)
-        if (!m || all[m - 1] != all[i])
-            all[m++] = all[i];
     *rv = all;
-    *n = m;
+    *n = sort_unique(all, *n + k);
     return 0;
 }
 
@@ -322,10 +329,7 @@ static int send_final(struct call *cl, struct catchup *c, const int64_t *ids,
         return rc;
     }
     if (c->n_check) {
-        qsort(c->check, c->n_check, sizeof *c->check, cmp_id);
-        for (size_t i = 0; i < c->n_check; i++)
-            if (!u || c->check[u - 1] != c->check[i])
-                c->check[u++] = c->check[i];
+        u = sort_unique(c->check, c->n_check);
         if (!(revoked = calloc(u, sizeof *revoked))) {
             free(o);
             return WO_ENOMEM;

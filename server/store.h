@@ -242,10 +242,6 @@ int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
  * cancelled, or released to another), at most limit: what a laptop
  * synced at `after` may still hold that is no longer theirs, whatever
  * its have list names. Caller frees *ids. */
-/* The change seq that released user from order (store_tech_release
- * first): what store_scope_left finds releases by. */
-int store_tech_released_seq(struct store *st, int64_t order, int64_t user,
-                            int64_t seq);
 int store_scope_left(struct store *st, int64_t user, int64_t after,
                      size_t limit, int64_t **ids, size_t *n);
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
@@ -307,9 +303,10 @@ int store_user_set_tier(struct store *st, const char *name, const char *tier);
 /* user holds order from server time now (change seq). */
 int store_tech_add(struct store *st, int64_t order, int64_t user, int64_t seq,
                    int64_t now);
-/* The former holder lost the order at server time now. */
+/* The former holder lost the order at server time now, by change seq
+ * (what store_scope_left finds releases by). */
 int store_tech_release(struct store *st, int64_t order, int64_t user,
-                       int64_t now);
+                       int64_t seq, int64_t now);
 /* 1 if user has ever held order (and *released_at: when they lost it, 0
  * while they hold it), else 0. */
 int store_tech_held(struct store *st, int64_t order, int64_t user,

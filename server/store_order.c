@@ -390,16 +390,6 @@ int store_scope_changed(struct store *s, int64_t user, int64_t cursor,
     return rc;
 }
 
-int store_tech_released_seq(struct store *s, int64_t order, int64_t user,
-                            int64_t seq)
-{
-    sqlite3_stmt *q = ST(tech_released_seq);
-    wo_db_bind_int(q, ":order", order);
-    wo_db_bind_int(q, ":user", user);
-    wo_db_bind_int(q, ":seq", seq);
-    return wo_db_exec(q);
-}
-
 int store_scope_left(struct store *s, int64_t user, int64_t after,
                      size_t limit, int64_t **ids, size_t *n)
 {
@@ -499,9 +489,14 @@ int store_tech_add(struct store *s, int64_t order, int64_t user, int64_t seq,
 }
 
 int store_tech_release(struct store *s, int64_t order, int64_t user,
-                       int64_t now)
+                       int64_t seq, int64_t now)
 {
-    int rc = holding_exec(s, Q_tech_release, order, user, now);
+    sqlite3_stmt *q = ST(tech_release);
+    wo_db_bind_int(q, ":order", order);
+    wo_db_bind_int(q, ":user", user);
+    wo_db_bind_int(q, ":seq", seq);
+    wo_db_bind_int(q, ":now", now);
+    int rc = wo_db_exec(q);
     return rc ? rc : holding_exec(s, Q_holding_close, order, user, now);
 }
 

@@ -192,13 +192,9 @@ ON CONFLICT(order_id, user_id) DO UPDATE SET released_at = NULL,
                                              released_seq = NULL;
 
 -- name: tech_release
-UPDATE order_techs SET released_at = :now
+-- :seq, the change that released them, is what scope_left reads
+UPDATE order_techs SET released_at = :now, released_seq = :seq
 WHERE order_id = :order AND user_id = :user;
-
--- name: tech_released_seq
--- the change that released :user from :order (scope_left)
-UPDATE order_techs SET released_seq = :seq
-WHERE order_id = :order AND user_id = :user AND released_at IS NOT NULL;
 
 -- name: tech_held
 SELECT released_at FROM order_techs WHERE order_id = :order AND user_id = :user;
