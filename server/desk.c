@@ -281,7 +281,7 @@ static int close_one(struct srv *srv, int64_t id, int64_t now)
     return rc;
 }
 
-void desk_tick(struct srv *srv)
+enum desk_tick desk_tick(struct srv *srv)
 {
     int64_t *closing = NULL, *up = NULL, *prev = NULL, before;
     int64_t now = wo_clock_now_ms();
@@ -292,10 +292,15 @@ void desk_tick(struct srv *srv)
     /* at start: older alerts reach dispatchers by their catch-up */
     if (srv->alerts_pushed < 0 &&
         store_alerts_max(srv->store, &srv->alerts_pushed))
-        return;
-    int rc = store_begin(srv->store);
+        return DESK_TICK_FAILED;
+    /* Never wait for the write lock here: another process holding it
+     * (a backup, an operator's sqlite3 shell) would otherwise stall the
+     * loop for the whole busy timeout twice a second, and every session
+     * with it. A busy store skips this tick; the next one makes up for it,
+     * since what is due is read from the store, not from the tick. */
+    int rc = store_begin_nowait(srv->store);
     if (rc)
-        return;
+        return DESK_TICK_SKIPPED;
     rc = store_alerts_max(srv->store, &before);
     if (!rc)
         rc = store_alerts_make(srv->store, now, &made);
@@ -326,4 +331,5 @@ void desk_tick(struct srv *srv)
     free(up);
     free(prev);
     free(closing);
+    return rc ? DESK_TICK_FAILED : DESK_TICK_RAN;
 }

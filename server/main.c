@@ -794,6 +794,7 @@ struct run {
     struct mailer *mailer;      /* NULL: no relay set */
     int64_t commit_window_us;
     int64_t tick_logged;        /* test clock: last tick time logged */
+    int tick_skipped;           /* ticks in a row the store was locked */
     int64_t opened, opened_at;  /* sessions opened since the last trim,
                                  * and when the last one did */
 };
@@ -884,20 +885,36 @@ static void flush_wake(void *arg)
 
 static void flush_fire(void *arg) { commit_flush(&((struct run *)arg)->srv); }
 
+/* Ticks skipped in a row (the store locked elsewhere) before the log says
+ * so: 2 s, far longer than any write of the server's own mailer. */
+#define TICK_SKIPS_TOLD 4
+
 /* SLA alerts and the 24 h closure (desk.c), twice a second. */
 static void tick_fire(void *arg)
 {
     struct run *r = arg;
     int64_t at = wo_clock_now_ms();
     commit_settle(&r->srv); /* the lazy commits since the last tick */
-    desk_tick(&r->srv);
+    enum desk_tick t = desk_tick(&r->srv);
+    /* the mailer's short writes may skip a tick now and then; an
+     * operator who keeps the store locked hears once what waits on it */
+    if (t == DESK_TICK_SKIPPED && ++r->tick_skipped == TICK_SKIPS_TOLD)
+        fprintf(stderr, "wo-server: the store's write lock is held by "
+                "another connection (%s): SLA alerts and closures wait "
+                "until it is free\n", store_errmsg(r->srv.store));
+    else if (t != DESK_TICK_SKIPPED) {
+        if (r->tick_skipped >= TICK_SKIPS_TOLD)
+            fprintf(stderr, "wo-server: the store is free again: SLA "
+                    "alerts and closures go on\n");
+        r->tick_skipped = 0;
+    }
     mailer_kick(r->mailer, at); /* what the tick queued, and retries */
     /* Under a test clock, say once per clock time that a whole tick ran
      * at it: a test that moved the clock waits for this line instead of
      * sleeping and hoping a tick came (tests/integration/harness.py).
      * `at` is read before the tick, so the line never claims a time the
      * tick did not see. */
-    if (wo_clock_is_test() && at != r->tick_logged) {
+    if (t == DESK_TICK_RAN && wo_clock_is_test() && at != r->tick_logged) {
         fprintf(stderr, "wo-server: test clock: desk tick at %lld pid %ld\n",
                 (long long)at, (long)getpid());
         r->tick_logged = at;
