@@ -291,16 +291,24 @@ enum desk_tick desk_tick(struct srv *srv)
     feed_presence_flush(srv);
     /* at start: older alerts reach dispatchers by their catch-up */
     if (srv->alerts_pushed < 0 &&
-        store_alerts_max(srv->store, &srv->alerts_pushed))
+        store_alerts_max(srv->store, &srv->alerts_pushed)) {
+        fprintf(stderr, "wo-server: SLA/closure tick failed: cannot read "
+                "the alerts (%s)\n", store_errmsg(srv->store));
         return DESK_TICK_FAILED;
+    }
     /* Never wait for the write lock here: another process holding it
      * (a backup, an operator's sqlite3 shell) would otherwise stall the
      * loop for the whole busy timeout twice a second, and every session
      * with it. A busy store skips this tick; the next one makes up for it,
      * since what is due is read from the store, not from the tick. */
     int rc = store_begin_nowait(srv->store);
-    if (rc)
+    if (rc && store_busy(srv->store))
         return DESK_TICK_SKIPPED;
+    if (rc) {
+        fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
+                wo_strerror(rc), store_errmsg(srv->store));
+        return DESK_TICK_FAILED;
+    }
     rc = store_alerts_max(srv->store, &before);
     if (!rc)
         rc = store_alerts_make(srv->store, now, &made);

@@ -57,14 +57,14 @@ int desk_escalate(struct srv *srv, const char *actor, int64_t device,
 
 enum desk_tick {
     DESK_TICK_RAN,
-    DESK_TICK_SKIPPED,  /* another process held the store's write lock */
-    DESK_TICK_FAILED    /* logged */
+    DESK_TICK_SKIPPED,  /* another connection held the store's write lock */
+    DESK_TICK_FAILED    /* a fault of the store, logged */
 };
 
 /* Every ~500 ms (a timer main.c owns): make due alerts, escalate the
  * breaches whose policy says so, and close orders completed 24 h ago, in
  * one transaction; then push what changed. A store whose write lock
- * another process holds is not waited for: the tick is skipped. */
+ * another connection holds is not waited for: the tick is skipped. */
 enum desk_tick desk_tick(struct srv *srv);
 
 /* Up to a batch of alerts after cursor, in a changes frame of their own

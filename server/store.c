@@ -121,6 +121,7 @@ int store_begin_nowait(struct store *s)
     sqlite3_busy_timeout(h, WO_DB_BUSY_MS);
     return rc;
 }
+int store_busy(struct store *s) { return wo_db_busy(s->db); }
 int store_commit(struct store *s) { return wo_db_commit(s->db); }
 int store_begin_lazy(struct store *s) { return wo_db_begin_lazy(s->db); }
 int store_settle(struct store *s, int *all) { return wo_db_settle(s->db, all); }

@@ -562,6 +562,8 @@ void wo_db_rollback(struct wo_db *db)
 
 const char *wo_db_errmsg(struct wo_db *db) { return sqlite3_errmsg(db->h); }
 
+int wo_db_busy(struct wo_db *db) { return (db->kept & 0xff) == SQLITE_BUSY; }
+
 enum wo_db_fault wo_db_fault(struct wo_db *db, char *msg, size_t len)
 {
     int e = db->kept, sys = db->kept_errno;
