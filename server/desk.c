@@ -281,7 +281,21 @@ static int close_one(struct srv *srv, int64_t id, int64_t now)
     return rc;
 }
 
-enum desk_tick desk_tick(struct srv *srv)
+/* A tick that failed on a fault of the store: say why, undo what it
+ * began. */
+static enum desk_tick_result tick_failed(struct srv *srv, int rc, int began)
+{
+    char cause[256];
+    /* SQLite's words name the cause until a rollback replaces them */
+    snprintf(cause, sizeof cause, "%s", store_errmsg(srv->store));
+    if (began)
+        store_rollback(srv->store);
+    fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
+            wo_strerror(rc), cause);
+    return DESK_TICK_FAILED;
+}
+
+enum desk_tick_result desk_tick(struct srv *srv)
 {
     int64_t *closing = NULL, *up = NULL, *prev = NULL, before;
     int64_t now = wo_clock_now_ms();
@@ -290,25 +304,19 @@ enum desk_tick desk_tick(struct srv *srv)
     /* devices connected and gone since the last tick (feed.h) */
     feed_presence_flush(srv);
     /* at start: older alerts reach dispatchers by their catch-up */
-    if (srv->alerts_pushed < 0 &&
-        store_alerts_max(srv->store, &srv->alerts_pushed)) {
-        fprintf(stderr, "wo-server: SLA/closure tick failed: cannot read "
-                "the alerts (%s)\n", store_errmsg(srv->store));
-        return DESK_TICK_FAILED;
-    }
-    /* Never wait for the write lock here: another process holding it
-     * (a backup, an operator's sqlite3 shell) would otherwise stall the
-     * loop for the whole busy timeout twice a second, and every session
-     * with it. A busy store skips this tick; the next one makes up for it,
-     * since what is due is read from the store, not from the tick. */
-    int rc = store_begin_nowait(srv->store);
-    if (rc && store_busy(srv->store))
-        return DESK_TICK_SKIPPED;
-    if (rc) {
-        fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
-                wo_strerror(rc), store_errmsg(srv->store));
-        return DESK_TICK_FAILED;
-    }
+    int rc = srv->alerts_pushed < 0 ?
+             store_alerts_max(srv->store, &srv->alerts_pushed) : 0;
+    if (rc)
+        return tick_failed(srv, rc, 0);
+    /* Never wait for the write lock here: a connection holding it (an
+     * operator's sqlite3 shell with a write transaction open; the mailer,
+     * for a moment) would otherwise stall the loop for the whole busy
+     * timeout twice a second, and every session with it. A busy store
+     * skips this tick; the next one makes up for it, since what is due is
+     * read from the store, not from the tick. */
+    if ((rc = store_begin_nowait(srv->store)))
+        return store_busy(srv->store) ? DESK_TICK_SKIPPED
+                                      : tick_failed(srv, rc, 0);
     rc = store_alerts_max(srv->store, &before);
     if (!rc)
         rc = store_alerts_make(srv->store, now, &made);
@@ -322,9 +330,7 @@ enum desk_tick desk_tick(struct srv *srv)
     if (!rc)
         rc = store_commit(srv->store);
     if (rc) {
-        store_rollback(srv->store);
-        fprintf(stderr, "wo-server: SLA/closure tick failed: %s (%s)\n",
-                wo_strerror(rc), store_errmsg(srv->store));
+        tick_failed(srv, rc, 1);
     } else {
         for (size_t i = 0; i < n_up; i++) {
             push_order(srv, up[i], prev[i]);

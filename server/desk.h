@@ -55,7 +55,7 @@ int desk_escalate(struct srv *srv, const char *actor, int64_t device,
                   const struct wo_order *o, int64_t prev, const char *to,
                   const struct store_user *tech, const char *why);
 
-enum desk_tick {
+enum desk_tick_result {
     DESK_TICK_RAN,
     DESK_TICK_SKIPPED,  /* another connection held the store's write lock */
     DESK_TICK_FAILED    /* a fault of the store, logged */
@@ -65,7 +65,7 @@ enum desk_tick {
  * breaches whose policy says so, and close orders completed 24 h ago, in
  * one transaction; then push what changed. A store whose write lock
  * another connection holds is not waited for: the tick is skipped. */
-enum desk_tick desk_tick(struct srv *srv);
+enum desk_tick_result desk_tick(struct srv *srv);
 
 /* Up to a batch of alerts after cursor, in a changes frame of their own
  * whose cursor is the last alert's id and which is final when no more

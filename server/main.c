@@ -895,7 +895,7 @@ static void tick_fire(void *arg)
     struct run *r = arg;
     int64_t at = wo_clock_now_ms();
     commit_settle(&r->srv); /* the lazy commits since the last tick */
-    enum desk_tick t = desk_tick(&r->srv);
+    enum desk_tick_result t = desk_tick(&r->srv);
     /* the mailer's short writes may skip a tick now and then; an
      * operator who keeps the store locked hears once what waits on it */
     if (t == DESK_TICK_SKIPPED && ++r->tick_skipped == TICK_SKIPS_TOLD)
@@ -903,7 +903,7 @@ static void tick_fire(void *arg)
                 "another connection (%s): SLA alerts and closures wait "
                 "until it is free\n", store_errmsg(r->srv.store));
     else if (t != DESK_TICK_SKIPPED) {
-        if (r->tick_skipped >= TICK_SKIPS_TOLD)
+        if (t == DESK_TICK_RAN && r->tick_skipped >= TICK_SKIPS_TOLD)
             fprintf(stderr, "wo-server: the store is free again: SLA "
                     "alerts and closures go on\n");
         r->tick_skipped = 0;

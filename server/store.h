@@ -90,8 +90,9 @@ int store_begin(struct store *st);
  * WO_EIO at once when the store is busy (for writes that can wait a
  * tick, such as presence, so the loop never stalls on them). */
 int store_begin_nowait(struct store *st);
-/* 1 when the last failed call failed on a lock another connection held
- * (store_begin_nowait() on a busy store), not on a fault of the file. */
+/* 1 when the begin or commit that failed since the last begin failed on a
+ * lock another connection held (store_begin_nowait() on a busy store), not
+ * on a fault of the file. */
 int store_busy(struct store *st);
 int store_commit(struct store *st);
 /* A transaction whose commit does not wait for the disk, and the sync

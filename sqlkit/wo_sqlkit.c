@@ -510,9 +510,9 @@ static int unlazy(struct wo_db *db)
 
 int wo_db_begin(struct wo_db *db)
 {
+    db->kept = 0; /* a new transaction: what failed before is history */
     if (unlazy(db))
         return WO_EIO;
-    db->kept = 0; /* a new transaction: what failed before is history */
     return tx(db, TX_BEGIN);
 }
 
@@ -524,10 +524,10 @@ int wo_db_begin_read(struct wo_db *db)
 
 int wo_db_begin_lazy(struct wo_db *db)
 {
+    db->kept = 0;
     if (unlazy(db) || sync_level(db, 0))
         return WO_EIO;
     db->lazy = 1;
-    db->kept = 0;
     int rc = tx(db, TX_BEGIN);
     if (rc)
         unlazy(db);

@@ -156,8 +156,9 @@ enum wo_db_fault {
  */
 enum wo_db_fault wo_db_fault(struct wo_db *db, char *msg, size_t len);
 
-/* 1 when the last failed call on db failed because another connection
- * held the lock it needed (SQLITE_BUSY), not for a fault of the file. */
+/* 1 when the failure kept since the last begin (a BEGIN or COMMIT that
+ * failed) was another connection holding the lock it needed
+ * (SQLITE_BUSY), not a fault of the file. */
 int wo_db_busy(struct wo_db *db);
 
 /* PRAGMA user_version of an open database. */
