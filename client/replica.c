@@ -22,7 +22,6 @@ struct replica {
     char path[4096];        /* HOME/replica.db, for messages */
     int64_t quarantined;    /* outbox rows set aside by this process */
     int held;               /* replica_apply_changes left its write open */
-    int64_t removed;        /* orders revocations removed (this process) */
 };
 
 #define ST(q) wo_db_stmt(r->db, Q_##q)
@@ -46,8 +45,6 @@ int replica_open(const char *home, int create, struct replica **out,
     *out = r;
     return 0;
 }
-
-int64_t replica_removed(struct replica *r) { return r->removed; }
 
 int replica_read_begin(struct replica *r)
 {
@@ -456,12 +453,6 @@ static int order_status(struct replica *r, int64_t id,
                  (const char *)sqlite3_column_text(q, 0));
     sqlite3_reset(q);
     return rc;
-}
-
-int replica_holds(struct replica *r, int64_t id)
-{
-    char status[WO_MAX_ID + 1];
-    return order_status(r, id, status) == 0;
 }
 
 static int set_status(struct replica *r, int64_t id, const char *status)
@@ -950,7 +941,8 @@ static int replay_pending(struct replica *r, int64_t order, const char *user,
 }
 
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
-                          const char *user, int64_t device, int hold)
+                          const char *user, int64_t device, int hold,
+                          char *gone)
 {
     /* what the server sends needs no wait for the disk: a power cut can
      * lose only whole frames with their cursor, which the next sync asks
@@ -974,8 +966,8 @@ int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
         rc = wo_db_exec(q);
         /* the server also revokes what left the scope since the cursor,
          * which this replica may never have held */
-        if (!rc && sqlite3_changes(wo_db_handle(r->db)) > 0)
-            r->removed++;
+        if (!rc && gone)
+            gone[i] = sqlite3_changes(wo_db_handle(r->db)) > 0;
         if (!rc)
             rc = delete_synced(r, ch->revoked[i]);
     }

@@ -63,12 +63,6 @@ int64_t replica_config_int(struct replica *r, const char *key);
 /* Orders in the replica, ids in display order. Caller frees *ids. */
 int replica_order_ids(struct replica *r, int64_t **ids, size_t *n);
 
-/* Orders removed by revocations since the replica was opened: the
- * server's revocations may name orders this replica never held. */
-int64_t replica_removed(struct replica *r);
-/* 1 if the replica holds order id. */
-int replica_holds(struct replica *r, int64_t id);
-
 /* Reads of many orders at once (`wo list`): until replica_read_end()
  * every read sees the replica as of the first, so a sync writing
  * meanwhile cannot show half of its work, and the replica's lock is
@@ -111,10 +105,13 @@ int replica_apply_acks(struct replica *r, const struct wo_acks *acks);
  * single setting or a quarantined outbox row joins the open one. Each
  * frame carries its cursor, so a crash loses whole held frames only, and
  * the next sync asks for them again. A failure rolls back the held frames
- * too.
+ * too. gone, when not NULL, has room for ch->n_revoked flags: gone[i] is
+ * set to 1 when revocation i removed an order the replica held (the
+ * server may revoke orders this replica never had).
  */
 int replica_apply_changes(struct replica *r, const struct wo_changes *ch,
-                          const char *user, int64_t device, int hold);
+                          const char *user, int64_t device, int hold,
+                          char *gone);
 /* Commit the frames held open, if any. 0 or a WO_E* code. */
 int replica_settle(struct replica *r);
 

@@ -339,17 +339,18 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
                (!k->held || wo_clock_boot_ms() - k->held_since < HOLD_MS);
     /* what is told as removed is what the replica held: a revocation may
      * name an order that left the scope before this laptop ever had it */
-    int64_t removed = replica_removed(k->c->r);
-    char *held = k->watch && ch->n_revoked ? calloc(ch->n_revoked, 1) : NULL;
-    for (size_t i = 0; held && i < ch->n_revoked; i++)
-        held[i] = (char)replica_holds(k->c->r, ch->revoked[i]);
+    char *gone = ch->n_revoked ? calloc(ch->n_revoked, 1) : NULL;
+    if (ch->n_revoked && !gone) {
+        fail(k, "out of memory");
+        return;
+    }
     int rc = replica_apply_changes(k->c->r, ch, k->c->user, k->c->device,
-                                   hold);
+                                   hold, gone);
     tell_quarantine(k);
     if (rc) {
         fail_replica(k, "cannot apply the server's changes to the replica",
                      rc);
-        free(held);
+        free(gone);
         return;
     }
     if (hold && !k->held)
@@ -365,7 +366,6 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
     for (size_t i = 0; k->ev && k->ev->on_event && i < ch->n_feed; i++)
         k->ev->on_event(k->ev->arg, &ch->feed[i]);
     k->orders_in += (int64_t)ch->n_orders;
-    k->revoked_in += replica_removed(k->c->r) - removed;
     k->past_in += (int64_t)ch->n_past;
     if (k->watch)
         for (size_t i = 0; i < ch->n_orders; i++)
@@ -376,11 +376,13 @@ static void on_changes(struct conn *k, struct wo_changes *ch)
             fprintf(stderr, "wo: past resolution %lld (%s) kept for offline "
                     "search\n", (long long)ch->past[i].id,
                     ch->past[i].asset ? ch->past[i].asset : "no asset");
-    for (size_t i = 0; held && i < ch->n_revoked; i++)
-        if (held[i])
+    for (size_t i = 0; i < ch->n_revoked; i++) {
+        k->revoked_in += gone[i];
+        if (gone[i] && k->watch)
             fprintf(stderr, "wo: order %lld left your list\n",
                     (long long)ch->revoked[i]);
-    free(held);
+    }
+    free(gone);
     if (ch->final && !k->caught_up) {
         k->caught_up = 1;
         /* frames of one connection are handled in order: the openings

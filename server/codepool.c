@@ -118,14 +118,12 @@ struct codecheck *codecheck_new(uint64_t id, const char *code,
                                 const uint8_t salt[16])
 {
     struct codecheck *c = calloc(1, sizeof *c);
-    if (c && !(c->code = strdup(code ? code : ""))) {
+    if (!c || !(c->code = strdup(code ? code : ""))) {
         free(c);
         return NULL;
     }
-    if (c) {
-        c->id = id;
-        memcpy(c->salt, salt, sizeof c->salt);
-    }
+    c->id = id;
+    memcpy(c->salt, salt, sizeof c->salt);
     return c;
 }
 
@@ -192,18 +190,16 @@ int codepool_new(struct codepool *p, char code[VERIFY_CODE_LEN + 1],
     int got = 0;
     if (p) {
         pthread_mutex_lock(&p->mu);
-        p->wanted = 1;
-        if (p->n) {
+        p->wanted = 1;      /* the first ask starts the fill */
+        if ((got = p->n > 0)) {
             struct ready *r = &p->slot[--p->n];
             memcpy(code, r->code, sizeof r->code);
             *kept = r->kept;
             OPENSSL_cleanse(r, sizeof *r);
-            got = 1;
-            pthread_cond_signal(&p->room);
         } else {
             p->missed++;
-            pthread_cond_signal(&p->room);
         }
+        pthread_cond_signal(&p->room);
         pthread_mutex_unlock(&p->mu);
     }
     return got ? 0 : verify_code_new(code, kept);

@@ -240,14 +240,14 @@ int store_order_set_assignee(struct store *st, int64_t id, int64_t user,
 int store_scope_changed(struct store *st, int64_t user, int64_t cursor,
                         size_t limit, int64_t **ids, int64_t **seqs,
                         size_t *n);
-/* Of the n ids in have, those not in user's scope, into out (room for n),
- * count in *n_out. */
 /* Orders that left user's scope in a change after seq `after` (closed,
  * cancelled, or released to another), at most limit: what a laptop
  * synced at `after` may still hold that is no longer theirs, whatever
  * its have list names. Caller frees *ids. */
 int store_scope_left(struct store *st, int64_t user, int64_t after,
                      size_t limit, int64_t **ids, size_t *n);
+/* Of the n ids in have, those not in user's scope, into out (room for n),
+ * count in *n_out. */
 int store_scope_revoked(struct store *st, int64_t user, const int64_t *have,
                         size_t n, int64_t *out, size_t *n_out);
 

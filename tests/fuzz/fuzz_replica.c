@@ -54,7 +54,7 @@ static void seed(void)
     };
     struct wo_changes ch = {.orders = o, .n_orders = 2, .cursor = 2,
                             .final = true};
-    if (replica_apply_changes(W.r, &ch, USER, DEVICE, 0))
+    if (replica_apply_changes(W.r, &ch, USER, DEVICE, 0, NULL))
         die("seed", "apply");
     char *serials[] = {"SN-1"};
     struct wo_op ops[] = {
@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (type == WO_F_CHANGES) {
         const struct wo_changes *ch = body;
-        if (replica_apply_changes(W.r, ch, USER, DEVICE, 0) == 0) {
+        if (replica_apply_changes(W.r, ch, USER, DEVICE, 0, NULL) == 0) {
             for (size_t i = 0; i < ch->n_orders; i++) {
                 struct wo_order o;
                 if (replica_order_load(W.r, ch->orders[i].id, &o) == 0)
